@@ -1,0 +1,62 @@
+"""geoprio: which Peruvian districts to serve first.
+
+Join Peru's 1,874 districts (2017 census set) with poverty, stunting, anemia and
+service-gap indicators; score, filter and cluster them for FONIE and MIDIS
+prioritisation.
+
+Public names are imported lazily so that ``import geoprio`` stays fast.
+
+Examples
+--------
+>>> import geoprio
+>>> districts = geoprio.load_districts()
+>>> len(districts)
+1874
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # data
+    "load_districts": "geoprio.data",
+    "catalog": "geoprio.data",
+    "load_endes": "geoprio.data",
+    # codes and joins
+    "normalize_ubigeo": "geoprio.codes",
+    "join_indicators": "geoprio.codes",
+    "JoinReport": "geoprio.codes",
+    # readers and writers
+    "read_table": "geoprio.io",
+    "read_boundaries": "geoprio.io",
+    "export": "geoprio.export",
+    # prioritisation
+    "Scenario": "geoprio.scenario",
+    "prioritize": "geoprio.prioritize",
+    "compare_scenarios": "geoprio.prioritize",
+    # clustering and spatial statistics
+    "cluster": "geoprio.cluster",
+    "hotspots": "geoprio.spatial",
+    # rasters
+    "zonal_stats": "geoprio.raster",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geoprio' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,58 @@
+"""``data/SOURCES.md``: attribution and licence of every shipped file, with measured figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEMPLATE = """# Data sources and licences
+
+Everything under `data/` is written by `python -m geoprio.build --sources ../shared/peru-data`
+from the public sources below; no raw file is committed. The geoprio **code** is MIT-licensed;
+each **data file keeps the licence of its source**, as listed here. Do not edit these files by
+hand: change the build and run it again (it writes the same bytes for the same sources).
+
+## Files shipped
+
+| file | what | derived from | licence |
+|---|---|---|---|
+| `boundaries/districts.gpkg` | 1,874 district polygons (2017 census set), EPSG:4326, full geometry; `ubigeo`, names | healthinnovation/innovar `data/Peru.rda` @ 8bc48a16 (upstream GEO GPS PERÚ "Población estimada 2020 por distrito", based on INEI; 150144 merged into 150118), cleaned as a coverage (`make_valid`, `shapely.coverage_clean`, `coverage_simplify` 0.002°, max area change 0.04%) | MIT (innovar) |
+| `boundaries/provinces.gpkg`, `departments.gpkg` | 196 / 25 polygons dissolved from the districts (`coverage_union_all`); names from the district table; area km² | same | MIT (innovar) |
+| `boundaries/districts_display.gpkg` | light display coverage for the web map: {display} | same | MIT (innovar) |
+| `indicators/districts.csv` | one row per 2017 district: population, stunting, anemia, poverty (with 95% interval and INEI robust group), extreme poverty, HDI, food vulnerability, census service gaps, altitude, area, border and VRAEM flags{points_what} | the sources below | each column keeps its source's terms (below) |
+| `indicators/catalog.csv` | label (es/en), unit, year, source, direction and caveats of each indicator | written by geoprio | MIT |
+| `indicators/departments_endes.csv` | ENDES stunting and anemia by department 2009–2025, total/urban/rural, with sample sizes | JosephOreAll/anemia-y-desnutricion-cronica-ENDES @ e5ee96cc, computed from INEI's ENDES microdata | facts (INEI ENDES) |
+| `indicators/codes.csv` | INEI, RENIEC, post-2017 and old district codes → 2017 ubigeo | jmcastagnetto/ubigeo-peru-aumentado @ a783fa66 (MIT) and the post-2017 crosswalk (area overlay, a guide, not an official table) | MIT |
+| `VALIDATION.md`, `validation.json` | the build's validation report | written by geoprio | MIT |
+
+## Indicator sources
+
+| columns | source | licence |
+|---|---|---|
+| `pop_2017`, `stunting_u5_2019`, `anemia_6_35m_2019`, `hdi_2019`, `extreme_poverty_2013`, `border`, `border_country` | CEPLAN, "Matriz de indicadores 2007-2019" (12 Jun 2020), sheet `Distrital`, via jmcastagnetto/misc-viz @ 815918a5. District stunting and anemia are MINSA SIEN (children measured at MINSA facilities, not a survey): `(SD)` (no children recorded) and `(****)` (fewer than 5 records) are kept **missing**, never zero. HDI: UNDP Peru. | Peruvian public data; repository MIT |
+| `pop_2020`, `under5_2020`, `under3_2020`, `children_6_35m_2020` | MINSA REUNIS, population 2020 by single year of age (INEI estimates), via jmcastagnetto/misc-viz | public data |
+| `poverty_2018`, `poverty_2018_lo`, `poverty_2018_hi`, `poverty_group_2018` | INEI, "Mapa de pobreza monetaria provincial y distrital 2018", via calderonsamuel/perupobreza2018 @ 207e96a6. `poverty_2018` is the midpoint of INEI's 95% interval; districts INEI estimated together ("agrupados") share one value. | MIT (perupobreza2018) |
+| `no_water_2017`, `no_sewer_2017`, `no_electricity_2017`, `no_internet_2017` | INEI, Censos Nacionales 2017 (REDATAM), scraped by unimauro/qhaway-dashboard `public/data/indicadores-distrito.json` @ afeef858; stored as gaps (100 − % of households with the service). Ten districts show 0% water coverage: kept, flagged in `VALIDATION.md`. | facts (INEI census) |
+| `food_vulnerability`, `altitude_m`; names with accents (checked against INEI's poverty map) | jmcastagnetto/ubigeo-peru-aumentado @ a783fa66 (food-insecurity vulnerability index: MIDIS/WFP) | MIT |
+| `vraem` | VRAEM district list transcribed from PhillypsB/AM `DATOS_PNCM/fijo/ambitos_especiales.js` @ fce4fb9b: **unofficial, cites no decree**; verify against DS 040-2016-PCM / DS 102-2018-PCM. Post-2017 codes are assigned to their 2017 parent. | facts |
+| `area_km2` | computed by geoprio from the full district polygons in South America Albers Equal Area (ESRI:102033) | MIT |
+{points_rows}
+## Not shipped (not found as redistributable public data)
+
+District stunting series other than SIEN 2019; NBI, illiteracy and rural share by district
+from the census; JUNTOS, Cuna Más and Qali Warma coverage by district; the official FONIE list of
+644 districts and the Alto Huallaga list; FONIE's "hogares en proceso de inclusión" share; any
+population, night-lights or travel-time raster. geoprio does not invent them: bring them as a
+CSV/XLSX (`geoprio join`, the app's Data tab) or a GeoTIFF (`geoprio zonal`).
+"""
+
+
+def sources_markdown(report: dict[str, Any], point_rows: str = "", points_what: str = "") -> str:
+    """Render SOURCES.md with the measured display-geometry figures."""
+    dg = report["display_geometry"]
+    display = (f"`shapely.coverage_simplify` at {dg['tolerance_deg']}° and coordinates snapped to "
+               f"{dg['grid_deg']}°; {dg['vertices_display']:,} vertices instead of "
+               f"{dg['vertices_full']:,}; measured worst area change {dg['max_area_change_pct']}%"
+               f" (ubigeo {dg['max_area_change_ubigeo']}), {dg['districts_over_5pct']} districts "
+               f"change more than 5%. For drawing only: areas and every statistic use the full "
+               f"geometry")
+    return TEMPLATE.format(display=display, points_rows=point_rows, points_what=points_what)
