@@ -1,0 +1,1 @@
+"""The Streamlit pages of geoprio: widgets and layout only; all computation is in ``geoprio``."""

@@ -1,0 +1,264 @@
+"""Choropleth maps that work offline: class breaks (mapclassify), folium, local Leaflet.
+
+folium's maps load Leaflet, jQuery and Bootstrap from public CDNs; on a ministry intranet (or
+this machine) such a map stays blank. geoprio's maps need only Leaflet, which comes from the
+installed PyPI package ``django-js-lib-leaflet`` (the Leaflet 1.9.4 distribution files, no
+Django needed), and draw no tile basemap unless one is asked for.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import importlib.util
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoprio.errors import GeoprioError
+
+__all__ = ["PALETTES", "SCHEMES", "ClassBreaks", "choropleth", "class_breaks", "leaflet_assets",
+           "map_html", "to_geojson"]
+
+# ColorBrewer sequential palettes (colour-blind safe), light to dark.
+PALETTES: dict[str, list[str]] = {
+    "YlOrRd": ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
+    "PuBu": ["#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b"],
+    "viridis": ["#fde725", "#90d743", "#35b779", "#21918c", "#31688e", "#443983", "#440154"],
+}
+SCHEMES = {
+    "quantiles": mapclassify.Quantiles,
+    "fisher_jenks": mapclassify.FisherJenks,
+    "equal_interval": mapclassify.EqualInterval,
+    "natural_breaks": mapclassify.NaturalBreaks,
+}
+MISSING_COLOUR = "#d9d9d9"
+
+
+class ClassBreaks:
+    """Class breaks of a column and the colour of each value.
+
+    Attributes
+    ----------
+    bins : upper bounds of the classes (the last is the maximum).
+    lower : the minimum.
+    colours : one colour per class.
+    yb : class of each value (-1 for missing).
+    counts : values per class.
+    """
+
+    def __init__(self, values: pd.Series | np.ndarray, *, scheme: str = "quantiles", k: int = 5,
+                 palette: str = "YlOrRd", reverse: bool = False) -> None:
+        if scheme not in SCHEMES:
+            raise GeoprioError(f"scheme must be one of {list(SCHEMES)}; got {scheme!r}")
+        if palette not in PALETTES:
+            raise GeoprioError(f"palette must be one of {list(PALETTES)}; got {palette!r}")
+        if not 2 <= k <= 7:
+            raise GeoprioError(f"k (number of classes) must be between 2 and 7; got {k}")
+        v = np.asarray(values, dtype="float64")
+        ok = ~np.isnan(v)
+        if ok.sum() == 0:
+            raise GeoprioError("the column has no values to classify")
+        k = min(k, len(np.unique(v[ok])))
+        classifier = SCHEMES[scheme](v[ok], k=k) if k > 1 else None
+        self.scheme, self.k = scheme, k
+        self.lower = float(v[ok].min())
+        self.bins = np.asarray(classifier.bins if classifier else [v[ok].max()], dtype=float)
+        self.yb = np.full(len(v), -1, dtype=int)
+        self.yb[ok] = classifier.yb if classifier else 0
+        self.counts = np.bincount(self.yb[ok], minlength=len(self.bins))
+        colours = _spread(PALETTES[palette], len(self.bins))
+        self.colours = colours[::-1] if reverse else colours
+        self.missing = int((~ok).sum())
+
+    def colour_of(self) -> list[str]:
+        """The colour of each value (grey for missing)."""
+        return [self.colours[c] if c >= 0 else MISSING_COLOUR for c in self.yb]
+
+    def labels(self, fmt: str = "{:,.1f}") -> list[str]:
+        """Human labels of the classes: "10.0 – 20.0"."""
+        lows = [self.lower, *self.bins[:-1]]
+        return [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lows, self.bins,
+                                                                         strict=True)]
+
+    def __repr__(self) -> str:
+        return (f"ClassBreaks(scheme={self.scheme!r}, k={self.k}, "
+                f"bins={np.round(self.bins, 3).tolist()}, counts={self.counts.tolist()}, "
+                f"missing={self.missing})")
+
+
+def class_breaks(values: pd.Series | np.ndarray, *, scheme: str = "quantiles", k: int = 5,
+                 palette: str = "YlOrRd", reverse: bool = False) -> ClassBreaks:
+    """Front door to :class:`ClassBreaks`.
+
+    Examples
+    --------
+    >>> cb = class_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], scheme="equal_interval", k=2)
+    >>> cb.bins.tolist(), cb.counts.tolist()
+    ([5.5, 10.0], [5, 5])
+    """
+    return ClassBreaks(values, scheme=scheme, k=k, palette=palette, reverse=reverse)
+
+
+def _spread(colours: list[str], n: int) -> list[str]:
+    idx = np.linspace(0, len(colours) - 1, n).round().astype(int)
+    return [colours[i] for i in idx]
+
+
+@functools.lru_cache(maxsize=1)
+def leaflet_assets() -> dict[str, Path]:
+    """Paths of the installed Leaflet files (``leaflet.js``, ``leaflet.css``)."""
+    spec = importlib.util.find_spec("js_lib_leaflet")
+    if spec is None or not spec.submodule_search_locations:
+        raise GeoprioError("Leaflet files not found: pip install django-js-lib-leaflet "
+                           "(it ships Leaflet 1.9.4 for offline maps)")
+    root = Path(spec.submodule_search_locations[0]) / "static" / "js_lib_leaflet"
+    return {"js": root / "leaflet.js", "css": root / "leaflet.css"}
+
+
+def to_geojson(frame: gpd.GeoDataFrame, columns: list[str], *, precision: int = 4) -> dict:
+    """A compact GeoJSON FeatureCollection: the given properties, rounded coordinates."""
+    geoms = shapely.set_precision(frame.geometry.values, 10.0 ** -precision)
+    feats = []
+    props = frame[columns].astype(object).where(frame[columns].notna(), None)
+    for geom, row in zip(geoms, props.itertuples(index=False), strict=True):
+        feats.append({"type": "Feature", "properties": dict(zip(columns, row, strict=True)),
+                      "geometry": json.loads(shapely.to_geojson(geom))})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def choropleth(frame: gpd.GeoDataFrame, column: str, *, scheme: str = "quantiles", k: int = 5,
+               palette: str = "YlOrRd", reverse: bool = False, title: str | None = None,
+               unit: str = "", tooltip: dict[str, str] | None = None,
+               outline: pd.Series | None = None, borders: gpd.GeoDataFrame | None = None,
+               basemap: str | None = None, missing_label: str = "sin dato",
+               height: int = 600) -> tuple[folium.Map, ClassBreaks]:
+    """A folium choropleth of ``column`` with one GeoJSON layer and a legend.
+
+    Parameters
+    ----------
+    frame : districts (use the display geometry for the web: ``load_districts(display=True)``).
+    column : the column to colour.
+    scheme, k, palette, reverse : class breaks (:class:`ClassBreaks`).
+    title, unit : legend title and unit.
+    tooltip : ``{column: label}`` shown on hover (name, ubigeo, value, rank...).
+    outline : boolean Series: districts drawn with a thick outline (e.g. the selected list).
+    borders : polygons drawn as plain borders on top (e.g. departments).
+    basemap : None (no tiles: works offline) or a tile provider name for folium.
+
+    Returns
+    -------
+    (map, breaks)
+    """
+    if column not in frame.columns:
+        raise GeoprioError(f"column {column!r} is not in the frame; columns: {list(frame.columns)}")
+    breaks = class_breaks(frame[column], scheme=scheme, k=k, palette=palette, reverse=reverse)
+    tooltip = tooltip or {"district": "Distrito", "ubigeo": "Ubigeo", column: column}
+    data = frame.assign(_fill=breaks.colour_of(),
+                        _line=(outline.to_numpy() if outline is not None else False))
+    cols = list(dict.fromkeys([*tooltip, "_fill", "_line"]))
+    for c in tooltip:
+        if pd.api.types.is_float_dtype(data[c]):
+            data[c] = data[c].round(2)
+    gj = to_geojson(data, cols)
+    minx, miny, maxx, maxy = frame.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=5,
+                   tiles=basemap, control_scale=True, prefer_canvas=True, height=height)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    layer = folium.GeoJson(
+        gj, name=title or column,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"], "fillOpacity": 0.85,
+            "color": "#000000" if f["properties"]["_line"] else "#ffffff",
+            "weight": 2.0 if f["properties"]["_line"] else 0.3},
+        highlight_function=lambda f: {"weight": 2, "color": "#333333"},
+        tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values()),
+                                      localize=True, sticky=True),
+    )
+    layer.add_to(m)
+    if borders is not None:
+        folium.GeoJson(to_geojson(borders, [c for c in ("ubigeo",) if c in borders.columns], ),
+                       name="límites", interactive=False,
+                       style_function=lambda f: {"fill": False, "color": "#444444",
+                                                 "weight": 1.0}).add_to(m)
+    m.get_root().html.add_child(folium.Element(
+        legend_html(breaks, title or column, unit, missing_label)))
+    _offline(m)
+    return m, breaks
+
+
+def legend_html(breaks: ClassBreaks, title: str, unit: str, missing_label: str) -> str:
+    """The legend as a fixed HTML box (no JavaScript, no external library)."""
+    rows = "".join(
+        f'<div><span style="background:{c};width:14px;height:14px;display:inline-block;'
+        f'margin-right:6px;border:1px solid #999"></span>{html.escape(lab)} '
+        f'<span style="color:#666">({n})</span></div>'
+        for c, lab, n in zip(breaks.colours, breaks.labels(), breaks.counts, strict=True))
+    if breaks.missing:
+        rows += (f'<div><span style="background:{MISSING_COLOUR};width:14px;height:14px;'
+                 f'display:inline-block;margin-right:6px;border:1px solid #999"></span>'
+                 f'{html.escape(missing_label)} ({breaks.missing})</div>')
+    unit_text = f" ({html.escape(unit)})" if unit else ""
+    return (f'<div class="geoprio-legend" style="position:absolute;top:12px;right:12px;'
+            f'z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;font:12px '
+            f'sans-serif;border-radius:4px;box-shadow:0 0 4px #888">'
+            f"<b>{html.escape(title)}{unit_text}</b>{rows}</div>")
+
+
+def _offline(m: folium.Map, js: str = "leaflet.js", css: str = "leaflet.css") -> None:
+    """Keep only Leaflet among the page's assets, loaded from ``js`` and ``css``."""
+    m.default_js = [("leaflet", js)]
+    m.default_css = [("leaflet_css", css)]
+    for child in _walk(m):
+        if hasattr(child, "default_js") and child is not m:
+            child.default_js = []
+        if hasattr(child, "default_css") and child is not m:
+            child.default_css = []
+
+
+def _walk(element: Any):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def serve_assets_from(m: folium.Map, base_url: str) -> folium.Map:
+    """Point the map at Leaflet files served at ``base_url`` (e.g. ``/app/static/``)."""
+    _offline(m, base_url + "leaflet.js", base_url + "leaflet.css")
+    return m
+
+
+def map_html(m: folium.Map) -> str:
+    """A standalone HTML page of the map with Leaflet inlined: opens with no network."""
+    _offline(m)
+    page = m.get_root().render()
+    assets = leaflet_assets()
+    js = assets["js"].read_text(encoding="utf-8")
+    css = assets["css"].read_text(encoding="utf-8")
+    page = _replace_tag(page, "<script src=\"leaflet.js\"></script>", f"<script>{js}</script>")
+    page = _replace_tag(page, '<link rel="stylesheet" href="leaflet.css"/>',
+                        f"<style>{css}</style>")
+    return page
+
+
+def _replace_tag(page: str, tag: str, new: str) -> str:
+    if tag not in page:
+        raise GeoprioError(f"map page has no {tag!r}: folium's template changed")
+    return page.replace(tag, new, 1)
+
+
+def payload_size(m: folium.Map) -> int:
+    """Bytes of the rendered map page without the Leaflet library itself."""
+    return len(m.get_root().render().encode("utf-8"))
+
+
+def _finite(x: float) -> bool:
+    return not (isinstance(x, float) and math.isnan(x))
