@@ -1,0 +1,34 @@
+"""Shared fixtures: the shipped data, loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GEOPRIO_SOURCES", ROOT.parent / "shared" / "peru-data"))
+
+
+@pytest.fixture(scope="session")
+def districts():
+    """The 1,874 districts with full geometry and indicators (do not modify in a test)."""
+    import geoprio
+
+    return geoprio.load_districts()
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    import geoprio
+
+    return geoprio.catalog()
+
+
+@pytest.fixture(scope="session")
+def sources() -> Path:
+    """The raw public sources (for build tests); skipped where they are not beside the repo."""
+    if not (SHARED / "indicators").is_dir():
+        pytest.skip(f"raw sources not found at {SHARED} (set GEOPRIO_SOURCES)")
+    return SHARED
