@@ -34,11 +34,11 @@ _EXPORTS: dict[str, str] = {
     # readers and writers
     "read_table": "geoprio.io",
     "read_boundaries": "geoprio.io",
-    "export": "geoprio.export",
+    "export": "geoprio.exporting",
     # prioritisation
     "Scenario": "geoprio.scenario",
-    "prioritize": "geoprio.prioritize",
-    "compare_scenarios": "geoprio.prioritize",
+    "prioritize": "geoprio.ranking",
+    "compare_scenarios": "geoprio.ranking",
     # clustering and spatial statistics
     "cluster": "geoprio.cluster",
     "hotspots": "geoprio.spatial",

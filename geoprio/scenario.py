@@ -1,0 +1,575 @@
+"""Scenario: everything that decides a ranking, saved to and loaded from TOML or JSON.
+
+A :class:`Scenario` holds the indicators and their weights, directions and targets, the
+normalisation, aggregation and missing-value policy, the eligibility rule, the department
+and province filters, the size of the list (top N, a score threshold or a budget with a
+cost), the Monte Carlo settings and the seed. The same scenario gives the same result, byte
+for byte; every export should carry ``scenario.to_toml()``.
+
+Presets (:meth:`Scenario.preset`): ``"fonie"``, ``"dci"`` and ``"anemia"``, each with its
+sources and caveats written in the scenario itself.
+
+Examples
+--------
+>>> s = Scenario(name="mine", weights={"poverty_2018": 2, "no_water_2017": 1},
+...              rule="poverty_2018 >= 40 or vraem", top_n=100)
+>>> Scenario.from_toml(s.to_toml()) == s
+True
+>>> Scenario.preset("fonie").rule
+'poverty_quintile_2018 <= 2 or vraem or border'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geoprio.budget import BENEFICIARY_COLUMNS
+from geoprio.errors import RuleError, ScenarioError
+from geoprio.rules import Rule
+from geoprio.scoring import AGGREGATIONS, MISSING_POLICIES, NORMALISATIONS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["BASE_COLUMNS", "DERIVED_COLUMNS", "PRESETS", "QUINTILE_METHODS", "Scenario"]
+
+#: columns every district frame has, usable in rules
+BASE_COLUMNS: tuple[str, ...] = ("ubigeo", "department", "province", "district")
+#: columns :func:`geoprio.prioritize` adds before scoring, usable in rules and as ``need``
+DERIVED_COLUMNS: tuple[str, ...] = ("poverty_quintile_2018", *BENEFICIARY_COLUMNS)
+QUINTILE_METHODS: tuple[str, ...] = ("districts", "population")
+_FORMAT = "geoprio-scenario/1"
+
+
+@dataclass
+class Scenario:
+    """Everything that decides a ranking.
+
+    Parameters
+    ----------
+    name : str, default="custom"
+    description : str, default=""
+    weights : dict
+        Indicator id -> weight (>= 0, at least one > 0); normalised to sum 1 when used.
+    higher_is_worse : dict, default={}
+        Direction overrides (id -> bool); otherwise the catalog's ``higher_is_worse``.
+    targets : dict, default={}
+        Id -> target value, for ``normalisation="target"``.
+    normalisation : {"minmax", "zscore", "rank", "target"}, default="minmax"
+    aggregation : {"arithmetic", "geometric"}, default="arithmetic"
+    missing : {"exclude", "reweight", "impute"}, default="reweight"
+        See :mod:`geoprio.scoring`.
+    rule : str, default=""
+        Eligibility rule (:mod:`geoprio.rules`); empty = every district eligible.
+    departments, provinces : list of str, default=[]
+        Keep only these (names, accents and case ignored); districts outside stay in the
+        output, not eligible, with the reason said.
+    top_n : int, optional
+        Select the N best-ranked eligible districts.
+    threshold : float, optional
+        Select eligible districts with ``score >= threshold``.
+    budget : float, optional
+        Select eligible districts maximising ``need`` within the budget (0–1 knapsack);
+        needs ``cost_per_district`` or ``cost_per_beneficiary`` + ``beneficiary_column``.
+        With none of ``top_n``, ``threshold``, ``budget``, every eligible district is
+        selected.
+    cost_per_district, cost_per_beneficiary : float, optional
+    beneficiary_column : str, optional
+        Count column paid for per beneficiary (e.g. ``"under5_2020"``).
+    need : str, default="score"
+        What the budget maximises: ``"score"`` or a column (e.g. ``"stunted_children"``).
+    quintiles : {"districts", "population"}, default="districts"
+        How ``poverty_quintile_2018`` is cut: equal numbers of districts, or equal
+        population (``pop_2017``).
+    n_draws : int, default=1000
+        Monte Carlo draws for rank intervals (0 = none).
+    weight_spread : float, default=0.1
+        Spread of the weights in the Monte Carlo: Dirichlet concentration
+        ``1 / weight_spread**2`` (0 = weights fixed). See :mod:`geoprio.uncertainty`.
+    seed : int, default=2018
+    sources, caveats : list of str, default=[]
+
+    Examples
+    --------
+    >>> Scenario(weights={"poverty_2018": 1}, top_n=0)
+    Traceback (most recent call last):
+    ...
+    geoprio.errors.ScenarioError: scenario 'custom' is not valid: top_n must be an integer >= 1; \
+got 0
+    """
+
+    name: str = "custom"
+    description: str = ""
+    weights: dict[str, float] = field(default_factory=dict)
+    higher_is_worse: dict[str, bool] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)
+    normalisation: str = "minmax"
+    aggregation: str = "arithmetic"
+    missing: str = "reweight"
+    rule: str = ""
+    departments: list[str] = field(default_factory=list)
+    provinces: list[str] = field(default_factory=list)
+    top_n: int | None = None
+    threshold: float | None = None
+    budget: float | None = None
+    cost_per_district: float | None = None
+    cost_per_beneficiary: float | None = None
+    beneficiary_column: str | None = None
+    need: str = "score"
+    quintiles: str = "districts"
+    n_draws: int = 1000
+    weight_spread: float = 0.1
+    seed: int = 2018
+    sources: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        self._coerce(problems)
+        if problems:
+            raise ScenarioError(f"scenario {self.name!r} is not valid: " + "; ".join(problems))
+
+    # ------------------------------------------------------------------ checks
+    def _coerce(self, problems: list[str]) -> None:
+        def num(v: Any) -> bool:
+            return (
+                isinstance(v, (int, float, np.integer, np.floating))
+                and not isinstance(v, bool)
+                and bool(np.isfinite(v))
+            )
+
+        for attr in ("name", "description", "rule", "need", "normalisation", "aggregation",
+                     "missing", "quintiles"):
+            if not isinstance(getattr(self, attr), str):
+                problems.append(f"{attr} must be a str; got {getattr(self, attr)!r}")
+        if problems:
+            return
+        if not self.name.strip():
+            problems.append("name must not be empty")
+        if not isinstance(self.weights, dict) or not self.weights:
+            problems.append(f"weights must be a non-empty table id -> weight; got {self.weights!r}")
+        else:
+            bad = {k: v for k, v in self.weights.items() if not num(v) or v < 0}
+            if bad:
+                problems.append(f"weights must be numbers >= 0; got {bad}")
+            elif sum(self.weights.values()) <= 0:
+                problems.append(f"at least one weight must be > 0; got {self.weights}")
+            else:
+                self.weights = {str(k): float(v) for k, v in self.weights.items()}
+        for attr, kind in (("higher_is_worse", bool), ("targets", float)):
+            table = getattr(self, attr)
+            if not isinstance(table, dict):
+                problems.append(f"{attr} must be a table id -> value; got {table!r}")
+                continue
+            ok = (lambda v: isinstance(v, bool)) if kind is bool else num
+            bad = {k: v for k, v in table.items() if not ok(v)}
+            if bad:
+                problems.append(f"{attr} values must be {kind.__name__}; got {bad}")
+                continue
+            stray = [k for k in table if k not in self.weights]
+            if stray and isinstance(self.weights, dict):
+                problems.append(
+                    f"{attr} names indicators that have no weight: {stray}; "
+                    f"weighted: {list(self.weights)}"
+                )
+            setattr(self, attr, {str(k): kind(v) for k, v in table.items()})
+        for attr, allowed in (("normalisation", NORMALISATIONS), ("aggregation", AGGREGATIONS),
+                              ("missing", MISSING_POLICIES), ("quintiles", QUINTILE_METHODS)):
+            if getattr(self, attr) not in allowed:
+                problems.append(
+                    f"{attr} must be one of {list(allowed)}; got {getattr(self, attr)!r}"
+                )
+        if self.normalisation == "target" and isinstance(self.weights, dict):
+            lacking = [k for k, v in self.weights.items() if v > 0 and k not in self.targets]
+            if lacking:
+                problems.append(f"normalisation='target' needs targets for {lacking}")
+        try:
+            Rule(self.rule)
+        except RuleError as exc:
+            problems.append(str(exc))
+        for attr in ("departments", "provinces", "sources", "caveats"):
+            value = getattr(self, attr)
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                problems.append(f"{attr} must be a list of str; got {value!r}")
+            else:
+                setattr(self, attr, list(value))
+        sizes = [a for a in ("top_n", "threshold", "budget") if getattr(self, a) is not None]
+        if len(sizes) > 1:
+            problems.append(f"give at most one of top_n, threshold, budget; got {sizes}")
+        if self.top_n is not None:
+            if isinstance(self.top_n, bool) or not isinstance(self.top_n, (int, np.integer)) or (
+                self.top_n < 1
+            ):
+                problems.append(f"top_n must be an integer >= 1; got {self.top_n!r}")
+            else:
+                self.top_n = int(self.top_n)
+        for attr in ("threshold", "budget", "cost_per_district", "cost_per_beneficiary"):
+            v = getattr(self, attr)
+            if v is None:
+                continue
+            if not num(v) or (attr != "threshold" and v <= 0):
+                rule = "a number" if attr == "threshold" else "a number > 0"
+                problems.append(f"{attr} must be {rule}; got {v!r}")
+            else:
+                setattr(self, attr, float(v))
+        costs = [a for a in ("cost_per_district", "cost_per_beneficiary")
+                 if getattr(self, a) is not None]
+        if self.budget is not None and len(costs) != 1:
+            problems.append(
+                "budget needs exactly one of cost_per_district, cost_per_beneficiary; "
+                f"got {costs or 'none'}"
+            )
+        if self.cost_per_beneficiary is not None and not self.beneficiary_column:
+            problems.append("cost_per_beneficiary needs beneficiary_column (e.g. 'under5_2020')")
+        if self.beneficiary_column is not None and not isinstance(self.beneficiary_column, str):
+            problems.append(f"beneficiary_column must be a str; got {self.beneficiary_column!r}")
+        if isinstance(self.n_draws, bool) or not isinstance(self.n_draws, (int, np.integer)) or (
+            not 0 <= self.n_draws <= 100_000
+        ):
+            problems.append(f"n_draws must be an integer in 0..100000; got {self.n_draws!r}")
+        else:
+            self.n_draws = int(self.n_draws)
+        if not num(self.weight_spread) or not 0 <= self.weight_spread < 1:
+            problems.append(f"weight_spread must be a number in [0, 1); got {self.weight_spread!r}")
+        else:
+            self.weight_spread = float(self.weight_spread)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or (
+            self.seed < 0
+        ):
+            problems.append(f"seed must be an integer >= 0; got {self.seed!r}")
+        else:
+            self.seed = int(self.seed)
+
+    def names_used(self) -> list[str]:
+        """Every column id the scenario refers to, in first-use order.
+
+        Examples
+        --------
+        >>> Scenario(weights={"poverty_2018": 1}, rule="vraem").names_used()
+        ['poverty_2018', 'vraem']
+        """
+        names = list(self.weights) + Rule(self.rule).names
+        if self.need != "score":
+            names.append(self.need)
+        if self.beneficiary_column:
+            names.append(self.beneficiary_column)
+        return list(dict.fromkeys(names))
+
+    def validate(
+        self, *, catalog: Any = None, columns: Iterable[str] | None = None
+    ) -> Scenario:
+        """Check every name against a catalog and/or the columns of a districts frame.
+
+        Parameters
+        ----------
+        catalog : pandas.DataFrame, optional
+            ``geoprio.catalog()`` (its ``id`` column).
+        columns : iterable of str, optional
+            Columns of the frame the scenario will run on (uploaded indicators count).
+
+        Returns
+        -------
+        Scenario
+            ``self``, for chaining.
+
+        Examples
+        --------
+        >>> Scenario(weights={"povrety_2018": 1}).validate(columns=["poverty_2018"])
+        Traceback (most recent call last):
+        ...
+        geoprio.errors.ScenarioError: scenario 'custom' uses unknown ids: 'povrety_2018' \
+(did you mean 'poverty_2018', 'poverty_quintile_2018'?)
+        """
+        if catalog is None and columns is None:
+            return self
+        known = set(BASE_COLUMNS) | set(DERIVED_COLUMNS)
+        if catalog is not None:
+            known |= {str(i) for i in catalog["id"]}
+        if columns is not None:
+            known |= {str(c) for c in columns}
+        unknown = [n for n in self.names_used() if n not in known]
+        if unknown:
+            parts = []
+            for n in unknown:
+                close = difflib.get_close_matches(n, sorted(known), n=3, cutoff=0.6)
+                hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+                parts.append(f"{n!r}{hint}")
+            raise ScenarioError(f"scenario {self.name!r} uses unknown ids: " + "; ".join(parts))
+        return self
+
+    # -------------------------------------------------------------- conversions
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of every field (None included), in field order.
+
+        Examples
+        --------
+        >>> Scenario(weights={"poverty_2018": 1}).to_dict()["weights"]
+        {'poverty_2018': 1.0}
+        """
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, catalog: Any = None) -> Scenario:
+        """Build a scenario from :meth:`to_dict` output (unknown keys are an error)."""
+        if not isinstance(data, dict):
+            raise ScenarioError(f"a scenario must be a table of fields; got {type(data).__name__}")
+        data = dict(data)
+        fmt = data.pop("format", _FORMAT)
+        if fmt != _FORMAT:
+            raise ScenarioError(f"scenario format must be {_FORMAT!r}; got {fmt!r}")
+        allowed = [f.name for f in dataclasses.fields(cls)]
+        stray = [k for k in data if k not in allowed]
+        if stray:
+            raise ScenarioError(f"unknown scenario fields {stray}; allowed: {allowed}")
+        return cls(**data).validate(catalog=catalog)
+
+    def to_json(self) -> str:
+        """JSON text (UTF-8, indented, keys in field order)."""
+        return json.dumps({"format": _FORMAT, **self.to_dict()}, ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str, *, catalog: Any = None) -> Scenario:
+        """Scenario from :meth:`to_json` text."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(f"scenario JSON cannot be read: {exc}") from None
+        return cls.from_dict(data, catalog=catalog)
+
+    def to_toml(self) -> str:
+        """TOML text; fields that are None are left out (TOML has no null)."""
+        import tomli_w
+
+        data = {"format": _FORMAT}
+        data.update({k: v for k, v in self.to_dict().items() if v is not None})
+        return tomli_w.dumps(data, multiline_strings=False)
+
+    @classmethod
+    def from_toml(cls, text: str, *, catalog: Any = None) -> Scenario:
+        """Scenario from :meth:`to_toml` text."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"scenario TOML cannot be read: {exc}") from None
+        return cls.from_dict(data, catalog=catalog)
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``.toml`` or ``.json`` (by suffix)."""
+        path = Path(path)
+        if path.suffix.lower() not in (".toml", ".json"):
+            raise ScenarioError(f"scenario file must end in .toml or .json; got {path.name!r}")
+        text = self.to_toml() if path.suffix.lower() == ".toml" else self.to_json()
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, catalog: Any = None) -> Scenario:
+        """Read a ``.toml`` or ``.json`` scenario file."""
+        path = Path(path)
+        if path.suffix.lower() not in (".toml", ".json"):
+            raise ScenarioError(f"scenario file must end in .toml or .json; got {path.name!r}")
+        if not path.is_file():
+            raise ScenarioError(f"scenario file not found: {path}")
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".toml":
+            return cls.from_toml(text, catalog=catalog)
+        return cls.from_json(text, catalog=catalog)
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ presets
+    @classmethod
+    def preset(cls, name: str) -> Scenario:
+        """A documented preset: ``"fonie"``, ``"dci"`` or ``"anemia"``.
+
+        See :func:`fonie`, :func:`dci` and :func:`anemia` for the sources and choices.
+
+        Examples
+        --------
+        >>> sorted(Scenario.preset("dci").weights)[:2]
+        ['anemia_6_35m_2019', 'no_sewer_2017']
+        """
+        key = str(name).strip().lower()
+        if key not in PRESETS:
+            raise ScenarioError(f"preset must be one of {list(PRESETS)}; got {name!r}")
+        return PRESETS[key]()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+_FONIE_SOURCES = [
+    "Ley 29951, art. 23 (FONIE)",
+    "DS 004-2013-MIDIS, Reglamento del FONIE",
+    "INEI, Mapa de pobreza monetaria provincial y distrital 2018",
+    "INEI, Censos Nacionales 2017 (XII de Población, VII de Vivienda): servicios del hogar",
+]
+
+
+def fonie() -> Scenario:
+    """FONIE preset: eligibility by poverty quintile, VRAEM or border; service gaps scored.
+
+    Source: Ley 29951 art. 23 and its reglamento DS 004-2013-MIDIS. FONIE finances water
+    and sanitation, electrification, telecommunications and rural roads, "de preferencia
+    en forma simultánea", in districts of poverty quintiles I and II with more than 50% of
+    households "en proceso de inclusión", and in the VRAEM, Alto Huallaga and border zones.
+
+    Choices made here (stated in the scenario's caveats):
+
+    - quintiles are cut on ``poverty_2018`` by **number of districts** (each quintile
+      holds a fifth of the districts with a poverty figure; quintile I = poorest);
+      ``quintiles="population"`` cuts by population instead;
+    - the ">50% de hogares en proceso de inclusión" criterion is **not** applied: the
+      shipped data lack it; a user can upload it as an indicator and add
+      ``and hogares_inclusion > 50`` to the rule;
+    - Alto Huallaga is not applied (no district list shipped);
+    - scored on the four FONIE service gaps (households without public water, sewer,
+      electricity, internet as the telecoms proxy; census 2017) plus poverty 2018, equal
+      weights;
+    - list size 644: the number of districts MIDIS reported as focalised in 2015, used
+      for comparability only (no official list of the 644 was found).
+    """
+    return Scenario(
+        name="fonie",
+        description=(
+            "FONIE (Ley 29951 art. 23; DS 004-2013-MIDIS): elegibles los distritos de los "
+            "quintiles I y II de pobreza 2018 (quintiles por número de distritos), o del "
+            "VRAEM, o de frontera; puntaje: brechas de agua, desagüe, electricidad e "
+            "internet (censo 2017) y pobreza 2018, pesos iguales. El criterio 'más de 50% "
+            "de hogares en proceso de inclusión' NO se aplica: falta en los datos; puede "
+            "subirse como indicador y añadirse a la regla."
+        ),
+        weights={
+            "no_water_2017": 1.0,
+            "no_sewer_2017": 1.0,
+            "no_electricity_2017": 1.0,
+            "no_internet_2017": 1.0,
+            "poverty_2018": 1.0,
+        },
+        rule="poverty_quintile_2018 <= 2 or vraem or border",
+        top_n=644,
+        need="poor_people",
+        sources=list(_FONIE_SOURCES),
+        caveats=[
+            "El criterio de más de 50% de hogares en proceso de inclusión (DS 004-2013-MIDIS) "
+            "requiere datos que no se distribuyen con geoprio: súbalo como indicador (CSV/XLSX "
+            "por ubigeo) y añada 'and <id> > 50' a la regla.",
+            "Quintiles de pobreza 2018 calculados por número de distritos (quintil I = más "
+            "pobre); use quintiles = 'population' para cortes por población (pop_2017).",
+            "El ámbito Alto Huallaga no se aplica: no se encontró la lista oficial de distritos.",
+            "La lista VRAEM es una transcripción no oficial (verificar con DS 040-2016-PCM y "
+            "DS 102-2018-PCM).",
+            "Tamaño de lista 644: distritos focalizados reportados por MIDIS en 2015, solo como "
+            "referencia; no se encontró la lista oficial.",
+            "Internet del hogar (censo 2017) aproxima la brecha de telecomunicaciones.",
+        ],
+    )
+
+
+def dci() -> Scenario:
+    """MIDIS chronic child malnutrition (DCI) preset.
+
+    Source: MIDIS (2012), "Lineamientos para la gestión articulada intersectorial e
+    intergubernamental orientada a reducir la desnutrición crónica infantil": districts
+    prioritised by stunting and poverty; effective interventions include home water and
+    sanitation. Weights (a choice of geoprio, stated): stunting 0.30, anemia 0.20,
+    poverty 0.20, no public water 0.15, no public sewer 0.15. Every district is eligible;
+    the list is the top 375 (a fifth of the districts, a convention of this tool). The
+    budget need is ``stunted_children`` (under-5s × stunting).
+    """
+    return Scenario(
+        name="dci",
+        description=(
+            "Desnutrición crónica infantil (MIDIS, Lineamientos 2012): desnutrición crónica "
+            "< 5 años (SIEN 2019) 0.30, anemia 6-35 meses (SIEN 2019) 0.20, pobreza 2018 "
+            "0.20, hogares sin agua de red 0.15 y sin desagüe 0.15 (censo 2017). Lista: los "
+            "375 primeros (un quinto de los distritos, convención de geoprio)."
+        ),
+        weights={
+            "stunting_u5_2019": 0.30,
+            "anemia_6_35m_2019": 0.20,
+            "poverty_2018": 0.20,
+            "no_water_2017": 0.15,
+            "no_sewer_2017": 0.15,
+        },
+        top_n=375,
+        need="stunted_children",
+        beneficiary_column="under5_2020",
+        sources=[
+            "MIDIS (2012), Lineamientos para la gestión articulada intersectorial e "
+            "intergubernamental orientada a reducir la desnutrición crónica infantil",
+            "CEPLAN, Matriz de indicadores 2007-2019 (MINSA SIEN 2019)",
+            "INEI, Mapa de pobreza monetaria provincial y distrital 2018",
+            "INEI, Censos Nacionales 2017: servicios del hogar",
+        ],
+        caveats=[
+            "La desnutrición y la anemia distritales vienen del SIEN (niños atendidos en "
+            "establecimientos del MINSA), no de la ENDES: no son prevalencias poblacionales.",
+            "Los pesos son una elección de geoprio, no una norma: ajústelos.",
+            "Faltantes: los pesos se redistribuyen entre los indicadores disponibles.",
+        ],
+    )
+
+
+def anemia() -> Scenario:
+    """Child anemia (6–35 months) preset.
+
+    Anemia 6–35 months (SIEN 2019) weighs 0.5; companions that act on its causes weigh
+    the rest: poverty 2018 0.2 (diet and access to iron-rich food), no public water 0.15
+    and no public sewer 0.15 (infections and parasites that reduce iron absorption). A
+    choice of geoprio, stated. Districts without an anemia figure (SIEN records too few
+    children) are excluded and listed (``missing="exclude"``), not ranked on the
+    companions alone. The budget need is ``anemic_children``.
+    """
+    return Scenario(
+        name="anemia",
+        description=(
+            "Anemia en niños de 6 a 35 meses (SIEN 2019) 0.5, con pobreza 2018 0.2 y "
+            "hogares sin agua de red 0.15 y sin desagüe 0.15 (censo 2017) como factores "
+            "asociados. Distritos sin dato de anemia: excluidos y listados. Lista: los 375 "
+            "primeros (convención de geoprio)."
+        ),
+        weights={
+            "anemia_6_35m_2019": 0.5,
+            "poverty_2018": 0.2,
+            "no_water_2017": 0.15,
+            "no_sewer_2017": 0.15,
+        },
+        missing="exclude",
+        top_n=375,
+        need="anemic_children",
+        beneficiary_column="children_6_35m_2020",
+        sources=[
+            "CEPLAN, Matriz de indicadores 2007-2019 (MINSA SIEN 2019)",
+            "INEI, Mapa de pobreza monetaria provincial y distrital 2018",
+            "INEI, Censos Nacionales 2017: servicios del hogar",
+        ],
+        caveats=[
+            "La anemia distrital viene del SIEN (niños atendidos en el MINSA), no de la ENDES.",
+            "Los pesos de los factores asociados son una elección de geoprio: ajústelos.",
+        ],
+    )
+
+
+PRESETS = {"fonie": fonie, "dci": dci, "anemia": anemia}

@@ -1,0 +1,151 @@
+"""Tests of geoprio.rules: safety, names, vectorised verdicts, reasons, missing values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geoprio
+from geoprio.errors import RuleError
+from geoprio.rules import Rule, evaluate_rule, parse_rule
+
+
+@pytest.fixture(scope="module")
+def districts() -> pd.DataFrame:
+    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
+
+
+@pytest.fixture(scope="module")
+def cat() -> pd.DataFrame:
+    return geoprio.catalog()
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("__import__('os')", "function call at column 1"),
+        ("().__class__", "attribute access at column 1"),
+        ("open('x')", "function call at column 1"),
+        ("lambda: 1", "lambda at column 1"),
+        ("poverty_2018 > 1 and (lambda x: x)(1)", "function call at column 22"),
+        ("[c for c in vraem]", "comprehension"),
+        ("vraem[0]", r"subscript \(indexing\)"),
+        ("poverty_2018 ** 2 > 1", r"power operator \*\*"),
+        ("vraem & border", "operator & \\(use 'and'\\)"),
+        ("vraem is True", "'is' \\(use ==\\)"),
+        ("__builtins__", "name '__builtins__' \\(names may not start with '_'\\)"),
+        ("(x := 3)", r"assignment expression \(:=\)"),
+        ("department in department", "'in' without a \\[list\\]"),
+    ],
+)
+def test_forbidden_syntax_raises_rule_error(text, what):
+    with pytest.raises(RuleError, match=f"forbidden in rule: {what}"):
+        Rule(text)
+
+
+def test_syntax_error_names_column_and_hint():
+    with pytest.raises(RuleError, match=r"not a valid expression at column \d+.*use ==, not ="):
+        Rule("poverty_2018 = 40")
+
+
+def test_unknown_name_lists_close_matches(districts):
+    with pytest.raises(RuleError, match=r"unknown name 'povrety_2018' \(did you mean "
+                                        r"'poverty_2018'"):
+        evaluate_rule(districts, "povrety_2018 > 40")
+    with pytest.raises(RuleError, match=r"unknown names 'bar'; 'foo' in rule 'foo or bar'"):
+        parse_rule("foo or bar", names=["vraem"])
+
+
+def test_names_collected():
+    assert Rule("10 <= poverty_2018 < 40 and not (vraem or border)").names == [
+        "border", "poverty_2018", "vraem"]
+
+
+def test_rule_matches_pandas_filter(districts):
+    res = evaluate_rule(districts, "poverty_2018 >= 40 and (vraem or border)")
+    expected = (districts["poverty_2018"] >= 40) & (districts["vraem"] | districts["border"])
+    assert res.eligible.tolist() == expected.tolist()
+    assert int(res.eligible.sum()) == int(expected.sum()) > 0
+
+
+def test_chained_arithmetic_and_membership_match_pandas(districts):
+    rule = "10 <= poverty_2018 < 40 and no_water_2017 + no_sewer_2017 > 100"
+    res = evaluate_rule(districts, rule)
+    p = districts["poverty_2018"]
+    gaps = districts["no_water_2017"] + districts["no_sewer_2017"]
+    expected = (p >= 10) & (p < 40) & (gaps > 100)
+    assert res.eligible.tolist() == expected.tolist()
+    # texts ignore case and accents: 'Ancash' finds ÁNCASH
+    res = evaluate_rule(districts, "department in ['Ayacucho', 'ancash'] and not border")
+    expected = districts["department"].isin(["AYACUCHO", "ÁNCASH"]) & ~districts["border"]
+    assert res.eligible.tolist() == expected.tolist()
+    res = evaluate_rule(districts, "ubigeo not in ['050410', '010101']")
+    assert int(res.eligible.sum()) == 1872
+
+
+def test_missing_values_are_unknown_not_eligible(districts):
+    nan = districts["stunting_u5_2019"].isna()
+    res = evaluate_rule(districts, "stunting_u5_2019 > 20")
+    assert int(res.unknown.sum()) == 9
+    assert res.unknown.tolist() == nan.tolist()
+    assert not res.eligible[nan].any()
+    assert res.reasons[nan].str.startswith("sin dato: stunting_u5_2019 sin dato").all()
+    # 'not' over a missing value stays unknown (three-valued logic), not True
+    neg = evaluate_rule(districts, "not stunting_u5_2019 > 20")
+    assert not neg.eligible[nan].any()
+    expected = (districts["stunting_u5_2019"] <= 20) & ~nan
+    assert neg.eligible.tolist() == expected.tolist()
+    # False and unknown is False, True or unknown is True
+    both = evaluate_rule(districts, "stunting_u5_2019 > 20 or poverty_2018 >= 0")
+    assert both.eligible.all()
+
+
+def test_reasons_with_catalog_labels(districts, cat):
+    res = evaluate_rule(districts, "poverty_2018 >= 40 and (vraem or border)", catalog=cat)
+    i = districts.index[districts["ubigeo"] == "050410"][0]  # Uchuraccay, VRAEM, 81.3%
+    assert res.reasons[i] == "cumple: Pobreza monetaria 2018 81.3 ≥ 40; en VRAEM"
+    j = districts.index[districts["ubigeo"] == "010101"][0]  # Chachapoyas, 9.05%
+    # both sides of the 'and' fail, and both are said
+    assert res.reasons[j] == (
+        "no cumple: Pobreza monetaria 2018 9.05 < 40; fuera del VRAEM; fuera de zona de frontera"
+    )
+    en = evaluate_rule(districts, "poverty_2018 >= 40 and vraem", catalog=cat, lang="en")
+    assert en.reasons[i] == "meets: Monetary poverty 2018 81.3 ≥ 40; in the VRAEM"
+
+
+def test_reasons_without_catalog_use_ids(districts):
+    res = evaluate_rule(districts, "poverty_2018 >= 80 or border")
+    i = districts.index[districts["ubigeo"] == "060308"][0]  # Oxamarca 81.0%, not border
+    assert res.reasons[i] == "cumple: poverty_2018 81 ≥ 80"
+    j = districts.index[districts["ubigeo"] == "010101"][0]
+    assert res.reasons[j] == "no cumple: poverty_2018 9.05 < 80; fuera de zona de frontera"
+
+
+def test_type_errors_say_what_to_do(districts):
+    with pytest.raises(RuleError, match="put codes in quotes"):
+        evaluate_rule(districts, "ubigeo == 50410")
+    with pytest.raises(RuleError, match="'poverty_2018' is a number, not a yes/no flag"):
+        evaluate_rule(districts, "poverty_2018 and vraem")
+    with pytest.raises(RuleError, match="texts can only be compared with ==, != or in"):
+        evaluate_rule(districts, "department > 'A'")
+
+
+def test_empty_rule_everyone_eligible():
+    f = pd.DataFrame({"x": [1.0, np.nan]})
+    res = evaluate_rule(f, "")
+    assert res.eligible.tolist() == [True, True]
+    assert res.reasons.tolist() == ["sin regla: todos elegibles"] * 2
+
+
+def test_division_by_zero_is_unknown():
+    f = pd.DataFrame({"a": [1.0, 1.0], "b": [0.0, 2.0]})
+    res = evaluate_rule(f, "a / b < 1")
+    assert res.unknown.tolist() == [True, False]
+    assert res.eligible.tolist() == [False, True]
+    assert res.reasons.tolist()[1] == "cumple: (a / b) 0.5 < 1"
+
+
+def test_long_rule_refused():
+    with pytest.raises(RuleError, match="the limit is 2000"):
+        Rule("vraem or " * 300 + "vraem")

@@ -1,0 +1,143 @@
+"""Tests of geoprio.scoring: normalisations, aggregations, weights, missing values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geoprio
+from geoprio.errors import ScenarioError
+from geoprio.scoring import (
+    GEOMETRIC_OFFSET,
+    aggregate,
+    composite,
+    directions_from_catalog,
+    normalise,
+    normalise_weights,
+)
+
+
+@pytest.fixture(scope="module")
+def districts() -> pd.DataFrame:
+    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
+
+
+@pytest.fixture(scope="module")
+def cat() -> pd.DataFrame:
+    return geoprio.catalog()
+
+
+def test_minmax_both_directions():
+    assert normalise([2.0, 4.0, 6.0]).tolist() == [0.0, 0.5, 1.0]
+    assert normalise([2.0, 4.0, 6.0], higher_is_worse=False).tolist() == [1.0, 0.5, 0.0]
+
+
+def test_minmax_keeps_missing_and_constant_column_is_zero():
+    out = normalise([1.0, np.nan, 3.0])
+    assert out[0] == 0.0 and np.isnan(out[1]) and out[2] == 1.0
+    assert normalise([5.0, 5.0]).tolist() == [0.0, 0.0]
+
+
+def test_zscore_exact():
+    z = normalise([1.0, 2.0, 3.0], method="zscore")
+    assert z == pytest.approx([-np.sqrt(1.5), 0.0, np.sqrt(1.5)])
+    assert normalise([1.0, 2.0, 3.0], method="zscore", higher_is_worse=False)[0] == pytest.approx(
+        np.sqrt(1.5)
+    )
+
+
+def test_percentile_rank_with_ties():
+    assert normalise([10.0, 20.0, 20.0, 40.0], method="rank").tolist() == [0.25, 0.625, 0.625, 1.0]
+    assert normalise([10.0, 40.0], method="rank", higher_is_worse=False).tolist() == [1.0, 0.5]
+
+
+def test_distance_to_target():
+    out = normalise([4.0, 10.0, 20.0], method="target", target=6.0)
+    assert out.tolist() == pytest.approx([0.0, 4 / 14, 1.0])
+    # higher is better: the gap is below the target
+    assert normalise([0.2, 0.5, 0.8], method="target", target=0.6,
+                     higher_is_worse=False).tolist() == pytest.approx([1.0, 0.25, 0.0])
+
+
+def test_target_needs_a_target():
+    with pytest.raises(ScenarioError, match="needs a target"):
+        normalise([1.0, 2.0], method="target")
+
+
+def test_unknown_normalisation_lists_choices():
+    with pytest.raises(ScenarioError, match=r"one of \['minmax', 'zscore', 'rank', 'target'\]; "
+                                            r"got 'ranks'"):
+        normalise([1.0], method="ranks")
+
+
+def test_weights_normalised_and_checked():
+    assert normalise_weights({"a": 2, "b": 2, "c": 4}) == {"a": 0.25, "b": 0.25, "c": 0.5}
+    with pytest.raises(ScenarioError, match=r"numbers >= 0; got \{'b': -1\}"):
+        normalise_weights({"a": 1, "b": -1})
+    with pytest.raises(ScenarioError, match="at least one weight must be > 0"):
+        normalise_weights({"a": 0, "b": 0})
+
+
+def test_geometric_penalises_imbalance():
+    v = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+    w = np.array([0.5, 0.5])
+    arith = aggregate(v, w, method="arithmetic")
+    geo = aggregate(v, w, method="geometric")
+    assert arith.tolist() == pytest.approx([0.5, 0.5, 0.5])
+    expected = np.sqrt(GEOMETRIC_OFFSET * (1 + GEOMETRIC_OFFSET)) - GEOMETRIC_OFFSET
+    assert geo.tolist() == pytest.approx([expected, expected, 0.5])
+
+
+def test_missing_policies_on_small_frame():
+    f = pd.DataFrame({"ubigeo": ["a", "b", "c", "d"],
+                      "x": [0.0, 10.0, 5.0, np.nan], "y": [0.0, 10.0, np.nan, np.nan]})
+    excl = composite(f, {"x": 1, "y": 1}, missing="exclude")
+    assert excl.excluded == ["c", "d"]
+    assert excl.score.tolist()[:2] == [0.0, 1.0]
+    rew = composite(f, {"x": 1, "y": 1}, missing="reweight")
+    # c keeps x only (0.5); d has nothing: no score, never a zero
+    assert rew.score.iloc[2] == 0.5
+    assert np.isnan(rew.score.iloc[3]) and rew.excluded == ["d"]
+    imp = composite(f, {"x": 1, "y": 1}, missing="impute")
+    # medians: x -> 5, y -> 5; d becomes (5, 5) -> 0.5, 0.5
+    assert imp.imputed == {"x": 1, "y": 2}
+    assert imp.score.tolist() == pytest.approx([0.0, 1.0, 0.5, 0.5])
+    assert imp.excluded == []
+
+
+def test_directions_from_catalog_and_override(cat):
+    d = directions_from_catalog(["hdi_2019", "poverty_2018"], cat)
+    assert d == {"hdi_2019": False, "poverty_2018": True}
+    assert directions_from_catalog(["hdi_2019"], cat, {"hdi_2019": True}) == {"hdi_2019": True}
+
+
+def test_real_hdi_direction_from_catalog(districts, cat):
+    res = composite(districts, {"hdi_2019": 1}, catalog=cat)
+    best = districts["hdi_2019"].idxmax()
+    worst = districts["hdi_2019"].idxmin()
+    assert res.score[best] == 0.0
+    assert res.score[worst] == 1.0
+    assert res.higher_is_worse == {"hdi_2019": False}
+
+
+def test_real_stunting_missing_are_excluded_and_listed(districts):
+    res = composite(districts, {"stunting_u5_2019": 1, "poverty_2018": 1}, missing="exclude")
+    lacking = districts.loc[districts["stunting_u5_2019"].isna(), "ubigeo"].tolist()
+    assert len(lacking) == 9
+    assert res.excluded == lacking
+    assert res.missing_counts == {"stunting_u5_2019": 9, "poverty_2018": 0}
+    assert res.score.notna().sum() == 1874 - 9
+
+
+def test_real_poverty_minmax_values(districts):
+    res = composite(districts, {"poverty_2018": 1})
+    row = districts.index[districts["ubigeo"] == "050410"][0]  # Uchuraccay, 81.3%, the highest
+    assert res.score[row] == 1.0
+    chacha = districts.index[districts["ubigeo"] == "010101"][0]  # 9.05%; min is 0.05%
+    assert res.score[chacha] == pytest.approx((9.05 - 0.05) / (81.3 - 0.05))
+
+
+def test_composite_rejects_unknown_column(districts):
+    with pytest.raises(ScenarioError, match=r"indicators \['poverty_2019'\] are not columns"):
+        composite(districts, {"poverty_2019": 1})
