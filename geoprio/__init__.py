@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "hotspots": "geoprio.spatial",
     # rasters
     "zonal_stats": "geoprio.raster",
+    "add_zonal_indicator": "geoprio.raster",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -78,6 +78,202 @@ def run_join(args: argparse.Namespace) -> int:
     return 0
 
 
+def _weights(text: str) -> dict[str, float]:
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise GeoprioError(f"--weights: {part!r} is not id=weight (e.g. poverty_2018=0.5)")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise GeoprioError(f"--weights: {value!r} is not a number in {part!r}") from None
+    return out
+
+
+def _scenario_from(args: argparse.Namespace):
+    from geoprio.scenario import Scenario
+
+    scenario = Scenario.load(args.scenario) if args.scenario else Scenario.preset(args.preset)
+    changes: dict = {}
+    if getattr(args, "weights", None):
+        changes["weights"] = _weights(args.weights)
+    if getattr(args, "rule", None) is not None:
+        changes["rule"] = args.rule
+    if getattr(args, "top", None) is not None:
+        changes.update(top_n=args.top, threshold=None, budget=None)
+    if getattr(args, "threshold", None) is not None:
+        changes.update(top_n=None, threshold=args.threshold, budget=None)
+    if getattr(args, "budget", None) is not None:
+        changes.update(top_n=None, threshold=None, budget=args.budget,
+                       cost_per_district=args.cost_per_district,
+                       cost_per_beneficiary=args.cost_per_beneficiary,
+                       beneficiary_column=args.beneficiary_column)
+    if getattr(args, "departments", None):
+        changes["departments"] = [d.strip() for d in args.departments.split(",") if d.strip()]
+    if getattr(args, "draws", None) is not None:
+        changes["n_draws"] = args.draws
+    if getattr(args, "seed", None) is not None:
+        changes["seed"] = args.seed
+    return scenario.replace(**changes) if changes else scenario
+
+
+def _add_scenario_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--preset", choices=["fonie", "dci", "anemia"], help="a documented preset")
+    g.add_argument("--scenario", type=Path, help="a scenario file (.toml or .json)")
+    p.add_argument("--weights", help="replace the weights: id=w,id=w (catalog ids)")
+    p.add_argument("--rule", help="eligibility rule, e.g. \"poverty_2018 >= 40 and vraem\"")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--top", type=int, help="select the N best-ranked eligible districts")
+    size.add_argument("--threshold", type=float, help="select eligible districts scoring >= X")
+    size.add_argument("--budget", type=float, help="select districts within this budget")
+    p.add_argument("--cost-per-district", type=float, help="with --budget")
+    p.add_argument("--cost-per-beneficiary", type=float, help="with --budget")
+    p.add_argument("--beneficiary-column", help="with --cost-per-beneficiary")
+    p.add_argument("--departments", help="only these departments: NAME,NAME")
+    p.add_argument("--draws", type=int, help="Monte Carlo draws (0 to skip)")
+    p.add_argument("--seed", type=int, help="random seed")
+
+
+@command
+def add_rank(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rank", help="score, rank and select districts for a scenario")
+    _add_scenario_args(p)
+    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the reasons")
+    p.add_argument("--out", type=Path, required=True,
+                   help="every district, selected or not: .csv .xlsx .gpkg .geojson .zip")
+    p.set_defaults(run=run_rank)
+
+
+def run_rank(args: argparse.Namespace) -> int:
+    import geoprio
+
+    scenario = _scenario_from(args)
+    result = geoprio.prioritize(geoprio.load_districts(), scenario, catalog=geoprio.catalog(),
+                                lang=args.lang)
+    geoprio.export(result, args.out, scenario=scenario)
+    n_sel = int(result["selected"].sum())
+    n_unc = int(result.get("selection_uncertain", result["selected"] * 0).sum())
+    print(f"{scenario.name}: {int(result['eligible'].sum())} eligible, {n_sel} selected, "
+          f"{n_unc} uncertain (0.1 < p_selected < 0.9); written to {args.out}")
+    top = result[result["selected"]].sort_values("rank").head(10)
+    for r in top.itertuples():
+        print(f"  {int(r.rank):>4}  {r.ubigeo}  {r.district} ({r.department})  "
+              f"score {r.score:.3f}  90% rank interval {int(r.rank_p05)}–{int(r.rank_p95)}")
+    for key, value in result.attrs.get("totals", {}).items():
+        print(f"  total {key}: {value:,.0f}" if isinstance(value, (int, float)) else
+              f"  total {key}: {value}")
+    return 0
+
+
+@command
+def add_scenario(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("scenario", help="print a preset scenario to edit (TOML or JSON)")
+    p.add_argument("--preset", choices=["fonie", "dci", "anemia"], required=True)
+    p.add_argument("--format", choices=["toml", "json"], default="toml")
+    p.set_defaults(run=run_scenario)
+
+
+def run_scenario(args: argparse.Namespace) -> int:
+    from geoprio.scenario import Scenario
+
+    s = Scenario.preset(args.preset)
+    sys.stdout.write(s.to_toml() if args.format == "toml" else s.to_json() + "\n")
+    return 0
+
+
+@command
+def add_compare(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compare", help="compare two scenarios: rank correlation, who enters "
+                                       "and who leaves the list")
+    p.add_argument("a", type=Path, help="scenario file A (.toml/.json) or preset name")
+    p.add_argument("b", type=Path, help="scenario file B (.toml/.json) or preset name")
+    p.add_argument("--out", type=Path, help="CSV of the districts entering and leaving")
+    p.set_defaults(run=run_compare)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import geoprio
+    from geoprio.scenario import Scenario
+
+    def load(x: Path) -> Scenario:
+        return Scenario.preset(str(x)) if str(x) in ("fonie", "dci", "anemia") else \
+            Scenario.load(x)
+
+    cmp = geoprio.compare_scenarios(load(args.a), load(args.b),
+                                    districts=geoprio.load_districts(),
+                                    catalog=geoprio.catalog())
+    print(f"Spearman {cmp.spearman:.3f}, Kendall {cmp.kendall:.3f} over {cmp.n_common} "
+          f"districts ranked in both; kept {cmp.n_kept}, entering {len(cmp.entering)}, "
+          f"leaving {len(cmp.leaving)}")
+    if args.out:
+        table = pd.concat([cmp.entering.assign(change="entra"),
+                           cmp.leaving.assign(change="sale")], ignore_index=True)
+        geoprio.export(table, args.out)
+    return 0
+
+
+@command
+def add_zonal(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("zonal", help="zonal statistics of a GeoTIFF per district")
+    p.add_argument("raster", type=Path, help="a GeoTIFF (any CRS; districts are reprojected)")
+    p.add_argument("--stat", action="append", dest="stats",
+                   choices=["mean", "sum", "min", "max", "median", "count", "majority", "std",
+                            "range"], help="statistic (repeat for several; default: mean)")
+    p.add_argument("--band", action="append", type=int, dest="bands", help="band (default 1)")
+    p.add_argument("--all-touched", action="store_true",
+                   help="count every pixel a district touches, not only pixel centres")
+    p.add_argument("--weights", type=Path, help="a second raster for a weighted mean "
+                                                "(e.g. a population grid)")
+    p.add_argument("--nodata", type=float, help="value to treat as missing")
+    p.add_argument("--name", help="add the first statistic as an indicator with this id")
+    p.add_argument("--label-es", help="with --name: Spanish label")
+    p.add_argument("--label-en", help="with --name: English label")
+    p.add_argument("--unit", default="", help="with --name: unit")
+    p.add_argument("--source", default="", help="with --name: where the raster comes from")
+    p.add_argument("--year", type=int, help="with --name: year of the data")
+    direction = p.add_mutually_exclusive_group()
+    direction.add_argument("--higher-is-worse", dest="higher_is_worse", action="store_true",
+                           default=True)
+    direction.add_argument("--lower-is-worse", dest="higher_is_worse", action="store_false")
+    p.add_argument("--out", type=Path, required=True, help="CSV: ubigeo and the statistics "
+                   "(with --name: the district table plus FILE.catalog.csv)")
+    p.set_defaults(run=run_zonal)
+
+
+def run_zonal(args: argparse.Namespace) -> int:
+    import geoprio
+    from geoprio.raster import add_zonal_indicator
+
+    stats = tuple(args.stats or ["mean"])
+    band = args.bands[0] if args.bands and len(args.bands) == 1 else (args.bands or 1)
+    districts = geoprio.load_districts()
+    table = geoprio.zonal_stats(districts, args.raster, stats=stats, band=band,
+                                all_touched=args.all_touched, weights=args.weights,
+                                nodata=args.nodata)
+    methods = table["zonal_method"].value_counts().to_dict()
+    print(f"{len(table)} districts; how each got its value: {methods}")
+    if args.name:
+        column = "weighted_mean" if args.weights else stats[0]
+        new, cat = add_zonal_indicator(
+            districts.drop(columns="geometry"), geoprio.catalog(), table, column=column,
+            id=args.name, label_es=args.label_es or args.name,
+            label_en=args.label_en or args.name, unit=args.unit,
+            higher_is_worse=args.higher_is_worse, source=args.source or args.raster.name,
+            year=args.year)
+        geoprio.export(new, args.out)
+        catalog_path = args.out.with_suffix(".catalog.csv")
+        cat.to_csv(catalog_path, index=False, encoding="utf-8")
+        print(f"indicator {args.name!r} added; table {args.out}, catalog {catalog_path}")
+    else:
+        geoprio.export(table, args.out)
+        print(f"written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geoprio", description="Which Peruvian districts to serve first.")

@@ -1,0 +1,389 @@
+"""One way out for every result: ``export(frame, path, scenario=None)``.
+
+The format comes from the file extension: ``.csv`` (UTF-8 with BOM so Excel shows accents;
+cells that start with ``= + - @`` neutralised), ``.xlsx`` (with a ``metodologia`` sheet),
+``.geojson``, ``.gpkg``, ``.zip`` (a zipped shapefile), ``.html`` (an interactive map that works
+offline), ``.png`` (a static map for reports) and ``.toml`` / ``.json`` (the scenario alone).
+Every row of the frame is written, in order; the app uses this same function, so a GIS analyst
+gets the same files as a planner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from geoprio.errors import GeoprioError
+
+__all__ = ["FORMATS", "export", "methodology_rows", "neutralise_formulas", "safe_filename",
+           "shapefile_field_names"]
+
+log = logging.getLogger(__name__)
+
+FORMATS = (".csv", ".xlsx", ".geojson", ".gpkg", ".zip", ".html", ".png", ".toml", ".json")
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+FIXED_TIME = (2017, 10, 22, 0, 0, 0)  # zip member times: fixed so the bytes do not change
+
+
+class ScenarioLike(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def to_toml(self) -> str: ...
+
+
+def safe_filename(name: str, *, default: str = "geoprio") -> str:
+    """A file name with no folders, no control or shell characters, at most 120 characters.
+
+    Examples
+    --------
+    >>> safe_filename("../../etc/prioridad FONIE: Ayacucho?.csv")
+    'prioridad_FONIE_Ayacucho_.csv'
+    """
+    base = os.path.basename(str(name).replace("\\", "/"))
+    base = re.sub(r"[^\w.\-áéíóúñÁÉÍÓÚÑü ]+", "_", base).strip(" ._")
+    base = re.sub(r"[ _]+", "_", base)
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = stem[:100] or default
+    return f"{stem}.{ext[:10]}" if ext else stem
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
+
+    Numbers are left alone (a negative number is not a formula).
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-x"], "b": [-1, 2, 3]}))
+           a  b
+    0  '=1+1 -1
+    1     ok  2
+    2    '-x  3
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and _FORMULA.match(v)
+                                    else v).astype(object)
+    return out
+
+
+def _tabular(frame: pd.DataFrame) -> pd.DataFrame:
+    table = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
+    for col in table.columns:
+        if table[col].map(lambda v: isinstance(v, (list, tuple, dict))).any():
+            table[col] = table[col].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else
+                (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v))
+    return table
+
+
+def methodology_rows(frame: pd.DataFrame, scenario: ScenarioLike | None,
+                     catalog: pd.DataFrame | None = None,
+                     date: dt.date | None = None) -> pd.DataFrame:
+    """The ``metodologia`` sheet: scenario, weights, rules, data vintages, date, counts."""
+    rows: list[tuple[str, str]] = [
+        ("generado por", "geoprio"),
+        ("fecha", (date or dt.date.today()).isoformat()),
+        ("distritos en el archivo", f"{len(frame)}"),
+    ]
+    if "selected" in frame.columns:
+        rows.append(("distritos seleccionados", f"{int(frame['selected'].sum())}"))
+    if scenario is not None:
+        for key, value in scenario.to_dict().items():
+            rows.append((f"escenario.{key}", json.dumps(value, ensure_ascii=False, default=str)
+                         if not isinstance(value, str) else value))
+    if catalog is not None:
+        used = catalog[catalog["id"].isin(frame.columns)]
+        for r in used.itertuples():
+            year = "" if pd.isna(r.year) else f" {r.year}"
+            rows.append((f"dato.{r.id}", f"{r.label_es} ({r.unit}{year}); fuente: {r.source}"))
+    rows.append(("fuentes y licencias", "data/SOURCES.md del repositorio geoprio"))
+    return pd.DataFrame(rows, columns=["campo", "valor"])
+
+
+def export(frame: pd.DataFrame, path: str | Path, scenario: ScenarioLike | None = None, *,
+           catalog: pd.DataFrame | None = None, column: str | None = None,
+           date: dt.date | None = None, map_options: dict[str, Any] | None = None) -> Path:
+    """Write ``frame`` to ``path`` in the format its extension names.
+
+    Parameters
+    ----------
+    frame : the districts (a GeoDataFrame for map and GIS formats).
+    path : destination; the extension picks the format (see ``FORMATS``).
+    scenario : written beside the data (XLSX sheet, GeoJSON/GPKG metadata, TOML in the zip).
+    catalog : used for labels and data vintages (``geoprio.catalog()`` when None).
+    column : the column to colour in ``.html`` and ``.png`` maps (``score`` if present).
+    date : the date written in the methodology (today when None).
+
+    Returns
+    -------
+    The path written.
+
+    Examples
+    --------
+    >>> import geoprio, tempfile, pathlib
+    >>> d = geoprio.load_districts()
+    >>> out = export(d.head(3), pathlib.Path(tempfile.mkdtemp()) / "tres.csv")
+    >>> out.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
+    True
+    """
+    path = Path(path)
+    ext = "".join(path.suffixes[-1:]).lower()
+    if ext not in FORMATS:
+        raise GeoprioError(f"cannot export to {path.name!r}: the extension must be one of "
+                           f"{', '.join(FORMATS)}")
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a DataFrame or GeoDataFrame, got {type(frame).__name__}")
+    if catalog is None:
+        from geoprio.data import catalog as load_catalog
+
+        catalog = load_catalog()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = _WRITERS[ext]
+    writer(frame, path, scenario=scenario, catalog=catalog, column=column, date=date,
+           map_options=map_options or {})
+    log.info("exported %d rows to %s", len(frame), path)
+    return path
+
+
+def _csv(frame, path, **_: Any) -> None:
+    table = neutralise_formulas(_tabular(frame))
+    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def _xlsx(frame, path, *, scenario, catalog, date, **_: Any) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("distritos")
+    table = neutralise_formulas(_tabular(frame))
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(table.columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(str(col)) + 2))
+    ws.append([str(c) for c in table.columns])
+    for row in table.itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    meta = wb.create_sheet("metodologia")
+    meta.column_dimensions["A"].width = 28
+    meta.column_dimensions["B"].width = 100
+    for r in neutralise_formulas(methodology_rows(frame, scenario, catalog, date)).itertuples(
+            index=False):
+        meta.append(list(r))
+    stamp = dt.datetime.combine(date or dt.date.today(), dt.time())
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.creator = "geoprio"
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(_fixed_xlsx_times(buf.getvalue(), stamp))
+
+
+def _fixed_xlsx_times(data: bytes, stamp: dt.datetime) -> bytes:
+    """The same workbook with fixed times (openpyxl stamps 'modified' with the clock)."""
+    out = io.BytesIO()
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + when +
+                                 rb"\g<2>", content)
+            _zip_add(dst, info.filename, content)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _need_geometry(frame, path) -> None:
+    if "geometry" not in frame.columns:
+        raise GeoprioError(f"{path.name}: this format needs geometry; pass the GeoDataFrame from "
+                           "geoprio.load_districts() or prioritize()")
+
+
+def _gis_frame(frame):
+    import geopandas as gpd
+
+    table = _tabular(frame)
+    for col in table.columns:
+        if table[col].dtype == bool:
+            table[col] = table[col].astype("int8")  # GIS formats vary on booleans
+    return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=frame.crs)
+
+
+def _geojson(frame, path, *, scenario, **_: Any) -> None:
+    import shapely
+
+    _need_geometry(frame, path)
+    g = _gis_frame(frame).to_crs(4326)
+    props = pd.DataFrame(g.drop(columns="geometry"))
+    props = props.astype(object).where(props.notna(), None)
+    geoms = shapely.to_geojson(g.geometry.values)
+    parts = []
+    for geom, row in zip(geoms, props.itertuples(index=False), strict=True):
+        record = {k: _cell(v) for k, v in zip(props.columns, row, strict=True)}
+        parts.append('{"type":"Feature","properties":'
+                     + json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+                     + ',"geometry":' + (geom if geom is not None else "null") + "}")
+    head = '{"type":"FeatureCollection",'
+    if scenario is not None:
+        head += '"geoprio_scenario":' + json.dumps(scenario.to_dict(), ensure_ascii=False,
+                                                   default=str) + ","
+    path.write_text(head + '"features":[' + ",".join(parts) + "]}", encoding="utf-8")
+
+
+def _gpkg(frame, path, *, scenario, **_: Any) -> None:
+    _need_geometry(frame, path)
+    os.environ.setdefault("OGR_CURRENT_DATE", "2017-10-22T00:00:00Z")
+    if path.exists():
+        path.unlink()
+    g = _gis_frame(frame)
+    g.to_file(path, layer="distritos", driver="GPKG", engine="pyogrio")
+    if scenario is not None:
+        import pyogrio
+
+        meta = pd.DataFrame({"clave": ["scenario_toml"], "valor": [scenario.to_toml()]})
+        pyogrio.write_dataframe(meta, path, layer="escenario", driver="GPKG", append=False)
+
+
+def shapefile_field_names(columns: list[str]) -> dict[str, str]:
+    """Unique DBF field names of at most 10 characters for ``columns``.
+
+    Examples
+    --------
+    >>> shapefile_field_names(["poverty_2018", "poverty_2018_lo", "ubigeo"])
+    {'poverty_2018': 'poverty_20', 'poverty_2018_lo': 'poverty_01', 'ubigeo': 'ubigeo'}
+    """
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        short = str(col)[:10]
+        n = 0
+        while short.lower() in used:
+            n += 1
+            short = f"{str(col)[:8]}{n:02d}"
+        used.add(short.lower())
+        names[col] = short
+    return names
+
+
+def _shapefile_zip(frame, path, *, scenario, **_: Any) -> None:
+    _need_geometry(frame, path)
+    g = _gis_frame(frame)
+    names = shapefile_field_names([c for c in g.columns if c != "geometry"])
+    g = g.rename(columns=names)
+    fields = pd.DataFrame({"campo_shp": list(names.values()), "columna": list(names)})
+    with tempfile.TemporaryDirectory() as tmp:
+        shp = Path(tmp) / "distritos.shp"
+        g.to_file(shp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for member in sorted(Path(tmp).iterdir()):
+                _zip_add(zf, member.name, member.read_bytes())
+            _zip_add(zf, "campos.csv", fields.to_csv(index=False).encode("utf-8-sig"))
+            if scenario is not None:
+                _zip_add(zf, "escenario.toml", scenario.to_toml().encode("utf-8"))
+
+
+def _zip_add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
+
+
+def _map_column(frame, column) -> str:
+    column = column or ("score" if "score" in frame.columns else None)
+    if column is None or column not in frame.columns:
+        raise GeoprioError("a map export needs column=... (the column to colour)")
+    return column
+
+
+def _html(frame, path, *, column, catalog, map_options, **_: Any) -> None:
+    from geoprio import mapping
+
+    _need_geometry(frame, path)
+    column = _map_column(frame, column)
+    m, _breaks = mapping.choropleth(frame, column, **_map_labels(column, catalog, map_options))
+    path.write_text(mapping.map_html(m), encoding="utf-8")
+
+
+def _map_labels(column: str, catalog: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+    opts = dict(options)
+    row = catalog.set_index("id").loc[column] if column in set(catalog["id"]) else None
+    if row is not None:
+        opts.setdefault("title", row["label_es"])
+        year = "" if pd.isna(row["year"]) else f", {row['year']}"
+        opts.setdefault("unit", f"{row['unit']}{year}")
+        if row["higher_is_worse"] is False:
+            opts.setdefault("palette", "PuBu")
+    return opts
+
+
+def _png(frame, path, *, column, catalog, map_options, **_: Any) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from geoprio import mapping
+
+    _need_geometry(frame, path)
+    column = _map_column(frame, column)
+    opts = _map_labels(column, catalog, map_options)
+    breaks = mapping.class_breaks(frame[column], scheme=opts.get("scheme", "quantiles"),
+                                  k=opts.get("k", 5), palette=opts.get("palette", "YlOrRd"))
+    fig, ax = plt.subplots(figsize=(7, 9), dpi=110)
+    frame.plot(ax=ax, color=breaks.colour_of(), edgecolor="white", linewidth=0.1)
+    if "selected" in frame.columns and frame["selected"].any():
+        frame[frame["selected"].astype(bool)].boundary.plot(ax=ax, color="black", linewidth=0.6)
+    handles = [Patch(facecolor=c, edgecolor="#999", label=lab)
+               for c, lab in zip(breaks.colours, breaks.labels(), strict=True)]
+    if breaks.missing:
+        handles.append(Patch(facecolor=mapping.MISSING_COLOUR,
+                             label=f"sin dato ({breaks.missing})"))
+    title = opts.get("title", column)
+    unit = opts.get("unit", "")
+    ax.legend(handles=handles, title=f"{title}\n({unit})" if unit else title, loc="lower left",
+              fontsize=7, title_fontsize=8, frameon=True)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=11)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": "geoprio"})
+    plt.close(fig)
+    path.write_bytes(buf.getvalue())
+
+
+def _scenario_only(frame, path, *, scenario, **_: Any) -> None:
+    if scenario is None:
+        raise GeoprioError(f"{path.name}: pass scenario=... to export a scenario")
+    text = scenario.to_toml() if path.suffix.lower() == ".toml" else json.dumps(
+        scenario.to_dict(), indent=2, ensure_ascii=False)
+    path.write_text(text, encoding="utf-8")
+
+
+_WRITERS = {".csv": _csv, ".xlsx": _xlsx, ".geojson": _geojson, ".gpkg": _gpkg,
+            ".zip": _shapefile_zip, ".html": _html, ".png": _png, ".toml": _scenario_only,
+            ".json": _scenario_only}

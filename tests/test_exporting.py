@@ -1,0 +1,119 @@
+"""Exports: every format opens, holds every row, and neutralises spreadsheet formulas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import geoprio
+from geoprio.errors import GeoprioError
+from geoprio.exporting import export, safe_filename, shapefile_field_names
+from geoprio.scenario import Scenario
+
+DAY = dt.date(2026, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def ranked():
+    s = Scenario.preset("dci").replace(n_draws=20, top_n=50)
+    out = geoprio.prioritize(geoprio.load_districts(display=True), s)
+    return out, s
+
+
+def test_csv_has_bom_every_row_and_no_live_formula(tmp_path):
+    frame = pd.DataFrame({"ubigeo": ["010101", "010102"], "nota": ["=HYPERLINK(\"x\")", "@SUM"],
+                          "valor": [-1.5, 2.0]})
+    path = export(frame, tmp_path / "x.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(path, dtype={"ubigeo": str}, encoding="utf-8-sig")
+    assert back["nota"].tolist() == ["'=HYPERLINK(\"x\")", "'@SUM"]
+    assert back["valor"].tolist() == [-1.5, 2.0]  # numbers untouched
+    assert back["ubigeo"].tolist() == ["010101", "010102"]
+
+
+def test_xlsx_has_the_rows_and_a_methodology_sheet(tmp_path, ranked):
+    frame, scenario = ranked
+    path = export(frame, tmp_path / "dci.xlsx", scenario=scenario, date=DAY)
+    wb = load_workbook(path, read_only=True)
+    assert wb.sheetnames == ["distritos", "metodologia"]
+    rows = list(wb["distritos"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 1874
+    header = rows[0]
+    selected = sum(1 for r in rows[1:] if r[header.index("selected")] is True)
+    assert selected == 50
+    meta = dict(list(wb["metodologia"].iter_rows(values_only=True))[1:])
+    assert meta["fecha"] == "2026-01-15"
+    assert meta["distritos seleccionados"] == "50"
+    assert '"stunting_u5_2019": 0.3' in meta["escenario.weights"]
+    assert meta["dato.stunting_u5_2019"].startswith("Desnutrición crónica")
+
+
+def test_same_inputs_same_bytes(tmp_path, ranked):
+    frame, scenario = ranked
+    for ext in ("csv", "xlsx", "geojson", "gpkg", "zip"):
+        a = export(frame, tmp_path / f"a.{ext}", scenario=scenario, date=DAY).read_bytes()
+        b = export(frame, tmp_path / f"b.{ext}", scenario=scenario, date=DAY).read_bytes()
+        assert a == b, ext
+
+
+def test_gis_formats_round_trip(tmp_path, ranked):
+    frame, scenario = ranked
+    gpkg = gpd.read_file(export(frame, tmp_path / "d.gpkg", scenario=scenario),
+                         layer="distritos")
+    assert len(gpkg) == 1874 and gpkg.crs.to_epsg() == 4326
+    assert gpkg["selected"].sum() == 50
+    gj = gpd.read_file(export(frame, tmp_path / "d.geojson", scenario=scenario))
+    assert len(gj) == 1874
+    z = export(frame, tmp_path / "d.zip", scenario=scenario)
+    with zipfile.ZipFile(z) as zf:
+        names = set(zf.namelist())
+    assert {"distritos.shp", "distritos.dbf", "distritos.prj", "campos.csv",
+            "escenario.toml"} <= names
+    shp = gpd.read_file(f"zip://{z}!distritos.shp")
+    assert len(shp) == 1874
+    assert shp["ubigeo"].iloc[0] == frame["ubigeo"].iloc[0]
+
+
+def test_gpkg_round_trip_changes_nothing(tmp_path, ranked):
+    frame, scenario = ranked
+    first = export(frame, tmp_path / "one.gpkg", scenario=scenario)
+    again = gpd.read_file(first, layer="distritos")
+    second = export(again, tmp_path / "two.gpkg", scenario=scenario)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_maps_export_offline(tmp_path, ranked):
+    frame, _ = ranked
+    page = export(frame, tmp_path / "m.html", column="score").read_text(encoding="utf-8")
+    assert "cdn.jsdelivr" not in page and "code.jquery" not in page
+    assert "L.map(" in page or "L.map (" in page
+    assert page.count('"type":"Feature"') + page.count('"type": "Feature"') >= 1874
+    png = export(frame, tmp_path / "m.png", column="score").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_errors_name_the_problem(tmp_path):
+    frame = pd.DataFrame({"ubigeo": ["010101"]})
+    with pytest.raises(GeoprioError, match="extension must be one of"):
+        export(frame, tmp_path / "x.docx")
+    with pytest.raises(GeoprioError, match="needs geometry"):
+        export(frame, tmp_path / "x.gpkg")
+
+
+def test_file_names_are_sanitised():
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("C:\\temp\\lista FONIE.xlsx") == "lista_FONIE.xlsx"
+    assert safe_filename("") == "geoprio"
+
+
+def test_shapefile_names_are_unique_and_short():
+    names = shapefile_field_names(["rural_centres_far_5km", "rural_centres_far_10km",
+                                   "rural_centres_far_20km", "ubigeo"])
+    assert len(set(names.values())) == 4
+    assert all(len(v) <= 10 for v in names.values())
