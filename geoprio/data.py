@@ -147,13 +147,24 @@ def load_districts(level: str = "district", *, display: bool = False) -> gpd.Geo
 
 
 def aggregate(table: pd.DataFrame, level: str, cat: pd.DataFrame) -> pd.DataFrame:
-    """Roll a district table up to ``province`` or ``department`` with the catalog's rules."""
-    width = LEVELS[level]
+    """Roll a district table up to ``province``, ``department`` or ``nation``.
+
+    Uses the catalog's ``aggregate`` rules (sums, population-weighted means, any).
+
+    Examples
+    --------
+    >>> import geoprio
+    >>> nation = aggregate(read_indicators(), "nation", geoprio.catalog())
+    >>> int(nation.loc[0, "under5_2020"])
+    2786087
+    """
+    width = 0 if level == "nation" else LEVELS[level]
     key = table["ubigeo"].str[:width]
     rules = dict(zip(cat["id"], cat["aggregate"], strict=True))
     groups = table.groupby(key, sort=True)
     out = pd.DataFrame(index=groups.size().index)
-    out["department"] = groups["department"].first()
+    if level != "nation":
+        out["department"] = groups["department"].first()
     if level == "province":
         out["province"] = groups["province"].first()
     out["districts"] = groups.size()

@@ -21,11 +21,13 @@ True
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import difflib
 import json
 import logging
 import sys
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -392,6 +394,30 @@ got 0
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+    def to_token(self) -> str:
+        """A short URL-safe text holding the whole scenario (for links that reproduce a view).
+
+        Examples
+        --------
+        >>> s = Scenario.preset("dci").replace(top_n=50)
+        >>> Scenario.from_token(s.to_token()) == s
+        True
+        """
+        raw = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return base64.urlsafe_b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode("ascii")
+
+    @classmethod
+    def from_token(cls, token: str, *, catalog: Any = None) -> Scenario:
+        """The scenario of :meth:`to_token`; a damaged token raises :class:`ScenarioError`."""
+        try:
+            raw = zlib.decompressobj().decompress(base64.urlsafe_b64decode(token.encode()),
+                                                  1_000_000)
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, zlib.error, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"the scenario in the link is damaged ({exc}); open the app "
+                                "without it and choose a preset") from None
+        return cls.from_dict(data, catalog=catalog)
 
     # ------------------------------------------------------------------ presets
     @classmethod

@@ -1,0 +1,95 @@
+"""What the page shares across tabs: cached data, the session's uploads, the ranked frame."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import geoprio
+from geoprio import mapping
+from geoprio.scenario import Scenario
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+@st.cache_resource
+def leaflet_base_url() -> str:
+    """Copy the installed Leaflet files where Streamlit serves them; their URL base."""
+    STATIC.mkdir(exist_ok=True)
+    for path in mapping.leaflet_assets().values():
+        target = STATIC / path.name
+        if not target.exists() or target.stat().st_size != path.stat().st_size:
+            shutil.copyfile(path, target)
+    return "/app/static/"
+
+
+@st.cache_resource
+def base_districts() -> pd.DataFrame:
+    """The shipped indicator table (no geometry), loaded once per process."""
+    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
+
+
+@st.cache_resource
+def display_geometry():
+    """The light display coverage for maps, loaded once per process."""
+    return geoprio.load_districts(display=True)[["ubigeo", "geometry"]]
+
+
+@st.cache_resource
+def department_borders():
+    return geoprio.load_districts("department", display=True)[["ubigeo", "geometry"]]
+
+
+@st.cache_resource
+def base_catalog() -> pd.DataFrame:
+    return geoprio.catalog()
+
+
+@st.cache_resource
+def endes() -> pd.DataFrame:
+    return geoprio.load_endes()
+
+
+def uploads() -> dict[str, dict]:
+    """Indicators this session added: id -> {"values": Series by ubigeo, "row": catalog row}."""
+    return st.session_state.setdefault("uploads", {})
+
+
+def uploads_key() -> str:
+    h = hashlib.sha1()
+    for key, item in sorted(uploads().items()):
+        h.update(key.encode())
+        h.update(pd.util.hash_pandas_object(item["values"], index=True).values.tobytes())
+    return h.hexdigest()
+
+
+def districts() -> pd.DataFrame:
+    """The shipped table plus this session's uploaded indicators."""
+    frame = base_districts()
+    extra = uploads()
+    if not extra:
+        return frame
+    cols = pd.DataFrame({k: v["values"] for k, v in extra.items()})
+    return frame.merge(cols, left_on="ubigeo", right_index=True, how="left")
+
+
+def catalog() -> pd.DataFrame:
+    extra = [v["row"] for v in uploads().values()]
+    if not extra:
+        return base_catalog()
+    return pd.concat([base_catalog(), pd.DataFrame(extra)], ignore_index=True)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _ranked(token: str, uploads_fingerprint: str, lang: str, _frame: pd.DataFrame,
+            _catalog: pd.DataFrame) -> pd.DataFrame:
+    return geoprio.prioritize(_frame, Scenario.from_token(token), catalog=_catalog, lang=lang)
+
+
+def ranked(scenario: Scenario, lang: str) -> pd.DataFrame:
+    """``geoprio.prioritize`` on the session's districts, cached per scenario and uploads."""
+    return _ranked(scenario.to_token(), uploads_key(), lang, districts(), catalog())

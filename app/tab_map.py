@@ -1,0 +1,62 @@
+"""Map tab: choropleth of the score or any indicator, selected districts outlined."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app.i18n import label, t
+from app.state import catalog, department_borders, display_geometry, leaflet_base_url
+from geoprio import mapping
+
+
+def map_frame(ranked: pd.DataFrame, column: str, lang: str) -> gpd.GeoDataFrame:
+    """The ranked table on the display geometry, with a readable rank interval."""
+    geo = display_geometry().merge(ranked, on="ubigeo", how="left", validate="one_to_one")
+    interval = ranked["rank_p05"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}") + "–" + \
+        ranked["rank_p95"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    geo["rank_interval"] = interval.where(ranked["rank"].notna(), "").to_numpy()
+    return gpd.GeoDataFrame(geo, geometry="geometry", crs=4326)
+
+
+def render(ranked: pd.DataFrame, lang: str) -> dict | None:
+    cat = catalog().set_index("id")
+    options = ["score", *[i for i in cat.index if cat.loc[i, "kind"] == "indicator"
+                          and i in ranked.columns]]
+    c1, c2, c3 = st.columns([3, 2, 1])
+    column = c1.selectbox(t("map_of", lang), options,
+                          format_func=lambda i: t("score", lang) if i == "score"
+                          else label(cat.loc[i], lang), key="map_column")
+    scheme = c2.selectbox(t("scheme", lang), list(mapping.SCHEMES),
+                          format_func=lambda s: t(s, lang), key="map_scheme")
+    k = c3.number_input(t("classes", lang), 3, 7, 5, key="map_k")
+    if column == "score":
+        title, unit, palette, source = t("score", lang), "0–1", "YlOrRd", ""
+    else:
+        row = cat.loc[column]
+        title = label(row, lang)
+        unit = f"{row['unit']}, {row['year']}" if pd.notna(row["year"]) else str(row["unit"])
+        palette = "PuBu" if row["higher_is_worse"] is False else "YlOrRd"
+        source = f"{t('source', lang)}: {row['source']}. {row['description']}"
+    frame = map_frame(ranked, column, lang)
+    tooltip = {"district": t("district", lang), "province": t("province", lang),
+               "department": t("department", lang), "ubigeo": t("ubigeo", lang),
+               column: title, "rank": t("rank", lang),
+               "rank_interval": t("rank_interval", lang), "p_selected": t("p_selected", lang)}
+    m, breaks = mapping.choropleth(frame, column, scheme=scheme, k=int(k), palette=palette,
+                                   title=title, unit=unit, tooltip=tooltip,
+                                   outline=frame["selected"].fillna(False).astype(bool),
+                                   borders=department_borders(),
+                                   missing_label=t("missing", lang))
+    mapping.serve_assets_from(m, leaflet_base_url())
+    st.session_state["last_map"] = (m, column)
+    clicked = st_folium(m, height=640, use_container_width=True,
+                        returned_objects=["last_active_drawing"], key="map")
+    st.caption(t("outline_selected", lang) + (" " + source if source else ""))
+    if breaks.missing:
+        st.warning(t("districts_missing", lang, n=breaks.missing))
+    if column != "score" and isinstance(cat.loc[column, "caveats"], str):
+        st.info(f"{t('caveats', lang)}: {cat.loc[column, 'caveats']}".replace("*", "\\*"))
+    return clicked

@@ -1,0 +1,71 @@
+"""The app, driven by Streamlit's AppTest: widgets change what the page shows."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import geoprio  # noqa: E402
+from geoprio.scenario import Scenario  # noqa: E402
+
+TIMEOUT = 120
+
+
+@pytest.fixture()
+def app() -> AppTest:
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def ranking_table(at: AppTest):
+    return next(df.value for df in at.dataframe if "reasons" in df.value.columns)
+
+
+def test_opens_in_spanish_with_the_dci_preset(app):
+    assert app.title[0].value == "geoprio: ¿qué distritos atender primero?"
+    m = metrics(app)
+    assert m["Seleccionados"] == "375"
+    table = ranking_table(app)
+    expected = geoprio.prioritize(geoprio.load_districts(), Scenario.preset("dci"))
+    first = expected.loc[expected["rank"] == 1, "ubigeo"].item()
+    assert table.iloc[0]["ubigeo"] == first
+
+
+def test_preset_changes_the_top_district(app):
+    before = ranking_table(app).iloc[0]["ubigeo"]
+    app.selectbox(key="preset_choice").set_value("fonie").run()
+    assert not app.exception
+    assert metrics(app)["Seleccionados"] == "644"
+    after = ranking_table(app).iloc[0]["ubigeo"]
+    fonie = geoprio.prioritize(geoprio.load_districts(), Scenario.preset("fonie"))
+    assert after == fonie.loc[fonie["rank"] == 1, "ubigeo"].item()
+    assert after != before
+
+
+def test_bad_rule_shows_a_message_not_a_traceback(app):
+    app.text_area[0].set_value("__import__('os').system('echo hi')")
+    app.button[0].click().run()
+    assert not app.exception
+    errors = [e.value for e in app.sidebar.error]
+    assert errors and errors[0].startswith("La regla no es válida")
+    assert metrics(app)["Seleccionados"] == "375"  # the previous scenario stays in force
+
+
+def test_english_switch_translates_the_page(app):
+    app.sidebar.radio[0].set_value("en").run()
+    assert app.title[0].value == "geoprio: which districts to serve first?"
+    assert "Selected" in metrics(app)
+
+
+def test_scenario_lives_in_the_url(app):
+    token = app.query_params["s"][0] if isinstance(app.query_params["s"], list) \
+        else app.query_params["s"]
+    assert Scenario.from_token(token) == Scenario.preset("dci")
