@@ -40,7 +40,7 @@ _EXPORTS: dict[str, str] = {
     "prioritize": "geoprio.ranking",
     "compare_scenarios": "geoprio.ranking",
     # clustering and spatial statistics
-    "cluster": "geoprio.cluster",
+    "cluster": "geoprio.clustering",
     "hotspots": "geoprio.spatial",
     # rasters
     "zonal_stats": "geoprio.raster",
