@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import sidebar, tab_data, tab_district, tab_map, tab_ranking
+from app import sidebar, tab_clusters, tab_data, tab_district, tab_map, tab_ranking
 from app.i18n import t
 from app.state import ranked
 from geoprio.errors import GeoprioError
@@ -31,12 +31,7 @@ with tabs[0]:
 with tabs[1]:
     tab_ranking.render(result, scenario, lang)
 with tabs[2]:
-    try:
-        from app import tab_clusters
-    except ImportError:
-        st.info("…")
-    else:
-        tab_clusters.render(result, lang)
+    tab_clusters.render(result, lang)
 with tabs[3]:
     feature = (clicked or {}).get("last_active_drawing") or {}
     tab_district.render(result, lang, (feature.get("properties") or {}).get("ubigeo"))

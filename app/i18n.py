@@ -137,6 +137,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "{n} polygons read (source CRS {crs})."),
     # clusters
     "typology": ("Tipologías de distritos", "District typologies"),
+    "hotspots_tab": ("Puntos calientes", "Hot spots"),
     "zones": ("Zonas contiguas de intervención", "Contiguous intervention zones"),
     "hotspots": ("Puntos calientes", "Hot spots"),
     "cluster_indicators": ("Indicadores para agrupar", "Indicators to group on"),

@@ -274,6 +274,65 @@ def run_zonal(args: argparse.Namespace) -> int:
     return 0
 
 
+@command
+def add_cluster(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("cluster", help="district typologies or contiguous intervention zones")
+    p.add_argument("--indicators", required=True, help="catalog ids: a,b,c")
+    p.add_argument("--method", choices=["kmeans", "ward", "gmm", "zones"], default="kmeans")
+    p.add_argument("--k", default="auto", help="number of groups, or auto (silhouette/BIC)")
+    p.add_argument("--min-population", type=float, help="zones: population floor per zone")
+    p.add_argument("--missing", choices=["drop", "median"], default="drop")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lang", choices=["es", "en"], default="es")
+    p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
+    p.add_argument("--profiles", type=Path, help="write the cluster profiles (CSV) here")
+    p.set_defaults(run=run_cluster)
+
+
+def run_cluster(args: argparse.Namespace) -> int:
+    import geoprio
+
+    k = args.k if args.k == "auto" else int(args.k)
+    method = "ward" if args.method == "zones" else args.method
+    frame, result = geoprio.cluster(
+        geoprio.load_districts(), [i.strip() for i in args.indicators.split(",") if i.strip()],
+        method=method, k=k, contiguous=args.method == "zones",
+        min_population=args.min_population, missing=args.missing, seed=args.seed)
+    print(result.summary_es if args.lang == "es" else result.summary_en)
+    print(result.profiles.to_string(max_cols=12))
+    geoprio.export(frame, args.out)
+    if args.profiles:
+        geoprio.export(result.profiles.reset_index(), args.profiles)
+    return 0
+
+
+@command
+def add_hotspots(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("hotspots", help="Local Moran or Getis-Ord Gi* hot spots of an indicator")
+    p.add_argument("indicator", help="catalog id, e.g. stunting_u5_2019")
+    p.add_argument("--method", choices=["local_moran", "gi_star"], default="local_moran")
+    p.add_argument("--permutations", type=int, default=999)
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--no-fdr", action="store_true", help="do not control the false discovery "
+                                                          "rate (not advised)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lang", choices=["es", "en"], default="es")
+    p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
+    p.set_defaults(run=run_hotspots)
+
+
+def run_hotspots(args: argparse.Namespace) -> int:
+    import geoprio
+
+    frame, result = geoprio.hotspots(geoprio.load_districts(), args.indicator,
+                                     method=args.method, permutations=args.permutations,
+                                     alpha=args.alpha, fdr=not args.no_fdr, seed=args.seed)
+    print(result.summary_es if args.lang == "es" else result.summary_en)
+    print(repr(result))
+    geoprio.export(frame, args.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geoprio", description="Which Peruvian districts to serve first.")

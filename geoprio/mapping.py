@@ -25,8 +25,18 @@ import shapely
 
 from geoprio.errors import GeoprioError
 
-__all__ = ["PALETTES", "SCHEMES", "ClassBreaks", "choropleth", "class_breaks", "leaflet_assets",
-           "map_html", "to_geojson"]
+__all__ = [
+    "PALETTES",
+    "SCHEMES",
+    "ClassBreaks",
+    "category_map",
+    "choropleth",
+    "class_breaks",
+    "filled_map",
+    "leaflet_assets",
+    "map_html",
+    "to_geojson",
+]
 
 # ColorBrewer sequential palettes (colour-blind safe), light to dark.
 PALETTES: dict[str, list[str]] = {
@@ -161,8 +171,43 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, *, scheme: str = "quantiles
     if column not in frame.columns:
         raise GeoprioError(f"column {column!r} is not in the frame; columns: {list(frame.columns)}")
     breaks = class_breaks(frame[column], scheme=scheme, k=k, palette=palette, reverse=reverse)
-    tooltip = tooltip or {"district": "Distrito", "ubigeo": "Ubigeo", column: column}
-    data = frame.assign(_fill=breaks.colour_of(),
+    legend = legend_html(list(zip(breaks.colours, breaks.labels(), breaks.counts, strict=True))
+                         + ([(MISSING_COLOUR, missing_label, breaks.missing)]
+                            if breaks.missing else []), title or column, unit)
+    m = filled_map(frame, breaks.colour_of(), tooltip=tooltip or {
+        "district": "Distrito", "ubigeo": "Ubigeo", column: column}, outline=outline,
+        borders=borders, basemap=basemap, height=height, legend=legend, name=title or column)
+    return m, breaks
+
+
+def category_map(frame: gpd.GeoDataFrame, column: str, colours: dict[Any, str],
+                 labels: dict[Any, str] | None = None, *, title: str | None = None,
+                 tooltip: dict[str, str] | None = None,
+                 borders: gpd.GeoDataFrame | None = None, missing_label: str = "sin dato",
+                 height: int = 600) -> folium.Map:
+    """A map of a categorical column (clusters, zones, hot-spot labels) with a legend.
+
+    Values not in ``colours`` are drawn grey and counted under ``missing_label``.
+    """
+    values = frame[column]
+    fills = [colours.get(v, MISSING_COLOUR) for v in values]
+    counts = values.value_counts()
+    labels = labels or {v: str(v) for v in colours}
+    rows = [(c, labels.get(v, str(v)), int(counts.get(v, 0))) for v, c in colours.items()]
+    missing = int((~values.isin(list(colours))).sum())
+    if missing:
+        rows.append((MISSING_COLOUR, missing_label, missing))
+    return filled_map(frame, fills, tooltip=tooltip or {"district": "Distrito", column: column},
+                      borders=borders, height=height, legend=legend_html(rows, title or column),
+                      name=title or column)
+
+
+def filled_map(frame: gpd.GeoDataFrame, fills: list[str], *, tooltip: dict[str, str],
+               outline: pd.Series | None = None, borders: gpd.GeoDataFrame | None = None,
+               basemap: str | None = None, height: int = 600, legend: str = "",
+               name: str = "distritos") -> folium.Map:
+    """A folium map of polygons with the given fill colours, tooltips and an HTML legend."""
+    data = frame.assign(_fill=fills,
                         _line=(outline.to_numpy() if outline is not None else False))
     cols = list(dict.fromkeys([*tooltip, "_fill", "_line"]))
     for c in tooltip:
@@ -173,44 +218,38 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, *, scheme: str = "quantiles
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=5,
                    tiles=basemap, control_scale=True, prefer_canvas=True, height=height)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    layer = folium.GeoJson(
-        gj, name=title or column,
+    folium.GeoJson(
+        gj, name=name,
         style_function=lambda f: {
             "fillColor": f["properties"]["_fill"], "fillOpacity": 0.85,
             "color": "#000000" if f["properties"]["_line"] else "#ffffff",
-            "weight": 2.0 if f["properties"]["_line"] else 0.3},
+            "weight": 1.2 if f["properties"]["_line"] else 0.3},
         highlight_function=lambda f: {"weight": 2, "color": "#333333"},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values()),
                                       localize=True, sticky=True),
-    )
-    layer.add_to(m)
+    ).add_to(m)
     if borders is not None:
-        folium.GeoJson(to_geojson(borders, [c for c in ("ubigeo",) if c in borders.columns], ),
+        folium.GeoJson(to_geojson(borders, [c for c in ("ubigeo",) if c in borders.columns]),
                        name="límites", interactive=False,
                        style_function=lambda f: {"fill": False, "color": "#444444",
                                                  "weight": 1.0}).add_to(m)
-    m.get_root().html.add_child(folium.Element(
-        legend_html(breaks, title or column, unit, missing_label)))
+    if legend:
+        m.get_root().html.add_child(folium.Element(legend))
     _offline(m)
-    return m, breaks
+    return m
 
 
-def legend_html(breaks: ClassBreaks, title: str, unit: str, missing_label: str) -> str:
-    """The legend as a fixed HTML box (no JavaScript, no external library)."""
-    rows = "".join(
+def legend_html(rows: list[tuple[str, str, int]], title: str, unit: str = "") -> str:
+    """The legend as a fixed HTML box (no JavaScript): rows of (colour, label, count)."""
+    body = "".join(
         f'<div><span style="background:{c};width:14px;height:14px;display:inline-block;'
-        f'margin-right:6px;border:1px solid #999"></span>{html.escape(lab)} '
-        f'<span style="color:#666">({n})</span></div>'
-        for c, lab, n in zip(breaks.colours, breaks.labels(), breaks.counts, strict=True))
-    if breaks.missing:
-        rows += (f'<div><span style="background:{MISSING_COLOUR};width:14px;height:14px;'
-                 f'display:inline-block;margin-right:6px;border:1px solid #999"></span>'
-                 f'{html.escape(missing_label)} ({breaks.missing})</div>')
+        f'margin-right:6px;border:1px solid #999"></span>{html.escape(str(lab))} '
+        f'<span style="color:#666">({n})</span></div>' for c, lab, n in rows)
     unit_text = f" ({html.escape(unit)})" if unit else ""
     return (f'<div class="geoprio-legend" style="position:absolute;top:12px;right:12px;'
             f'z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;font:12px '
             f'sans-serif;border-radius:4px;box-shadow:0 0 4px #888">'
-            f"<b>{html.escape(title)}{unit_text}</b>{rows}</div>")
+            f"<b>{html.escape(title)}{unit_text}</b>{body}</div>")
 
 
 def _offline(m: folium.Map, js: str = "leaflet.js", css: str = "leaflet.css") -> None:

@@ -51,8 +51,8 @@ def test_preset_changes_the_top_district(app):
 
 
 def test_bad_rule_shows_a_message_not_a_traceback(app):
-    app.text_area[0].set_value("__import__('os').system('echo hi')")
-    app.button[0].click().run()
+    app.sidebar.text_area[0].set_value("__import__('os').system('echo hi')")
+    app.sidebar.button[0].click().run()
     assert not app.exception
     errors = [e.value for e in app.sidebar.error]
     assert errors and errors[0].startswith("La regla no es válida")
@@ -69,3 +69,22 @@ def test_scenario_lives_in_the_url(app):
     token = app.query_params["s"][0] if isinstance(app.query_params["s"], list) \
         else app.query_params["s"]
     assert Scenario.from_token(token) == Scenario.preset("dci")
+
+
+def test_clusters_tab_shows_zones_and_hotspots(app):
+    app.radio(key="cluster_kind").set_value("zones").run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "8 zonas contiguas" in text
+    app.radio(key="cluster_kind").set_value("hotspots").run()
+    assert not app.exception
+    _, result = geoprio.hotspots(geoprio.load_districts(), "stunting_u5_2019")
+    assert result.summary_es in " ".join(m.value for m in app.markdown)
+
+
+def test_district_tab_profile_of_the_default_district(app):
+    tables = [df.value for df in app.dataframe if "Nacional" in df.value.columns]
+    assert tables, "district profile table not shown"
+    prof = tables[0].set_index("Indicador")
+    assert prof.loc["Niños menores de 5 años 2020", "Valor"] == "404"  # Yurúa, 250204
+    assert prof.loc["Niños menores de 5 años 2020", "Nacional"] == "2,786,087"

@@ -82,3 +82,24 @@ def test_zonal_adds_a_scorable_indicator(tmp_path):
     assert table.loc["250204", "mitad"] == 30.0  # Yurúa, 72°W
     cat = pd.read_csv(out.with_suffix(".catalog.csv"))
     assert cat.set_index("id").loc["mitad", "unit"] == "u"
+
+
+def test_cluster_zones_are_written_for_every_district(tmp_path):
+    out = tmp_path / "zonas.csv"
+    assert main(["cluster", "--indicators", "poverty_2018,stunting_u5_2019", "--method",
+                 "zones", "--k", "6", "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype={"ubigeo": str}, encoding="utf-8-sig")
+    assert len(table) == 1874
+    assert sorted(table["zone"].dropna().unique()) == [1, 2, 3, 4, 5, 6]
+    # the 9 districts without stunting data are left out (and reported), never zero-filled
+    missing = geoprio.load_districts()["stunting_u5_2019"].isna().sum()
+    assert table["zone"].isna().sum() == missing == 9
+
+
+def test_hotspots_cli_matches_the_api(tmp_path):
+    out = tmp_path / "hs.csv"
+    assert main(["hotspots", "anemia_6_35m_2019", "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype={"ubigeo": str}, encoding="utf-8-sig")
+    _, result = geoprio.hotspots(geoprio.load_districts(), "anemia_6_35m_2019")
+    counts = table["hotspot_anemia_6_35m_2019"].value_counts().to_dict()
+    assert counts == result.counts
