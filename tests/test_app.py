@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-import geoprio  # noqa: E402
-from geoprio.scenario import Scenario  # noqa: E402
+import geoprio
+from geoprio.scenario import Scenario
 
 TIMEOUT = 120
 
