@@ -40,11 +40,6 @@ def display_geometry():
 
 
 @st.cache_resource
-def department_borders():
-    return geoprio.load_districts("department", display=True)[["ubigeo", "geometry"]]
-
-
-@st.cache_resource
 def base_catalog() -> pd.DataFrame:
     return geoprio.catalog()
 

@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 import geoprio
 from app.i18n import label, t
-from app.state import catalog, department_borders, display_geometry, leaflet_base_url
+from app.state import catalog, display_geometry, leaflet_base_url
 from geoprio import mapping
 
 # Okabe-Ito colours (colour-blind safe) for up to 8 groups, then greys
@@ -43,8 +43,7 @@ def _map(frame: pd.DataFrame, column: str, colours: dict, labels: dict, title: s
          tooltip: dict, key: str) -> None:
     geo = gpd.GeoDataFrame(display_geometry().merge(frame, on="ubigeo", how="left"),
                            geometry="geometry", crs=4326)
-    m = mapping.category_map(geo, column, colours, labels, title=title, tooltip=tooltip,
-                             borders=department_borders())
+    m = mapping.category_map(geo, column, colours, labels, title=title, tooltip=tooltip)
     mapping.serve_assets_from(m, leaflet_base_url())
     st_folium(m, height=520, use_container_width=True, returned_objects=[], key=key)
 

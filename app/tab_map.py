@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.i18n import label, t
-from app.state import catalog, department_borders, display_geometry, leaflet_base_url
+from app.state import catalog, display_geometry, leaflet_base_url
 from geoprio import mapping
 
 
@@ -48,7 +48,6 @@ def render(ranked: pd.DataFrame, lang: str) -> dict | None:
     m, breaks = mapping.choropleth(frame, column, scheme=scheme, k=int(k), palette=palette,
                                    title=title, unit=unit, tooltip=tooltip,
                                    outline=frame["selected"].fillna(False).astype(bool),
-                                   borders=department_borders(),
                                    missing_label=t("missing", lang))
     mapping.serve_assets_from(m, leaflet_base_url())
     st.session_state["last_map"] = (m, column)

@@ -42,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     # clustering and spatial statistics
     "cluster": "geoprio.clustering",
     "hotspots": "geoprio.spatial",
+    # maps
+    "encode_coverage": "geoprio.mapcodec",
     # rasters
     "zonal_stats": "geoprio.raster",
     "add_zonal_indicator": "geoprio.raster",
