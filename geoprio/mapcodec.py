@@ -623,7 +623,7 @@ var {{ this.get_name() }} = window.geoprioCodec.draw({{ this._parent.get_name() 
 
 _STYLE = {"fill_opacity": 0.85, "line_color": "#ffffff", "line_weight": 0.3,
           "hover_color": "#333333", "hover_weight": 2.0, "border_color": "#444444",
-          "border_weight": 1.0, "outline_color": "#000000", "outline_weight": 2.5}
+          "border_weight": 1.0, "outline_color": "#000000", "outline_weight": 1.2}
 
 
 def _json_value(v: Any, digits: int) -> Any:
