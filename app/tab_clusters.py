@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 import geoprio
 from app.i18n import label, t
-from app.state import catalog, display_geometry, leaflet_base_url
+from app.state import catalog, display_geometry, leaflet_base_url, uploads_key
 from geoprio import mapping
 
 # Okabe-Ito colours (colour-blind safe) for up to 8 groups, then greys
@@ -56,7 +56,7 @@ def render(ranked: pd.DataFrame, lang: str) -> None:
            "ubigeo": t("ubigeo", lang)}
     kind = st.radio(t("method", lang), ["typology", "zones", "hotspots"], horizontal=True,
                     format_func=lambda x: t(x, lang), key="cluster_kind")
-    key = (ranked.attrs.get("scenario", {}).get("name"), len(ranked))
+    key = (uploads_key(),)  # groups depend on the indicator values, not on the scenario
     if kind == "hotspots":
         c1, c2, c3 = st.columns(3)
         ind = c1.selectbox(t("indicator", lang), usable, format_func=names.get,
