@@ -33,7 +33,7 @@ _EXPORTS: dict[str, str] = {
     "JoinReport": "geoprio.codes",
     # readers and writers
     "read_table": "geoprio.io",
-    "read_boundaries": "geoprio.io",
+    "read_boundaries": "geoprio.boundaries",
     "export": "geoprio.exporting",
     # prioritisation
     "Scenario": "geoprio.scenario",
