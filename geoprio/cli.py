@@ -78,6 +78,33 @@ def run_join(args: argparse.Namespace) -> int:
     return 0
 
 
+@command
+def add_check(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="read a table or boundary file and list every problem")
+    p.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage, GeoJSON or zipped shapefile")
+    p.add_argument("--key", help="tables: the code column")
+    p.add_argument("--layer", help="boundaries: the layer to read")
+    p.add_argument("--json", action="store_true", help="print everything read, as JSON")
+    p.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    import geoprio
+
+    geo = args.file.suffix.lower() in (".gpkg", ".geojson", ".json", ".zip", ".shp")
+    frame = (geoprio.read_boundaries(args.file, layer=args.layer) if geo else
+             geoprio.read_table(args.file, key=args.key))
+    info = frame.attrs.get("read", {})
+    if args.json:
+        print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+    else:
+        problems = info.get("problems", [])
+        print(f"{args.file}: {len(frame)} rows read; {len(problems)} problems")
+        for p in problems:
+            print(f"  {p.get('message', p)}")
+    return 1 if info.get("problems") else 0
+
+
 def _weights(text: str) -> dict[str, float]:
     out = {}
     for part in filter(None, (p.strip() for p in text.split(","))):

@@ -103,3 +103,17 @@ def test_hotspots_cli_matches_the_api(tmp_path):
     _, result = geoprio.hotspots(geoprio.load_districts(), "anemia_6_35m_2019")
     counts = table["hotspot_anemia_6_35m_2019"].value_counts().to_dict()
     assert counts == result.counts
+
+
+def test_check_lists_every_bad_cell_and_exits_1():
+    proc = run("check", "tests/data/bad/text_in_numbers.csv")
+    assert proc.returncode == 1
+    assert "2 problems" in proc.stdout
+    assert "'s/d' is not a number" in proc.stdout
+    assert "'no reporta' is not a number" in proc.stdout
+
+
+def test_check_refuses_a_nested_zip_in_one_line():
+    proc = run("check", "tests/data/bad/nested.zip")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "geoprio check:" in proc.stderr
