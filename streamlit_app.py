@@ -33,7 +33,6 @@ with tabs[1]:
 with tabs[2]:
     tab_clusters.render(result, lang)
 with tabs[3]:
-    feature = (clicked or {}).get("last_active_drawing") or {}
-    tab_district.render(result, lang, (feature.get("properties") or {}).get("ubigeo"))
+    tab_district.render(result, lang, clicked)
 with tabs[4]:
     tab_data.render(lang)

@@ -58,6 +58,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fisher_jenks": ("Fisher-Jenks", "Fisher-Jenks"),
     "equal_interval": ("Intervalos iguales", "Equal interval"),
     "natural_breaks": ("Cortes naturales", "Natural breaks"),
+    "basemap": ("Mapa base OpenStreetMap (requiere internet; el mapa funciona sin él)",
+                "OpenStreetMap basemap (needs internet; the map works without it)"),
     "outline_selected": ("Distritos seleccionados con borde negro.",
                          "Selected districts outlined in black."),
     "district": ("Distrito", "District"),

@@ -43,14 +43,13 @@ def _fmt(value, lang: str) -> str:
 def render(ranked: pd.DataFrame, lang: str, clicked: str | None) -> None:
     names = ranked.set_index("ubigeo")
     options = list(names.index)
-    default = st.session_state.get("district_pick", clicked or "250204")
-    if clicked and clicked in names.index:
-        default = clicked
-    pick = st.selectbox(t("pick_district", lang), options, index=options.index(default),
+    if clicked in names.index and clicked != st.session_state.get("last_click"):
+        st.session_state["last_click"] = clicked
+        st.session_state["district_select"] = clicked  # a map click picks the district
+    pick = st.selectbox(t("pick_district", lang), options, index=options.index("250204"),
                         format_func=lambda u: f"{names.loc[u, 'district']} — "
                         f"{names.loc[u, 'province']}, {names.loc[u, 'department']} ({u})",
                         key="district_select")
-    st.session_state["district_pick"] = pick
     r = names.loc[pick]
     st.subheader(f"{r['district']} ({pick})")
     if pd.notna(r.get("rank")):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -21,7 +23,14 @@ def map_frame(ranked: pd.DataFrame, column: str, lang: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geo, geometry="geometry", crs=4326)
 
 
-def render(ranked: pd.DataFrame, lang: str) -> dict | None:
+def clicked_ubigeo(state: dict | None) -> str | None:
+    """The ubigeo of the district last clicked on the map (read from its tooltip text)."""
+    text = (state or {}).get("last_object_clicked_tooltip") or ""
+    found = re.search(r"Ubigeo\s*(\d{6})", text)
+    return found.group(1) if found else None
+
+
+def render(ranked: pd.DataFrame, lang: str) -> str | None:
     cat = catalog().set_index("id")
     options = ["score", *[i for i in cat.index if cat.loc[i, "kind"] == "indicator"
                           and i in ranked.columns]]
@@ -45,17 +54,19 @@ def render(ranked: pd.DataFrame, lang: str) -> dict | None:
                "department": t("department", lang), "ubigeo": t("ubigeo", lang),
                column: title, "rank": t("rank", lang),
                "rank_interval": t("rank_interval", lang), "p_selected": t("p_selected", lang)}
+    basemap = st.checkbox(t("basemap", lang), False, key="map_basemap")
     m, breaks = mapping.choropleth(frame, column, scheme=scheme, k=int(k), palette=palette,
                                    title=title, unit=unit, tooltip=tooltip,
+                                   basemap="OpenStreetMap" if basemap else None,
                                    outline=frame["selected"].fillna(False).astype(bool),
                                    missing_label=t("missing", lang))
     mapping.serve_assets_from(m, leaflet_base_url())
     st.session_state["last_map"] = (m, column)
     clicked = st_folium(m, height=640, use_container_width=True,
-                        returned_objects=["last_active_drawing"], key="map")
+                        returned_objects=["last_object_clicked_tooltip"], key="map")
     st.caption(t("outline_selected", lang) + (" " + source if source else ""))
     if breaks.missing:
         st.warning(t("districts_missing", lang, n=breaks.missing))
     if column != "score" and isinstance(cat.loc[column, "caveats"], str):
         st.info(f"{t('caveats', lang)}: {cat.loc[column, 'caveats']}".replace("*", "\\*"))
-    return clicked
+    return clicked_ubigeo(clicked)
