@@ -7,22 +7,13 @@ table (median of 3 runs, seconds, and the file size).
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
+
+from timing import median_seconds
 
 import geoprio
 from geoprio.scenario import Scenario
-
-
-def median_time(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -35,16 +26,16 @@ def main() -> None:
         if (args.sources / "indicators").is_dir():
             from geoprio.build import build
 
-            rows.append(("data build (all of data/)", median_time(
+            rows.append(("data build (all of data/)", median_seconds(
                 lambda: build(args.sources, tmp / "data"), repeat=1), ""))
-        rows.append(("load_districts() (cold cache)", median_time(
+        rows.append(("load_districts() (cold cache)", median_seconds(
             lambda: (geoprio.data._read_indicators.cache_clear(),
                      geoprio.data._boundaries.cache_clear(), geoprio.load_districts())), ""))
         scenario = Scenario.preset("dci")
         ranked = geoprio.prioritize(geoprio.load_districts(), scenario)
         for ext in ("csv", "xlsx", "geojson", "gpkg", "zip", "html", "png"):
             path = tmp / f"out.{ext}"
-            seconds = median_time(lambda p=path: geoprio.export(ranked, p, scenario=scenario,
+            seconds = median_seconds(lambda p=path: geoprio.export(ranked, p, scenario=scenario,
                                                                  column="score"))
             rows.append((f"export .{ext} (1,874 rows)", seconds,
                          f"{path.stat().st_size / 1e6:.2f} MB"))

@@ -25,10 +25,10 @@ import json
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import folium
+from timing import best_of
 
 import geoprio
 from geoprio import mapping
@@ -43,13 +43,6 @@ PAINTED = """() => new Promise(done => requestAnimationFrame(() => requestAnimat
     () => done(performance.now()))))"""
 
 
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def kb(n: int) -> str:

@@ -6,12 +6,11 @@ Goal: one scoring plus 1,000 Monte Carlo draws under 1 s on a 2-core machine.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from timing import median_seconds
 
 import geoprio
 from geoprio.scenario import Scenario
@@ -22,13 +21,7 @@ REPEATS = 7
 
 
 def _median_seconds(fn: Callable[[], object], repeats: int = REPEATS) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(fn, repeats, warm_up=True)
 
 
 def main() -> None:

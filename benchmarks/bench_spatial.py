@@ -23,6 +23,7 @@ import tempfile
 import time
 
 import numpy as np
+from timing import best_of
 
 INDS = ["poverty_2018", "no_water_2017", "no_sewer_2017", "no_electricity_2017",
         "no_internet_2017", "hdi_2019"]
@@ -68,13 +69,6 @@ print(json.dumps({"import": t1 - t0, "first": t2 - t1, "second": t3 - t2, "numba
 """
 
 
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def fresh(code: str, env: dict[str, str] | None = None) -> dict[str, float]:

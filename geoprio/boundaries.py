@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoprio.codes import find_code_column, normalize_ubigeo
+from geoprio.codes import _plain, find_code_column, normalize_ubigeo
 from geoprio.errors import GeometryError, GeoprioError, InputError
 from geoprio.io import Source, _check_zip, _load_bytes, _too_big
 
@@ -387,11 +387,3 @@ def _boundary_codes(out: Any, label: str, code_column: str | None) -> tuple[Any,
     rest.index = pd.RangeIndex(len(rest))
     return rest, {"code_column": str(col), "invalid_codes": invalid,
                   "duplicate_codes": duplicates, "not_2017": not_2017}
-
-
-def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (np.integer, np.floating)):
-        return value.item()
-    return value if isinstance(value, (int, float, str)) else str(value)

@@ -20,10 +20,26 @@ def districts():
 
 
 @pytest.fixture(scope="session")
+def table():
+    """The district indicator table without geometry (a plain DataFrame)."""
+    import pandas as pd
+
+    import geoprio
+
+    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
+
+
+@pytest.fixture(scope="session")
 def catalog():
     import geoprio
 
     return geoprio.catalog()
+
+
+@pytest.fixture(scope="session")
+def cat(catalog):
+    """Short name for the catalog in the engine's tests."""
+    return catalog
 
 
 @pytest.fixture(scope="session")

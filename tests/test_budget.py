@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import geoprio
 from geoprio.budget import (
     add_beneficiaries,
     allocation_table,
@@ -15,11 +14,6 @@ from geoprio.budget import (
     knapsack,
 )
 from geoprio.errors import ScenarioError
-
-
-@pytest.fixture(scope="module")
-def districts() -> pd.DataFrame:
-    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
 
 
 def test_knapsack_beats_greedy_where_greedy_loses():
@@ -56,8 +50,8 @@ def test_knapsack_errors():
         knapsack([1.0, 2.0], [1.0], budget=3)
 
 
-def test_real_knapsack_at_least_greedy_and_within_budget(districts):
-    d = add_beneficiaries(districts)
+def test_real_knapsack_at_least_greedy_and_within_budget(table):
+    d = add_beneficiaries(table)
     values = d["stunted_children"].to_numpy()
     costs = d["under5_2020"].to_numpy() * 50.0
     res = knapsack(values, costs, budget=5e6)
@@ -69,13 +63,13 @@ def test_real_knapsack_at_least_greedy_and_within_budget(districts):
     assert int(d["stunted_children"].isna().sum()) == 9
 
 
-def test_beneficiaries_of_known_districts(districts):
-    d = add_beneficiaries(districts)
+def test_beneficiaries_of_known_districts(table):
+    d = add_beneficiaries(table)
     row = d.set_index("ubigeo").loc["010101"]  # Chachapoyas
     assert row["stunted_children"] == pytest.approx(3101 * 10.37037 / 100)
     assert row["anemic_children"] == pytest.approx(1403 * 36.416185 / 100)
     assert row["poor_people"] == pytest.approx(36834 * 9.05 / 100)
-    assert "stunted_children" not in districts.columns  # input untouched
+    assert "stunted_children" not in table.columns  # input untouched
 
 
 def test_missing_input_gives_missing_estimate():

@@ -23,11 +23,6 @@ def districts(gdf) -> pd.DataFrame:
     return pd.DataFrame(gdf.drop(columns="geometry"))
 
 
-@pytest.fixture(scope="module")
-def cat() -> pd.DataFrame:
-    return geoprio.catalog()
-
-
 @pytest.mark.parametrize(("column", "ascending"), [("no_water_2017", False),
                                                    ("hdi_2019", True)])
 def test_all_weight_on_one_indicator_orders_by_that_column(districts, cat, column, ascending):

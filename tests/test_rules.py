@@ -6,19 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import geoprio
 from geoprio.errors import RuleError
 from geoprio.rules import Rule, evaluate_rule, parse_rule
-
-
-@pytest.fixture(scope="module")
-def districts() -> pd.DataFrame:
-    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
-
-
-@pytest.fixture(scope="module")
-def cat() -> pd.DataFrame:
-    return geoprio.catalog()
 
 
 @pytest.mark.parametrize(
@@ -49,10 +38,10 @@ def test_syntax_error_names_column_and_hint():
         Rule("poverty_2018 = 40")
 
 
-def test_unknown_name_lists_close_matches(districts):
+def test_unknown_name_lists_close_matches(table):
     with pytest.raises(RuleError, match=r"unknown name 'povrety_2018' \(did you mean "
                                         r"'poverty_2018'"):
-        evaluate_rule(districts, "povrety_2018 > 40")
+        evaluate_rule(table, "povrety_2018 > 40")
     with pytest.raises(RuleError, match=r"unknown names 'bar'; 'foo' in rule 'foo or bar'"):
         parse_rule("foo or bar", names=["vraem"])
 
@@ -62,73 +51,73 @@ def test_names_collected():
         "border", "poverty_2018", "vraem"]
 
 
-def test_rule_matches_pandas_filter(districts):
-    res = evaluate_rule(districts, "poverty_2018 >= 40 and (vraem or border)")
-    expected = (districts["poverty_2018"] >= 40) & (districts["vraem"] | districts["border"])
+def test_rule_matches_pandas_filter(table):
+    res = evaluate_rule(table, "poverty_2018 >= 40 and (vraem or border)")
+    expected = (table["poverty_2018"] >= 40) & (table["vraem"] | table["border"])
     assert res.eligible.tolist() == expected.tolist()
     assert int(res.eligible.sum()) == int(expected.sum()) > 0
 
 
-def test_chained_arithmetic_and_membership_match_pandas(districts):
+def test_chained_arithmetic_and_membership_match_pandas(table):
     rule = "10 <= poverty_2018 < 40 and no_water_2017 + no_sewer_2017 > 100"
-    res = evaluate_rule(districts, rule)
-    p = districts["poverty_2018"]
-    gaps = districts["no_water_2017"] + districts["no_sewer_2017"]
+    res = evaluate_rule(table, rule)
+    p = table["poverty_2018"]
+    gaps = table["no_water_2017"] + table["no_sewer_2017"]
     expected = (p >= 10) & (p < 40) & (gaps > 100)
     assert res.eligible.tolist() == expected.tolist()
     # texts ignore case and accents: 'Ancash' finds ÁNCASH
-    res = evaluate_rule(districts, "department in ['Ayacucho', 'ancash'] and not border")
-    expected = districts["department"].isin(["AYACUCHO", "ÁNCASH"]) & ~districts["border"]
+    res = evaluate_rule(table, "department in ['Ayacucho', 'ancash'] and not border")
+    expected = table["department"].isin(["AYACUCHO", "ÁNCASH"]) & ~table["border"]
     assert res.eligible.tolist() == expected.tolist()
-    res = evaluate_rule(districts, "ubigeo not in ['050410', '010101']")
+    res = evaluate_rule(table, "ubigeo not in ['050410', '010101']")
     assert int(res.eligible.sum()) == 1872
 
 
-def test_missing_values_are_unknown_not_eligible(districts):
-    nan = districts["stunting_u5_2019"].isna()
-    res = evaluate_rule(districts, "stunting_u5_2019 > 20")
+def test_missing_values_are_unknown_not_eligible(table):
+    nan = table["stunting_u5_2019"].isna()
+    res = evaluate_rule(table, "stunting_u5_2019 > 20")
     assert int(res.unknown.sum()) == 9
     assert res.unknown.tolist() == nan.tolist()
     assert not res.eligible[nan].any()
     assert res.reasons[nan].str.startswith("sin dato: stunting_u5_2019 sin dato").all()
     # 'not' over a missing value stays unknown (three-valued logic), not True
-    neg = evaluate_rule(districts, "not stunting_u5_2019 > 20")
+    neg = evaluate_rule(table, "not stunting_u5_2019 > 20")
     assert not neg.eligible[nan].any()
-    expected = (districts["stunting_u5_2019"] <= 20) & ~nan
+    expected = (table["stunting_u5_2019"] <= 20) & ~nan
     assert neg.eligible.tolist() == expected.tolist()
     # False and unknown is False, True or unknown is True
-    both = evaluate_rule(districts, "stunting_u5_2019 > 20 or poverty_2018 >= 0")
+    both = evaluate_rule(table, "stunting_u5_2019 > 20 or poverty_2018 >= 0")
     assert both.eligible.all()
 
 
-def test_reasons_with_catalog_labels(districts, cat):
-    res = evaluate_rule(districts, "poverty_2018 >= 40 and (vraem or border)", catalog=cat)
-    i = districts.index[districts["ubigeo"] == "050410"][0]  # Uchuraccay, VRAEM, 81.3%
+def test_reasons_with_catalog_labels(table, cat):
+    res = evaluate_rule(table, "poverty_2018 >= 40 and (vraem or border)", catalog=cat)
+    i = table.index[table["ubigeo"] == "050410"][0]  # Uchuraccay, VRAEM, 81.3%
     assert res.reasons[i] == "cumple: Pobreza monetaria 2018 81.3 ≥ 40; en VRAEM"
-    j = districts.index[districts["ubigeo"] == "010101"][0]  # Chachapoyas, 9.05%
+    j = table.index[table["ubigeo"] == "010101"][0]  # Chachapoyas, 9.05%
     # both sides of the 'and' fail, and both are said
     assert res.reasons[j] == (
         "no cumple: Pobreza monetaria 2018 9.05 < 40; fuera del VRAEM; fuera de zona de frontera"
     )
-    en = evaluate_rule(districts, "poverty_2018 >= 40 and vraem", catalog=cat, lang="en")
+    en = evaluate_rule(table, "poverty_2018 >= 40 and vraem", catalog=cat, lang="en")
     assert en.reasons[i] == "meets: Monetary poverty 2018 81.3 ≥ 40; in the VRAEM"
 
 
-def test_reasons_without_catalog_use_ids(districts):
-    res = evaluate_rule(districts, "poverty_2018 >= 80 or border")
-    i = districts.index[districts["ubigeo"] == "060308"][0]  # Oxamarca 81.0%, not border
+def test_reasons_without_catalog_use_ids(table):
+    res = evaluate_rule(table, "poverty_2018 >= 80 or border")
+    i = table.index[table["ubigeo"] == "060308"][0]  # Oxamarca 81.0%, not border
     assert res.reasons[i] == "cumple: poverty_2018 81 ≥ 80"
-    j = districts.index[districts["ubigeo"] == "010101"][0]
+    j = table.index[table["ubigeo"] == "010101"][0]
     assert res.reasons[j] == "no cumple: poverty_2018 9.05 < 80; fuera de zona de frontera"
 
 
-def test_type_errors_say_what_to_do(districts):
+def test_type_errors_say_what_to_do(table):
     with pytest.raises(RuleError, match="put codes in quotes"):
-        evaluate_rule(districts, "ubigeo == 50410")
+        evaluate_rule(table, "ubigeo == 50410")
     with pytest.raises(RuleError, match="'poverty_2018' is a number, not a yes/no flag"):
-        evaluate_rule(districts, "poverty_2018 and vraem")
+        evaluate_rule(table, "poverty_2018 and vraem")
     with pytest.raises(RuleError, match="texts can only be compared with ==, != or in"):
-        evaluate_rule(districts, "department > 'A'")
+        evaluate_rule(table, "department > 'A'")
 
 
 def test_empty_rule_everyone_eligible():

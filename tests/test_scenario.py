@@ -11,11 +11,6 @@ from geoprio.errors import ScenarioError
 from geoprio.scenario import Scenario
 
 
-@pytest.fixture(scope="module")
-def cat() -> pd.DataFrame:
-    return geoprio.catalog()
-
-
 @pytest.mark.parametrize("name", ["fonie", "dci", "anemia"])
 def test_preset_toml_and_json_round_trip(name, cat):
     s = Scenario.preset(name)

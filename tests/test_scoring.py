@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import geoprio
 from geoprio.errors import ScenarioError
 from geoprio.scoring import (
     GEOMETRIC_OFFSET,
@@ -16,16 +15,6 @@ from geoprio.scoring import (
     normalise,
     normalise_weights,
 )
-
-
-@pytest.fixture(scope="module")
-def districts() -> pd.DataFrame:
-    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
-
-
-@pytest.fixture(scope="module")
-def cat() -> pd.DataFrame:
-    return geoprio.catalog()
 
 
 def test_minmax_both_directions():
@@ -112,32 +101,32 @@ def test_directions_from_catalog_and_override(cat):
     assert directions_from_catalog(["hdi_2019"], cat, {"hdi_2019": True}) == {"hdi_2019": True}
 
 
-def test_real_hdi_direction_from_catalog(districts, cat):
-    res = composite(districts, {"hdi_2019": 1}, catalog=cat)
-    best = districts["hdi_2019"].idxmax()
-    worst = districts["hdi_2019"].idxmin()
+def test_real_hdi_direction_from_catalog(table, cat):
+    res = composite(table, {"hdi_2019": 1}, catalog=cat)
+    best = table["hdi_2019"].idxmax()
+    worst = table["hdi_2019"].idxmin()
     assert res.score[best] == 0.0
     assert res.score[worst] == 1.0
     assert res.higher_is_worse == {"hdi_2019": False}
 
 
-def test_real_stunting_missing_are_excluded_and_listed(districts):
-    res = composite(districts, {"stunting_u5_2019": 1, "poverty_2018": 1}, missing="exclude")
-    lacking = districts.loc[districts["stunting_u5_2019"].isna(), "ubigeo"].tolist()
+def test_real_stunting_missing_are_excluded_and_listed(table):
+    res = composite(table, {"stunting_u5_2019": 1, "poverty_2018": 1}, missing="exclude")
+    lacking = table.loc[table["stunting_u5_2019"].isna(), "ubigeo"].tolist()
     assert len(lacking) == 9
     assert res.excluded == lacking
     assert res.missing_counts == {"stunting_u5_2019": 9, "poverty_2018": 0}
     assert res.score.notna().sum() == 1874 - 9
 
 
-def test_real_poverty_minmax_values(districts):
-    res = composite(districts, {"poverty_2018": 1})
-    row = districts.index[districts["ubigeo"] == "050410"][0]  # Uchuraccay, 81.3%, the highest
+def test_real_poverty_minmax_values(table):
+    res = composite(table, {"poverty_2018": 1})
+    row = table.index[table["ubigeo"] == "050410"][0]  # Uchuraccay, 81.3%, the highest
     assert res.score[row] == 1.0
-    chacha = districts.index[districts["ubigeo"] == "010101"][0]  # 9.05%; min is 0.05%
+    chacha = table.index[table["ubigeo"] == "010101"][0]  # 9.05%; min is 0.05%
     assert res.score[chacha] == pytest.approx((9.05 - 0.05) / (81.3 - 0.05))
 
 
-def test_composite_rejects_unknown_column(districts):
+def test_composite_rejects_unknown_column(table):
     with pytest.raises(ScenarioError, match=r"indicators \['poverty_2019'\] are not columns"):
-        composite(districts, {"poverty_2019": 1})
+        composite(table, {"poverty_2019": 1})

@@ -14,14 +14,9 @@ from geoprio.uncertainty import _greedy_by_draw, draw_weights, monte_carlo, rank
 
 
 @pytest.fixture(scope="module")
-def districts() -> pd.DataFrame:
-    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
-
-
-@pytest.fixture(scope="module")
-def poverty_only(districts) -> pd.DataFrame:
+def poverty_only(table) -> pd.DataFrame:
     s = Scenario(name="pov", weights={"poverty_2018": 1}, top_n=375, n_draws=1000, seed=7)
-    return geoprio.prioritize(districts, s)
+    return geoprio.prioritize(table, s)
 
 
 def test_dirichlet_weights_centred_with_documented_spread():
@@ -67,10 +62,10 @@ def test_seed_reproducible_and_different_seed_differs():
     assert a.drawn == ["p"] and a.ranks.shape == (300, 200)
 
 
-def test_real_reproducible_and_intervals_contain_point_rank(districts):
+def test_real_reproducible_and_intervals_contain_point_rank(table):
     s = Scenario.preset("dci").replace(n_draws=400, seed=3)
-    a = geoprio.prioritize(districts, s)
-    b = geoprio.prioritize(districts, s)
+    a = geoprio.prioritize(table, s)
+    b = geoprio.prioritize(table, s)
     cols = ["rank_p05", "rank_median", "rank_p95", "p_selected"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
     r = a[a["rank"].notna()]
@@ -79,17 +74,17 @@ def test_real_reproducible_and_intervals_contain_point_rank(districts):
     assert (r["rank_p05"] <= r["rank_median"]).all() and (r["rank_median"] <= r["rank_p95"]).all()
 
 
-def test_wide_poverty_interval_gives_wide_rank_interval(districts, poverty_only):
+def test_wide_poverty_interval_gives_wide_rank_interval(table, poverty_only):
     # among districts with poverty between 45% and 50%, the widest and the narrowest
     # INEI interval; weights are fixed (one indicator), so only poverty draws move ranks
-    band = districts[districts["poverty_2018"].between(45, 50)]
+    band = table[table["poverty_2018"].between(45, 50)]
     width = band["poverty_2018_hi"] - band["poverty_2018_lo"]
     wide, narrow = width.idxmax(), width.idxmin()
     assert width[wide] > 2 * width[narrow]
     span = poverty_only["rank_p95"] - poverty_only["rank_p05"]
     assert span[wide] > span[narrow]
     cochas = poverty_only.index[poverty_only["ubigeo"] == "120205"][0]  # widest in Peru
-    assert (districts.loc[cochas, "poverty_2018_hi"] - districts.loc[cochas, "poverty_2018_lo"]
+    assert (table.loc[cochas, "poverty_2018_hi"] - table.loc[cochas, "poverty_2018_lo"]
             == pytest.approx(55.3))
     assert 0.1 < poverty_only.loc[cochas, "p_selected"] < 0.9
     assert poverty_only.loc[cochas, "selection_uncertain"]
