@@ -13,6 +13,7 @@ from pathlib import Path
 from timing import median_seconds
 
 import geoprio
+import geoprio.data
 from geoprio.scenario import Scenario
 
 
