@@ -79,6 +79,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "eligible": ("Elegibles", "Eligible"),
     "selected": ("Seleccionados", "Selected"),
     "uncertain": ("Selección incierta", "Uncertain selection"),
+    "rank_p05": ("Puesto p5", "Rank p5"),
+    "rank_p95": ("Puesto p95", "Rank p95"),
+    "eligible_col": ("Elegible", "Eligible"),
+    "selected_col": ("Seleccionado", "Selected"),
     "uncertain_help": ("Distritos cuya entrada en la lista es casi un volado (probabilidad entre "
                        "10% y 90% al variar pesos y pobreza dentro de su intervalo).",
                        "Districts whose place in the list is close to a coin toss (probability "

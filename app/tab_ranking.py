@@ -67,6 +67,16 @@ def render(ranked: pd.DataFrame, scenario: Scenario, lang: str) -> None:
     st.dataframe(
         table[cols], hide_index=True, width="stretch", height=480,
         column_config={
+            "ubigeo": t("ubigeo", lang), "district": t("district", lang),
+            "province": t("province", lang), "department": t("department", lang),
+            "rank_p05": st.column_config.NumberColumn(t("rank_p05", lang), format="%d"),
+            "rank_p95": st.column_config.NumberColumn(t("rank_p95", lang), format="%d"),
+            "eligible": t("eligible_col", lang), "selected": t("selected_col", lang),
+            "stunted_children": st.column_config.NumberColumn(t("stunted_children", lang),
+                                                              format="%.0f"),
+            "anemic_children": st.column_config.NumberColumn(t("anemic_children", lang),
+                                                             format="%.0f"),
+            "poor_people": st.column_config.NumberColumn(t("poor_people", lang), format="%.0f"),
             "score": st.column_config.NumberColumn(t("score_col", lang), format="%.3f"),
             "p_selected": st.column_config.ProgressColumn(t("p_selected", lang), min_value=0.0,
                                                           max_value=1.0, format="%.2f"),
