@@ -377,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args) or 0)
+    except BrokenPipeError:  # e.g. `geoprio rank ... | head`: the reader left, not an error
+        sys.stderr.close()
+        return 0
     except GeoprioError as exc:
         print(f"geoprio {args.command}: {exc}", file=sys.stderr)
         return 2

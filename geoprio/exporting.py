@@ -207,7 +207,8 @@ def _fixed_xlsx_times(data: bytes, stamp: dt.datetime) -> bytes:
 
 
 def _cell(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, (np.bool_, bool)):
         return bool(value)

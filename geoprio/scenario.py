@@ -520,8 +520,11 @@ def dci() -> Scenario:
     intergubernamental orientada a reducir la desnutrición crónica infantil": districts
     prioritised by stunting and poverty; effective interventions include home water and
     sanitation. Weights (a choice of geoprio, stated): stunting 0.30, anemia 0.20,
-    poverty 0.20, no public water 0.15, no public sewer 0.15. Every district is eligible;
-    the list is the top 375 (a fifth of the districts, a convention of this tool). The
+    poverty 0.20, no public water 0.15, no public sewer 0.15. A district needs a stunting
+    figure to be eligible (the rule ``stunting_u5_2019 >= 0``: the 9 districts whose SIEN
+    stunting is ``(SD)`` or ``(****)`` are listed as "sin dato", not ranked on the other
+    indicators alone); a missing anemia figure is re-weighted over the other four.
+    The list is the top 375 (a fifth of the districts, a convention of this tool). The
     budget need is ``stunted_children`` (under-5s × stunting).
     """
     return Scenario(
@@ -539,6 +542,7 @@ def dci() -> Scenario:
             "no_water_2017": 0.15,
             "no_sewer_2017": 0.15,
         },
+        rule="stunting_u5_2019 >= 0",
         top_n=375,
         need="stunted_children",
         beneficiary_column="under5_2020",
@@ -553,7 +557,11 @@ def dci() -> Scenario:
             "La desnutrición y la anemia distritales vienen del SIEN (niños atendidos en "
             "establecimientos del MINSA), no de la ENDES: no son prevalencias poblacionales.",
             "Los pesos son una elección de geoprio, no una norma: ajústelos.",
-            "Faltantes: los pesos se redistribuyen entre los indicadores disponibles.",
+            "Sin dato de desnutrición crónica (9 distritos: (SD) o (****) en el SIEN): no "
+            "elegibles, listados como 'sin dato'; no se ordenan solo con los demás "
+            "indicadores.",
+            "Anemia faltante (69 distritos): su peso se redistribuye entre los otros cuatro "
+            "indicadores.",
         ],
     )
 
