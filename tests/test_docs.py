@@ -1,0 +1,191 @@
+"""The documents cannot rot: every example script, Python block and shell command they show runs.
+
+- ``examples/*.py`` run as scripts (exit 0 and the figures they print checked against the data);
+- every ```python block of ``README.md`` and ``docs/*.md`` runs, blocks of one file in order in
+  one fresh namespace, in a temporary folder holding the files the blocks read
+  (``cobertura.xlsx``); a block preceded by ``<!-- skip -->`` is left out;
+- every line of a ```bash block that starts with ``geoprio `` or ``python -m geoprio`` runs with
+  exit status 0 in a temporary folder holding ``cobertura.csv`` and ``ejemplo.tif``, except
+  ``build`` lines (they need the raw sources outside the repository); each ``--out`` file must
+  exist afterwards. ``pip install`` and ``streamlit run`` lines are not commands of geoprio and
+  are not run.
+
+The tables and the raster written here are test inputs (one made-up value per district), never
+shipped data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geoprio
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = sorted((REPO / "docs").glob("*.md"))
+MARKDOWN = [REPO / "README.md", *DOCS]
+FENCE = re.compile(r"(?P<before>[^\n]*)\n```(?P<lang>[a-z]*)[^\n]*\n(?P<body>.*?)\n```", re.S)
+SKIP = "<!-- skip -->"
+BIN = Path(sys.executable).parent
+TIMEOUT = 300
+
+
+def blocks(path: Path, lang: str) -> list[tuple[int, str]]:
+    """Fenced blocks of ``lang`` in ``path`` as (line number, code), skipped ones left out."""
+    text = "\n" + path.read_text(encoding="utf-8")
+    out = []
+    for m in FENCE.finditer(text):
+        if m.group("lang") != lang or m.group("before").strip() == SKIP:
+            continue
+        line = text.count("\n", 0, m.start("body"))
+        out.append((line, m.group("body")))
+    return out
+
+
+def shell_lines(path: Path) -> list[str]:
+    """Lines of bash blocks that call geoprio (build lines excepted)."""
+    lines = []
+    for _, body in blocks(path, "bash"):
+        for line in body.splitlines():
+            line = line.strip()
+            if not (line.startswith("geoprio ") or line.startswith("python -m geoprio")):
+                continue
+            if re.match(r"(geoprio build|python -m geoprio\.build)\b", line):
+                continue
+            lines.append(line)
+    return lines
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(p.relative_to(REPO)) for p in paths]
+
+
+def _user_table() -> pd.DataFrame:
+    """A made-up test table: one row per district, as an office would send it."""
+    codes = geoprio.load_districts()["ubigeo"]
+    rng = np.random.default_rng(7)
+    return pd.DataFrame({"ubigeo": codes.to_numpy(),
+                         "cobertura": rng.uniform(0, 100, len(codes)).round(1)})
+
+
+def _write_raster(path: Path) -> None:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    values = np.arange(26 * 38, dtype="float32").reshape(38, 26)
+    with rasterio.open(path, "w", driver="GTiff", width=26, height=38, count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(-81.5, 0.5, 0.5, 0.5)) as ds:
+        ds.write(values, 1)
+
+
+# ----------------------------------------------------------------------------- examples
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+               PYTHONPATH=str(REPO))
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
+                          env=env)
+
+
+def test_rank_with_upload_example(tmp_path):
+    proc = _run([sys.executable, str(REPO / "examples" / "rank_with_upload.py")], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    d = geoprio.load_districts()
+    n = int(d["department"].isin(["AYACUCHO", "HUANCAVELICA"]).sum())
+    out = proc.stdout
+    # every district of the two departments, plus the post-2017 code recoded to its parent
+    assert f"join: {n + 1} matched, 1 recoded, 1 invalid, {1874 - n - 1} districts" in out
+    assert "recoded 080915 -> 080902 (post2017)" in out
+    assert f"scenario 'dci_con_ejemplo': {n} eligible, 20 selected" in out
+    assert "layers ['distritos', 'escenario'], 1874 districts, 20 selected" in out
+
+
+def test_zonal_into_scenario_example(tmp_path):
+    proc = _run([sys.executable, str(REPO / "examples" / "zonal_into_scenario.py")], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "zonal statistics for 1874 districts" in out
+    methods = re.search(r"how each got its pixels: (\{.*\})", out).group(1)
+    counts = [int(v) for v in re.findall(r": (\d+)", methods)]
+    assert sum(counts) == 1874
+    # Loreto lies wholly north of 14° S: every district mean is exactly 0
+    assert "LORETO: mean of the district means 0.0 (min 0.0, max 0.0)" in out
+    assert "scenario 'pobreza_y_ejemplo': 50 selected" in out
+    assert "prioridad_zonal.csv (1874 rows)" in out
+
+
+# ------------------------------------------------------------------------ python blocks
+PYTHON_FILES = [p for p in MARKDOWN if blocks(p, "python")]
+
+
+@pytest.mark.parametrize("path", PYTHON_FILES, ids=_ids(PYTHON_FILES))
+def test_python_blocks_run(path, tmp_path, monkeypatch):
+    _user_table().to_excel(tmp_path / "cobertura.xlsx", index=False)
+    _user_table().to_csv(tmp_path / "cobertura.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "__docs__"}
+    printed = io.StringIO()
+    found = blocks(path, "python")
+    assert found
+    for line, code in found:
+        compiled = compile(code, f"{path.name}:{line}", "exec")
+        with contextlib.redirect_stdout(printed):
+            exec(compiled, namespace)
+    text = printed.getvalue()
+    if path.name == "api.md":
+        # the figures the page states in its comments
+        assert "1874 4326" in text
+        assert "800 644 87" in text
+        assert "{'HH': 77, 'HL': 6, 'LH': 5, 'LL': 174, 'ns': 1603}" in text
+        assert "50 milp 111792" in text
+
+
+# -------------------------------------------------------------------------- shell lines
+SHELL_FILES = [p for p in MARKDOWN if shell_lines(p)]
+
+
+def _outputs(line: str) -> list[str]:
+    """Files a command line says it writes: after --out, --report, --profiles or '>'."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    words = list(lexer)
+    return [words[i + 1] for i, w in enumerate(words[:-1])
+            if w in ("--out", "--report", "--profiles", ">")]
+
+
+@pytest.mark.parametrize("path", SHELL_FILES, ids=_ids(SHELL_FILES))
+def test_shell_lines_run(path, tmp_path):
+    _user_table().to_csv(tmp_path / "cobertura.csv", index=False)
+    _write_raster(tmp_path / "ejemplo.tif")
+    failures = []
+    for line in shell_lines(path):
+        command = line
+        if command.startswith("python "):
+            command = shlex.quote(sys.executable) + command[len("python"):]
+        proc = _run(["bash", "-c", command], tmp_path)
+        if proc.returncode != 0:
+            failures.append(f"{line}\n  exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
+            continue
+        missing = [o for o in _outputs(line) if not (tmp_path / o).exists()]
+        if missing:
+            failures.append(f"{line}\n  did not write {missing}")
+    assert not failures, "\n".join(failures)
+
+
+def test_shell_lines_found():
+    """The extraction itself: the API guide shows every command of the CLI."""
+    api = " ".join(shell_lines(REPO / "docs" / "api.md"))
+    from geoprio.cli import COMMANDS
+
+    shown = {c for c in COMMANDS if f"geoprio {c} " in api}
+    assert shown == set(COMMANDS) - {"build"}
