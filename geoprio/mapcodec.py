@@ -604,6 +604,18 @@ window.geoprioCodec = window.geoprioCodec || (function () {
       setColours: function (palette, colour) {
         d.palette = palette; d.colour = colour; fill.resetStyle();
       }};
+    // A map drawn in a hidden tab (or a narrow frame) is drawn too small: when its box
+    // grows a lot, redraw and fit the districts again. Zooming by the user changes no size.
+    var box = map.getContainer(), fitWidth = box.clientWidth;
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () {
+        map.invalidateSize();
+        if (box.clientWidth > 1.5 * fitWidth + 1) {
+          fitWidth = box.clientWidth;
+          map.fitBounds(fill.getBounds());
+        }
+      }).observe(box);
+    }
     window.geoprioLayer = fill;
     window.geoprioLayers = window.geoprioLayers || {};
     window.geoprioLayers[d.name] = out;
