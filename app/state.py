@@ -28,6 +28,15 @@ def leaflet_base_url() -> str:
 
 
 @st.cache_resource
+def geometry_url() -> str:
+    """The display districts, encoded once per process under ``static/`` (see map_component)."""
+    from app.map_component import publish_geometry
+
+    cols = ["ubigeo", "district", "province", "department", "geometry"]
+    return publish_geometry(STATIC, geoprio.load_districts(display=True)[cols])
+
+
+@st.cache_resource
 def base_districts() -> pd.DataFrame:
     """The shipped indicator table (no geometry), loaded once per process."""
     return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app.i18n import label, t
-from app.state import catalog, display_geometry, leaflet_base_url
+from app.map_component import district_map
+from app.state import catalog, display_geometry, geometry_url
 from geoprio import mapping
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
 def map_frame(ranked: pd.DataFrame, column: str, lang: str) -> gpd.GeoDataFrame:
@@ -21,13 +21,6 @@ def map_frame(ranked: pd.DataFrame, column: str, lang: str) -> gpd.GeoDataFrame:
         ranked["rank_p95"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
     geo["rank_interval"] = interval.where(ranked["rank"].notna(), "").to_numpy()
     return gpd.GeoDataFrame(geo, geometry="geometry", crs=4326)
-
-
-def clicked_ubigeo(state: dict | None) -> str | None:
-    """The ubigeo of the district last clicked on the map (read from its tooltip text)."""
-    text = (state or {}).get("last_object_clicked_tooltip") or ""
-    found = re.search(r"Ubigeo\s*(\d{6})", text)
-    return found.group(1) if found else None
 
 
 def render(ranked: pd.DataFrame, lang: str) -> str | None:
@@ -55,18 +48,22 @@ def render(ranked: pd.DataFrame, lang: str) -> str | None:
                column: title, "rank": t("rank", lang),
                "rank_interval": t("rank_interval", lang), "p_selected": t("p_selected", lang)}
     basemap = st.checkbox(t("basemap", lang), False, key="map_basemap")
-    m, breaks = mapping.choropleth(frame, column, scheme=scheme, k=int(k), palette=palette,
-                                   title=title, unit=unit, tooltip=tooltip,
-                                   basemap="OpenStreetMap" if basemap else None,
-                                   outline=frame["selected"].fillna(False).astype(bool),
-                                   missing_label=t("missing", lang))
-    mapping.serve_assets_from(m, leaflet_base_url())
-    st.session_state["last_map"] = (m, column)
-    clicked = st_folium(m, height=640, use_container_width=True,
-                        returned_objects=["last_object_clicked_tooltip"], key="map")
+    breaks = mapping.class_breaks(frame[column], scheme=scheme, k=int(k), palette=palette)
+    rows = list(zip(breaks.colours, breaks.labels(), breaks.counts, strict=True))
+    if breaks.missing:
+        rows.append((mapping.MISSING_COLOUR, t("missing", lang), breaks.missing))
+    # geometry travels once (a static file); each rerun sends only colours and the tooltip table
+    clicked = district_map(
+        geometry_url(), colours=breaks.colour_of(),
+        table=frame[[column, "rank", "rank_interval", "p_selected"]],
+        fields=list(tooltip), aliases=list(tooltip.values()),
+        outline=frame["selected"].fillna(False).astype(bool),
+        legend_html=mapping.legend_html(rows, title, unit), height=640, key="map",
+        missing=t("missing", lang), tiles=OSM_TILES if basemap else None,
+        attribution="© OpenStreetMap")
     st.caption(t("outline_selected", lang) + (" " + source if source else ""))
     if breaks.missing:
         st.warning(t("districts_missing", lang, n=breaks.missing))
     if column != "score" and isinstance(cat.loc[column, "caveats"], str):
         st.info(f"{t('caveats', lang)}: {cat.loc[column, 'caveats']}".replace("*", "\\*"))
-    return clicked_ubigeo(clicked)
+    return clicked
