@@ -238,8 +238,8 @@ def legend_html(rows: list[tuple[str, str, int]], title: str, unit: str = "") ->
         f'<span style="color:#666">({n})</span></div>' for c, lab, n in rows)
     unit_text = f" ({html.escape(unit)})" if unit else ""
     return (f'<div class="geoprio-legend" style="position:absolute;top:12px;right:12px;'
-            f'z-index:1000;white-space:nowrap;background:rgba(255,255,255,.92);padding:8px 10px;font:12px '
-            f'sans-serif;border-radius:4px;box-shadow:0 0 4px #888">'
+            f'z-index:1000;white-space:nowrap;background:rgba(255,255,255,.92);'
+            f'padding:8px 10px;font:12px sans-serif;border-radius:4px;box-shadow:0 0 4px #888">'
             f"<b>{html.escape(title)}{unit_text}</b>{body}</div>")
 
 
