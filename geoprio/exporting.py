@@ -232,6 +232,10 @@ def _gis_frame(frame):
     for col in table.columns:
         if table[col].dtype == bool:
             table[col] = table[col].astype("int8")  # GIS formats vary on booleans
+        elif isinstance(table[col].dtype, pd.Int64Dtype):
+            # integers with gaps (ranks of districts without a rank) read back as floats:
+            # write them as floats, so export -> read -> export gives the same file
+            table[col] = table[col].astype("float64")
     return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=frame.crs)
 
 
