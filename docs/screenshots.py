@@ -1,0 +1,93 @@
+"""Take the documents' screenshots from the real app in Debian's Chromium.
+
+Run from the repository root: ``python docs/screenshots.py``. It starts the app on a free
+local port, waits for the map, and writes ``docs/img/app-map.png`` (README) and the user
+guide's ``docs/img/guia-*.png``. It uses Playwright for Python with ``/usr/bin/chromium``
+(``apt-get install chromium``); it never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+IMG = ROOT / "docs" / "img"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_map(page: Page, timeout: float = 120) -> None:
+    """Until some frame of the page has drawn the 1,874 districts."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("window.geoprioLayer ? "
+                                  "window.geoprioLayer.getLayers().length : 0") == 1874:
+                    return
+            except Exception:  # frame navigating or detached: try the next one
+                continue
+        time.sleep(0.5)
+    raise TimeoutError("the map did not draw 1,874 districts")
+
+
+def shoot(page: Page, name: str) -> None:
+    time.sleep(1.5)
+    page.screenshot(path=str(IMG / name))
+    print("wrote", IMG / name)
+
+
+def main() -> int:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+         str(port), "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            wait_for_map(page)
+            shoot(page, "app-map.png")
+            shoot(page, "guia-mapa.png")
+            page.get_by_role("tab", name="Ranking").click()
+            shoot(page, "guia-ranking.png")
+            page.get_by_text("Exportar", exact=True).first.scroll_into_view_if_needed()
+            shoot(page, "guia-exportar.png")
+            page.get_by_role("tab", name="Distrito").click()
+            shoot(page, "guia-distrito.png")
+            page.get_by_role("tab", name="Conglomerados").click()
+            time.sleep(4)
+            page.mouse.wheel(0, 500)
+            shoot(page, "guia-conglomerados.png")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
