@@ -110,6 +110,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Pick a district (or click it on the map)"),
     "indicator": ("Indicador", "Indicator"),
     "value": ("Valor", "Value"),
+    "unit": ("Unidad", "Unit"),
     "dept_value": ("Departamento", "Department"),
     "nation_value": ("Nacional", "National"),
     "endes_trend": ("ENDES {dep}: desnutrición crónica y anemia 2009–2025 (encuesta)",

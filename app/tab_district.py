@@ -22,7 +22,7 @@ def profile(ranked: pd.DataFrame, ubigeo: str, lang: str) -> pd.DataFrame:
         if r.id not in row.index:
             continue
         rows.append({t("indicator", lang): label(pd.Series(r._asdict()), lang),
-                     "unit": r.unit, t("value", lang): _fmt(row[r.id], lang),
+                     t("unit", lang): r.unit, t("value", lang): _fmt(row[r.id], lang),
                      t("dept_value", lang): _fmt(dep.get(r.id), lang),
                      t("nation_value", lang): _fmt(nation.get(r.id), lang)})
     return pd.DataFrame(rows)
