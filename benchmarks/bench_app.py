@@ -24,25 +24,20 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
+from app.localserver import CHROMIUM_ARGS, app_server, wait_for  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
 N_DISTRICTS = 1874
 ANEMIA = "Anemia en niños de 6 a 35 meses"
@@ -62,55 +57,13 @@ RUNNING = ("() => Array.from(document.querySelectorAll('[data-testid=stStatusWid
 
 
 # ------------------------------------------------------------------ server and page helpers
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_for(predicate, *, timeout: float, step: float = 0.05, what: str = "condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-@contextlib.contextmanager
-def app_server(*, timeout: float = 90.0) -> Iterator[tuple[str, subprocess.Popen, Path]]:
-    """``streamlit run streamlit_app.py`` on 127.0.0.1 only; (base URL, process, log file)."""
-    port = free_port()
-    log = Path(tempfile.mkdtemp(prefix="geoprio-bench-")) / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
 
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited ({proc.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "_stcore/health", timeout=2) as r:
-                return r.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
 
-    try:
-        wait_for(healthy, timeout=timeout, step=0.25, what="the Streamlit health check")
-        yield base, proc, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+
 
 
 def map_frame(page):

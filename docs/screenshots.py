@@ -8,26 +8,16 @@ guide's ``docs/img/guia-*.png``. It uses Playwright for Python with ``/usr/bin/c
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
+from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server  # noqa: E402
 
 
 def wait_for_map(page: Page, timeout: float = 120) -> None:
@@ -52,40 +42,24 @@ def shoot(page: Page, name: str) -> None:
 
 
 def main() -> int:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
-         str(port), "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(180):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            wait_for_map(page)
-            shoot(page, "app-map.png")
-            shoot(page, "guia-mapa.png")
-            page.get_by_role("tab", name="Ranking").click()
-            shoot(page, "guia-ranking.png")
-            page.get_by_text("Exportar", exact=True).first.scroll_into_view_if_needed()
-            shoot(page, "guia-exportar.png")
-            page.get_by_role("tab", name="Distrito").click()
-            shoot(page, "guia-distrito.png")
-            page.get_by_role("tab", name="Conglomerados").click()
-            time.sleep(4)
-            page.mouse.wheel(0, 500)
-            shoot(page, "guia-conglomerados.png")
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with app_server() as (url, _proc, _log), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        wait_for_map(page)
+        shoot(page, "app-map.png")
+        shoot(page, "guia-mapa.png")
+        page.get_by_role("tab", name="Ranking").click()
+        shoot(page, "guia-ranking.png")
+        page.get_by_text("Exportar", exact=True).first.scroll_into_view_if_needed()
+        shoot(page, "guia-exportar.png")
+        page.get_by_role("tab", name="Distrito").click()
+        shoot(page, "guia-distrito.png")
+        page.get_by_role("tab", name="Conglomerados").click()
+        time.sleep(4)
+        page.mouse.wheel(0, 500)
+        shoot(page, "guia-conglomerados.png")
+        browser.close()
     return 0
 
 

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -25,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = bool(os.environ.get("CI"))
 
 if not CHROMIUM.exists() and not IN_CI:
@@ -43,9 +41,6 @@ from geoprio.scenario import Scenario  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
 N_DISTRICTS = 1874
 SCREENSHOT = ROOT / "docs" / "img" / "app-map.png"
@@ -70,21 +65,10 @@ MAP_MARK = """() => { window.geoprioLayer._geoprioTestMark = true;
 
 
 # ---------------------------------------------------------------------------- helpers
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_for(predicate, *, timeout: float, step: float = 0.2, what: str = "condition"):
-    """Poll ``predicate`` until it returns something truthy; that value."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
 
 
 def map_frame(page: Page) -> Frame | None:
@@ -206,37 +190,9 @@ def expected_ranking(scenario_token: str):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``streamlit run streamlit_app.py`` on a free localhost port; its base URL."""
-    port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             # other people edit the sources while tests run: no reload prompts mid-test
-             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"streamlit exited ({proc.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "_stcore/health", timeout=2) as r:
-                return r.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
-
-    try:
-        wait_for(healthy, timeout=90, step=0.5, what="the Streamlit health check")
+    with app_server(log=log) as (base, _proc, _log):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 
 import geoprio
+from app.localserver import CHROMIUM_ARGS, app_server, wait_for
 from app.map_component import NAME_COLUMNS, decoder_name, map_args, publish_geometry
 from geoprio.errors import InputError
 from geoprio.mapcodec import DECODER_JS, decode_rings
@@ -156,60 +153,16 @@ clicked = district_map(url(), colours=breaks.colour_of(), table={{col: frame[col
                        height=600, key="dmap")
 st.write(f"clicked: {{clicked}}")
 '''
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 STATS = "() => window.geoprioStats ? Object.assign({}, window.geoprioStats) : null"
-
-
-def free_port() -> int:
-    for port in [*range(8650, 8660), 0]:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError("no free port")
-
-
-def wait_for(predicate, *, timeout: float, what: str):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture
 def server(tmp_path):
     (tmp_path / "static").mkdir()
     (tmp_path / "app.py").write_text(APP.format(root=str(ROOT)), encoding="utf-8")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.enableStaticServing", "true",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return True
-        except OSError:
-            return False
-
-    try:
-        wait_for(healthy, timeout=60, what="streamlit to start")
-        yield f"http://127.0.0.1:{port}", tmp_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with app_server("app.py", cwd=tmp_path, timeout=60,
+                    extra_args=("--server.enableStaticServing", "true")) as (base, _p, _l):
+        yield base.rstrip("/"), tmp_path
 
 
 @pytest.mark.browser
