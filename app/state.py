@@ -33,6 +33,7 @@ def geometry_url() -> str:
     from app.map_component import publish_geometry
 
     cols = ["ubigeo", "district", "province", "department", "geometry"]
+    STATIC.mkdir(exist_ok=True)  # git ignores it: a fresh clone has none
     return publish_geometry(STATIC, geoprio.load_districts(display=True)[cols])
 
 
