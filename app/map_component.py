@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -35,7 +34,7 @@ import pandas as pd
 import streamlit.components.v1 as components
 
 from geoprio.errors import InputError
-from geoprio.mapcodec import DECODER_JS, encode_coverage
+from geoprio.mapcodec import DECODER_JS, _json_value, encode_coverage
 from geoprio.mapping import leaflet_assets
 
 __all__ = ["FRONTEND", "NAME_COLUMNS", "district_map", "publish_geometry"]
@@ -134,17 +133,6 @@ def publish_geometry(static_dir: str | Path, frame: gpd.GeoDataFrame, *,
     _PUBLISHED[url] = {"n": int(encoded["n_features"]), "columns": list(encoded["table"])}
     return url
 
-
-def _json_value(v: Any, digits: int) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, bool | np.bool_):
-        return bool(v)
-    if isinstance(v, int | np.integer):
-        return int(v)
-    if isinstance(v, float | np.floating):
-        return None if not math.isfinite(v) else round(float(v), digits)
-    return str(v)
 
 
 def _length(name: str, values: Any, n: int | None) -> int:

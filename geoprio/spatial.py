@@ -541,6 +541,19 @@ class _Local:
                 f"alpha={self.alpha}, fdr={self.fdr}, seed={self.seed})\n  {counts}")
 
 
+
+def _local_setup(self: Any, y: Any, w: Any, permutations: int, seed: int, alpha: float,
+                 fdr: bool, alternative: str) -> tuple[int, Any, np.ndarray]:
+    """Shared start of the local statistics: check inputs, store settings; (n, adjacency,
+    neighbour counts)."""
+    _check_inference(permutations, alpha, alternative)
+    self.y = _check_y(y)
+    n = self.n = self.y.size
+    self.permutations, self.seed, self.alpha, self.fdr = permutations, seed, alpha, fdr
+    self.alternative = alternative
+    a = _as_adjacency(w, n)
+    return n, a, np.diff(a.indptr)
+
 class MoranLocal(_Local):
     """Local Moran's I (LISA) with conditional permutation inference.
 
@@ -589,13 +602,7 @@ class MoranLocal(_Local):
 
     def __init__(self, y: Any, w: Any, *, permutations: int = 999, seed: int = 0,
                  alpha: float = 0.05, fdr: bool = True, alternative: str = "directed") -> None:
-        _check_inference(permutations, alpha, alternative)
-        self.y = _check_y(y)
-        n = self.n = self.y.size
-        self.permutations, self.seed, self.alpha, self.fdr = permutations, seed, alpha, fdr
-        self.alternative = alternative
-        a = _as_adjacency(w, n)
-        degree = np.diff(a.indptr)
+        n, a, degree = _local_setup(self, y, w, permutations, seed, alpha, fdr, alternative)
         inv_k = np.divide(1.0, degree, out=np.zeros(n), where=degree > 0)
         self.z = (self.y - self.y.mean()) / self.y.std()
         self.den = float(self.z @ self.z)
@@ -630,13 +637,7 @@ class GetisOrdGiStar(_Local):
 
     def __init__(self, y: Any, w: Any, *, permutations: int = 999, seed: int = 0,
                  alpha: float = 0.05, fdr: bool = True, alternative: str = "directed") -> None:
-        _check_inference(permutations, alpha, alternative)
-        self.y = _check_y(y)
-        n = self.n = self.y.size
-        self.permutations, self.seed, self.alpha, self.fdr = permutations, seed, alpha, fdr
-        self.alternative = alternative
-        a = _as_adjacency(w, n)
-        degree = np.diff(a.indptr)
+        n, a, degree = _local_setup(self, y, w, permutations, seed, alpha, fdr, alternative)
         card = degree + 1.0
         local = a @ self.y + self.y
         mean, sd = self.y.mean(), self.y.std()
