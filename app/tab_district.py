@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.i18n import label, t
-from app.state import catalog, districts, endes
+from app.state import catalog, districts, endes, uploads_key
 from geoprio.data import aggregate
 
 
@@ -14,8 +14,9 @@ def profile(ranked: pd.DataFrame, ubigeo: str, lang: str) -> pd.DataFrame:
     """Indicator, district value, department value and national value (weighted as catalog)."""
     cat = catalog()
     table = districts()
-    dep = aggregate(table, "department", cat).set_index("ubigeo").loc[ubigeo[:2]]
-    nation = aggregate(table, "nation", cat).iloc[0]
+    dep_table, nation_table = rollups(uploads_key(), _table=table, _catalog=cat)
+    dep = dep_table.loc[ubigeo[:2]]
+    nation = nation_table.iloc[0]
     row = table.set_index("ubigeo").loc[ubigeo]
     rows = []
     for r in cat[cat["kind"].isin(["indicator", "count", "flag", "context"])].itertuples():
@@ -26,6 +27,14 @@ def profile(ranked: pd.DataFrame, ubigeo: str, lang: str) -> pd.DataFrame:
                      t("dept_value", lang): _fmt(dep.get(r.id), lang),
                      t("nation_value", lang): _fmt(nation.get(r.id), lang)})
     return pd.DataFrame(rows)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def rollups(key: str, *, _table: pd.DataFrame, _catalog: pd.DataFrame
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Department and national figures, once per set of uploaded indicators."""
+    return (aggregate(_table, "department", _catalog).set_index("ubigeo"),
+            aggregate(_table, "nation", _catalog))
 
 
 def _fmt(value, lang: str) -> str:

@@ -95,7 +95,8 @@ def export_box(table: pd.DataFrame, scenario: Scenario, lang: str, key: tuple) -
     fmt = c1.selectbox(t("export", lang), list(FORMATS), key="export_format",
                        label_visibility="collapsed")
     ext = FORMATS[fmt]
-    column = st.session_state.get("map_column", "score")
+    # the map column matters only for the map formats: don't rebuild a CSV when it changes
+    column = st.session_state.get("map_column", "score") if ext in (".html", ".png") else ""
     data = export_bytes(key, ext, column, _table=table, _scenario=scenario)
     name = safe_filename(f"geoprio_{scenario.name}{ext}")
     c2.download_button(t("download", lang, fmt=fmt), data, file_name=name,
