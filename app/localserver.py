@@ -81,3 +81,25 @@ def app_server(script: str | Path = "streamlit_app.py", *, cwd: Path = ROOT,
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def running(page: Any) -> bool:
+    """Whether the page shows Streamlit's "running" status (a script run in progress)."""
+    return page.evaluate("() => Array.from(document.querySelectorAll("
+                         "'[data-testid=stStatusWidget]')).some(e => /Running|Stop/.test("
+                         "e.innerText))")
+
+
+def wait_idle(page: Any, *, timeout: float = 120.0, quiet: float = 1.0) -> float:
+    """Wait until no script run has shown for ``quiet`` seconds; when the last one ended."""
+    end = time.monotonic() + timeout
+    calm_since = None
+    while time.monotonic() < end:
+        if running(page):
+            calm_since = None
+        elif calm_since is None:
+            calm_since = time.monotonic()
+        elif time.monotonic() - calm_since >= quiet:
+            return calm_since
+        time.sleep(0.05)
+    raise TimeoutError(f"the app was still running after {timeout:.0f} s")

@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
-from app.localserver import CHROMIUM_ARGS, app_server, wait_for  # noqa: E402
+from app.localserver import CHROMIUM_ARGS, app_server, wait_for, wait_idle  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -52,8 +52,6 @@ MAP_STATE = """() => window.geoprioLayer ? {n: window.geoprioLayer.getLayers().l
 MAP_MARK = """() => { window.geoprioLayer._geoprioBenchMark = true;
     return {draws: (window.geoprioStats || {}).draws || 0,
             recolours: (window.geoprioStats || {}).recolours || 0}; }"""
-RUNNING = ("() => Array.from(document.querySelectorAll('[data-testid=stStatusWidget]'))"
-           ".some(e => /Running|Stop/.test(e.innerText))")
 
 
 # ------------------------------------------------------------------ server and page helpers
@@ -105,23 +103,10 @@ def redrawn(page, since: dict) -> dict | None:
     return None
 
 
-def running(page) -> bool:
-    return page.evaluate(RUNNING)
 
 
-def wait_idle(page, *, timeout: float = 120.0, quiet: float = 0.5) -> float:
-    """Wait until no script run shows for ``quiet`` s; the time the last run ended."""
-    end = time.monotonic() + timeout
-    calm_since = None
-    while time.monotonic() < end:
-        if running(page):
-            calm_since = None
-        elif calm_since is None:
-            calm_since = time.monotonic()
-        elif time.monotonic() - calm_since >= quiet:
-            return calm_since
-        time.sleep(0.05)
-    raise TimeoutError(f"the app was still running after {timeout:.0f} s")
+
+
 
 
 def launch(pw):
@@ -254,7 +239,7 @@ def first_load(browser, base: str) -> tuple[dict, object, object, Traffic]:
     page.goto(base, wait_until="commit", timeout=120_000)
     wait_for(lambda: drawn(page), timeout=180, what="all districts drawn")
     t_draw = time.monotonic() - t0
-    t_idle = wait_idle(page) - t0
+    t_idle = wait_idle(page, quiet=0.5) - t0
     state = in_map(page, MAP_STATE) or {}
     return ({"draw_s": t_draw, "idle_s": t_idle, "browser_draw_ms": state.get("draw_ms"),
              **traffic.snapshot()}, context, page, traffic)
@@ -266,7 +251,7 @@ def reload(page, traffic: Traffic) -> dict:
     page.reload(wait_until="commit", timeout=120_000)
     wait_for(lambda: drawn(page), timeout=180, what="all districts drawn after a reload")
     t_draw = time.monotonic() - t0
-    wait_idle(page)
+    wait_idle(page, quiet=0.5)
     return {"draw_s": t_draw, **traffic.snapshot()}
 
 
@@ -285,7 +270,7 @@ def weight_change(page, traffic: Traffic, steps: int) -> dict:
     page.locator("[data-testid=stSidebar]").get_by_role("button", name="Aplicar").click()
     state = wait_for(lambda: redrawn(page, since), timeout=180, what="the map redrawn")
     t_redraw = time.monotonic() - t0
-    t_idle = wait_idle(page) - t0
+    t_idle = wait_idle(page, quiet=0.5) - t0
     return {"value": value, "redraw_s": t_redraw, "idle_s": t_idle,
             "recolour_ms": state.get("update_ms"), **traffic.snapshot()}
 

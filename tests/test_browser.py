@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for
+from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = bool(os.environ.get("CI"))
@@ -119,26 +119,10 @@ def fill_colours(page: Page) -> list[str]:
         "() => window.geoprioLayer.getLayers().map(l => l.options.fillColor)")
 
 
-def running(page: Page) -> bool:
-    """Whether Streamlit shows its "running" status (a script run in progress)."""
-    return page.evaluate("() => Array.from(document.querySelectorAll("
-                         "'[data-testid=stStatusWidget]')).some(e => /Running|Stop/.test("
-                         "e.innerText))")
 
 
-def wait_idle(page: Page, *, timeout: float = 90.0, quiet: float = 1.0) -> None:
-    """Wait until no script run has been in progress for ``quiet`` seconds."""
-    end = time.monotonic() + timeout
-    calm_since = None
-    while time.monotonic() < end:
-        if running(page):
-            calm_since = None
-        elif calm_since is None:
-            calm_since = time.monotonic()
-        elif time.monotonic() - calm_since >= quiet:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"the app was still running after {timeout:.0f} s")
+
+
 
 
 def token(page: Page) -> str:
