@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,10 +32,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run"]
+sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
+from app.localserver import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for  # noqa: E402
+
 INDICATORS = ["poverty_2018", "stunting_u5_2019", "anemia_6_35m_2019", "no_water_2017",
               "no_sewer_2017", "no_electricity_2017"]
 APP = '''
@@ -88,25 +86,10 @@ FILL = """row => { const l = window.geoprioLayer;
     return l && l.getLayers().length ? l.getLayers()[row].options.fillColor : null; }"""
 
 
-def free_port() -> int:
-    for port in range(8650, 8660):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit("no free port in 8650-8659")
 
 
-def wait_for(predicate, timeout: float, what: str, step: float = 0.01):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise SystemExit(f"timed out waiting for {what}")
+
+
 
 
 def kb(n: float) -> str:
@@ -130,7 +113,7 @@ def measure(page, cdp_frames: list[int], http: dict, base: str, mode: str,
     start = time.perf_counter()
     page.goto(f"{base}/?mode={mode}")
     wait_for(lambda: (got := fill_in_any_frame(0)) and got[1] == colours[INDICATORS[0]][0],
-             120, "the first map")
+             timeout=120, what="the first map", step=0.01)
     first_s = time.perf_counter() - start
     time.sleep(2.0)
     first_ws, first_http = sum(cdp_frames), sum(http.values())
@@ -147,7 +130,8 @@ def measure(page, cdp_frames: list[int], http: dict, base: str, mode: str,
         start = time.perf_counter()
         option.click()
         frame, _ = wait_for(lambda r=row, t=target: (got := fill_in_any_frame(r))
-                            and got[1] == colours[t][r] and got, 60, "the new colours")
+                            and got[1] == colours[t][r] and got, timeout=60,
+                            what="the new colours", step=0.01)
         secs.append(time.perf_counter() - start)
         time.sleep(2.0)  # the rest of the rerun's messages
         ws.append(sum(cdp_frames))
@@ -194,9 +178,9 @@ def main() -> None:
             except OSError:
                 return False
 
-        wait_for(healthy, 60, "streamlit", step=0.2)
+        wait_for(healthy, timeout=60, what="streamlit", step=0.2)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 for mode in ("folium", "component"):
                     # a fresh context each: empty HTTP cache, its own websocket
