@@ -42,6 +42,7 @@ DISTRICT_COLUMNS = [
     "pop_2017", "pop_2020", "under5_2020", "under3_2020", "children_6_35m_2020",
     "stunting_u5_2019", "anemia_6_35m_2019",
     "poverty_2018", "poverty_2018_lo", "poverty_2018_hi", "poverty_group_2018",
+    "poverty_joint_2018",
     "extreme_poverty_2013", "hdi_2019", "food_vulnerability",
     "no_water_2017", "no_sewer_2017", "no_electricity_2017", "no_internet_2017",
     "altitude_m", "area_km2", "border", "border_country", "vraem",

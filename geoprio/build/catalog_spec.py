@@ -57,6 +57,12 @@ CATALOG: list[tuple] = [
      "grupo", 2018, POVERTY, False, "group", "none",
      "Grupo robusto nacional de INEI: 1 = el más pobre; distritos de un mismo grupo no se "
      "distinguen estadísticamente.", "Orden, no magnitud: no usar como puntaje continuo."),
+    ("poverty_joint_2018", "Estimación conjunta de pobreza (INEI)",
+     "INEI joint poverty estimate", "grupo", 2018, POVERTY, None, "group", "none",
+     "Código del grupo de distritos que INEI estimó en conjunto (columna 'agrupados'): "
+     "comparten una sola estimación y un solo intervalo; vacío si se estimó solo.",
+     "476 distritos en 197 grupos. La simulación de rangos sortea un valor por grupo, no uno "
+     "por distrito. / Districts of a group share one estimate: drawn once per group."),
     ("extreme_poverty_2013", "Pobreza extrema 2013", "Extreme poverty 2013", "%", 2013, CEPLAN +
      " (INEI, mapa de pobreza 2013)", True, "indicator", "wmean:pop_2017",
      "Porcentaje de la población en pobreza extrema, mapa de pobreza 2013.",

@@ -117,7 +117,9 @@ def read_poverty_2018(path: Path) -> pd.DataFrame:
         "poverty_2018_lo": lo,
         "poverty_2018_hi": hi,
         "poverty_group_2018": to_number(t["grupo_robusto_nacional"]),
-        "poverty_grouped_2018": t["agrupados"].fillna("000").ne("000"),
+        # INEI estimated some districts jointly: one estimate and one interval per group
+        "poverty_joint_2018": to_number(t["agrupados"].fillna("000")).where(
+            t["agrupados"].fillna("000").ne("000")),
         "name_department": t["region"].str.strip(),
         "name_province": t["provincia"].str.strip(),
         "name_district": t["distrito"].str.strip(),
