@@ -41,8 +41,9 @@ import ast
 import difflib
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["Rule", "RuleResult", "evaluate_rule", "parse_rule"]
 
 MAX_RULE_LENGTH = 2000
+#: deepest nesting of a rule's syntax tree (a real rule needs fewer than 20 levels)
+MAX_RULE_DEPTH = 60
 
 # three-valued truth: F < U < T, so "and" is min, "or" is max, "not" is 2 - x
 _F, _U, _T = 0, 1, 2
@@ -183,7 +186,9 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
                     f"rule: {self.text!r}"
                 ) from None
             except (RecursionError, MemoryError, ValueError) as exc:
-                raise RuleError(f"rule cannot be parsed: {exc}") from None
+                raise RuleError(f"rule cannot be parsed ({type(exc).__name__}); simplify it: "
+                                "fewer nested parentheses, signs or 'not'") from None
+            _check_depth(tree, self.text)
             self._check(tree)
             self._tree = tree
         self.names = sorted(
@@ -232,6 +237,8 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
                         isinstance(elt, ast.UnaryOp)
                         and isinstance(elt.op, ast.USub)
                         and isinstance(elt.operand, ast.Constant)
+                        and isinstance(elt.operand.value, (int, float))
+                        and not isinstance(elt.operand.value, bool)
                     )
                     if not ok:
                         raise self._forbid(elt, "a list item that is not a number or a text")
@@ -241,6 +248,10 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
                 node.value, (bool, int, float, str)
             ):
                 raise self._forbid(node, f"constant of type {type(node.value).__name__}")
+            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and (
+                not isinstance(node.value, bool)
+            ):
+                _number(node.value, self.text)
             allowed = (
                 ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
                 ast.UAdd, ast.Compare, ast.BinOp, ast.Name, ast.Constant, ast.List, ast.Tuple,
@@ -293,10 +304,8 @@ in rule 'poverty_2108 > 40'; names come from the districts
                 reasons=pd.Series([text] * n, index=frame.index, name="reasons", dtype=object),
                 rule="",
             )
-        else:
-            self.check_names(frame.columns, source="the districts frame's columns")
-            ev = _Evaluator(frame, catalog, lang, self.text)
-            state, why = ev.truth(self._tree.body)
+        self.check_names(frame.columns, source="the districts frame's columns")
+        state, why = self._run(_Evaluator(frame, catalog, lang, self.text))
         prefix = np.array([words["F"], words["U"], words["T"]], dtype=object)[state]
         reasons = [f"{p}: {w}" if w else p for p, w in zip(prefix, why, strict=True)]
         return RuleResult(
@@ -305,6 +314,50 @@ in rule 'poverty_2108 > 40'; names come from the districts
             reasons=pd.Series(reasons, index=frame.index, name="reasons", dtype=object),
             rule=self.text,
         )
+
+    def holds(self, frame: pd.DataFrame, values: Mapping[str, np.ndarray] | None = None
+              ) -> np.ndarray:
+        """Where the rule holds (True), vectorised over Monte Carlo draws; no reasons.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The districts (columns the rule names).
+        values : mapping, optional
+            Column id -> values of shape ``(n,)`` or ``(draws, n)`` that replace the frame's
+            column (drawn indicators and the columns derived from them).
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            ``(n,)``, or ``(draws, n)`` when any replaced column has draws; unknown (missing
+            data) counts as not holding, exactly as in :meth:`evaluate`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> f = pd.DataFrame({"p": [50.0, 30.0], "vraem": [False, True]})
+        >>> Rule("p >= 40 or vraem").holds(f, {"p": np.array([[41.0, 20.0], [39.0, 60.0]])})
+        array([[ True,  True],
+               [False,  True]])
+        """
+        n = len(frame)
+        if self._tree is None:
+            shapes = [np.shape(v) for v in (values or {}).values()]
+            shape = max(shapes, key=len) if shapes else (n,)
+            return np.ones(shape if len(shape) == 2 else (n,), dtype=bool)
+        self.check_names([*frame.columns, *(values or {})],
+                         source="the districts frame's columns")
+        state, _ = self._run(_Evaluator(frame, None, "es", self.text, values=values,
+                                        explain=False))
+        return np.asarray(state == _T)
+
+    def _run(self, ev: _Evaluator) -> tuple[np.ndarray, Any]:
+        try:
+            return ev.truth(self._tree.body)  # type: ignore[union-attr]
+        except RecursionError:
+            raise RuleError(f"rule is nested too deeply to evaluate; simplify it "
+                            f"(rule starts {self.text[:60]!r})") from None
 
 
 @dataclass
@@ -338,18 +391,36 @@ class RuleResult:
 class _Term:
     kind: str  # "num", "str", "bool"
     values: np.ndarray  # float for num/bool (1.0/0.0/NaN), object (folded) for str
-    desc: np.ndarray  # display per row
+    desc: np.ndarray | None  # display per row (None when not explaining)
     label: str
     is_const: bool = False
 
 
+def _reduce(func: Any, arrays: list[np.ndarray]) -> np.ndarray:
+    """Element-wise min/max over arrays that may be ``(n,)`` or ``(draws, n)``."""
+    out = arrays[0]
+    for a in arrays[1:]:
+        out = func(out, a)
+    return out
+
+
 class _Evaluator:
-    def __init__(self, frame: pd.DataFrame, catalog: pd.DataFrame | None, lang: str, text: str):
+    """Evaluates a checked rule tree over a frame.
+
+    ``values`` replaces columns by arrays of shape ``(n,)`` or ``(draws, n)`` (drawn values
+    in the Monte Carlo); verdicts then broadcast to ``(draws, n)``. Reasons are built only
+    when ``explain`` is True (they need one value per district, not per draw).
+    """
+
+    def __init__(self, frame: pd.DataFrame, catalog: pd.DataFrame | None, lang: str, text: str,
+                 *, values: Mapping[str, np.ndarray] | None = None, explain: bool = True):
         self.frame = frame
         self.n = len(frame)
         self.lang = lang
         self.w = _WORDS[lang]
         self.text = text
+        self.values = dict(values or {})
+        self.explain = explain
         self.labels: dict[str, str] = {}
         col = "label_es" if lang == "es" else "label_en"
         if catalog is not None and "id" in catalog and col in catalog:
@@ -364,14 +435,17 @@ class _Evaluator:
         col = node.col_offset + 1
         return RuleError(f"{msg} at column {col}: `{segment}` in rule {self.text!r}")
 
-    # ---- boolean nodes -> (state int8 array, why object array)
-    def truth(self, node: ast.AST) -> tuple[np.ndarray, np.ndarray]:
+    # ---- boolean nodes -> (state int8 array, why object array or None)
+    def truth(self, node: ast.AST) -> tuple[np.ndarray, np.ndarray | None]:
         if isinstance(node, ast.BoolOp):
             parts = [self.truth(v) for v in node.values]
+            is_and = isinstance(node.op, ast.And)
+            state = _reduce(np.minimum if is_and else np.maximum, [p[0] for p in parts])
+            if not self.explain:
+                return state.astype(np.int8), None
             states = np.vstack([p[0] for p in parts])
-            state = states.min(axis=0) if isinstance(node.op, ast.And) else states.max(axis=0)
             whys = [p[1] for p in parts]
-            keep_all = _T if isinstance(node.op, ast.And) else _F
+            keep_all = _T if is_and else _F
             why = np.empty(self.n, dtype=object)
             for i in range(self.n):
                 s = state[i]
@@ -388,7 +462,8 @@ class _Evaluator:
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
             s = _T if node.value else _F
             word = self.w["always"] if node.value else self.w["never"]
-            return np.full(self.n, s, dtype=np.int8), np.full(self.n, word, dtype=object)
+            why = np.full(self.n, word, dtype=object) if self.explain else None
+            return np.full(self.n, s, dtype=np.int8), why
         if isinstance(node, ast.Name):
             term = self.term(node)
             if term.kind != "bool":
@@ -400,6 +475,8 @@ class _Evaluator:
                 )
             v = term.values
             state = np.where(np.isnan(v), _U, np.where(v > 0, _T, _F)).astype(np.int8)
+            if not self.explain:
+                return state, None
             yes, no = self._flag_phrases(node.id)
             nd = f"{self._label(node.id)} {self.w['no_data']}"
             why = np.where(state == _T, yes, np.where(state == _F, no, nd)).astype(object)
@@ -415,7 +492,7 @@ class _Evaluator:
     def _label(self, name: str) -> str:
         return self.labels.get(name, name)
 
-    def compare(self, node: ast.Compare) -> tuple[np.ndarray, np.ndarray]:
+    def compare(self, node: ast.Compare) -> tuple[np.ndarray, np.ndarray | None]:
         left = self.term(node.left)
         states, whys = [], []
         for op, right_node in zip(node.ops, node.comparators, strict=True):
@@ -431,8 +508,10 @@ class _Evaluator:
                 left = right
         if len(states) == 1:
             return states[0], whys[0]
+        state = _reduce(np.minimum, states)
+        if not self.explain:
+            return state.astype(np.int8), None
         stack = np.vstack(states)
-        state = stack.min(axis=0)
         why = np.empty(self.n, dtype=object)
         for i in range(self.n):
             s = state[i]
@@ -443,7 +522,7 @@ class _Evaluator:
 
     def _binary(
         self, left: _Term, op: ast.cmpop, right: _Term, node: ast.AST
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         kinds = {left.kind, right.kind}
         if "str" in kinds:
             if kinds != {"str"}:
@@ -464,6 +543,8 @@ class _Evaluator:
             with np.errstate(invalid="ignore"):
                 res = _CMP_FUNC[type(op)](lv, rv)
         state = np.where(miss, _U, np.where(res, _T, _F)).astype(np.int8)
+        if not self.explain:
+            return state, None
         sym, neg = _CMP_SYMBOL[type(op)], _CMP_NEGATED[type(op)]
         why = np.empty(self.n, dtype=object)
         nd = self.w["no_data"]
@@ -477,7 +558,7 @@ class _Evaluator:
 
     def _membership(
         self, left: _Term, op: ast.cmpop, right_node: ast.AST
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         items = [_literal(e) for e in right_node.elts]  # type: ignore[attr-defined]
         texts = [i for i in items if isinstance(i, str)]
         if texts and len(texts) != len(items):
@@ -499,6 +580,8 @@ class _Evaluator:
         if isinstance(op, ast.NotIn):
             hit = ~hit
         state = np.where(miss, _U, np.where(hit, _T, _F)).astype(np.int8)
+        if not self.explain:
+            return state, None
         shown = "[" + ", ".join(_fmt(i) for i in items) + "]"
         inside, outside = self.w["in"], self.w["not_in"]
         if isinstance(op, ast.NotIn):
@@ -516,17 +599,17 @@ class _Evaluator:
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, str):
-                return _Term("str", np.full(self.n, _fold(v), dtype=object),
-                             np.full(self.n, repr(v), dtype=object), repr(v), True)
-            x = float(v)
-            return _Term("num", np.full(self.n, x), np.full(self.n, _fmt(v), dtype=object),
-                         _fmt(v), True)
+                desc = np.full(self.n, repr(v), dtype=object) if self.explain else None
+                return _Term("str", np.full(self.n, _fold(v), dtype=object), desc, repr(v), True)
+            x = _number(v, self.text)
+            desc = np.full(self.n, _fmt(v), dtype=object) if self.explain else None
+            return _Term("num", np.full(self.n, x), desc, _fmt(v), True)
         if isinstance(node, ast.Name):
             return self._column(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             t = self.term(node.operand)
-            if t.kind == "str":
-                raise self._err(node, "a sign before a text")
+            if t.kind != "num":
+                raise self._err(node, f"a sign before {'a text' if t.kind == 'str' else 'a flag'}")
             sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
             vals = sign * t.values
             return self._derived(node, vals, t.is_const)
@@ -534,46 +617,89 @@ class _Evaluator:
             a, b = self.term(node.left), self.term(node.right)
             if "str" in (a.kind, b.kind):
                 raise self._err(node, "arithmetic on text")
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 vals = _ARITH[type(node.op)](a.values, b.values)
             vals = np.where(np.isfinite(vals), vals, np.nan)
+            if a.is_const and b.is_const and np.isnan(vals).all():
+                raise self._err(node, "this arithmetic on numbers has no finite result "
+                                "(division by zero or overflow); write the number itself")
             return self._derived(node, vals, a.is_const and b.is_const)
         raise self._err(node, "expected a value (a column id, a number or a text)")
 
     def _derived(self, node: ast.AST, vals: np.ndarray, const: bool) -> _Term:
         src = ast.get_source_segment(self.text, node) or ast.unparse(node)
         label = src if const else f"({src})"
-        desc = np.array(
-            [_fmt(v) if const else f"{label} {self.w['no_data'] if np.isnan(v) else _fmt(v)}"
-             for v in vals],
-            dtype=object,
-        )
+        desc = None
+        if self.explain:
+            desc = np.array(
+                [_fmt(v) if const else
+                 f"{label} {self.w['no_data'] if np.isnan(v) else _fmt(v)}" for v in vals],
+                dtype=object,
+            )
         return _Term("num", vals, desc, label, const)
 
     def _column(self, node: ast.Name) -> _Term:
         name = node.id
-        s = self.frame[name]
         label = self._label(name)
         nd = self.w["no_data"]
+        if name in self.values:
+            vals = np.asarray(self.values[name], dtype=float)
+            desc = None
+            if self.explain:
+                desc = np.array([f"{label} {nd}" if np.isnan(v) else f"{label} {_fmt(v)}"
+                                 for v in vals], dtype=object)
+            return _Term("num", vals, desc, label)
+        s = self.frame[name]
         if pd.api.types.is_bool_dtype(s.dtype) or _is_object_bool(s):
             vals = np.array([np.nan if pd.isna(v) else float(bool(v)) for v in s], dtype=float)
-            desc = np.array(
-                [f"{label} {nd}" if np.isnan(v) else
-                 f"{label} {self.w['yes'] if v else self.w['no']}" for v in vals],
-                dtype=object,
-            )
+            desc = None
+            if self.explain:
+                desc = np.array(
+                    [f"{label} {nd}" if np.isnan(v) else
+                     f"{label} {self.w['yes'] if v else self.w['no']}" for v in vals],
+                    dtype=object,
+                )
             return _Term("bool", vals, desc, label)
         if pd.api.types.is_numeric_dtype(s.dtype):
             vals = s.astype(float).to_numpy(na_value=np.nan)
-            desc = np.array(
-                [f"{label} {nd}" if np.isnan(v) else f"{label} {_fmt(v)}" for v in vals],
-                dtype=object,
-            )
+            vals = np.where(np.isfinite(vals), vals, np.nan)
+            desc = None
+            if self.explain:
+                desc = np.array(
+                    [f"{label} {nd}" if np.isnan(v) else f"{label} {_fmt(v)}" for v in vals],
+                    dtype=object,
+                )
             return _Term("num", vals, desc, label)
         raw = [None if pd.isna(v) else str(v) for v in s]
-        desc = np.array([f"{label} {nd}" if v is None else f"{label} {v}" for v in raw],
-                        dtype=object)
+        desc = None
+        if self.explain:
+            desc = np.array([f"{label} {nd}" if v is None else f"{label} {v}" for v in raw],
+                            dtype=object)
         return _Term("str", np.array([_fold(v) for v in raw], dtype=object), desc, label)
+
+
+def _number(value: object, text: str) -> float:
+    """A numeric literal as a finite float, or a RuleError saying why not."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        x = float("inf")
+    if not np.isfinite(x):
+        shown = str(value) if len(str(value)) <= 20 else str(value)[:20] + "…"
+        raise RuleError(f"number {shown} in rule {text[:200]!r} is too large for a rule "
+                        "(largest about 1e308); use a realistic threshold")
+    return x
+
+
+def _check_depth(tree: ast.AST, text: str) -> None:
+    """Refuse trees nested deeper than ``MAX_RULE_DEPTH`` (iteratively: no recursion)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_RULE_DEPTH:
+            raise RuleError(f"rule is nested more than {MAX_RULE_DEPTH} levels deep; simplify "
+                            f"it (rule starts {text[:60]!r})")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _is_object_bool(s: pd.Series) -> bool:
@@ -586,7 +712,7 @@ def _is_object_bool(s: pd.Series) -> bool:
 def _literal(node: ast.AST) -> object:
     if isinstance(node, ast.Constant):
         return node.value
-    return -node.operand.value  # type: ignore[attr-defined,operator]
+    return -node.operand.value  # type: ignore[attr-defined,operator]  # checked in _check
 
 
 def parse_rule(text: str, *, names: Iterable[str] | None = None) -> Rule:

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from geoprio.budget import BENEFICIARY_COLUMNS
+from geoprio.derived import DERIVED, QUINTILE_METHODS
 from geoprio.errors import RuleError, ScenarioError
 from geoprio.rules import Rule
 from geoprio.scoring import AGGREGATIONS, MISSING_POLICIES, NORMALISATIONS
@@ -51,9 +51,15 @@ __all__ = ["BASE_COLUMNS", "DERIVED_COLUMNS", "PRESETS", "QUINTILE_METHODS", "Sc
 
 #: columns every district frame has, usable in rules
 BASE_COLUMNS: tuple[str, ...] = ("ubigeo", "department", "province", "district")
-#: columns :func:`geoprio.prioritize` adds before scoring, usable in rules and as ``need``
-DERIVED_COLUMNS: tuple[str, ...] = ("poverty_quintile_2018", *BENEFICIARY_COLUMNS)
-QUINTILE_METHODS: tuple[str, ...] = ("districts", "population")
+#: columns :func:`geoprio.prioritize` derives before scoring, usable in rules and as ``need``
+DERIVED_COLUMNS: tuple[str, ...] = tuple(DERIVED)
+#: bounds on the numbers a scenario (a file or a link) may carry, so none can exhaust the server
+MAX_DRAWS = 10_000  # see geoprio.uncertainty.MAX_DRAWS
+MAX_WEIGHT = 1e6
+MIN_SPREAD = 1e-3
+MAX_SEED = 2**32 - 1
+MAX_SCENARIO_BYTES = 1_000_000
+MAX_NESTING = 20
 _FORMAT = "geoprio-scenario/1"
 
 
@@ -93,15 +99,21 @@ class Scenario:
     beneficiary_column : str, optional
         Count column paid for per beneficiary (e.g. ``"under5_2020"``).
     need : str, default="score"
-        What the budget maximises: ``"score"`` or a column (e.g. ``"stunted_children"``).
+        What the budget maximises: ``"score"``, people reached (``"stunted_children"``:
+        favours large districts even where rates are low), people reached weighted by the
+        rate (``"stunted_children_rate_weighted"``: leans to high rates), or any numeric
+        column >= 0. See :mod:`geoprio.budget`.
     quintiles : {"districts", "population"}, default="districts"
         How ``poverty_quintile_2018`` is cut: equal numbers of districts, or equal
         population (``pop_2017``).
     n_draws : int, default=1000
-        Monte Carlo draws for rank intervals (0 = none).
+        Monte Carlo draws for rank intervals and probabilities (0 = none; at most
+        ``MAX_DRAWS`` = 10,000: the Monte Carlo error of a probability is then at most 0.005,
+        and more draws only cost time).
     weight_spread : float, default=0.1
         Spread of the weights in the Monte Carlo: Dirichlet concentration
-        ``1 / weight_spread**2`` (0 = weights fixed). See :mod:`geoprio.uncertainty`.
+        ``1 / weight_spread**2`` (0 = weights fixed; otherwise at least 0.001, below which
+        the concentration overflows). See :mod:`geoprio.uncertainty`.
     seed : int, default=2018
     sources, caveats : list of str, default=[]
 
@@ -110,8 +122,8 @@ class Scenario:
     >>> Scenario(weights={"poverty_2018": 1}, top_n=0)
     Traceback (most recent call last):
     ...
-    geoprio.errors.ScenarioError: scenario 'custom' is not valid: top_n must be an integer >= 1; \
-got 0
+    geoprio.errors.ScenarioError: scenario 'custom' is not valid: top_n must be an integer from 1 \
+to 1000000; got 0
     """
 
     name: str = "custom"
@@ -148,11 +160,12 @@ got 0
     # ------------------------------------------------------------------ checks
     def _coerce(self, problems: list[str]) -> None:
         def num(v: Any) -> bool:
-            return (
-                isinstance(v, (int, float, np.integer, np.floating))
-                and not isinstance(v, bool)
-                and bool(np.isfinite(v))
-            )
+            if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
+                return False
+            try:
+                return bool(np.isfinite(float(v)))
+            except OverflowError:  # an integer of hundreds of digits
+                return False
 
         for attr in ("name", "description", "rule", "need", "normalisation", "aggregation",
                      "missing", "quintiles"):
@@ -165,9 +178,11 @@ got 0
         if not isinstance(self.weights, dict) or not self.weights:
             problems.append(f"weights must be a non-empty table id -> weight; got {self.weights!r}")
         else:
-            bad = {k: v for k, v in self.weights.items() if not num(v) or v < 0}
+            bad = [f"{k!r}: {_short(v)}" for k, v in self.weights.items()
+                   if not num(v) or not 0 <= v <= MAX_WEIGHT]
             if bad:
-                problems.append(f"weights must be numbers >= 0; got {bad}")
+                problems.append(f"weights must be numbers between 0 and {MAX_WEIGHT:g}; "
+                                f"got {{{', '.join(bad)}}}")
             elif sum(self.weights.values()) <= 0:
                 problems.append(f"at least one weight must be > 0; got {self.weights}")
             else:
@@ -214,9 +229,10 @@ got 0
             problems.append(f"give at most one of top_n, threshold, budget; got {sizes}")
         if self.top_n is not None:
             if isinstance(self.top_n, bool) or not isinstance(self.top_n, (int, np.integer)) or (
-                self.top_n < 1
+                not 1 <= self.top_n <= 1_000_000
             ):
-                problems.append(f"top_n must be an integer >= 1; got {self.top_n!r}")
+                problems.append(f"top_n must be an integer from 1 to 1000000; got "
+                                f"{_short(self.top_n)}")
             else:
                 self.top_n = int(self.top_n)
         for attr in ("threshold", "budget", "cost_per_district", "cost_per_beneficiary"):
@@ -225,7 +241,7 @@ got 0
                 continue
             if not num(v) or (attr != "threshold" and v <= 0):
                 rule = "a number" if attr == "threshold" else "a number > 0"
-                problems.append(f"{attr} must be {rule}; got {v!r}")
+                problems.append(f"{attr} must be {rule}; got {_short(v)}")
             else:
                 setattr(self, attr, float(v))
         costs = [a for a in ("cost_per_district", "cost_per_beneficiary")
@@ -240,19 +256,26 @@ got 0
         if self.beneficiary_column is not None and not isinstance(self.beneficiary_column, str):
             problems.append(f"beneficiary_column must be a str; got {self.beneficiary_column!r}")
         if isinstance(self.n_draws, bool) or not isinstance(self.n_draws, (int, np.integer)) or (
-            not 0 <= self.n_draws <= 100_000
+            not 0 <= self.n_draws <= MAX_DRAWS
         ):
-            problems.append(f"n_draws must be an integer in 0..100000; got {self.n_draws!r}")
+            problems.append(
+                f"n_draws must be an integer from 0 to {MAX_DRAWS} (more draws change a "
+                f"probability by less than 0.005 and only cost time); got {_short(self.n_draws)}"
+            )
         else:
             self.n_draws = int(self.n_draws)
-        if not num(self.weight_spread) or not 0 <= self.weight_spread < 1:
-            problems.append(f"weight_spread must be a number in [0, 1); got {self.weight_spread!r}")
+        if not num(self.weight_spread) or not (
+            self.weight_spread == 0 or MIN_SPREAD <= self.weight_spread < 1
+        ):
+            problems.append(f"weight_spread must be 0 (fixed weights) or a number in "
+                            f"[{MIN_SPREAD:g}, 1); got {_short(self.weight_spread)}")
         else:
             self.weight_spread = float(self.weight_spread)
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or (
-            self.seed < 0
+            not 0 <= self.seed <= MAX_SEED
         ):
-            problems.append(f"seed must be an integer >= 0; got {self.seed!r}")
+            problems.append(f"seed must be an integer from 0 to {MAX_SEED}; got "
+                            f"{_short(self.seed)}")
         else:
             self.seed = int(self.seed)
 
@@ -437,6 +460,15 @@ got 0
         return PRESETS[key]()
 
 
+def _short(value: Any, limit: int = 40) -> str:
+    """``repr`` of a user's value, cut to ``limit`` characters (a 500-digit number stays short)."""
+    try:
+        text = repr(value)
+    except ValueError:  # ints too long for repr
+        text = f"<{type(value).__name__} too long to show>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -454,37 +486,48 @@ _FONIE_SOURCES = [
 
 
 def fonie() -> Scenario:
-    """FONIE preset: eligibility by poverty quintile, VRAEM or border; service gaps scored.
+    """FONIE preset: every eligible district (poverty quintile I–II, VRAEM or border), by score.
 
     Source: Ley 29951 art. 23 and its reglamento DS 004-2013-MIDIS. FONIE finances water
     and sanitation, electrification, telecommunications and rural roads, "de preferencia
     en forma simultánea", in districts of poverty quintiles I and II with more than 50% of
     households "en proceso de inclusión", and in the VRAEM, Alto Huallaga and border zones.
+    The law makes VRAEM, Alto Huallaga and border districts eligible in their own right.
 
     Choices made here (stated in the scenario's caveats):
 
-    - quintiles are cut on ``poverty_2018`` by **number of districts** (each quintile
-      holds a fifth of the districts with a poverty figure; quintile I = poorest);
-      ``quintiles="population"`` cuts by population instead;
+    - **the list is every eligible district, ordered by score**: cutting it by score (e.g.
+      to the 644 districts MIDIS reported as focalised in 2015) would drop border and VRAEM
+      districts that the law names. A planner narrows it with a budget or a top N;
+    - quintiles are cut on ``poverty_2018`` by **number of districts** (each quintile holds
+      a fifth of the districts with a poverty figure; quintile I = poorest): quintiles I–II
+      then hold 751 districts, and with VRAEM and border 800, of the order of MIDIS's 644.
+      Cut by population (``quintiles="population"``, equal fifths of ``pop_2017``), the
+      poorest two fifths of Peruvians live in 1,449 districts (1,465 with VRAEM and
+      border): most of the country, because poor districts are small, and far from the 644
+      districts MIDIS reported. The preset therefore cuts by districts; the norm a
+      programme applies decides, and a planner can switch;
+    - quintiles are recomputed from ``poverty_2018`` (never read from the input) and, in
+      the Monte Carlo, cut again in every draw: a district whose INEI interval straddles
+      the cut has a ``p_eligible`` between 0 and 1;
     - the ">50% de hogares en proceso de inclusión" criterion is **not** applied: the
       shipped data lack it; a user can upload it as an indicator and add
       ``and hogares_inclusion > 50`` to the rule;
     - Alto Huallaga is not applied (no district list shipped);
     - scored on the four FONIE service gaps (households without public water, sewer,
       electricity, internet as the telecoms proxy; census 2017) plus poverty 2018, equal
-      weights;
-    - list size 644: the number of districts MIDIS reported as focalised in 2015, used
-      for comparability only (no official list of the 644 was found).
+      weights.
     """
     return Scenario(
         name="fonie",
         description=(
             "FONIE (Ley 29951 art. 23; DS 004-2013-MIDIS): elegibles los distritos de los "
             "quintiles I y II de pobreza 2018 (quintiles por número de distritos), o del "
-            "VRAEM, o de frontera; puntaje: brechas de agua, desagüe, electricidad e "
-            "internet (censo 2017) y pobreza 2018, pesos iguales. El criterio 'más de 50% "
-            "de hogares en proceso de inclusión' NO se aplica: falta en los datos; puede "
-            "subirse como indicador y añadirse a la regla."
+            "VRAEM, o de frontera; la lista son todos los elegibles, ordenados por puntaje "
+            "(brechas de agua, desagüe, electricidad e internet del censo 2017 y pobreza "
+            "2018, pesos iguales): acótela con un presupuesto o un número de distritos. El "
+            "criterio 'más de 50% de hogares en proceso de inclusión' NO se aplica: falta "
+            "en los datos; puede subirse como indicador y añadirse a la regla."
         ),
         weights={
             "no_water_2017": 1.0,
@@ -494,20 +537,25 @@ def fonie() -> Scenario:
             "poverty_2018": 1.0,
         },
         rule="poverty_quintile_2018 <= 2 or vraem or border",
-        top_n=644,
         need="poor_people",
         sources=list(_FONIE_SOURCES),
         caveats=[
+            "La lista son todos los distritos elegibles, ordenados por puntaje: la ley hace "
+            "elegibles por sí mismos a los distritos del VRAEM, Alto Huallaga y frontera, y "
+            "un corte por puntaje los dejaría fuera. Acote la lista con un presupuesto o un "
+            "número de distritos.",
             "El criterio de más de 50% de hogares en proceso de inclusión (DS 004-2013-MIDIS) "
             "requiere datos que no se distribuyen con geoprio: súbalo como indicador (CSV/XLSX "
             "por ubigeo) y añada 'and <id> > 50' a la regla.",
-            "Quintiles de pobreza 2018 calculados por número de distritos (quintil I = más "
-            "pobre); use quintiles = 'population' para cortes por población (pop_2017).",
+            "Quintiles de pobreza 2018 por número de distritos (quintil I = más pobre; "
+            "quintiles I y II: 751 distritos). Por población (quintiles = 'population') los "
+            "dos quintiles más pobres abarcan 1 449 distritos.",
+            "Los quintiles se recalculan en cada simulación con la pobreza sorteada en el "
+            "intervalo de INEI: la probabilidad de ser elegible (p_eligible) lo refleja.",
             "El ámbito Alto Huallaga no se aplica: no se encontró la lista oficial de distritos.",
             "La lista VRAEM es una transcripción no oficial (verificar con DS 040-2016-PCM y "
             "DS 102-2018-PCM).",
-            "Tamaño de lista 644: distritos focalizados reportados por MIDIS en 2015, solo como "
-            "referencia; no se encontró la lista oficial.",
+            "MIDIS reportó 644 distritos focalizados en 2015; no se encontró la lista oficial.",
             "Internet del hogar (censo 2017) aproxima la brecha de telecomunicaciones.",
         ],
     )

@@ -2,7 +2,8 @@
 
 Every normalisation returns a *need* scale: a higher value always means a district in
 greater need, whatever the indicator's direction. Direction comes from the catalog's
-``higher_is_worse`` column and can be overridden per indicator.
+``higher_is_worse`` column (the shipped catalog by default) and can be overridden per
+indicator; an indicator whose direction is known from neither is an error, never a guess.
 
 Normalisations (``NORMALISATIONS``), computed over all districts given (the national
 scale: a department filter never changes the scale):
@@ -80,6 +81,7 @@ __all__ = [
     "aggregate",
     "composite",
     "directions_from_catalog",
+    "shipped_catalog_if_none",
     "normalise",
     "normalise_weights",
 ]
@@ -290,17 +292,31 @@ def aggregate(
     return score
 
 
+def shipped_catalog_if_none(catalog: pd.DataFrame | None) -> pd.DataFrame:
+    """``catalog``, or the shipped catalog (``geoprio.catalog()``) when it is None."""
+    if catalog is not None:
+        return catalog
+    from geoprio.data import catalog as shipped
+
+    return shipped()
+
+
 def directions_from_catalog(
     ids: list[str], catalog: pd.DataFrame | None, overrides: Mapping[str, bool] | None = None
 ) -> dict[str, bool]:
-    """Direction of each indicator: catalog ``higher_is_worse``, then the overrides.
+    """Direction of each indicator: the overrides first, then the catalog's ``higher_is_worse``.
 
-    An indicator absent from both defaults to ``True`` (higher is worse) and is logged.
+    An indicator whose direction is known from neither is an error: geoprio never guesses
+    whether more of something is worse (a guess ranks Lima's richest district first on HDI).
 
     Examples
     --------
-    >>> directions_from_catalog(["a", "b"], None, {"b": False})
+    >>> directions_from_catalog(["a", "b"], None, {"a": True, "b": False})
     {'a': True, 'b': False}
+    >>> directions_from_catalog(["hdi"], None)
+    Traceback (most recent call last):
+    ...
+    geoprio.errors.ScenarioError: indicator 'hdi' has no known direction: say whether a higher value means more need, e.g. higher_is_worse={'hdi': True} (or False), or add it to the catalog with its higher_is_worse
     """
     overrides = dict(overrides or {})
     known: dict[str, bool] = {}
@@ -311,14 +327,23 @@ def directions_from_catalog(
             if not pd.isna(h)
         }
     out = {}
+    unknown = []
     for i in ids:
         if i in overrides:
             out[i] = bool(overrides[i])
         elif i in known:
             out[i] = known[i]
         else:
-            logger.info("indicator %r has no direction in the catalog: higher is worse", i)
-            out[i] = True
+            unknown.append(i)
+    if unknown:
+        noun = "indicator" if len(unknown) == 1 else "indicators"
+        names = ", ".join(repr(u) for u in unknown)
+        example = ", ".join(f"{u!r}: True" for u in unknown)
+        raise ScenarioError(
+            f"{noun} {names} {'has' if len(unknown) == 1 else 'have'} no known direction: say "
+            f"whether a higher value means more need, e.g. higher_is_worse={{{example}}} "
+            "(or False), or add it to the catalog with its higher_is_worse"
+        )
     return out
 
 
@@ -378,6 +403,12 @@ def prepare_raw(
             col = pd.to_numeric(frame[i], errors="raise").astype(float).to_numpy()
         except (TypeError, ValueError) as exc:
             raise ScenarioError(f"indicator {i!r} is not numeric ({frame[i].dtype})") from exc
+        infinite = np.isinf(col)
+        if infinite.any():
+            raise ScenarioError(
+                f"indicator {i!r} has {int(infinite.sum())} infinite values (e.g. a cell 1e400); "
+                "correct them in the source table or leave them blank (missing)"
+            )
         nmiss = int(np.isnan(col).sum())
         missing_counts[i] = nmiss
         if missing == "impute" and nmiss:
@@ -417,11 +448,11 @@ def composite(
     aggregation : {"arithmetic", "geometric"}, default="arithmetic"
     missing : {"exclude", "reweight", "impute"}, default="reweight"
     higher_is_worse : mapping, optional
-        Direction overrides; otherwise from ``catalog``; otherwise True.
+        Direction overrides; otherwise from ``catalog``; an indicator in neither is an error.
     targets : mapping, optional
         Indicator id -> target, required for ``normalisation="target"``.
     catalog : pandas.DataFrame, optional
-        ``geoprio.catalog()``, for directions.
+        Directions of the indicators; default the shipped ``geoprio.catalog()``.
 
     Returns
     -------
@@ -431,7 +462,7 @@ def composite(
     --------
     >>> import pandas as pd
     >>> f = pd.DataFrame({"ubigeo": ["1", "2", "3"], "x": [1.0, 3.0, None]})
-    >>> composite(f, {"x": 1}, missing="exclude").excluded
+    >>> composite(f, {"x": 1}, missing="exclude", higher_is_worse={"x": True}).excluded
     ['3']
     """
     if not isinstance(frame, pd.DataFrame):
@@ -455,8 +486,8 @@ def composite(
             raise ScenarioError(
                 f"normalisation='target' needs targets for {lacking}; got targets={targets}"
             )
-    directions = directions_from_catalog(ids, catalog, higher_is_worse)
     raw, missing_counts, imputed = prepare_raw(frame, ids, missing=missing)
+    directions = directions_from_catalog(ids, shipped_catalog_if_none(catalog), higher_is_worse)
     norm = np.column_stack(
         [
             normalise(raw[:, j], method=normalisation, higher_is_worse=directions[i],

@@ -1,88 +1,173 @@
-"""Monte Carlo rank uncertainty: how sure is a district's place in the list?
+"""Monte Carlo: how sure is a district's place in the list, and on the list at all?
 
-Two sources of uncertainty are drawn together, ``n_draws`` times, vectorised with numpy
-over a (draws × districts) array (no Python loop per draw):
+Each draw redraws what is uncertain and then decides *everything that depends on it* exactly
+as the point result does (the same function, :meth:`geoprio.ranking.Plan.run`): derived
+columns (poverty quintiles cut again within the draw, people reached), the score, the
+eligibility rule, the ranks, the need and the list. Two sources of uncertainty:
 
 (a) **Weights.** Drawn from a Dirichlet distribution centred on the chosen weights ``w``
     with concentration ``kappa = 1 / weight_spread**2``: ``alpha = kappa * w``. Each drawn
     weight has mean ``w_j`` and standard deviation ``sqrt(w_j (1 - w_j) / (kappa + 1))``,
     about ``weight_spread * sqrt(w_j (1 - w_j))``; with ``weight_spread = 0.1`` a weight of
     0.2 varies by about ±0.04 (one sd). Weights of 0 stay 0; ``weight_spread = 0`` keeps
-    the weights fixed.
-(b) **Estimates with a published interval.** Every weighted indicator ``x`` whose frame
-    has ``x_lo`` and ``x_hi`` columns (in the shipped data: ``poverty_2018``, INEI's 95%
-    interval) is drawn per district from a normal distribution with mean the point
-    estimate and ``sd = (x_hi - x_lo) / 3.92``, clipped to [0, 100] (percentages).
-    Districts are drawn independently (INEI publishes no correlations); a district
-    without an interval keeps its point value.
+    them fixed.
+(b) **Estimates with a published interval.** Every column the scenario uses (weights, rule,
+    need, cost base, and the inputs of the derived columns it uses) that has ``<id>_lo`` and
+    ``<id>_hi`` columns (in the shipped data: ``poverty_2018``, INEI's 95% interval) is
+    drawn from a normal distribution with mean the point estimate and
+    ``sd = (hi - lo) / 3.92``, clipped to the range its unit allows (``%``: 0–100; an index
+    0–1: 0–1; other units are not clipped). Districts that INEI estimated jointly
+    (``poverty_joint_2018``, 476 districts in 197 groups) share one draw per group; other
+    districts are drawn independently (INEI publishes no correlations).
 
-Each draw normalises, aggregates and ranks exactly as the point score does
-(:mod:`geoprio.scoring`), then applies the list size: top N by rank, a score threshold,
-or, for a budget, the greedy value-per-cost rule (solving the exact knapsack 1,000 times
-would take minutes; the point ``selected`` column uses the exact solver). Eligibility is
-evaluated once, on the published point estimates, and does not vary between draws.
+The simulation runs in chunks of ``CHUNK`` draws and keeps only per-district counts (a
+histogram of ranks, and how often each district is eligible and selected), so memory does
+not grow with ``n_draws``.
 
-Results per district: ``rank_p05``, ``rank_median``, ``rank_p95`` (a 90% interval; the
-observed ranks at those quantiles, ``method="inverted_cdf"``) and ``p_selected``, the
-share of draws in which it is on the list. Ties in score keep input order. The same seed
+Results per district: ``rank_p05``, ``rank_median``, ``rank_p95`` (a 90% interval over the
+draws in which the district is ranked; the observed ranks at those quantiles, as
+``numpy.quantile(method="inverted_cdf")``), ``p_eligible`` and ``p_selected``. The same seed
 gives the same draws.
-
-Examples
---------
->>> import numpy as np
->>> raw = np.array([[50.0], [48.0], [10.0]])
->>> mc = monte_carlo(raw, ["poverty_2018"], np.array([1.0]),
-...                  intervals={0: (np.array([40.0, 38.0, 9.0]), np.array([60.0, 58.0, 11.0]))},
-...                  top_n=1, n_draws=2000, seed=1)
->>> mc.rank_median.tolist(), mc.rank_p95.tolist()
-([1.0, 2.0, 3.0], [2.0, 2.0, 3.0])
->>> bool(0.4 < mc.p_selected[0] < 0.7), float(mc.p_selected[2])
-(True, 0.0)
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from geoprio.errors import ScenarioError
-from geoprio.scoring import aggregate, normalise
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MonteCarloResult", "draw_weights", "monte_carlo", "ranks_of"]
+__all__ = [
+    "CHUNK",
+    "JOINT_GROUPS",
+    "MAX_DRAWS",
+    "MAX_UNITS",
+    "DrawModel",
+    "MonteCarloResult",
+    "draw_models",
+    "draw_weights",
+    "rank_quantiles",
+    "simulate",
+]
 
 Z95 = 3.92  # width of a 95% normal interval in standard deviations (2 × 1.96)
-_CHUNK = 250  # draws scored at once (memory: chunk × n × k floats)
+CHUNK = 250  # draws evaluated at once (memory: CHUNK × districts × indicators floats)
+#: most draws a scenario may ask for: the Monte Carlo error of a probability is at most
+#: 0.5 / sqrt(n_draws), 0.005 at 10,000 draws; more only costs time (about 1 s per 1,000)
+MAX_DRAWS = 10_000
+#: most units (rows) a simulation handles: the rank histogram holds units² counts
+MAX_UNITS = 5_000
+#: column drawn -> column holding the group of districts that share one estimate
+JOINT_GROUPS: dict[str, str] = {"poverty_2018": "poverty_joint_2018"}
+#: unit (catalog) -> range a drawn value is clipped to
+UNIT_BOUNDS: dict[str, tuple[float, float]] = {"%": (0.0, 100.0), "índice 0-1": (0.0, 1.0)}
+
+
+@dataclass
+class DrawModel:
+    """How one column is drawn: normal within its interval, one draw per group.
+
+    Attributes
+    ----------
+    column : str
+    mean, sd : numpy.ndarray
+        Per district (sd 0 where the interval is missing or empty: the value stays fixed).
+    group : numpy.ndarray of int
+        Districts with the same code share one draw.
+    bounds : tuple of float or None
+        Range the drawn values are clipped to.
+    """
+
+    column: str
+    mean: np.ndarray
+    sd: np.ndarray
+    group: np.ndarray
+    bounds: tuple[float, float] | None
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group.max()) + 1 if len(self.group) else 0
+
+    def sample(self, noise: np.ndarray) -> np.ndarray:
+        """Values for ``noise`` of shape ``(draws, n_groups)`` -> ``(draws, n)``."""
+        drawn = self.mean + self.sd * noise[:, self.group]
+        if self.bounds is not None:
+            drawn = np.clip(drawn, *self.bounds)
+        return np.where(np.isnan(self.mean), np.nan, drawn)
+
+
+def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
+    if catalog is None or "unit" not in catalog or "id" not in catalog:
+        return {}
+    return {str(i): str(u) for i, u in zip(catalog["id"], catalog["unit"], strict=True)
+            if not pd.isna(u)}
+
+
+def draw_models(
+    frame: pd.DataFrame, columns: Sequence[str], catalog: pd.DataFrame | None = None
+) -> dict[str, DrawModel]:
+    """Draw models of the ``columns`` that carry an interval (``<id>_lo``, ``<id>_hi``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"p": [50.0, 50.0, 10.0], "p_lo": [40.0, 40.0, 9.0],
+    ...                   "p_hi": [60.0, 60.0, 11.0], "x": [1.0, 2.0, 3.0]})
+    >>> m = draw_models(f, ["p", "x"])
+    >>> list(m), round(float(m["p"].sd[0]), 3), m["p"].group.tolist()
+    (['p'], 5.102, [0, 1, 2])
+    """
+    units = _units(catalog)
+    out: dict[str, DrawModel] = {}
+    n = len(frame)
+    for col in dict.fromkeys(columns):
+        lo_col, hi_col = f"{col}_lo", f"{col}_hi"
+        if col not in frame.columns or lo_col not in frame or hi_col not in frame:
+            continue
+        mean, lo, hi = (pd.to_numeric(frame[c], errors="coerce").astype(float).to_numpy()
+                        for c in (col, lo_col, hi_col))
+        sd = (hi - lo) / Z95
+        sd = np.where(np.isfinite(sd) & (sd > 0), sd, 0.0)
+        group = np.arange(n)
+        joint = JOINT_GROUPS.get(col)
+        if joint and joint in frame.columns:
+            codes = pd.to_numeric(frame[joint], errors="coerce").to_numpy(dtype=float)
+            key = [f"g{c:g}" if np.isfinite(c) else f"d{i}" for i, c in enumerate(codes)]
+            group = pd.factorize(pd.Series(key), sort=False)[0]
+        out[col] = DrawModel(col, mean, sd, group.astype(np.int64), UNIT_BOUNDS.get(units.get(col)))
+    return out
 
 
 @dataclass
 class MonteCarloResult:
-    """Rank intervals and selection probabilities.
+    """Rank intervals and probabilities.
 
     Attributes
     ----------
     rank_p05, rank_median, rank_p95 : numpy.ndarray
-        Per district; NaN where the district is not ranked (not eligible or no score).
+        Per district, over the draws in which it is ranked; NaN where never ranked.
+    p_eligible : numpy.ndarray
+        Share of draws in which the district passes the rule and the filters.
     p_selected : numpy.ndarray
-        Share of draws in which the district is selected (0 when never ranked).
-    ranks : numpy.ndarray
-        ``(n_draws, n)`` int32 ranks, 0 where not ranked.
+        Share of draws in which it is on the list.
     weights : numpy.ndarray
         ``(n_draws, k)`` drawn weights.
     drawn : list of str
-        Indicators drawn within their interval.
+        Columns drawn within their interval.
     n_draws, seed : int
     """
 
     rank_p05: np.ndarray
     rank_median: np.ndarray
     rank_p95: np.ndarray
+    p_eligible: np.ndarray
     p_selected: np.ndarray
-    ranks: np.ndarray
     weights: np.ndarray
     drawn: list[str]
     n_draws: int
@@ -121,99 +206,60 @@ def draw_weights(
     return out
 
 
-def ranks_of(scores: np.ndarray, ranked: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis (1 = highest score) among ``ranked``; 0 elsewhere.
+def rank_quantiles(counts: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)) -> np.ndarray:
+    """Quantiles of ranks from per-district rank counts, as ``inverted_cdf`` would give.
 
-    Ties keep input order (stable sort).
+    ``counts[i, r]`` is how often district ``i`` had rank ``r``. Returns ``(len(qs), n)``,
+    NaN for districts never ranked.
 
     Examples
     --------
     >>> import numpy as np
-    >>> ranks_of(np.array([0.2, 0.9, 0.5, 0.9]), np.array([True, True, True, False])).tolist()
-    [3, 1, 2, 0]
+    >>> ranks = np.array([1, 2, 2, 3, 9])
+    >>> counts = np.bincount(ranks, minlength=10)[None, :]
+    >>> rank_quantiles(counts, (0.05, 0.5, 0.95))[:, 0].tolist()
+    [1.0, 2.0, 9.0]
+    >>> np.quantile(ranks, [0.05, 0.5, 0.95], method="inverted_cdf").tolist()
+    [1, 2, 9]
     """
-    s = np.asarray(scores, dtype=float)
-    mask = np.broadcast_to(ranked, s.shape) & np.isfinite(s)
-    key = np.where(mask, -s, np.inf)
-    order = np.argsort(key, axis=-1, kind="stable")
-    ranks = np.empty(s.shape, dtype=np.int32)
-    positions = np.broadcast_to(np.arange(1, s.shape[-1] + 1, dtype=np.int32), s.shape)
-    np.put_along_axis(ranks, order, positions, axis=-1)
-    return np.where(mask, ranks, 0).astype(np.int32)
+    cum = np.cumsum(counts, axis=1)
+    total = cum[:, -1].astype(float)
+    out = np.full((len(qs), counts.shape[0]), np.nan)
+    seen = total > 0
+    for k, q in enumerate(qs):
+        # the smallest rank r whose cumulative share reaches q (numpy's inverted_cdf)
+        reach = cum[seen] >= (q * total[seen])[:, None]
+        out[k, seen] = reach.argmax(axis=1)
+    return out
 
 
-def _greedy_by_draw(
-    values: np.ndarray, costs: np.ndarray, budget: float, ranked: np.ndarray
-) -> np.ndarray:
-    """Greedy knapsack for every draw at once: loop over list positions, not draws."""
-    d, n = values.shape
-    usable = ranked[None, :] & np.isfinite(values) & (values > 0) & np.isfinite(costs)[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(costs > 0, values / np.where(costs > 0, costs, 1.0), np.inf)
-    ratio = np.where(usable, ratio, -np.inf)
-    order = np.argsort(-ratio, axis=1, kind="stable")
-    chosen = np.zeros((d, n), dtype=bool)
-    spent = np.zeros(d)
-    rows = np.arange(d)
-    limit = budget * (1 + 1e-12)
-    for j in range(n):
-        item = order[:, j]
-        ok = usable[rows, item]
-        if not ok.any():
-            break
-        c = costs[item]
-        fits = ok & (spent + c <= limit)
-        chosen[rows, item] = fits
-        spent += np.where(fits, c, 0.0)
-    return chosen
-
-
-def monte_carlo(
-    raw: np.ndarray,
-    ids: Sequence[str],
+def simulate(
+    run: Callable[[Mapping[str, np.ndarray], np.ndarray], object],
+    models: Mapping[str, DrawModel],
     weights: np.ndarray,
     *,
-    higher_is_worse: Sequence[bool] | None = None,
-    normalisation: str = "minmax",
-    aggregation: str = "arithmetic",
-    missing: str = "reweight",
-    targets: Sequence[float | None] | None = None,
-    intervals: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None,
-    eligible: np.ndarray | None = None,
-    top_n: int | None = None,
-    threshold: float | None = None,
-    budget: float | None = None,
-    costs: np.ndarray | None = None,
-    need: np.ndarray | None = None,
+    n_units: int,
     n_draws: int = 1000,
     weight_spread: float = 0.1,
     seed: int = 2018,
 ) -> MonteCarloResult:
-    """Monte Carlo ranks over weights and interval estimates.
+    """Run ``n_draws`` draws of ``run`` and summarise ranks and probabilities.
 
     Parameters
     ----------
-    raw : numpy.ndarray
-        ``(n, k)`` raw indicator values (after any imputation), NaN = missing.
-    ids : sequence of str
-        The ``k`` indicator ids (for reporting).
+    run : callable
+        ``run(values, weights)`` with ``values`` a mapping column -> ``(m, n)`` drawn arrays
+        and ``weights`` ``(m, k)``; returns an object with ``eligible``, ``ranked``,
+        ``rank`` and ``selected`` arrays of shape ``(m, n)`` (e.g.
+        :meth:`geoprio.ranking.Plan.run`).
+    models : mapping
+        Column -> :class:`DrawModel` (:func:`draw_models`).
     weights : numpy.ndarray
-        ``(k,)`` chosen weights (normalised here).
-    higher_is_worse, targets : sequence, optional
-        Per indicator; defaults True / None.
-    normalisation, aggregation, missing : str
-        As in :func:`geoprio.scoring.composite`.
-    intervals : mapping, optional
-        Column position -> ``(lo, hi)`` arrays of a 95% interval.
-    eligible : numpy.ndarray of bool, optional
-        Districts that may be ranked (default all).
-    top_n, threshold, budget : optional
-        The list size (at most one); none = every ranked district is selected.
-    costs : numpy.ndarray, optional
-        Cost per district, required with ``budget``.
-    need : numpy.ndarray, optional
-        Value the budget maximises; default the drawn score.
+        ``(k,)`` chosen weights.
+    n_units : int
+        Number of districts.
     n_draws : int, default=1000
+        At most ``MAX_DRAWS``.
     weight_spread : float, default=0.1
     seed : int, default=2018
 
@@ -221,69 +267,33 @@ def monte_carlo(
     -------
     MonteCarloResult
     """
-    raw = np.asarray(raw, dtype=float)
-    if raw.ndim != 2 or raw.shape[1] != len(ids):
-        raise ScenarioError(f"raw must be (n, {len(ids)}); got shape {raw.shape}")
-    n, k = raw.shape
-    if n_draws < 1:
-        raise ScenarioError(f"n_draws must be >= 1; got {n_draws}")
-    if sum(x is not None for x in (top_n, threshold, budget)) > 1:
-        raise ScenarioError("give at most one of top_n, threshold, budget")
-    if budget is not None and costs is None:
-        raise ScenarioError("budget needs costs")
-    hiw = list(higher_is_worse) if higher_is_worse is not None else [True] * k
-    tg = list(targets) if targets is not None else [None] * k
-    intervals = dict(intervals or {})
-    elig = np.ones(n, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
+    if isinstance(n_draws, bool) or not 1 <= int(n_draws) <= MAX_DRAWS:
+        raise ScenarioError(f"n_draws must be between 1 and {MAX_DRAWS:,}; got {n_draws!r}")
+    if n_units > MAX_UNITS:
+        raise ScenarioError(
+            f"rank intervals are computed for at most {MAX_UNITS:,} units; got {n_units:,}: "
+            "set n_draws=0 or rank fewer units"
+        )
+    n = n_units
     rng = np.random.default_rng(seed)
-
     w_draws = draw_weights(np.asarray(weights, dtype=float), n_draws=n_draws,
                            weight_spread=weight_spread, rng=rng)
-    noise = {j: rng.standard_normal((n_draws, n)) for j in sorted(intervals)}
-    fixed = [
-        None if j in intervals else normalise(raw[:, j], method=normalisation,
-                                              higher_is_worse=hiw[j], target=tg[j])
-        for j in range(k)
-    ]
-    sds = {}
-    for j, (lo, hi) in intervals.items():
-        sd = (np.asarray(hi, dtype=float) - np.asarray(lo, dtype=float)) / Z95
-        sds[j] = np.where(np.isfinite(sd) & (sd > 0), sd, 0.0)
-
-    scores = np.empty((n_draws, n))
-    for start in range(0, n_draws, _CHUNK):
-        stop = min(start + _CHUNK, n_draws)
-        m = stop - start
-        cols = []
-        for j in range(k):
-            if fixed[j] is not None:
-                cols.append(np.broadcast_to(fixed[j], (m, n)))
-            else:
-                drawn = np.clip(raw[:, j] + sds[j] * noise[j][start:stop], 0.0, 100.0)
-                drawn = np.where(np.isnan(raw[:, j]), np.nan, drawn)
-                cols.append(normalise(drawn, method=normalisation, higher_is_worse=hiw[j],
-                                      target=tg[j]))
-        tensor = np.stack(cols, axis=-1)
-        scores[start:stop] = aggregate(tensor, w_draws[start:stop], method=aggregation,
-                                       missing=missing)
-
-    ranked = elig & np.all(np.isfinite(scores), axis=0)
-    ranks = ranks_of(scores, ranked)
-    if top_n is not None:
-        sel = (ranks >= 1) & (ranks <= top_n)
-    elif threshold is not None:
-        sel = ranked[None, :] & (scores >= threshold)
-    elif budget is not None:
-        values = scores if need is None else np.broadcast_to(np.asarray(need, float), scores.shape)
-        sel = _greedy_by_draw(values, np.asarray(costs, dtype=float), float(budget), ranked)
-    else:
-        sel = np.broadcast_to(ranked, scores.shape)
-    p_sel = sel.mean(axis=0)
-
-    q = np.full((3, n), np.nan)
-    if ranked.any():
-        q[:, ranked] = np.quantile(ranks[:, ranked], [0.05, 0.5, 0.95], axis=0,
-                                   method="inverted_cdf")
-    drawn_ids = [ids[j] for j in sorted(intervals)]
-    logger.info("Monte Carlo: %d draws, seed %d, drawn %s", n_draws, seed, drawn_ids)
-    return MonteCarloResult(q[0], q[1], q[2], p_sel, ranks, w_draws, drawn_ids, n_draws, seed)
+    counts = np.zeros((n, n + 1), dtype=np.int64)
+    eligible = np.zeros(n, dtype=np.int64)
+    selected = np.zeros(n, dtype=np.int64)
+    base = (np.arange(n, dtype=np.int64) * (n + 1))[None, :]
+    for start in range(0, n_draws, CHUNK):
+        m = min(CHUNK, n_draws - start)
+        values = {c: mod.sample(rng.standard_normal((m, mod.n_groups)))
+                  for c, mod in models.items()}
+        out = run(values, w_draws[start:start + m])
+        ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
+        rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]
+        idx = (base + rank)[ranked]
+        counts += np.bincount(idx, minlength=n * (n + 1)).reshape(n, n + 1)
+        eligible += np.broadcast_to(out.eligible, (m, n)).sum(axis=0)  # type: ignore[attr-defined]
+        selected += np.broadcast_to(out.selected, (m, n)).sum(axis=0)  # type: ignore[attr-defined]
+    q = rank_quantiles(counts)
+    logger.info("Monte Carlo: %d draws, seed %d, drawn %s", n_draws, seed, list(models))
+    return MonteCarloResult(q[0], q[1], q[2], eligible / n_draws, selected / n_draws,
+                            w_draws, list(models), n_draws, seed)

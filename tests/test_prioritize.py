@@ -9,7 +9,7 @@ import pytest
 
 import geoprio
 from geoprio.errors import InputError, ScenarioError
-from geoprio.ranking import compare_scenarios, poverty_quintiles, prioritize
+from geoprio.ranking import compare_scenarios, prioritize
 from geoprio.scenario import Scenario
 
 
@@ -39,12 +39,12 @@ def test_every_district_kept_in_order_with_columns(gdf, cat):
     assert isinstance(out, gpd.GeoDataFrame) and out.crs == gdf.crs
     assert out["ubigeo"].tolist() == gdf["ubigeo"].tolist()
     for col in ("score", "rank", "rank_p05", "rank_median", "rank_p95", "p_selected",
-                "eligible", "reasons", "selected", "stunted_children", "anemic_children",
-                "poor_people", "poverty_quintile_2018"):
+                "p_eligible", "eligible", "reasons", "selected", "stunted_children",
+                "anemic_children", "poor_people", "poverty_quintile_2018"):
         assert col in out.columns
     assert set(gdf.columns) <= set(out.columns)
     pd.testing.assert_frame_equal(gdf, before)  # input not mutated
-    assert int(out["selected"].sum()) == 644
+    assert int(out["selected"].sum()) == int(out["eligible"].sum()) == 800
     assert not out.loc[~out["eligible"], "selected"].any()
     assert out.loc[~out["eligible"], "rank"].isna().all()
     assert out.attrs["scenario"]["name"] == "fonie"
@@ -83,6 +83,15 @@ def test_missing_exclude_leaves_district_unranked_with_reason(districts):
     assert out["rank"].max() == 1874 - 69
 
 
+def test_fonie_list_keeps_every_district_the_law_names(districts):
+    out = prioritize(districts, Scenario.preset("fonie").replace(n_draws=0))
+    law = districts["vraem"] | districts["border"]
+    assert int(law.sum()) == 153  # 69 VRAEM, 84 border, none both
+    assert out.loc[law.to_numpy(), "selected"].all()
+    # ordered by score: the list's ranks are 1..800 with no gap
+    assert sorted(out.loc[out["selected"], "rank"].tolist()) == list(range(1, 801))
+
+
 def test_threshold_and_budget(districts):
     thr = prioritize(districts, Scenario(weights={"poverty_2018": 1}, threshold=0.5, n_draws=0))
     expected = (districts["poverty_2018"] - 0.05) / (81.3 - 0.05) >= 0.5
@@ -91,13 +100,58 @@ def test_threshold_and_budget(districts):
                                        n_draws=100)
     out = prioritize(districts, s)
     cost = (out.loc[out["selected"], "under5_2020"] * 50.0).sum()
-    assert cost <= 5e6 and cost == pytest.approx(out.attrs["knapsack"]["cost"])
-    ks = out.attrs["knapsack"]
-    assert ks["method"] == "milp" and ks["value"] >= ks["greedy_value"]
-    assert out.loc[out["selected"], "stunted_children"].sum() == pytest.approx(ks["value"])
+    b = out.attrs["budget"]
+    assert cost <= 5e6 and cost == pytest.approx(b["cost"])
+    assert b["method"] == "greedy" and b["need"] == "stunted_children"
+    assert b["exact_value"] >= b["value"]
+    assert b["gap"] == pytest.approx((b["exact_value"] - b["value"]) / b["exact_value"])
+    assert b["gap"] < 0.01
+    assert out.loc[out["selected"], "stunted_children"].sum() == pytest.approx(b["value"])
     assert out["cum_cost"].max() == pytest.approx(cost)
     assert out["cum_coverage"].max() == pytest.approx(
-        ks["value"] / out["stunted_children"].sum())
+        b["value"] / out.loc[out["eligible"], "stunted_children"].sum())
+
+
+def test_budget_on_z_scores_funds_below_average_districts(districts):
+    s = Scenario(weights={"poverty_2018": 1}, normalisation="zscore", budget=1e12,
+                 cost_per_district=1.0, n_draws=0)
+    out = prioritize(districts, s)
+    assert (out["score"] < 0).sum() > 800  # below the mean
+    assert out["selected"].all()  # unlimited money funds every district
+    assert out.attrs["budget"]["need_shifted"]
+    # the need is the score shifted so that the least needy district has need 0
+    assert out["budget_need"].min() == 0.0
+    assert out["budget_need"].to_numpy() == pytest.approx(
+        (out["score"] - out["score"].min()).to_numpy())
+
+
+def test_budget_need_errors_are_geoprio_errors(districts):
+    base = Scenario(weights={"poverty_2018": 1}, budget=1e6, cost_per_district=1e5, n_draws=0)
+    with pytest.raises(ScenarioError, match="need 'department' must be numeric"):
+        prioritize(districts, base.replace(need="department"))
+    no_counts = districts.drop(columns=["under5_2020"])
+    with pytest.raises(ScenarioError, match="'stunted_children' is computed by geoprio from "
+                                            "under5_2020 and stunting_u5_2019"):
+        prioritize(no_counts, base.replace(need="stunted_children"))
+    negative = districts.assign(gap=districts["poverty_2018"] - 50)
+    with pytest.raises(ScenarioError, match="need 'gap' is negative in .* eligible districts"):
+        prioritize(negative, base.replace(need="gap"), catalog=None)
+
+
+def test_budget_says_which_objective_it_maximised(districts):
+    s = Scenario.preset("dci").replace(top_n=None, budget=2e7, cost_per_district=2e6,
+                                       n_draws=0)
+    by_children = prioritize(districts, s)
+    by_rate = prioritize(districts, s.replace(need="stunted_children_rate_weighted"))
+    assert by_children.attrs["budget"]["need"] == "stunted_children"
+    # ten districts either way; children reached favours large districts with lower rates
+    a, b = by_children[by_children["selected"]], by_rate[by_rate["selected"]]
+    assert len(a) == len(b) == 10
+    assert a["stunted_children"].sum() > b["stunted_children"].sum()
+    assert a["stunting_u5_2019"].mean() < b["stunting_u5_2019"].mean()
+    expected = districts.assign(v=districts["under5_2020"] * districts["stunting_u5_2019"] / 100)
+    top10 = expected.sort_values("v", ascending=False, kind="stable").head(10)["ubigeo"]
+    assert sorted(a["ubigeo"]) == sorted(top10)
 
 
 def test_english_reasons(districts, cat):
@@ -133,8 +187,44 @@ def test_compare_scenarios(districts):
     assert 0 < c.spearman < 1
 
 
-def test_poverty_quintiles_population_weighted():
-    q = poverty_quintiles([80.0, 60.0, 40.0, 20.0, 10.0], population=[100, 100, 100, 100, 600])
-    # the poorest 10% of people are in quintile I, the rest are cut by cumulative population
-    assert q.tolist() == [1.0, 1.0, 2.0, 2.0, 3.0]
-    assert np.isnan(poverty_quintiles([np.nan, 5.0])[0])
+def test_catalog_defaults_to_the_shipped_one(districts):
+    # HDI: higher is better. Without a catalog the shipped one decides, so the lowest HDI is
+    # first (the old default, "higher is worse", put Lima's richest district first)
+    out = prioritize(districts, Scenario(weights={"hdi_2019": 1}, n_draws=0))
+    first = out.loc[out["rank"] == 1, "ubigeo"].item()
+    assert first == districts.loc[districts["hdi_2019"].idxmin(), "ubigeo"]
+    c = compare_scenarios(Scenario(weights={"hdi_2019": 1}, top_n=5, n_draws=0),
+                          Scenario(weights={"poverty_2018": 1}, top_n=5, n_draws=0),
+                          districts=districts)
+    assert c.spearman > 0.5  # both rank the poor first
+
+
+def test_indicator_without_direction_is_an_error(districts):
+    f = districts.assign(coverage=50.0)
+    with pytest.raises(ScenarioError, match=r"'coverage' has no known direction.*"
+                                            r"higher_is_worse=\{'coverage': True\}"):
+        prioritize(f, Scenario(weights={"coverage": 1}, n_draws=0))
+    ok = prioritize(f, Scenario(weights={"coverage": 1}, higher_is_worse={"coverage": False},
+                                n_draws=0))
+    assert ok["score"].notna().all()
+
+
+def test_unequal_weights_by_hand():
+    f = pd.DataFrame({"ubigeo": ["a", "b", "c"], "x": [0.0, 5.0, 10.0], "y": [4.0, 0.0, 2.0]})
+    s = Scenario(weights={"x": 3, "y": 1}, higher_is_worse={"x": True, "y": True}, n_draws=0)
+    out = prioritize(f, s)
+    # minmax: x -> 0, 0.5, 1; y -> 1, 0, 0.5; score = 0.75 x + 0.25 y
+    assert out["score"].tolist() == pytest.approx([0.25, 0.375, 0.875])
+    assert out["rank"].tolist() == [3, 2, 1]
+
+
+def test_geometric_mean_of_z_scores_rescales_first():
+    f = pd.DataFrame({"ubigeo": ["a", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [3.0, 1.0, 2.0]})
+    s = Scenario(weights={"x": 1, "y": 1}, higher_is_worse={"x": True, "y": True},
+                 normalisation="zscore", aggregation="geometric", n_draws=0)
+    out = prioritize(f, s)
+    # z-scores rescaled to [0, 1]: x -> 0, 0.5, 1; y -> 1, 0, 0.5; then
+    # exp(mean(log(v + 0.01))) - 0.01 by hand
+    by_hand = [np.sqrt(0.01 * 1.01) - 0.01, np.sqrt(0.51 * 0.01) - 0.01,
+               np.sqrt(1.01 * 0.51) - 0.01]
+    assert out["score"].tolist() == pytest.approx(by_hand)

@@ -81,14 +81,15 @@ def test_geometric_penalises_imbalance():
 def test_missing_policies_on_small_frame():
     f = pd.DataFrame({"ubigeo": ["a", "b", "c", "d"],
                       "x": [0.0, 10.0, 5.0, np.nan], "y": [0.0, 10.0, np.nan, np.nan]})
-    excl = composite(f, {"x": 1, "y": 1}, missing="exclude")
+    up = {"x": True, "y": True}
+    excl = composite(f, {"x": 1, "y": 1}, missing="exclude", higher_is_worse=up)
     assert excl.excluded == ["c", "d"]
     assert excl.score.tolist()[:2] == [0.0, 1.0]
-    rew = composite(f, {"x": 1, "y": 1}, missing="reweight")
+    rew = composite(f, {"x": 1, "y": 1}, missing="reweight", higher_is_worse=up)
     # c keeps x only (0.5); d has nothing: no score, never a zero
     assert rew.score.iloc[2] == 0.5
     assert np.isnan(rew.score.iloc[3]) and rew.excluded == ["d"]
-    imp = composite(f, {"x": 1, "y": 1}, missing="impute")
+    imp = composite(f, {"x": 1, "y": 1}, missing="impute", higher_is_worse=up)
     # medians: x -> 5, y -> 5; d becomes (5, 5) -> 0.5, 0.5
     assert imp.imputed == {"x": 1, "y": 2}
     assert imp.score.tolist() == pytest.approx([0.0, 1.0, 0.5, 0.5])

@@ -1,16 +1,17 @@
-"""Tests of geoprio.uncertainty: Monte Carlo ranks, seeded and vectorised."""
+"""Tests of geoprio.uncertainty: draws, eligibility redrawn, joint groups, flat memory."""
 
 from __future__ import annotations
+
+import tracemalloc
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import spearmanr
+from scipy.stats import norm, spearmanr
 
 import geoprio
-from geoprio.budget import greedy_knapsack
 from geoprio.scenario import Scenario
-from geoprio.uncertainty import _greedy_by_draw, draw_weights, monte_carlo, ranks_of
+from geoprio.uncertainty import draw_models, draw_weights, rank_quantiles, simulate
 
 
 @pytest.fixture(scope="module")
@@ -30,54 +31,124 @@ def test_dirichlet_weights_centred_with_documented_spread():
     assert fixed.tolist() == [[0.25, 0.75]] * 5
 
 
-def test_ranks_ties_keep_input_order_and_skip_unranked():
-    s = np.array([[0.5, 0.9, 0.5, np.nan], [0.1, 0.2, 0.3, 0.4]])
-    ranked = np.array([True, True, True, True])
-    assert ranks_of(s, ranked).tolist() == [[2, 1, 3, 0], [4, 3, 2, 1]]
+@pytest.mark.parametrize("n_draws", [1, 7, 20, 100, 399, 1000])
+def test_rank_quantiles_are_numpys_inverted_cdf_at_5_50_95(n_draws):
+    rng = np.random.default_rng(n_draws)
+    ranks = rng.integers(1, 30, size=(n_draws, 12))
+    counts = np.stack([np.bincount(ranks[:, i], minlength=31) for i in range(12)])
+    ours = rank_quantiles(counts)
+    theirs = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
+    assert np.array_equal(ours, theirs)
 
 
-def test_greedy_by_draw_equals_scalar_greedy():
-    rng = np.random.default_rng(5)
-    values = rng.uniform(0, 10, size=(4, 30))
-    values[0, 3] = np.nan
-    costs = rng.uniform(1, 5, size=30)
-    ranked = np.ones(30, dtype=bool)
-    ranked[7] = False
-    chosen = _greedy_by_draw(values, costs, 25.0, ranked)
-    for d in range(4):
-        v = np.where(ranked, values[d], np.nan)
-        assert chosen[d].tolist() == greedy_knapsack(v, costs, 25.0).tolist()
+def test_intervals_are_clipped_only_where_the_unit_bounds_them():
+    f = pd.DataFrame({"p": [1.0, 99.0], "p_lo": [-9.0, 89.0], "p_hi": [11.0, 109.0],
+                      "km": [1.0, 2.0], "km_lo": [-9.0, -8.0], "km_hi": [11.0, 12.0]})
+    cat = pd.DataFrame({"id": ["p", "km"], "unit": ["%", "km"]})
+    models = draw_models(f, ["p", "km"], cat)
+    noise = np.random.default_rng(1).standard_normal((4000, 2))
+    p, km = models["p"].sample(noise), models["km"].sample(noise)
+    assert p.min() == 0.0 and p.max() == 100.0
+    assert km.min() < -5 and km.max() > 8  # a distance is not a percentage: not clipped
 
 
-def test_seed_reproducible_and_different_seed_differs():
-    rng = np.random.default_rng(0)
-    raw = rng.uniform(0, 100, size=(200, 3))
-    lo, hi = raw[:, 0] - 10, raw[:, 0] + 10
-    kw = dict(intervals={0: (lo, hi)}, top_n=50, n_draws=300)
-    a = monte_carlo(raw, ["p", "b", "c"], np.array([1.0, 1.0, 1.0]), seed=1, **kw)
-    b = monte_carlo(raw, ["p", "b", "c"], np.array([1.0, 1.0, 1.0]), seed=1, **kw)
-    c = monte_carlo(raw, ["p", "b", "c"], np.array([1.0, 1.0, 1.0]), seed=2, **kw)
-    assert np.array_equal(a.ranks, b.ranks) and np.array_equal(a.p_selected, b.p_selected)
-    assert not np.array_equal(a.ranks, c.ranks)
-    assert a.drawn == ["p"] and a.ranks.shape == (300, 200)
+def test_joint_estimates_are_drawn_once_per_group(table):
+    models = draw_models(table, ["poverty_2018"])
+    m = models["poverty_2018"]
+    joint = table["poverty_joint_2018"].notna()
+    assert int(joint.sum()) == 476 and table.loc[joint, "poverty_joint_2018"].nunique() == 197
+    assert m.n_groups == 1874 - 476 + 197
+    drawn = m.sample(np.random.default_rng(0).standard_normal((50, m.n_groups)))
+    for _, members in table[joint].groupby("poverty_joint_2018").groups.items():
+        block = drawn[:, table.index.get_indexer(members)]
+        assert (block == block[:, :1]).all()
+    # two districts estimated alone with the same figures are drawn independently
+    alone = table[~joint & table.duplicated(["poverty_2018", "poverty_2018_lo",
+                                              "poverty_2018_hi"], keep=False)]
+    a, b = table.index.get_indexer(alone.index[:2])
+    assert not np.array_equal(drawn[:, a], drawn[:, b])
 
 
-def test_real_reproducible_and_intervals_contain_point_rank(table):
-    s = Scenario.preset("dci").replace(n_draws=400, seed=3)
+def test_eligibility_is_redrawn_with_the_quintile_cut():
+    # ten districts; X (mean 50, 95% interval 40-60) and F (fixed at 50) compete for the last
+    # place of quintile II (4th poorest of 10): X is eligible exactly when it draws above 50,
+    # which happens half of the time (worked by hand); F is eligible in the other half
+    f = pd.DataFrame({
+        "ubigeo": [f"{i:06d}" for i in range(10)],
+        "poverty_2018": [95.0, 85.0, 75.0, 50.0, 50.0, 10.0, 9.0, 8.0, 7.0, 6.0],
+    })
+    f["poverty_2018_lo"] = f["poverty_2018"]
+    f["poverty_2018_hi"] = f["poverty_2018"]
+    f.loc[4, ["poverty_2018_lo", "poverty_2018_hi"]] = [40.0, 60.0]
+    s = Scenario(weights={"poverty_2018": 1}, rule="poverty_quintile_2018 <= 2",
+                 n_draws=4000, weight_spread=0, seed=5)
+    out = geoprio.prioritize(f, s)
+    assert out["p_eligible"][[0, 1, 2]].tolist() == [1.0, 1.0, 1.0]
+    assert out["p_eligible"][4] == pytest.approx(0.5, abs=0.03)
+    assert out["p_eligible"][3] + out["p_eligible"][4] == pytest.approx(1.0)
+    assert out["p_eligible"][5:].tolist() == [0.0] * 5
+    assert out["eligibility_uncertain"][[3, 4]].all()
+    assert "elegibilidad incierta" in out["reasons"][4]
+
+
+def test_fonie_eligibility_follows_the_poverty_interval(table):
+    out = geoprio.prioritize(table, Scenario.preset("fonie").replace(n_draws=1000))
+    law = out["vraem"] | out["border"]
+    assert (out.loc[law, "p_eligible"] == 1.0).all()  # eligible by law, whatever poverty
+    # a district whose whole interval lies above (below) every draw's cut is always (never)
+    # eligible; one whose interval straddles the point cut is uncertain
+    cut = table.loc[out["poverty_quintile_2018"] == 2, "poverty_2018"].min()
+    straddle = ~law & (table["poverty_2018_lo"] < cut - 5) & (table["poverty_2018_hi"] > cut + 5)
+    assert int(straddle.sum()) > 300
+    assert (out.loc[straddle, "p_eligible"].between(0.02, 0.98)).mean() > 0.9
+    assert int(out["eligibility_uncertain"].sum()) > 300
+    # the probability of being eligible follows the normal model: P(poverty > cut)
+    far = ~law & ((table["poverty_2018_hi"] - table["poverty_2018_lo"]) > 0)
+    sd = (table["poverty_2018_hi"] - table["poverty_2018_lo"]) / 3.92
+    approx = pd.Series(norm.sf((cut - table["poverty_2018"]) / sd), index=table.index)
+    rho = spearmanr(approx[far], out.loc[far, "p_eligible"]).statistic
+    assert rho > 0.95
+
+
+def test_reasons_never_call_an_uncertain_choice_firm(table):
+    out = geoprio.prioritize(table, Scenario.preset("fonie").replace(top_n=644, n_draws=500))
+    unsure = out["selection_uncertain"]
+    assert int(unsure.sum()) > 50
+    assert out.loc[unsure, "reasons"].str.contains("selección incierta").all()
+    assert not out["reasons"].str.contains(r"(?<!no )seleccionado \(p = 0\.00").any()
+
+
+def test_budget_list_and_its_probabilities_agree(table):
+    # need = people in poverty rests on the drawn poverty: the draws move the need
+    s = Scenario.preset("fonie").replace(budget=2e9, cost_per_district=5e6, n_draws=500)
+    out = geoprio.prioritize(table, s)
+    assert int(out["selected"].sum()) == 400  # equal costs: 2e9 / 5e6 districts
+    assert out.attrs["budget"]["gap"] == 0.0  # greedy is exact when every cost is equal
+    assert (out.loc[out["selected"], "p_selected"] > 0).all()
+    assert not out["reasons"].str.contains(r"(?<!no )seleccionado \(p = 0\.00").any()
+    assert int(out["selection_uncertain"].sum()) > 10
+
+
+def test_seed_reproducible_and_different_seed_differs(table):
+    s = Scenario.preset("dci").replace(n_draws=300, seed=3)
     a = geoprio.prioritize(table, s)
     b = geoprio.prioritize(table, s)
-    cols = ["rank_p05", "rank_median", "rank_p95", "p_selected"]
+    c = geoprio.prioritize(table, s.replace(seed=4))
+    cols = ["rank_p05", "rank_median", "rank_p95", "p_selected", "p_eligible"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
+    assert not a["p_selected"].equals(c["p_selected"])
+    assert a.attrs["drawn"] == ["poverty_2018"]
+
+
+def test_real_intervals_contain_point_rank(table):
+    a = geoprio.prioritize(table, Scenario.preset("dci").replace(n_draws=400, seed=3))
     r = a[a["rank"].notna()]
-    # dci: the 9 districts without a stunting figure are not eligible, so not ranked
-    assert len(r) == 1874 - 9
+    assert len(r) == 1874 - 9  # the 9 districts without a stunting figure are not ranked
     assert ((r["rank_p05"] <= r["rank"]) & (r["rank"] <= r["rank_p95"])).all()
     assert (r["rank_p05"] <= r["rank_median"]).all() and (r["rank_median"] <= r["rank_p95"]).all()
 
 
 def test_wide_poverty_interval_gives_wide_rank_interval(table, poverty_only):
-    # among districts with poverty between 45% and 50%, the widest and the narrowest
-    # INEI interval; weights are fixed (one indicator), so only poverty draws move ranks
     band = table[table["poverty_2018"].between(45, 50)]
     width = band["poverty_2018_hi"] - band["poverty_2018_lo"]
     wide, narrow = width.idxmax(), width.idxmin()
@@ -96,18 +167,29 @@ def test_agrees_with_inei_robust_groups(poverty_only):
     ok = g.notna()
     rho = spearmanr(g[ok], poverty_only.loc[ok, "rank_median"].astype(float)).statistic
     assert rho > 0.99
-    # INEI's group 1 (3 poorest districts) is always in a top-375 list, ranks 1-3 on the point
     top = poverty_only[g == 1]
     assert sorted(top["rank"].tolist()) == [1, 2, 3]
     assert (top["p_selected"] == 1.0).all()
-    # the chance of being listed falls from one robust group to the next
     p_by_group = poverty_only[ok].groupby("poverty_group_2018")["p_selected"].mean()
     assert (np.diff(p_by_group.loc[1:12].to_numpy()) <= 0).all()
     assert p_by_group.loc[12] < 0.01
 
 
-def test_coin_tosses_are_visible(poverty_only):
-    near = poverty_only[poverty_only["rank"].between(370, 380)]
-    assert len(near) == 11
-    assert near["selection_uncertain"].all()
-    assert near["reasons"].str.contains("selección incierta").all()
+def test_memory_does_not_grow_with_draws(table):
+    s = Scenario.preset("fonie")
+    peaks = []
+    for n in (500, 4000):
+        geoprio.prioritize(table, s.replace(n_draws=10))  # warm caches
+        tracemalloc.start()
+        geoprio.prioritize(table, s.replace(n_draws=n))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.3 * peaks[0]  # 8x the draws, about the same memory
+
+
+def test_draws_are_bounded():
+    with pytest.raises(geoprio.errors.ScenarioError, match="n_draws must be an integer from 0 "
+                                                           "to 10000"):
+        Scenario(weights={"poverty_2018": 1}, n_draws=100_000)
+    with pytest.raises(geoprio.errors.ScenarioError, match="n_draws must be between 1 and"):
+        simulate(lambda v, w: None, {}, np.array([1.0]), n_units=3, n_draws=20_000)
