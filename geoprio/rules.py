@@ -183,7 +183,7 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
                     hint = " (to compare use ==, not =)"
                 raise RuleError(
                     f"rule is not a valid expression at column {exc.offset}: {exc.msg}{hint}; "
-                    f"rule: {self.text!r}"
+                    f"rule: {_clip(self.text)!r}"
                 ) from None
             except (RecursionError, MemoryError, ValueError) as exc:
                 raise RuleError(f"rule cannot be parsed ({type(exc).__name__}); simplify it: "
@@ -209,7 +209,7 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
         segment = ast.get_source_segment(self.text, node) or ""
         col = getattr(node, "col_offset", 0) + 1
         return RuleError(
-            f"forbidden in rule: {what} at column {col}: `{segment}`; rules allow only "
+            f"forbidden in rule: {what} at column {col}: `{_clip(segment)}`; rules allow only "
             "column ids, numbers, text in quotes, True/False, comparisons "
             "(< <= > >= == != in), and/or/not, + - * / and parentheses"
         )
@@ -282,7 +282,8 @@ in rule 'poverty_2108 > 40'; names come from the districts
             parts.append(f"{n!r}{hint}")
         noun = "name" if len(unknown) == 1 else "names"
         raise RuleError(
-            f"unknown {noun} {'; '.join(parts)} in rule {self.text!r}; names come from {source}"
+            f"unknown {noun} {'; '.join(parts[:5])} in rule {_clip(self.text)!r}; names come "
+            f"from {source}"
         )
 
     # ---------------------------------------------------------------- evaluation
@@ -686,9 +687,14 @@ def _number(value: object, text: str) -> float:
         x = float("inf")
     if not np.isfinite(x):
         shown = str(value) if len(str(value)) <= 20 else str(value)[:20] + "…"
-        raise RuleError(f"number {shown} in rule {text[:200]!r} is too large for a rule "
+        raise RuleError(f"number {shown} in rule {_clip(text)!r} is too large for a rule "
                         "(largest about 1e308); use a realistic threshold")
     return x
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """A rule or a piece of it, cut for a one-line message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _check_depth(tree: ast.AST, text: str) -> None:

@@ -170,13 +170,13 @@ to 1000000; got 0
         for attr in ("name", "description", "rule", "need", "normalisation", "aggregation",
                      "missing", "quintiles"):
             if not isinstance(getattr(self, attr), str):
-                problems.append(f"{attr} must be a str; got {getattr(self, attr)!r}")
+                problems.append(f"{attr} must be a str; got {_short(getattr(self, attr))}")
         if problems:
             return
         if not self.name.strip():
             problems.append("name must not be empty")
         if not isinstance(self.weights, dict) or not self.weights:
-            problems.append(f"weights must be a non-empty table id -> weight; got {self.weights!r}")
+            problems.append(f"weights must be a non-empty table id -> weight; got {_short(self.weights)}")
         else:
             bad = [f"{k!r}: {_short(v)}" for k, v in self.weights.items()
                    if not num(v) or not 0 <= v <= MAX_WEIGHT]
@@ -184,18 +184,18 @@ to 1000000; got 0
                 problems.append(f"weights must be numbers between 0 and {MAX_WEIGHT:g}; "
                                 f"got {{{', '.join(bad)}}}")
             elif sum(self.weights.values()) <= 0:
-                problems.append(f"at least one weight must be > 0; got {self.weights}")
+                problems.append(f"at least one weight must be > 0; got {_short(self.weights)}")
             else:
                 self.weights = {str(k): float(v) for k, v in self.weights.items()}
         for attr, kind in (("higher_is_worse", bool), ("targets", float)):
             table = getattr(self, attr)
             if not isinstance(table, dict):
-                problems.append(f"{attr} must be a table id -> value; got {table!r}")
+                problems.append(f"{attr} must be a table id -> value; got {_short(table)}")
                 continue
             ok = (lambda v: isinstance(v, bool)) if kind is bool else num
             bad = {k: v for k, v in table.items() if not ok(v)}
             if bad:
-                problems.append(f"{attr} values must be {kind.__name__}; got {bad}")
+                problems.append(f"{attr} values must be {kind.__name__}; got {_short(bad)}")
                 continue
             stray = [k for k in table if k not in self.weights]
             if stray and isinstance(self.weights, dict):
@@ -208,7 +208,7 @@ to 1000000; got 0
                               ("missing", MISSING_POLICIES), ("quintiles", QUINTILE_METHODS)):
             if getattr(self, attr) not in allowed:
                 problems.append(
-                    f"{attr} must be one of {list(allowed)}; got {getattr(self, attr)!r}"
+                    f"{attr} must be one of {list(allowed)}; got {_short(getattr(self, attr))}"
                 )
         if self.normalisation == "target" and isinstance(self.weights, dict):
             lacking = [k for k, v in self.weights.items() if v > 0 and k not in self.targets]
@@ -221,7 +221,7 @@ to 1000000; got 0
         for attr in ("departments", "provinces", "sources", "caveats"):
             value = getattr(self, attr)
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-                problems.append(f"{attr} must be a list of str; got {value!r}")
+                problems.append(f"{attr} must be a list of str; got {_short(value)}")
             else:
                 setattr(self, attr, list(value))
         sizes = [a for a in ("top_n", "threshold", "budget") if getattr(self, a) is not None]
@@ -254,7 +254,7 @@ to 1000000; got 0
         if self.cost_per_beneficiary is not None and not self.beneficiary_column:
             problems.append("cost_per_beneficiary needs beneficiary_column (e.g. 'under5_2020')")
         if self.beneficiary_column is not None and not isinstance(self.beneficiary_column, str):
-            problems.append(f"beneficiary_column must be a str; got {self.beneficiary_column!r}")
+            problems.append(f"beneficiary_column must be a str; got {_short(self.beneficiary_column)}")
         if isinstance(self.n_draws, bool) or not isinstance(self.n_draws, (int, np.integer)) or (
             not 0 <= self.n_draws <= MAX_DRAWS
         ):
@@ -355,11 +355,16 @@ to 1000000; got 0
         data = dict(data)
         fmt = data.pop("format", _FORMAT)
         if fmt != _FORMAT:
-            raise ScenarioError(f"scenario format must be {_FORMAT!r}; got {fmt!r}")
+            raise ScenarioError(f"scenario format must be {_FORMAT!r}; got {_short(fmt)}")
         allowed = [f.name for f in dataclasses.fields(cls)]
-        stray = [k for k in data if k not in allowed]
+        stray = [_short(k) for k in data if k not in allowed]
         if stray:
-            raise ScenarioError(f"unknown scenario fields {stray}; allowed: {allowed}")
+            raise ScenarioError(f"unknown scenario fields [{', '.join(stray[:5])}]; "
+                                f"allowed: {allowed}")
+        deep = [k for k, v in data.items() if _depth(v) > 2]
+        if deep:
+            raise ScenarioError(f"scenario fields {deep} are nested too deeply: each holds a "
+                                "text, a number, a list or a table id -> value")
         return cls(**data).validate(catalog=catalog)
 
     def to_json(self) -> str:
@@ -369,10 +374,13 @@ to 1000000; got 0
     @classmethod
     def from_json(cls, text: str, *, catalog: Any = None) -> Scenario:
         """Scenario from :meth:`to_json` text."""
+        _check_size(text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ScenarioError(f"scenario JSON cannot be read: {exc}") from None
+        except RecursionError:
+            raise ScenarioError("scenario JSON is nested too deeply to be a scenario") from None
         return cls.from_dict(data, catalog=catalog)
 
     def to_toml(self) -> str:
@@ -386,10 +394,13 @@ to 1000000; got 0
     @classmethod
     def from_toml(cls, text: str, *, catalog: Any = None) -> Scenario:
         """Scenario from :meth:`to_toml` text."""
+        _check_size(text)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError(f"scenario TOML cannot be read: {exc}") from None
+        except RecursionError:
+            raise ScenarioError("scenario TOML is nested too deeply to be a scenario") from None
         return cls.from_dict(data, catalog=catalog)
 
     def save(self, path: str | Path) -> Path:
@@ -403,16 +414,31 @@ to 1000000; got 0
 
     @classmethod
     def load(cls, path: str | Path, *, catalog: Any = None) -> Scenario:
-        """Read a ``.toml`` or ``.json`` scenario file."""
+        """Read a ``.toml`` or ``.json`` scenario file.
+
+        Offices save text as UTF-8 (with or without the byte-order mark Windows Notepad
+        writes), UTF-16 or Latin-1 (Windows-1252): all are read. Files over 1 MB are refused.
+        """
         path = Path(path)
         if path.suffix.lower() not in (".toml", ".json"):
             raise ScenarioError(f"scenario file must end in .toml or .json; got {path.name!r}")
+        if path.is_dir():
+            raise ScenarioError(f"{path.name}: is a folder, not a scenario file")
+        if not path.exists():
+            raise ScenarioError(f"scenario file not found: {path.name}")
         if not path.is_file():
-            raise ScenarioError(f"scenario file not found: {path}")
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".toml":
-            return cls.from_toml(text, catalog=catalog)
-        return cls.from_json(text, catalog=catalog)
+            raise ScenarioError(f"{path.name}: is not a regular file (a pipe or a device?)")
+        size = path.stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{path.name}: {size:,} bytes; a scenario file is at most "
+                                f"{MAX_SCENARIO_BYTES:,} bytes")
+        text = decode_text(path.read_bytes())
+        try:
+            if path.suffix.lower() == ".toml":
+                return cls.from_toml(text, catalog=catalog)
+            return cls.from_json(text, catalog=catalog)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path.name}: {exc}") from None
 
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed (validated again)."""
@@ -433,13 +459,16 @@ to 1000000; got 0
     @classmethod
     def from_token(cls, token: str, *, catalog: Any = None) -> Scenario:
         """The scenario of :meth:`to_token`; a damaged token raises :class:`ScenarioError`."""
+        if not isinstance(token, str) or len(token) > 100_000:
+            raise ScenarioError("the scenario in the link is too long or not text; open the "
+                                "app without it and choose a preset")
         try:
             raw = zlib.decompressobj().decompress(base64.urlsafe_b64decode(token.encode()),
-                                                  1_000_000)
+                                                  MAX_SCENARIO_BYTES)
             data = json.loads(raw.decode("utf-8"))
-        except (ValueError, zlib.error, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"the scenario in the link is damaged ({exc}); open the app "
-                                "without it and choose a preset") from None
+        except (ValueError, zlib.error, UnicodeDecodeError, RecursionError) as exc:
+            raise ScenarioError(f"the scenario in the link is damaged ({type(exc).__name__}); "
+                                "open the app without it and choose a preset") from None
         return cls.from_dict(data, catalog=catalog)
 
     # ------------------------------------------------------------------ presets
@@ -456,8 +485,51 @@ to 1000000; got 0
         """
         key = str(name).strip().lower()
         if key not in PRESETS:
-            raise ScenarioError(f"preset must be one of {list(PRESETS)}; got {name!r}")
+            raise ScenarioError(f"preset must be one of {list(PRESETS)}; got {_short(name)}")
         return PRESETS[key]()
+
+
+def decode_text(data: bytes) -> str:
+    """Text of a small file as offices save it: UTF-8 (BOM or not), UTF-16 (BOM), Latin-1.
+
+    Examples
+    --------
+    >>> decode_text("\ufeffname = 'Huánuco'".encode("utf-8"))
+    "name = 'Huánuco'"
+    >>> decode_text("name = 'Huánuco'".encode("utf-16"))
+    "name = 'Huánuco'"
+    >>> decode_text("name = 'Huánuco'".encode("cp1252"))
+    "name = 'Huánuco'"
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _check_size(text: str) -> None:
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"a scenario is at most {MAX_SCENARIO_BYTES:,} characters; got "
+                            f"{len(text):,}")
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of plain data (iterative, so no recursion limit is reached)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_NESTING:
+            break
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend((x, d + 1) for x in v)
+    return deepest
 
 
 def _short(value: Any, limit: int = 40) -> str:

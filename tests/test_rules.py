@@ -138,3 +138,36 @@ def test_division_by_zero_is_unknown():
 def test_long_rule_refused():
     with pytest.raises(RuleError, match="the limit is 2000"):
         Rule("vraem or " * 300 + "vraem")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("poverty_2018 > 9e9999", "number inf in rule .* is too large for a rule"),
+        ("poverty_2018 > 1" + "0" * 400, r"number 10{19}… in rule .* too large"),
+        ("poverty_2018 in [1, -9e9999]", "number inf in rule .* too large"),
+        ("poverty_2018 > 10 / 0", "has no finite result"),
+        ("poverty_2018 > 9e307 * 10 - 9e307 * 10", "has no finite result"),
+        ("department in ['A', -'B']", "a list item that is not a number or a text"),
+        ("-department == 'A'", "a sign before a text"),
+        ("-vraem > 0", "a sign before a flag"),
+        ("not " * 400 + "vraem", "nested more than 60 levels"),
+        ("-" * 1500 + "poverty_2018 > 1", "nested more than 60 levels|simplify"),
+        ("(" * 300 + "vraem" + ")" * 300, "simplify|nested|parenthes"),
+    ],
+)
+def test_hostile_literals_and_nesting_give_one_rule_error(table, text, message):
+    with pytest.raises(RuleError, match=message) as caught:
+        evaluate_rule(table, text)
+    assert len(str(caught.value)) < 400  # one short line, not the whole rule
+
+
+def test_rule_holds_over_draws_equals_evaluate_on_each_draw(table):
+    rule = Rule("poverty_2018 >= 40 and not border or vraem and 10 <= no_water_2017 < 90")
+    rng = np.random.default_rng(2)
+    drawn = table["poverty_2018"].to_numpy() + rng.normal(0, 8, size=(5, len(table)))
+    together = rule.holds(table, {"poverty_2018": drawn})
+    assert together.shape == (5, len(table))
+    for d in range(5):
+        alone = evaluate_rule(table.assign(poverty_2018=drawn[d]), rule).eligible
+        assert together[d].tolist() == alone.tolist()

@@ -138,3 +138,68 @@ def test_fonie_eligibility_on_real_data_matches_pandas():
     assert int((q <= 2).sum()) == 751
     # the list is every eligible district (Ley 29951 names VRAEM and border districts)
     assert int(out["selected"].sum()) == int(expected.sum()) == 800
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252", "utf-8"])
+def test_scenario_files_as_offices_save_them(tmp_path, encoding):
+    s = Scenario(name="Huánuco rural", weights={"poverty_2018": 1}, departments=["Huánuco"])
+    path = tmp_path / "escenario.toml"
+    path.write_bytes(s.to_toml().encode(encoding))
+    assert Scenario.load(path) == s
+    path = tmp_path / "escenario.json"
+    path.write_bytes(s.to_json().encode(encoding))
+    assert Scenario.load(path) == s
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "message"),
+    [
+        ('{"weights": ' * 5000 + "1" + "}" * 5000, ".json", "nested too deeply"),
+        ('{"weights": {"a": {"b": {"c": 1}}}}', ".json", r"\['weights'\] are nested too deeply"),
+        ("weights = " + "[" * 3000 + "]" * 3000, ".toml", "nested too deeply|cannot be read"),
+        ('{"weights": {"poverty_2018": 1' + "0" * 500 + "}}", ".json",
+         r"weights must be numbers between 0 and 1e\+06; got \{'poverty_2018': 1000"),
+        ('{"weights": {"poverty_2018": 1}, "n_draws": 100000000}', ".json",
+         "n_draws must be an integer from 0 to 10000"),
+        ('{"weights": {"poverty_2018": 1}, "weight_spread": 1e-300}', ".json",
+         r"weight_spread must be 0 \(fixed weights\) or a number in \[0.001, 1\)"),
+        ('{"weights": {"poverty_2018": 1}, "seed": 1' + "0" * 40 + "}", ".json",
+         "seed must be an integer from 0 to 4294967295"),
+    ],
+)
+def test_hostile_scenario_files_give_one_short_error(tmp_path, text, suffix, message):
+    path = tmp_path / f"s{suffix}"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=message) as caught:
+        Scenario.load(path)
+    assert str(caught.value).startswith(f"s{suffix}: ")
+    assert len(str(caught.value)) < 600
+
+
+def test_scenario_path_that_is_not_a_file(tmp_path):
+    folder = tmp_path / "dir.toml"
+    folder.mkdir()
+    with pytest.raises(ScenarioError, match="dir.toml: is a folder"):
+        Scenario.load(folder)
+    with pytest.raises(ScenarioError, match="scenario file not found: nada.toml"):
+        Scenario.load(tmp_path / "nada.toml")
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 1_100_000, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="big.toml: 1,100,002 bytes; a scenario file is at "
+                                            "most 1,000,000 bytes"):
+        Scenario.load(big)
+
+
+def test_token_from_a_hostile_link():
+    import base64
+    import json
+    import zlib
+
+    deep = json.dumps({"weights": {"poverty_2018": 1}, "rule": "", "name": "x" * 10})
+    ok = base64.urlsafe_b64encode(zlib.compress(deep.encode())).decode()
+    assert Scenario.from_token(ok).name == "x" * 10
+    bomb = base64.urlsafe_b64encode(zlib.compress(b"[" * 900_000 + b"]" * 900_000)).decode()
+    with pytest.raises(ScenarioError, match="damaged|nested too deeply|a table of fields"):
+        Scenario.from_token(bomb)
+    with pytest.raises(ScenarioError, match="too long"):
+        Scenario.from_token("A" * 200_000)
