@@ -29,6 +29,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "tab). Empty: every district eligible."),
     "departments": ("Departamentos (vacío: todo el país)", "Departments (empty: whole country)"),
     "list_size": ("Tamaño de la lista", "List size"),
+    "all": ("Todos los elegibles", "All eligible"),
     "top_n": ("Primeros N", "Top N"),
     "threshold": ("Puntaje mínimo", "Score threshold"),
     "budget": ("Presupuesto", "Budget"),
@@ -79,6 +80,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "eligible": ("Elegibles", "Eligible"),
     "selected": ("Seleccionados", "Selected"),
     "uncertain": ("Selección incierta", "Uncertain selection"),
+    "elig_uncertain": ("Elegibilidad incierta", "Uncertain eligibility"),
+    "elig_uncertain_help": ("Distritos cuya elegibilidad depende de dónde cae su pobreza dentro "
+                            "del intervalo de INEI (elegibles en 10% a 90% de las simulaciones).",
+                            "Districts whose eligibility depends on where their poverty falls "
+                            "within INEI's interval (eligible in 10% to 90% of the draws)."),
+    "p_eligible": ("Prob. de ser elegible", "Prob. eligible"),
+    "score_unit_minmax": ("0 a 1 (1 = mayor necesidad)", "0 to 1 (1 = greatest need)"),
+    "score_unit_rank": ("percentil 0 a 1 (1 = mayor necesidad)",
+                        "percentile 0 to 1 (1 = greatest need)"),
+    "score_unit_target": ("0 a 1 (0 = meta cumplida)", "0 to 1 (0 = target met)"),
+    "score_unit_zscore": ("desviaciones estándar respecto del promedio (0 = promedio)",
+                          "standard deviations from the mean (0 = average)"),
+    "score_min_help": ("Con min–max y percentiles el puntaje va de 0 a 1; con puntajes z, 0 es "
+                       "el promedio y los valores negativos están por debajo.",
+                       "With min–max and percentiles the score runs from 0 to 1; with z-scores, "
+                       "0 is the average and negative values are below it."),
     "rank_p05": ("Puesto p5", "Rank p5"),
     "rank_p95": ("Puesto p95", "Rank p95"),
     "eligible_col": ("Elegible", "Eligible"),

@@ -66,14 +66,18 @@ def scenario_panel(lang: str) -> Scenario:
         deps = sorted(frame["department"].unique())
         departments = st.multiselect(t("departments", lang), deps,
                                      default=[d for d in current.departments if d in deps])
-        modes = ["top_n", "threshold", "budget"]
+        modes = ["all", "top_n", "threshold", "budget"]
         mode_now = ("budget" if current.budget is not None else
-                    "threshold" if current.threshold is not None else "top_n")
+                    "threshold" if current.threshold is not None else
+                    "top_n" if current.top_n is not None else "all")
         mode = st.radio(t("list_size", lang), modes, index=modes.index(mode_now),
                         format_func=lambda m: t(m, lang), horizontal=True)
         top_n = st.number_input(t("n", lang), 1, len(frame), int(current.top_n or 375))
-        threshold = st.number_input(t("score_min", lang), 0.0, 1.0,
-                                    float(current.threshold or 0.5), 0.05)
+        # the score's range follows the normalisation: 0-1, or z-scores around 0 (no bounds)
+        threshold = st.number_input(t("score_min", lang), value=float(
+            current.threshold if current.threshold is not None else
+            (0.0 if current.normalisation == "zscore" else 0.5)), step=0.05,
+            help=t("score_min_help", lang))
         budget = st.number_input(t("budget_amount", lang), 0.0, 1e12,
                                  float(current.budget or 100_000_000.0), 1_000_000.0)
         cost = st.number_input(t("cost_per_district", lang), 1.0, 1e10,
@@ -96,7 +100,9 @@ def scenario_panel(lang: str) -> Scenario:
                        normalisation=normalisation, aggregation=aggregation, missing=missing,
                        n_draws=int(draws), top_n=None, threshold=None, budget=None,
                        cost_per_district=None)
-        if mode == "top_n":
+        if mode == "all":
+            pass  # every eligible district, ordered by score
+        elif mode == "top_n":
             changes["top_n"] = int(top_n)
         elif mode == "threshold":
             changes["threshold"] = float(threshold)

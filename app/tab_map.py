@@ -24,6 +24,7 @@ def map_frame(ranked: pd.DataFrame, column: str, lang: str) -> gpd.GeoDataFrame:
 
 
 def render(ranked: pd.DataFrame, lang: str) -> str | None:
+    normalisation = ranked.attrs.get("scenario", {}).get("normalisation", "minmax")
     cat = catalog().set_index("id")
     options = ["score", *[i for i in cat.index if cat.loc[i, "kind"] == "indicator"
                           and i in ranked.columns]]
@@ -35,7 +36,8 @@ def render(ranked: pd.DataFrame, lang: str) -> str | None:
                           format_func=lambda s: t(s, lang), key="map_scheme")
     k = c3.number_input(t("classes", lang), 3, 7, 5, key="map_k")
     if column == "score":
-        title, unit, palette, source = t("score", lang), "0–1", "YlOrRd", ""
+        title, palette, source = t("score", lang), "YlOrRd", ""
+        unit = t(f"score_unit_{normalisation}", lang)
     else:
         row = cat.loc[column]
         title = label(row, lang)

@@ -15,7 +15,7 @@ from geoprio.exporting import safe_filename
 from geoprio.scenario import Scenario
 
 COLUMNS = ["rank", "ubigeo", "district", "province", "department", "score", "rank_p05",
-           "rank_p95", "p_selected", "eligible", "selected", "stunted_children",
+           "rank_p95", "p_selected", "p_eligible", "eligible", "selected", "stunted_children",
            "anemic_children", "poor_people", "reasons"]
 FORMATS = {"CSV": ".csv", "Excel (XLSX)": ".xlsx", "GeoJSON": ".geojson", "GeoPackage": ".gpkg",
            "Shapefile (ZIP)": ".zip", "Mapa HTML": ".html", "Mapa PNG": ".png",
@@ -37,12 +37,14 @@ def shown_table(ranked: pd.DataFrame, query: str, only_selected: bool) -> pd.Dat
 
 def totals(ranked: pd.DataFrame, lang: str) -> None:
     sel = ranked[ranked["selected"]]
-    cols = st.columns(6)
+    cols = st.columns(7)
     cols[0].metric(t("eligible", lang), f"{int(ranked['eligible'].sum()):,}")
     cols[1].metric(t("selected", lang), f"{len(sel):,}")
     cols[2].metric(t("uncertain", lang), f"{int(ranked['selection_uncertain'].sum()):,}",
                    help=t("uncertain_help", lang))
-    for col, key in zip(cols[3:], ("stunted_children", "anemic_children", "poor_people"),
+    cols[3].metric(t("elig_uncertain", lang), f"{int(ranked['eligibility_uncertain'].sum()):,}",
+                   help=t("elig_uncertain_help", lang))
+    for col, key in zip(cols[4:], ("stunted_children", "anemic_children", "poor_people"),
                         strict=True):
         if key in sel.columns:
             col.metric(t(key, lang), f"{sel[key].sum():,.0f}")
@@ -79,6 +81,8 @@ def render(ranked: pd.DataFrame, scenario: Scenario, lang: str) -> None:
             "poor_people": st.column_config.NumberColumn(t("poor_people", lang), format="%.0f"),
             "score": st.column_config.NumberColumn(t("score_col", lang), format="%.3f"),
             "p_selected": st.column_config.ProgressColumn(t("p_selected", lang), min_value=0.0,
+                                                          max_value=1.0, format="%.2f"),
+            "p_eligible": st.column_config.ProgressColumn(t("p_eligible", lang), min_value=0.0,
                                                           max_value=1.0, format="%.2f"),
             "rank": st.column_config.NumberColumn(t("rank", lang), format="%d"),
             "reasons": st.column_config.TextColumn(t("reasons", lang), width="large"),

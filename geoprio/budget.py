@@ -31,7 +31,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -255,13 +260,14 @@ def _milp(
     if idx.size == 0:
         return chosen, "milp", "nothing to choose"
     try:
-        res = milp(
-            c=-v[idx],
-            integrality=np.ones(idx.size),
-            bounds=Bounds(0, 1),
-            constraints=LinearConstraint(c[idx][None, :], -np.inf, budget),
-            options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
-        )
+        with _native_stdout_silenced():
+            res = milp(
+                c=-v[idx],
+                integrality=np.ones(idx.size),
+                bounds=Bounds(0, 1),
+                constraints=LinearConstraint(c[idx][None, :], -np.inf, budget),
+                options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
+            )
     except Exception as exc:  # the solver is a fallback path: any failure goes to greedy
         logger.warning("milp failed (%s): greedy allocation used", exc)
         return greedy, "greedy", f"milp failed: {exc}"
@@ -276,6 +282,32 @@ def _milp(
     if res.status != 0:
         return chosen, "milp", f"milp not proven optimal: {res.message}"
     return chosen, "milp", f"optimal (relative gap <= {MIP_REL_GAP:g})"
+
+
+_STDOUT_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Silence what native code writes to file descriptor 1 (HiGHS prints debug lines there).
+
+    Python's own ``sys.stdout`` is flushed first and restored after; only bytes written by
+    the solver while it runs are dropped.
+    """
+    with _STDOUT_LOCK:
+        try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+        except (OSError, ValueError):  # no real stdout (e.g. closed): nothing to silence
+            yield
+            return
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def allocation_table(

@@ -43,7 +43,7 @@ def test_preset_changes_the_top_district(app):
     before = ranking_table(app).iloc[0]["ubigeo"]
     app.selectbox(key="preset_choice").set_value("fonie").run()
     assert not app.exception
-    assert metrics(app)["Seleccionados"] == "644"
+    assert metrics(app)["Seleccionados"] == "800"  # every eligible district (Ley 29951)
     after = ranking_table(app).iloc[0]["ubigeo"]
     fonie = geoprio.prioritize(geoprio.load_districts(), Scenario.preset("fonie"))
     assert after == fonie.loc[fonie["rank"] == 1, "ubigeo"].item()
@@ -88,3 +88,49 @@ def test_district_tab_profile_of_the_default_district(app):
     prof = tables[0].set_index("Indicador")
     assert prof.loc["Niños menores de 5 años 2020", "Valor"] == "404"  # Yurúa, 250204
     assert prof.loc["Niños menores de 5 años 2020", "Nacional"] == "2,786,087"
+
+
+def _upload(values, worse: bool) -> dict:
+    return {"cov": {"values": values, "row": {
+        "id": "cov", "label_es": "cobertura", "label_en": "coverage", "unit": "%",
+        "year": 2024, "source": "test", "higher_is_worse": worse, "kind": "indicator",
+        "aggregate": "wmean:pop_2020", "description": "", "caveats": ""}}}
+
+
+def test_two_sessions_same_values_other_direction_get_their_own_ranking():
+    table = geoprio.load_districts().set_index("ubigeo")
+    values = table["hdi_2019"].astype("float64")
+    token = Scenario(name="mine", weights={"cov": 1}, n_draws=0).to_token()
+    first = {}
+    for worse in (True, False):  # one session after the other, sharing the process's caches
+        at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+        at.session_state["uploads"] = _upload(values, worse)
+        at.query_params["s"] = token
+        at.run()
+        assert not at.exception, at.exception
+        first[worse] = ranking_table(at).iloc[0]["ubigeo"]
+    assert first[True] == values.idxmax()  # higher is worse: the highest value first
+    assert first[False] == values.idxmin()
+
+
+def test_process_caches_hand_out_private_copies():
+    from app import state
+
+    a = state.base_districts()
+    a.loc[0, "poverty_2018"] = -1.0
+    assert state.base_districts().loc[0, "poverty_2018"] != -1.0
+    c = state.base_catalog()
+    c.loc[0, "label_es"] = "cambiado"
+    assert state.base_catalog().loc[0, "label_es"] != "cambiado"
+
+
+def test_threshold_on_z_scores_is_accepted():
+    s = Scenario(name="z", weights={"poverty_2018": 1}, normalisation="zscore", threshold=-0.5,
+                 n_draws=0)
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    at.query_params["s"] = s.to_token()
+    at.run()
+    assert not at.exception, at.exception
+    out = geoprio.prioritize(geoprio.load_districts(), s)
+    assert int(out["selected"].sum()) > 1000  # below-average districts pass a negative threshold
+    assert metrics(at)["Seleccionados"] == f"{int(out['selected'].sum()):,}"

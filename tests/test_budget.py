@@ -151,3 +151,13 @@ def test_allocation_table_cumulative():
     assert t["cum_cost"].tolist()[3] == 8.0
     assert np.isnan(t["cum_cost"].iloc[1])
     assert t["cum_coverage"].tolist()[3] == pytest.approx(11 / 12)
+
+
+def test_exact_solver_prints_nothing(table, capfd):
+    # on this instance HiGHS writes debug lines to the process's stdout; users must not see them
+    d = add_derived(table)
+    res = knapsack(d["stunted_children"].fillna(-1).to_numpy(),
+                   d["under5_2020"].to_numpy() * 100.0, budget=2e7)
+    assert res.method == "milp"
+    out, _ = capfd.readouterr()
+    assert out == ""

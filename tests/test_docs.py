@@ -145,9 +145,9 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
     if path.name == "api.md":
         # the figures the page states in its comments
         assert "1874 4326" in text
-        assert "800 644 87" in text
+        assert "800 800 493" in text
         assert "{'HH': 77, 'HL': 6, 'LH': 5, 'LL': 174, 'ns': 1603}" in text
-        assert "50 milp 111792" in text
+        assert "50 stunted_children 111792 0.0" in text
 
 
 # -------------------------------------------------------------------------- shell lines
