@@ -273,7 +273,7 @@ class Plan:
         """Step 2: the composite score of every district (NaN where it has none)."""
         s = self.scenario
         w = np.asarray(weights, dtype=float)
-        shapes = [np.shape(cols[i]) for i in self.ids if i in cols] + [w.shape[:-1] + (self.n,)]
+        shapes = [np.shape(cols[i]) for i in self.ids if i in cols] + [(*w.shape[:-1], self.n)]
         shape = max(shapes, key=len)
         columns = []
         for j, i in enumerate(self.ids):

@@ -176,7 +176,8 @@ to 1000000; got 0
         if not self.name.strip():
             problems.append("name must not be empty")
         if not isinstance(self.weights, dict) or not self.weights:
-            problems.append(f"weights must be a non-empty table id -> weight; got {_short(self.weights)}")
+            problems.append("weights must be a non-empty table id -> weight; got "
+                            f"{_short(self.weights)}")
         else:
             bad = [f"{k!r}: {_short(v)}" for k, v in self.weights.items()
                    if not num(v) or not 0 <= v <= MAX_WEIGHT]
@@ -254,7 +255,8 @@ to 1000000; got 0
         if self.cost_per_beneficiary is not None and not self.beneficiary_column:
             problems.append("cost_per_beneficiary needs beneficiary_column (e.g. 'under5_2020')")
         if self.beneficiary_column is not None and not isinstance(self.beneficiary_column, str):
-            problems.append(f"beneficiary_column must be a str; got {_short(self.beneficiary_column)}")
+            problems.append("beneficiary_column must be a str; got "
+                            f"{_short(self.beneficiary_column)}")
         if isinstance(self.n_draws, bool) or not isinstance(self.n_draws, (int, np.integer)) or (
             not 0 <= self.n_draws <= MAX_DRAWS
         ):

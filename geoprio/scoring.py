@@ -81,9 +81,9 @@ __all__ = [
     "aggregate",
     "composite",
     "directions_from_catalog",
-    "shipped_catalog_if_none",
     "normalise",
     "normalise_weights",
+    "shipped_catalog_if_none",
 ]
 
 GEOMETRIC_OFFSET = 0.01
@@ -316,7 +316,9 @@ def directions_from_catalog(
     >>> directions_from_catalog(["hdi"], None)
     Traceback (most recent call last):
     ...
-    geoprio.errors.ScenarioError: indicator 'hdi' has no known direction: say whether a higher value means more need, e.g. higher_is_worse={'hdi': True} (or False), or add it to the catalog with its higher_is_worse
+    geoprio.errors.ScenarioError: indicator 'hdi' has no known direction: say whether a higher \
+value means more need, e.g. higher_is_worse={'hdi': True} (or False), or add it to the catalog \
+with its higher_is_worse
     """
     overrides = dict(overrides or {})
     known: dict[str, bool] = {}

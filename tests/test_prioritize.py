@@ -134,7 +134,7 @@ def test_budget_need_errors_are_geoprio_errors(districts):
                                             "under5_2020 and stunting_u5_2019"):
         prioritize(no_counts, base.replace(need="stunted_children"))
     negative = districts.assign(gap=districts["poverty_2018"] - 50)
-    with pytest.raises(ScenarioError, match="need 'gap' is negative in .* eligible districts"):
+    with pytest.raises(ScenarioError, match=r"need 'gap' is negative in .* eligible districts"):
         prioritize(negative, base.replace(need="gap"), catalog=None)
 
 
