@@ -101,6 +101,10 @@ class DrawModel:
             drawn = np.clip(drawn, *self.bounds)
         return np.where(np.isnan(self.mean), np.nan, drawn)
 
+    def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
+        """``m`` draws of every district, ``(m, n)``."""
+        return self.sample(rng.standard_normal((m, self.n_groups)))
+
 
 def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
     if catalog is None or "unit" not in catalog or "id" not in catalog:
@@ -284,8 +288,7 @@ def simulate(
     base = (np.arange(n, dtype=np.int64) * (n + 1))[None, :]
     for start in range(0, n_draws, CHUNK):
         m = min(CHUNK, n_draws - start)
-        values = {c: mod.sample(rng.standard_normal((m, mod.n_groups)))
-                  for c, mod in models.items()}
+        values = {c: mod.draw(rng, m) for c, mod in models.items()}
         out = run(values, w_draws[start:start + m])
         ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
         rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]
