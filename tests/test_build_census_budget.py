@@ -48,6 +48,12 @@ def test_census_shares_shipped_as_percentages(table, dta):
             100 * rural.loc[code, "P_Población_rural"], abs=1e-4)
         assert t.loc[code, "rural_no_internet_2017"] == pytest.approx(
             100 * tele.loc[code, "P_Sin_conexión_internet_rural"], abs=1e-4)
+        assert t.loc[code, "rural_no_landline_2017"] == pytest.approx(
+            100 * tele.loc[code, "P_Sin_teléfono_fijo_rural"], abs=1e-4)
+        assert t.loc[code, "schooling_years_2017"] == pytest.approx(
+            edu.loc[code, "Schooling"], abs=1e-4)
+    # rural population weight: Asunción is wholly rural, 283 people in 2017
+    assert t.loc["010102", "rural_pop_2017"] == t.loc["010102", "pop_2017"] == 283
 
 
 def test_rural_household_gaps_missing_without_rural_people(table, dta):
@@ -99,6 +105,8 @@ def test_municipal_budget_2023_columns(table, mef):
         100 * row["devengado"] / row["pim"], abs=1e-4)
     assert t.loc["250204", "municipal_pim_pc_2023"] == pytest.approx(
         row["pim"] / t.loc["250204", "pop_2020"], abs=1e-4)
+    assert t.loc["250204", "municipal_spent_pc_2023"] == pytest.approx(
+        row["devengado"] / t.loc["250204", "pop_2020"], abs=1e-4)
     # Echarate (080902) carries Kumpirushiato (080915), created after 2017 inside it
     both = _local(mef[2023], "080902")["pim"] + _local(mef[2023], "080915")["pim"]
     assert t.loc["080902", "municipal_pim_2023"] == pytest.approx(both, abs=0.01)

@@ -101,6 +101,38 @@ def test_global_eb_equals_esda_on_the_2022_counts(counts_2022, table):
     assert np.abs(shipped - 100 * expected).max() < 1e-6
 
 
+def test_shipped_anemia_eb_and_interval_from_the_raw_counts(sources, table):
+    """Anaemia 6-35 months: esda on the raw counts; Asunción's interval by integration."""
+    from esda.smoothing import Empirical_Bayes
+
+    raw = pd.read_excel(sources / "indicators" / "sien_his_2022_indicadores_ninos.xlsx",
+                        sheet_name="Anemia 6-35m x DISTRITO", header=None, engine="openpyxl")
+    rows = raw[raw[4].astype(str).str.fullmatch(r"\d{6}")]
+    y, n = rows[6].to_numpy(dtype=float), rows[5].to_numpy(dtype=float)
+    expected = 100 * Empirical_Bayes(y, n).r.ravel()
+    shipped = table.set_index("ubigeo").loc[rows[4].astype(str), "anemia_6_35m_2022_eb"]
+    assert np.abs(shipped.to_numpy() - expected).max() < 1e-6
+
+    # stunting, Asunción (1 of 6): prior from the raw counts, posterior integrated numerically
+    u5 = pd.read_excel(sources / "indicators" / "sien_his_2022_indicadores_ninos.xlsx",
+                       sheet_name="EN 0-59m x DISTRITO", header=None, engine="openpyxl")
+    u5 = u5[u5[4].astype(str).str.fullmatch(r"\d{6}")]
+    yy, nn = u5[6].to_numpy(dtype=float), u5[5].to_numpy(dtype=float)
+    m = yy.sum() / nn.sum()
+    big_a = (nn * (yy / nn - m) ** 2).sum() / nn.sum() - m / nn.mean()
+    a, b = m / big_a * m + 1, m / big_a * (1 - m) + 5
+    x = np.linspace(0, 1, 400_001)[1:-1]
+    logpdf = ((a - 1) * np.log(x) + (b - 1) * np.log1p(-x)
+              + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b))
+    cdf = np.cumsum(np.exp(logpdf)) * (x[1] - x[0])
+    asun = table.set_index("ubigeo").loc["010102"]
+    assert asun["stunting_u5_2022_eb"] == pytest.approx(100 * a / (a + b), abs=1e-5)
+    assert asun["stunting_u5_2022_eb_lo"] == pytest.approx(100 * np.interp(0.05, cdf, x),
+                                                           abs=1e-2)
+    assert asun["stunting_u5_2022_eb_hi"] == pytest.approx(100 * np.interp(0.95, cdf, x),
+                                                           abs=1e-2)
+
+
 def test_spatial_eb_equals_esda_on_the_2022_counts(counts_2022, districts):
     from esda.smoothing import Spatial_Empirical_Bayes
     from libpysal.weights import w_subset
