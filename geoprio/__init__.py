@@ -27,6 +27,8 @@ _EXPORTS: dict[str, str] = {
     "load_districts": "geoprio.data",
     "catalog": "geoprio.data",
     "load_endes": "geoprio.data",
+    "load_municipal_budget": "geoprio.data",
+    "stunting_trend": "geoprio.monitoring",
     # codes and joins
     "normalize_ubigeo": "geoprio.codes",
     "join_indicators": "geoprio.codes",
@@ -42,6 +44,9 @@ _EXPORTS: dict[str, str] = {
     # clustering and spatial statistics
     "cluster": "geoprio.clustering",
     "hotspots": "geoprio.spatial",
+    # small-number smoothing
+    "smooth_rates": "geoprio.smoothing",
+    "posterior_beta": "geoprio.smoothing",
     # maps
     "encode_coverage": "geoprio.mapcodec",
     # rasters

@@ -360,6 +360,46 @@ def run_hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
+@command
+def add_smooth(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("smooth", help="Empirical Bayes rates from counts (stable where few "
+                                      "children were measured), with a 90%% interval")
+    p.add_argument("events", help="column of cases, e.g. stunted_u5_2022")
+    p.add_argument("population", help="column of the population at risk, e.g. "
+                                      "evaluated_u5_2022")
+    p.add_argument("--method", choices=["eb", "spatial_eb"], default="eb",
+                   help="global (default) or spatial Empirical Bayes (Queen neighbours)")
+    p.add_argument("--table", type=Path, help="your own CSV/XLSX with the two columns, one "
+                                              "row per district (default: the shipped data)")
+    p.add_argument("--key", help="with --table: the code column")
+    p.add_argument("--level", type=float, default=0.9, help="interval probability (0.9)")
+    p.add_argument("--percent", action="store_true", help="rates in %% (default: 0-1)")
+    p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
+    p.set_defaults(run=run_smooth)
+
+
+def run_smooth(args: argparse.Namespace) -> int:
+    import geoprio
+
+    districts = geoprio.load_districts()
+    if args.table:
+        table = geoprio.read_table(args.table, key=args.key)
+        base = districts[["ubigeo", "district", "province", "department", "geometry"]]
+        districts, report = geoprio.join_indicators(base, table, key=args.key)
+        print(report.summary())
+    result = geoprio.smooth_rates(districts, args.events, args.population, method=args.method,
+                                  level=args.level, scale=100 if args.percent else 1)
+    out = districts[["ubigeo", "district", "province", "department", "geometry"]].merge(
+        result, on="ubigeo", how="left", validate="one_to_one")
+    geoprio.export(out, args.out)
+    unit = "%" if args.percent else ""
+    print(f"{args.method}: {int(result['rate'].notna().sum())} districts smoothed, "
+          f"{len(result.attrs['no_data'])} without population; overall rate "
+          f"{result.attrs['global_mean'] * (100 if args.percent else 1):.4g}{unit}; "
+          f"written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geoprio", description="Which Peruvian districts to serve first.")

@@ -16,14 +16,15 @@ import pandas as pd
 
 from geoprio.errors import GeoprioError
 
-__all__ = ["DATA_DIR", "catalog", "load_codes", "load_districts", "load_endes", "read_indicators"]
+__all__ = ["DATA_DIR", "catalog", "load_codes", "load_districts", "load_endes",
+           "load_municipal_budget", "read_indicators"]
 
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 LEVELS = {"district": 6, "province": 4, "department": 2}
 _TEXT = {"ubigeo", "department", "province", "district", "border_country"}
-_FLAGS = {"border", "vraem"}
+_FLAGS = {"border", "vraem", "stunting_u5_2019_small_n", "stunting_u5_2022_small_n"}
 
 
 def _path(*parts: str) -> Path:
@@ -98,6 +99,26 @@ def load_endes() -> pd.DataFrame:
                        dtype={"department_code": str})
 
 
+def load_municipal_budget() -> pd.DataFrame:
+    """Municipal budgets per district and year (2021–2023, 2025), long form.
+
+    Columns: ``ubigeo``, ``year``, ``municipalities`` (local-government rows summed: a
+    district created after 2017 adds its municipality to its 2017 district), ``pim``,
+    ``devengado`` (executed), ``pim_per_capita`` and ``devengado_per_capita`` (soles per person,
+    population 2020) and ``execution_pct``. MEF SIAF, local governments only.
+
+    Examples
+    --------
+    >>> import geoprio
+    >>> b = geoprio.load_municipal_budget()
+    >>> sorted(b["year"].unique().tolist()), len(b)
+    ([2021, 2022, 2023, 2025], 7496)
+    """
+    t = pd.read_csv(_path("indicators", "municipal_budget.csv"), dtype={"ubigeo": str})
+    t["municipalities"] = t["municipalities"].astype("Int64")
+    return t
+
+
 @functools.lru_cache(maxsize=4)
 def _boundaries(name: str) -> gpd.GeoDataFrame:
     g = gpd.read_file(_path("boundaries", f"{name}.gpkg"), engine="pyogrio")
@@ -156,7 +177,7 @@ def aggregate(table: pd.DataFrame, level: str, cat: pd.DataFrame) -> pd.DataFram
     >>> import geoprio
     >>> nation = aggregate(read_indicators(), "nation", geoprio.catalog())
     >>> int(nation.loc[0, "under5_2020"])
-    2786087
+    2788624
     """
     width = 0 if level == "nation" else LEVELS[level]
     key = table["ubigeo"].str[:width]

@@ -87,7 +87,7 @@ def test_district_tab_profile_of_the_default_district(app):
     assert tables, "district profile table not shown"
     prof = tables[0].set_index("Indicador")
     assert prof.loc["Niños menores de 5 años 2020", "Valor"] == "404"  # Yurúa, 250204
-    assert prof.loc["Niños menores de 5 años 2020", "Nacional"] == "2,786,087"
+    assert prof.loc["Niños menores de 5 años 2020", "Nacional"] == "2,788,624"
 
 
 def _upload(values, worse: bool) -> dict:

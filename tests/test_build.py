@@ -46,18 +46,68 @@ def test_validation_report_counts_and_cross_checks(fresh):
     assert report["counts"]["departments"] == 25
     assert report["missing"]["stunting_u5_2019"]["count"] == 9
     assert len(report["suspicious"]["zero_water_coverage"]) == 10
-    checks = {c["check"]: c for c in report["cross_checks"]}
-    assert checks["under5_2020 (sum)"]["difference"] == 0
-    water = checks["100 - no_water_2017, weighted by pop_2017"]
-    assert abs(water["difference"]) < 0.5  # 78.9 against the published 79.1
     assert report["overlaps"]["overlaps_over_sliver"] == []
     assert "040311" in {z["ubigeo"] for z in report["suspicious"]["zero_water_coverage"]}
+
+
+def test_validation_compares_with_figures_typed_from_their_publications(fresh):
+    report = json.loads((fresh / "validation.json").read_text(encoding="utf-8"))
+    checks = {c["check"]: c for c in report["cross_checks"]}
+    # MINSA REUNIS 2020, the population file's own national row (PERU, 000000)
+    u5 = checks["under5_2020: sum of the 1,874 districts"]
+    assert (u5["shipped"], u5["published"], u5["difference"]) == (2_788_624, 2_788_624, 0)
+    u3 = checks["under3_2020: sum of the 1,874 districts"]
+    assert (u3["shipped"], u3["published"]) == (1_613_102, 1_613_102)
+    # INEI census 2017: 78.3% of occupied dwellings with public-network water; not the same
+    # base as the shipped household shares, and the note says so
+    water = checks["water: 100 − no_water_2017, districts weighted by pop_2017"]
+    assert water["published"] == 78.3
+    assert 0 < water["difference"] < 1
+    assert "not the same base" in water["note"]
+    # INEI census profile: rural 20.7%, illiteracy 5.9%, uninsured 24.5%
+    assert checks["rural_share_2017, weighted by pop_2017"]["published"] == 20.7
+    assert checks["illiteracy_2017, weighted by pop_2017"]["published"] == 5.9
+    assert abs(checks["no_health_insurance_2017, weighted by pop_2017"]["difference"]) < 0.1
+    # INS SIEN-HIS 2022 national row: 1,501,434 under-5s evaluated, 230,291 stunted
+    assert checks["evaluated_u5_2022: sum of districts"]["shipped"] == 1_501_434
+    assert checks["stunted_u5_2022: sum of districts"]["shipped"] == 230_291
+    assert all(c["source"] and c["note"] for c in report["cross_checks"])
+
+
+def test_validation_endes_matches_inei_except_2020(fresh):
+    rows = json.loads((fresh / "validation.json").read_text(encoding="utf-8"))["endes_checks"]
+    off = {(r["year"], r["department_code"], r["indicator"]) for r in rows
+           if abs(r["difference"]) > 0.15}
+    assert len(rows) == 93
+    # INEI's ENDES 2020: Ucayali anaemia 57.2% (the third-party series says 60.8%)
+    assert (2020, "25", "anemia_6_35m") in off
+    assert {year for year, _, _ in off} == {2020}
+    caj = next(r for r in rows if (r["year"], r["department_code"], r["indicator"])
+               == (2019, "06", "stunting_u5"))
+    assert caj["published"] == 25.6 and caj["difference"] == 0
+
+
+def test_validation_poverty_rollups_beside_inei_departments(fresh):
+    report = json.loads((fresh / "validation.json").read_text(encoding="utf-8"))
+    caj = next(d for d in report["poverty_departments"] if d["department_code"] == "06")
+    # INEI 2018, Cajamarca: 37.4%-46.3% (group 1); the roll-up of district midpoints is above
+    assert caj["inei_2018_interval"] == [37.4, 46.3]
+    assert caj["rollup_outside_inei_2018_interval"] is True
+    assert caj["rollup_2018"] > 46.3
+    bands = report["poverty_bands"]
+    assert bands["published"] is None and "not found" in bands["note"]
+    assert sum(bands["shipped_midpoints"].values()) == 1874
+    md = (fresh / "VALIDATION.md").read_text(encoding="utf-8")
+    assert "population-weighted means of the district midpoints" in md
+    assert "not in the raw sources" in md
 
 
 def test_sources_md_states_licences_and_display_tolerance(fresh):
     text = (fresh / "SOURCES.md").read_text(encoding="utf-8")
     for needle in ("MIT (innovar)", "perupobreza2018", "CEPLAN", "REUNIS", "ENDES",
-                   "coverage_simplify` at 0.005°", "straight-line"):
+                   "coverage_simplify` at 0.005°", "straight-line", "INS/CENAN",
+                   "processed by a third party", "Regional and national rows are left out",
+                   "150144*"):
         assert needle in text
 
 

@@ -7,6 +7,7 @@ files, checks them, and writes deterministically (same bytes every run):
   EPSG:4326, ``ubigeo`` as text; ``districts_display.gpkg``: a lighter coverage for the map;
 - ``data/indicators/districts.csv``: one row per 2017 district, the indicators;
 - ``data/indicators/departments_endes.csv``: the ENDES department series 2009–2025;
+- ``data/indicators/municipal_budget.csv``: municipal PIM and spending per district and year;
 - ``data/indicators/codes.csv``: INEI, RENIEC, post-2017 and old codes → 2017 ubigeo;
 - ``data/indicators/catalog.csv``: what each indicator is;
 - ``data/VALIDATION.md`` and ``data/validation.json``: the validation report.
@@ -27,6 +28,9 @@ import pandas as pd
 from geoprio.build import boundaries as bnd
 from geoprio.build import sources as src
 from geoprio.build.catalog_spec import CATALOG, COLUMNS
+from geoprio.build.census_fidt import CENSUS_CATALOG, FIDT_DIR, read_census_fidt
+from geoprio.build.municipal import BUDGET_CATALOG, BUDGET_DIR, read_municipal_budgets
+from geoprio.build.sien import SIEN_CATALOG, SIEN_FILE, read_sien_2022, sien_columns
 from geoprio.errors import DataBuildError
 
 log = logging.getLogger(__name__)
@@ -117,7 +121,8 @@ def assemble_districts(sources: Path, districts_geo: pd.DataFrame,
     base = districts_geo[["ubigeo"]].copy()
     poverty = src.read_poverty_2018(ind / "pobreza2018_intervalos.csv")
     ceplan = src.read_ceplan(ind / "ceplan_matriz_indicadores_2007_2019.xlsx")
-    pop = src.read_population_2020(ind / "poblacion_2020_edades_distrito.xlsx")
+    pop_report: dict[str, Any] = {}
+    pop = src.read_population_2020(ind / "poblacion_2020_edades_distrito.xlsx", pop_report)
     census = src.read_census_services(ind / "censo2017_servicios_distrito.json")
     ubi = src.read_ubigeo_table(ind / "ubigeo_distrito.csv")
     ubi_part = pd.DataFrame({
@@ -130,6 +135,7 @@ def assemble_districts(sources: Path, districts_geo: pd.DataFrame,
     t = _merge_one(base, poverty, "pobreza2018_intervalos.csv", problems)
     t = _merge_one(t, ceplan, "ceplan_matriz_indicadores_2007_2019.xlsx", problems)
     t = _merge_one(t, pop, "poblacion_2020_edades_distrito.xlsx", problems)
+    problems["poblacion_2020_edades_distrito.xlsx"].update(pop_report)
     t = _merge_one(t, census, "censo2017_servicios_distrito.json", problems)
     t = _merge_one(t, ubi_part, "ubigeo_distrito.csv", problems)
 
@@ -161,8 +167,37 @@ def assemble_districts(sources: Path, districts_geo: pd.DataFrame,
     t["area_km2"] = districts_geo.set_index("ubigeo").loc[t["ubigeo"], "area_km2"].to_numpy()
     t["border"] = t["border"].fillna(False).astype(bool)
     t["border_country"] = t["border_country"].fillna("")
-    t.attrs["ceplan_poverty"] = t["poverty_ceplan_2018"]
     return t
+
+
+def crosswalk_parents(boundaries_dir: Path) -> dict[str, str]:
+    """Post-2017 district code → the 2017 district holding most of its area."""
+    crosswalk = src.read_crosswalk(boundaries_dir / "crosswalk_post2017_to_census2017.csv")
+    return dict(zip(crosswalk["ubigeo_new"], crosswalk["parent_ubigeo_2017"], strict=True))
+
+
+def add_2022_census_budget(sources: Path, table: pd.DataFrame, parent: dict[str, str],
+                           problems: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shipped columns in order, with SIEN-HIS 2022, census FIDT and budget columns added.
+
+    Returns the district table and the long municipal budget table.
+    """
+    ind = sources / "indicators"
+    base = table[DISTRICT_COLUMNS]
+    sien_report: dict[str, Any] = {}
+    counts = read_sien_2022(ind / SIEN_FILE, sien_report)
+    sien = sien_columns(counts, table, sien_report)
+    census_report: dict[str, Any] = {}
+    census = read_census_fidt(ind / FIDT_DIR, table, census_report)
+    budget_report: dict[str, Any] = {}
+    long, wide = read_municipal_budgets(ind / BUDGET_DIR, table, parent, budget_report)
+    problems["sien_his_2022"] = sien_report
+    problems["census_fidt"] = census_report
+    problems["municipal_budget"] = budget_report
+    out = base
+    for part in (sien, census, wide):
+        out = out.merge(part, on="ubigeo", how="left", validate="one_to_one")
+    return out, long
 
 
 def write_gpkg(frame, path: Path, layer: str) -> None:
@@ -192,8 +227,9 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     dist["area_km2"] = bnd.area_km2(dist.geometry)
 
     table = assemble_districts(sources, dist, problems)
-    ceplan_poverty = table.attrs.pop("ceplan_poverty")
-    districts = table[DISTRICT_COLUMNS].sort_values("ubigeo").reset_index(drop=True)
+    table = table.sort_values("ubigeo").reset_index(drop=True)
+    ceplan_poverty = table["poverty_ceplan_2018"].copy()  # CEPLAN's copy of INEI's 2018 figure
+    districts, budget = add_2022_census_budget(sources, table, crosswalk_parents(b), problems)
 
     # boundaries with names taken from the indicator table (accents)
     names = districts.set_index("ubigeo")[["district", "province", "department"]]
@@ -213,7 +249,7 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     write_gpkg(display, out / "boundaries" / "districts_display.gpkg", "districts_display")
 
     point_report: dict[str, Any] | None = None
-    catalog_rows = list(CATALOG)
+    catalog_rows = [*CATALOG, *SIEN_CATALOG, *CENSUS_CATALOG, *BUDGET_CATALOG]
     if (sources / "points").is_dir():
         from geoprio.build.points import POINT_CATALOG, build_point_indicators
 
@@ -227,6 +263,7 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     _write_csv(districts, out / "indicators" / "districts.csv")
     endes = src.read_endes(sources / "indicators" / "endes_departamentos_2009_2025.xlsx")
     _write_csv(endes, out / "indicators" / "departments_endes.csv")
+    _write_csv(budget, out / "indicators" / "municipal_budget.csv")
     ubi = src.read_ubigeo_table(sources / "indicators" / "ubigeo_distrito.csv")
     crosswalk = src.read_crosswalk(b / "crosswalk_post2017_to_census2017.csv")
     codes = build_codes(ubi, crosswalk, set(districts["ubigeo"]), districts)
@@ -237,7 +274,7 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
 
     report = validate(districts, catalog, endes, codes, dist_out, problems=problems,
                       display=display_stats, ceplan_poverty=ceplan_poverty,
-                      points=point_report)
+                      points=point_report, budget=budget)
     if point_report is not None:
         report["points_sources"] = {"rows": POINT_SOURCES_ROWS, "what": POINT_SOURCES_WHAT}
     write_report(report, out)

@@ -78,8 +78,18 @@ def read_ceplan(path: Path) -> pd.DataFrame:
     return out
 
 
-def read_population_2020(path: Path) -> pd.DataFrame:
-    """MINSA REUNIS 2020 population: total, under-5, under-3, children 6–35 months."""
+#: Rows of the MINSA population file coded outside the 2017 set, and the 2017 district that
+#: holds them (the boundaries already merge 150144 into 150118).
+POPULATION_ADDED_TO = {"150144*": "150118"}
+
+
+def read_population_2020(path: Path, report: dict | None = None) -> pd.DataFrame:
+    """MINSA REUNIS 2020 population: total, under-5, under-3, children 6–35 months.
+
+    The row coded ``150144*`` (Santa María de Huachipa, created after 2017 inside 150118
+    Lurigancho) is added to 150118, and ``report`` (when given) records what was added. Any
+    other row whose code is not a 6-digit ubigeo stops the build: nothing is dropped silently.
+    """
     raw = pd.read_excel(path, sheet_name="DISTRITAL", header=None, engine="calamine")
     header = raw.iloc[6].tolist()
     if str(header[0]).strip() != "UBIGEO" or str(header[4]).strip() != "Total":
@@ -92,12 +102,34 @@ def read_population_2020(path: Path) -> pd.DataFrame:
         elif key == "6-11 MESES":
             pos["6-11m"] = i
     rows = raw.iloc[7:]
-    codes = normalize_ubigeo(rows[0])
-    rows = rows[codes.notna() & (codes != "000000")]
-    rows = rows[~normalize_ubigeo(rows[0]).str.endswith("00")]  # no province/department totals
+    rows = rows[pd.to_numeric(rows[4], errors="coerce").notna()]  # data rows carry a total
+    text = rows[0].astype(str).str.strip()
+    odd = rows[~text.str.fullmatch(r"\d{6}") & ~text.isin(list(POPULATION_ADDED_TO))]
+    if len(odd):
+        raise DataBuildError(f"{path}: rows with a code that is not a 6-digit ubigeo: "
+                             f"{odd[0].astype(str).tolist()[:5]}")
+    rows = rows.copy()
+    rows[0] = text.replace(POPULATION_ADDED_TO)
+    national = rows[rows[0] == "000000"]
+    rows = rows[(rows[0] != "000000") & ~rows[0].str.endswith("00")]  # no province/dept totals
+    table = _population_columns(rows, pos)
+    if report is not None:
+        moved = (text.loc[rows.index] != rows[0]).to_numpy()
+        report["added_to_2017_district"] = [
+            {"code": text[i], "name": str(raw.loc[i, 3]).strip(), "added_to": r.ubigeo,
+             "pop_2020": r.pop_2020, "under5_2020": r.under5_2020, "under3_2020": r.under3_2020}
+            for i, r in zip(rows.index[moved], table[moved].itertuples(), strict=True)]
+        if len(national) == 1:
+            nat = _population_columns(national, pos).iloc[0]
+            report["national_row"] = {k: float(nat[k]) for k in
+                                      ("pop_2020", "under5_2020", "under3_2020")}
+    return table.groupby("ubigeo", sort=True, as_index=False).sum()
+
+
+def _population_columns(rows: pd.DataFrame, pos: dict) -> pd.DataFrame:
     age = {a: to_number(rows[pos[a]]).to_numpy() for a in range(5)}
     return pd.DataFrame({
-        "ubigeo": normalize_ubigeo(rows[0]).to_numpy(),
+        "ubigeo": rows[0].to_numpy(),
         "pop_2020": to_number(rows[4]).to_numpy(),
         "under5_2020": age[0] + age[1] + age[2] + age[3] + age[4],
         "under3_2020": age[0] + age[1] + age[2],

@@ -1,4 +1,5 @@
-"""The build's validation report: counts, missing values, ranges, suspicious rows, cross-checks."""
+"""The build's validation report: counts, missing values, ranges, suspicious rows, and the
+shipped data beside figures published independently (:mod:`geoprio.build.published`)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-# Published figures the district table is checked against (see data/SOURCES.md).
-PUBLISHED = {
-    "under5_2020": (2_786_087, "MINSA REUNIS 2020, national row"),
-    "under3_2020": (1_611_549, "MINSA REUNIS 2020, national row"),
-    "stunting_u5_2019": (12.236, "CEPLAN national row (ENDES 2019)"),
-    "anemia_6_35m_2019": (40.062, "CEPLAN national row (ENDES 2019)"),
-    "water_2017": (79.1, "census 2017, population-weighted (peru-data README)"),
-    "sewer_2017": (68.9, "census 2017, population-weighted (peru-data README)"),
-    "electricity_2017": (88.6, "census 2017, population-weighted (peru-data README)"),
-    "internet_2017": (29.1, "census 2017, population-weighted (peru-data README)"),
-}
+from geoprio.build import published as pub
+
+POVERTY_BANDS = ((">= 40%", 40, np.inf), ("20-40%", 20, 40), ("< 20%", -np.inf, 20))
 
 
 def _wmean(values: pd.Series, weights: pd.Series) -> float:
@@ -28,7 +21,8 @@ def _wmean(values: pd.Series, weights: pd.Series) -> float:
 
 def validate(districts: pd.DataFrame, catalog: pd.DataFrame, endes: pd.DataFrame,
              codes: pd.DataFrame, boundaries, *, problems: dict[str, Any], display: dict,
-             ceplan_poverty: pd.Series, points: dict | None = None) -> dict[str, Any]:
+             ceplan_poverty: pd.Series, points: dict | None = None,
+             budget: pd.DataFrame | None = None) -> dict[str, Any]:
     """Check the assembled tables; return a JSON-ready report."""
     from geoprio.build.boundaries import overlap_check
 
@@ -58,32 +52,6 @@ def validate(districts: pd.DataFrame, catalog: pd.DataFrame, endes: pd.DataFrame
     zero_stunting = districts[districts["stunting_u5_2019"] == 0][["ubigeo", "district"]]
     zero_anemia = districts[districts["anemia_6_35m_2019"] == 0][["ubigeo", "district"]]
 
-    nat = endes[(endes["level"] == "national") & (endes["area"] == "total")].set_index("year")
-    d = districts
-    checks = [
-        _check("under5_2020 (sum)", float(d["under5_2020"].sum()), *PUBLISHED["under5_2020"]),
-        _check("under3_2020 (sum)", float(d["under3_2020"].sum()), *PUBLISHED["under3_2020"]),
-        _check("stunting_u5_2019, weighted by under5_2020 (SIEN)",
-               _wmean(d["stunting_u5_2019"], d["under5_2020"]), *PUBLISHED["stunting_u5_2019"]),
-        _check("anemia_6_35m_2019, weighted by children_6_35m_2020 (SIEN)",
-               _wmean(d["anemia_6_35m_2019"], d["children_6_35m_2020"]),
-               *PUBLISHED["anemia_6_35m_2019"]),
-        _check("ENDES table 2019 stunting (national, total)", float(nat.loc[2019, "stunting_u5"]),
-               *PUBLISHED["stunting_u5_2019"]),
-        _check("ENDES table 2019 anemia (national, total)", float(nat.loc[2019, "anemia_6_35m"]),
-               *PUBLISHED["anemia_6_35m_2019"]),
-    ]
-    for gap, key in (("no_water_2017", "water_2017"), ("no_sewer_2017", "sewer_2017"),
-                     ("no_electricity_2017", "electricity_2017"),
-                     ("no_internet_2017", "internet_2017")):
-        checks.append(_check(f"100 - {gap}, weighted by pop_2017",
-                             100 - _wmean(d[gap], d["pop_2017"]), *PUBLISHED[key]))
-    diff = (d["poverty_2018"] - ceplan_poverty.to_numpy()).abs()
-    checks.append({"check": "poverty_2018 (INEI midpoint) vs CEPLAN % poverty 2018",
-                   "value": round(float(diff.max()), 3), "published": 0.0,
-                   "source": "max absolute difference, percentage points",
-                   "difference": round(float(diff.max()), 3)})
-
     report: dict[str, Any] = {
         "counts": {
             "districts": len(districts),
@@ -104,7 +72,11 @@ def validate(districts: pd.DataFrame, catalog: pd.DataFrame, endes: pd.DataFrame
             "stunting_exactly_0": zero_stunting.to_dict("records"),
             "anemia_exactly_0": zero_anemia.to_dict("records"),
         },
-        "cross_checks": checks,
+        "cross_checks": published_checks(districts, problems),
+        "endes_checks": endes_checks(endes),
+        "poverty_departments": poverty_departments(districts, catalog),
+        "poverty_bands": poverty_bands(districts, ceplan_poverty),
+        "internal_checks": internal_checks(districts, ceplan_poverty, budget, problems),
         "sources": problems,
         "display_geometry": display,
         "overlaps": overlap_check(boundaries),
@@ -114,9 +86,166 @@ def validate(districts: pd.DataFrame, catalog: pd.DataFrame, endes: pd.DataFrame
     return report
 
 
-def _check(name: str, value: float, published: float, source: str) -> dict[str, Any]:
-    return {"check": name, "value": round(value, 3), "published": published, "source": source,
-            "difference": round(value - published, 3)}
+def _check(name: str, value: float, published: float, source: str, note: str,
+           unit: str = "%") -> dict[str, Any]:
+    return {"check": name, "shipped": round(float(value), 3), "published": published,
+            "difference": round(float(value) - published, 3), "unit": unit,
+            "source": pub.SOURCES[source], "note": note}
+
+
+def published_checks(d: pd.DataFrame, problems: dict[str, Any]) -> list[dict[str, Any]]:
+    """The shipped district table beside national figures published independently."""
+    added = problems.get("poblacion_2020_edades_distrito.xlsx", {}).get(
+        "added_to_2017_district", [])
+    moved = {k: sum(a[k] for a in added) for k in ("pop_2020", "under5_2020", "under3_2020")}
+    fix = ("; without adding the row 150144* (Santa María de Huachipa, {n:,.0f}) to 150118 "
+           "Lurigancho the sum would fall short by exactly that")
+    checks = [
+        _check("under5_2020: sum of the 1,874 districts", d["under5_2020"].sum(),
+               pub.MINSA_UNDER5_2020, "minsa_national_row",
+               "equal" + fix.format(n=moved["under5_2020"]), "children"),
+        _check("under3_2020: sum of the 1,874 districts", d["under3_2020"].sum(),
+               pub.MINSA_UNDER3_2020, "minsa_national_row",
+               "equal" + fix.format(n=moved["under3_2020"]), "children"),
+        _check("pop_2020: sum of the 1,874 districts", d["pop_2020"].sum(),
+               pub.MINSA_POP_2020, "minsa_national_row",
+               "equal" + fix.format(n=moved["pop_2020"]), "people"),
+        _check("water: 100 − no_water_2017, districts weighted by pop_2017",
+               100 - _wmean(d["no_water_2017"], d["pop_2017"]), pub.INEI_WATER_DWELLINGS_2017,
+               "inei_census_water",
+               "not the same base: the shipped indicator is each district's share of "
+               "households with water from the public network (a third party's REDATAM "
+               "extract that does not say whether a public standpipe counts); the extract has "
+               "no household or dwelling counts, so the national figure here weights "
+               "districts by people. INEI counts occupied private dwellings and includes "
+               "public standpipes. A like-for-like national figure cannot be formed from the "
+               "shipped data; a gap below 1 point is within what the bases explain"),
+        _check("rural_share_2017, weighted by pop_2017", _wmean(d["rural_share_2017"],
+                                                              d["pop_2017"]),
+               pub.INEI_RURAL_2017, "inei_census_profile",
+               "the weights (CEPLAN's pop_2017) add INEI's estimate of people the census "
+               "missed, more of them rural; INEI's share is of the people counted"),
+        _check("illiteracy_2017, weighted by pop_2017", _wmean(d["illiteracy_2017"],
+                                                             d["pop_2017"]),
+               pub.INEI_ILLITERACY_15PLUS_2017, "inei_census_profile",
+               "INEI counts people aged 15 and over; the consultant's age base is not "
+               "documented and the weights are the whole population: the shares are close "
+               "but not the same measure"),
+        _check("no_health_insurance_2017, weighted by pop_2017",
+               _wmean(d["no_health_insurance_2017"], d["pop_2017"]), pub.INEI_UNINSURED_2017,
+               "inei_census_profile", "same measure; weights are CEPLAN's pop_2017"),
+        _check("poverty_2018: districts' midpoints weighted by pop_2020",
+               _wmean(d["poverty_2018"], d["pop_2020"]), pub.INEI_POVERTY_NATIONAL_2018,
+               "inei_poverty_2018",
+               "the district figures are small-area model estimates (census + ENAHO), not "
+               "calibrated to add up to the national ENAHO estimate; weights are MINSA's 2020 "
+               "population"),
+    ]
+    for key, (prefix, rate) in {"u5": ("u5", "stunting_u5_2022"),
+                                "u3": ("u3", "stunting_u3_2022"),
+                                "6_35m": ("6_35m", "anemia_6_35m_2022")}.items():
+        n_pub, y_pub, pct_pub = pub.INS_SIEN_2022[key]
+        cases = "anemic" if key == "6_35m" else "stunted"
+        n, y = d[f"evaluated_{prefix}_2022"].sum(), d[f"{cases}_{prefix}_2022"].sum()
+        checks += [
+            _check(f"evaluated_{prefix}_2022: sum of districts", n, n_pub, "ins_sien_2022",
+                   "district rows add up to INS's national row", "children"),
+            _check(f"{cases}_{prefix}_2022: sum of districts", y, y_pub, "ins_sien_2022",
+                   "district rows add up to INS's national row", "children"),
+            _check(f"{rate}: national rate from the district counts", 100 * y / n, pct_pub,
+                   "ins_sien_2022", "INS publishes one decimal"),
+        ]
+    checks += [
+        _check("stunting_u5_2022 (SIEN-HIS national) beside ENDES 2022",
+               100 * d["stunted_u5_2022"].sum() / d["evaluated_u5_2022"].sum(), 11.7,
+               "endes_2022",
+               "different measures, not an error: SIEN-HIS counts children seen at MINSA "
+               "facilities (more of them poor and rural), ENDES is a household survey of all "
+               "children"),
+        _check("anemia_6_35m_2022 (SIEN-HIS national) beside ENDES 2022",
+               100 * d["anemic_6_35m_2022"].sum() / d["evaluated_6_35m_2022"].sum(), 42.4,
+               "endes_2022",
+               "SIEN-HIS tests only the children brought for a haemoglobin test (350,000 of "
+               "about 1.6 million aged 6-35 months) and runs far below the survey"),
+        _check("stunting_u5_2019 (SIEN via CEPLAN), weighted by under5_2020, beside ENDES 2019",
+               _wmean(d["stunting_u5_2019"], d["under5_2020"]), 12.2, "endes_2019",
+               "facility records beside a survey, as above; 2019 has rates only, so the "
+               "national SIEN figure here is a population-weighted mean, not a count"),
+    ]
+    return checks
+
+
+def endes_checks(endes: pd.DataFrame) -> list[dict[str, Any]]:
+    """``departments_endes.csv`` (computed from ENDES microdata by a third party) beside INEI."""
+    total = endes[endes["area"] == "total"].set_index(["year", "department_code"])
+    out = []
+    for year, code, indicator, value, source in pub.ENDES_PUBLISHED:
+        shipped = float(total.loc[(year, code), indicator])
+        out.append({"year": year, "department_code": code,
+                    "department": total.loc[(year, code), "department"],
+                    "indicator": indicator, "shipped": shipped, "published": value,
+                    "difference": round(shipped - value, 3), "source": pub.SOURCES[source]})
+    return out
+
+
+def poverty_departments(d: pd.DataFrame, catalog: pd.DataFrame) -> list[dict[str, Any]]:
+    """Department roll-ups of district poverty beside INEI's own department estimates."""
+    from geoprio.data import aggregate
+
+    dep = aggregate(d, "department", catalog).set_index("ubigeo")
+    rows = []
+    for code, r in dep.iterrows():
+        lo, hi = pub.INEI_POVERTY_2018_INTERVALS.get(code, (None, None))
+        roll = float(r["poverty_2018"])
+        rows.append({
+            "department_code": code, "department": r["department"],
+            "rollup_2018": round(roll, 2),
+            "inei_2018_interval": None if lo is None else [lo, hi],
+            "rollup_outside_inei_2018_interval": None if lo is None else not lo <= roll <= hi,
+            "inei_2019_midpoint": pub.INEI_POVERTY_2019_MIDPOINTS[code],
+            "rollup_minus_inei_2019": round(roll - pub.INEI_POVERTY_2019_MIDPOINTS[code], 2),
+        })
+    return rows
+
+
+def poverty_bands(d: pd.DataFrame, ceplan_poverty: pd.Series) -> dict[str, Any]:
+    """Districts by poverty band: the shipped midpoints and CEPLAN's copy of the same map."""
+    def count(values: pd.Series) -> dict[str, int]:
+        v = pd.Series(np.asarray(values, dtype=float))
+        return {name: int(((v >= lo) & (v < hi)).sum()) for name, lo, hi in POVERTY_BANDS}
+
+    return {"shipped_midpoints": count(d["poverty_2018"]),
+            "ceplan_copy": count(ceplan_poverty),
+            "published": None,
+            "note": "INEI's summary counts of districts by band for the 2018 map were not found "
+                    "(searched INEI's map and its press coverage); the shipped counts are "
+                    "compared with the counts from CEPLAN's independent transcription of the "
+                    "same INEI district figures instead. INEI itself ranks districts in robust "
+                    "groups, not by these bands."}
+
+
+def internal_checks(d: pd.DataFrame, ceplan_poverty: pd.Series, budget: pd.DataFrame | None,
+                    problems: dict[str, Any]) -> list[dict[str, Any]]:
+    """Consistency between two copies or two forms of the same figures (not publications)."""
+    diff = (d["poverty_2018"] - ceplan_poverty.to_numpy()).abs()
+    out = [{"check": "poverty_2018 (INEI midpoint) vs CEPLAN's copy of INEI's 2018 figure",
+            "value": round(float(diff.max()), 3), "expected": 0.0,
+            "note": "max absolute difference, percentage points (rounding in CEPLAN's copy)"}]
+    if budget is not None:
+        for year, rep in problems.get("municipal_budget", {}).items():
+            if not str(year).isdigit():
+                continue
+            b = budget[budget["year"] == int(year)]
+            added = sum(x["pim"] for x in rep["left_out_unknown_codes"])
+            out.append({
+                "check": f"municipal_budget {year}: PIM of the districts vs the local-"
+                         "government rows of the file",
+                "value": round(float(b["pim"].sum()) + added, 2),
+                "expected": rep["local_total_soles"]["pim"],
+                "note": "equal when every local-government row is counted once (post-2017 "
+                        "municipalities in their 2017 district; unknown codes left out and "
+                        "added back here)"})
+    return out
 
 
 def write_report(report: dict[str, Any], out: Path) -> None:
@@ -167,14 +296,25 @@ def to_markdown(r: dict[str, Any]) -> str:
               f"Districts with stunting exactly 0% (SIEN): {len(s['stunting_exactly_0'])}; "
               f"anemia exactly 0%: {len(s['anemia_exactly_0'])} (small counts at MINSA "
               "facilities, not survey estimates).", "",
-              "## Cross-checks against published national figures", "",
-              "| check | value | published | difference | source |", "|---|---:|---:|---:|---|"]
+              "## The data beside figures published independently", "",
+              "Each published figure is typed from its source (`geoprio/build/published.py`), "
+              "never computed from the files the build reads. Where the two differ, the note "
+              "says by how much and why.", "",
+              "| check | shipped | published | difference | note | source |",
+              "|---|---:|---:|---:|---|---|"]
     for ch in r["cross_checks"]:
-        lines.append(f"| {ch['check']} | {ch['value']:,} | {ch['published']:,} | "
-                     f"{ch['difference']:+,} | {ch['source']} |")
-    lines += ["", "SIEN district figures are children seen at MINSA facilities; the national "
-              "row is the ENDES survey, so a gap between the two is expected and is not an "
-              "error of the build.", "", "## Sources joined", ""]
+        lines.append(f"| {ch['check']} | {ch['shipped']:,} | {ch['published']:,} | "
+                     f"{ch['difference']:+,} | {ch['note']} | {ch['source']} |")
+    lines += _endes_markdown(r["endes_checks"])
+    lines += _poverty_markdown(r["poverty_departments"], r["poverty_bands"])
+    lines += ["", "## Internal consistency (two copies or two forms of the same figures)", "",
+              "Not publications: these check that nothing was lost or duplicated.", "",
+              "| check | value | expected | note |", "|---|---:|---:|---|"]
+    for ch in r["internal_checks"]:
+        lines.append(f"| {ch['check']} | {ch['value']:,} | {ch['expected']:,} | "
+                     f"{ch['note']} |")
+    lines += _new_sources_markdown(r["sources"])
+    lines += ["", "## Sources joined", ""]
     for name, p in r["sources"].items():
         if isinstance(p, dict) and "rows" in p:
             lines.append(f"- `{name}`: {p['rows']} rows; codes outside the 2017 set: "
@@ -207,6 +347,155 @@ def to_markdown(r: dict[str, Any]) -> str:
         lines += ["", "## Points (populated centres, health facilities)", "", "```",
                   _flat(r["points"]), "```"]
     return "\n".join(lines) + "\n"
+
+
+def _endes_markdown(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    t = pd.DataFrame(rows)
+    t["abs"] = t["difference"].abs()
+    by_year = t.groupby("year")["abs"].agg(["size", "max"])
+    lines = ["", "### ENDES: `departments_endes.csv` beside INEI's published figures", "",
+             "`departments_endes.csv` was computed from ENDES microdata by a third party "
+             "(JosephOreAll); INEI publishes one decimal. Per year: figures compared and the "
+             "largest absolute difference (points).", "", "| year | figures | largest "
+             "difference | source |", "|---:|---:|---:|---|"]
+    for year, row in by_year.iterrows():
+        src = t.loc[t["year"] == year, "source"].iloc[0]
+        lines.append(f"| {year} | {int(row['size'])} | {row['max']:.1f} | {src} |")
+    off = t[t["abs"] > 0.15]
+    lines += ["", f"Differences above 0.1 point: {len(off)}."]
+    for r in off.itertuples():
+        lines.append(f"- {r.year} {r.department} {r.indicator}: shipped {r.shipped}, INEI "
+                     f"{r.published} ({r.difference:+.1f})")
+    if len(off):
+        lines.append("All of them are in 2020, the year ENDES moved part of its fieldwork to "
+                     "telephone interviews (COVID-19): the third-party computation does not "
+                     "reproduce INEI's 2020 department figures (its national figures match), "
+                     "while every other year matches to the published decimal. Why is not "
+                     "documented (the sample or weights used for the children measured in "
+                     "person are the likely cause). Use the 2020 department values with care."
+                     if set(off["year"]) == {2020} else
+                     "These differences are not explained by rounding: check the series.")
+    return lines
+
+
+def _poverty_markdown(deps: list[dict[str, Any]], bands: dict[str, Any]) -> list[str]:
+    lines = ["", "### Poverty: department roll-ups beside INEI's department estimates", "",
+             "Department and province figures of `poverty_2018` in geoprio are "
+             "**population-weighted means of the district midpoints** (weights: pop_2020), "
+             "not INEI estimates. INEI estimates departments directly from ENAHO and "
+             "publishes them as groups with an interval. INEI's 2018 department intervals "
+             "are **not in the raw sources**; the few below were typed from INEI's 2018 "
+             "presentation. The raw sources carry INEI's **2019** department figures (group "
+             "midpoints, in CEPLAN's matrix): a year later, shown for comparison. INEI's "
+             "province estimates of the 2018 map are not in the raw sources either.", "",
+             "| department | roll-up 2018 | INEI 2018 interval | roll-up outside it | "
+             "INEI 2019 midpoint | roll-up − INEI 2019 |", "|---|---:|---:|---|---:|---:|"]
+    for d in deps:
+        iv = d["inei_2018_interval"]
+        out = {None: "", True: "**yes**", False: "no"}[d["rollup_outside_inei_2018_interval"]]
+        lines.append(f"| {d['department']} | {d['rollup_2018']} | "
+                     f"{'' if iv is None else f'{iv[0]}–{iv[1]}'} | {out} | "
+                     f"{d['inei_2019_midpoint']} | {d['rollup_minus_inei_2019']:+} |")
+    caj = next((d for d in deps if d["department_code"] == "06"), None)
+    if caj is not None:
+        lines += ["", f"Cajamarca: the roll-up ({caj['rollup_2018']}%) lies above INEI's own "
+                  f"2018 department interval ({caj['inei_2018_interval'][0]}–"
+                  f"{caj['inei_2018_interval'][1]}%). The district estimates are not "
+                  "calibrated to add up to INEI's department estimate (Madre de Dios, at "
+                  "the other end, lies above its interval too): for statements about a "
+                  "department, quote INEI's department figure, not the roll-up."]
+    lines += ["", "### Poverty map: districts by band", "",
+              "| band | shipped midpoints | CEPLAN's copy |", "|---|---:|---:|"]
+    for name in bands["shipped_midpoints"]:
+        lines.append(f"| {name} | {bands['shipped_midpoints'][name]} | "
+                     f"{bands['ceplan_copy'][name]} |")
+    lines += ["", bands["note"]]
+    return lines
+
+
+def _new_sources_markdown(sources: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    pop = sources.get("poblacion_2020_edades_distrito.xlsx", {})
+    for a in pop.get("added_to_2017_district", []):
+        lines += ["", "## Population rows added to a 2017 district", "",
+                  f"- `{a['code']}` {a['name']}: {a['pop_2020']:,.0f} people, "
+                  f"{a['under5_2020']:,.0f} under 5, {a['under3_2020']:,.0f} under 3, added to "
+                  f"{a['added_to']} (the 2017 boundaries merge it there). The file's footnote "
+                  "for `*` names 'Santa María del Mar, Ley 30888'; the row itself is Santa "
+                  "María de Huachipa, and 150138 Santa María del Mar has its own row."]
+    sien = sources.get("sien_his_2022", {})
+    if sien:
+        dist = sien.get("districts", {})
+        lines += ["", "## SIEN-HIS 2022", "",
+                  "| sheet | period label | district rows | evaluated (districts / national) "
+                  "| cases (districts / national) | < 30 evaluated | largest gap to the file's "
+                  "% |", "|---|---|---:|---:|---:|---:|---:|"]
+        for name, s in sien.items():
+            if isinstance(s, dict) and "national_row" in s:
+                lines.append(
+                    f"| {name} | {s['period_label']} | {s['district_rows']} | "
+                    f"{s['district_sum']['evaluated']:,.0f} / "
+                    f"{s['national_row']['evaluated']:,.0f} | "
+                    f"{s['district_sum']['cases']:,.0f} / {s['national_row']['cases']:,.0f} | "
+                    f"{s['under_30']} | {s['max_abs_diff_vs_file_percent']} |")
+        lines += ["", f"- Districts with under-5 counts: {dist.get('with_under5_counts')}; "
+                  f"without (missing, not zero): {len(dist.get('without_under5_counts', []))} "
+                  f"({', '.join(dist.get('without_under5_counts', []))}); in none of the three "
+                  "sheets read: "
+                  f"{', '.join(dist.get('without_any_row', []))}.",
+                  f"- 2022 rate on fewer than 30 children (or none): "
+                  f"{dist.get('under5_small_n_2022')}; 2019 rate that may rest on fewer than "
+                  f"30: {dist.get('under5_small_n_2019_possible')} (2019 has rates only: the "
+                  "number of children is unknown, only a lower bound can be read from each "
+                  "rate).",
+                  f"- Correlation of district stunting 2019 and 2022 where at least 100 "
+                  f"children were measured in 2022: {dist.get('corr_2019_2022_n100')}."]
+        for key in ("stunting_u5_2022_eb", "anemia_6_35m_2022_eb"):
+            e = sien.get(key)
+            if e:
+                lines.append(f"- `{key}`: {e['method']}; prior mean {e['prior_mean_percent']}%,"
+                             f" between-district variance {e['between_district_variance']}, "
+                             f"κ = {e['kappa_children']} (a district with κ children measured "
+                             f"keeps half its own rate); districts without children: "
+                             f"{e['districts_without_children']}.")
+    census = sources.get("census_fidt", {})
+    if census:
+        zeros = census.get("rural_no_electricity_zero_without_rural_population", [])
+        lines += ["", "## Census 2017 beyond services (FIDT 2024 shares)", "",
+                  f"- Districts without rural population: {census.get('rural_population_zero')}"
+                  f"; the electricity file writes 0% 'rural households without electricity' "
+                  f"for {len(zeros)} of them (a made-up zero): shipped as missing, like the "
+                  "telecom files do."]
+        for name, c in census.items():
+            if isinstance(c, dict) and "rows" in c:
+                lines.append(f"- `{name}`: {c['rows']} rows; codes outside the 2017 set "
+                             f"(post-2017 or old, left out): "
+                             f"{', '.join(c['codes_outside_2017_set'])}; 2017 districts "
+                             f"without a row: {len(c['districts_without_row'])}")
+    budget = sources.get("municipal_budget", {})
+    if budget:
+        lines += ["", "## Municipal budgets (MEF SIAF)", "",
+                  "Only `GOBIERNOS LOCALES` rows are kept: regional-government and "
+                  "national-government rows are placed at the executing unit's seat (a "
+                  "regional government at its capital, ministries in Lima) and do not measure "
+                  "the district; their totals are shown here only to say what was left out "
+                  "(S/).", "",
+                  "| year | local PIM (kept) | local devengado (kept) | regional PIM (left out) "
+                  "| national PIM (left out) | "
+                  "post-2017 municipalities added to their 2017 district | unknown codes left "
+                  "out |", "|---:|---:|---:|---:|---:|---|---|"]
+        for year, b in budget.items():
+            lv = b["left_out_levels_soles"]
+            lines.append(
+                f"| {year} | {b['local_total_soles']['pim']:,.0f} | "
+                f"{b['local_total_soles']['devengado']:,.0f} | "
+                f"{lv.get('GOBIERNOS REGIONALES', {}).get('pim', 0):,.0f} | "
+                f"{lv.get('GOBIERNO NACIONAL', {}).get('pim', 0):,.0f} | "
+                f"{len(b['post2017_added_to_parent'])} | "
+                f"{', '.join(u['ubigeo'] for u in b['left_out_unknown_codes']) or 'none'} |")
+    return lines
 
 
 def _flat(d: Any, indent: int = 0) -> str:

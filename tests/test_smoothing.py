@@ -1,0 +1,200 @@
+"""Empirical Bayes smoothing: cases worked by hand, esda as the oracle on the real 2022 counts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import geoprio
+from geoprio.errors import GeoprioError
+from geoprio.smoothing import posterior_beta, smooth_rates
+
+
+def _line(n: int) -> sp.csr_matrix:
+    """Districts 0-1-2-...: each touches the next one."""
+    i = np.arange(n - 1)
+    return sp.csr_matrix((np.ones(2 * (n - 1)), (np.r_[i, i + 1], np.r_[i + 1, i])),
+                         shape=(n, n))
+
+
+HAND = pd.DataFrame({"ubigeo": ["a", "b", "c", "d"], "y": [0, 2, 4, 6], "n": [10] * 4})
+
+
+def test_global_eb_worked_by_hand():
+    # m = 12/40 = 0.3; rates 0, .2, .4, .6; s² = 10(.09+.01+.01+.09)/40 = .05;
+    # A = s² − m/n̄ = .05 − .3/10 = .02; weight on the own rate = A/(A + m/n) = .02/.05 = .4
+    # EB = .3 + .4 (r − .3) = .18, .26, .34, .42; κ = m/A = 15
+    r = smooth_rates(HAND, "y", "n")
+    assert r["rate"].tolist() == pytest.approx([0.18, 0.26, 0.34, 0.42], abs=1e-12)
+    assert r["prior_mean"].iloc[0] == pytest.approx(0.3)
+    assert r["prior_var"].iloc[0] == pytest.approx(0.02)
+    assert r["shrinkage"].tolist() == pytest.approx([0.4] * 4)
+    # posterior Beta(κm + y, κ(1−m) + n − y) = Beta(4.5 + y, 20.5 − y)
+    assert r["a"].tolist() == pytest.approx([4.5, 6.5, 8.5, 10.5])
+    assert r["b"].tolist() == pytest.approx([20.5, 18.5, 16.5, 14.5])
+    assert (r["a"] / (r["a"] + r["b"])).tolist() == pytest.approx(r["rate"].tolist())
+
+
+def test_posterior_interval_by_numerical_integration():
+    r = smooth_rates(HAND, "y", "n", level=0.9)
+    a, b = 4.5, 20.5  # district "a"
+    x = np.linspace(0, 1, 400_001)[1:-1]
+    logpdf = ((a - 1) * np.log(x) + (b - 1) * np.log1p(-x)
+              + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b))
+    cdf = np.cumsum(np.exp(logpdf)) * (x[1] - x[0])
+    assert r["lo"].iloc[0] == pytest.approx(np.interp(0.05, cdf, x), abs=1e-4)
+    assert r["hi"].iloc[0] == pytest.approx(np.interp(0.95, cdf, x), abs=1e-4)
+
+
+def test_negative_variance_is_set_to_zero_as_marshall_does():
+    # n = 10, 10, 20; y = 1, 3, 4: m = .2, s² = .005, m/n̄ = .015 → A < 0 → every rate = m
+    t = pd.DataFrame({"ubigeo": list("abc"), "y": [1, 3, 4], "n": [10, 10, 20]})
+    with pytest.warns(UserWarning, match="vary no more than sampling noise"):
+        r = smooth_rates(t, "y", "n")
+    assert r["rate"].tolist() == pytest.approx([0.2, 0.2, 0.2])
+    assert r["lo"].tolist() == r["hi"].tolist() == pytest.approx([0.2, 0.2, 0.2])
+
+
+def test_spatial_eb_worked_by_hand():
+    # a line of four districts, 10 children each, cases 0, 4, 2, 7
+    # d1 {1,2}: m = 4/20 = .2, A = (.4 + .4)/20 − .2/10 = .02, w = .5 → .1
+    # d2 {1,2,3}: m = 6/30 = .2, A = .8/30 − .02 = .00667, w = .25 → .2 + .25·.2 = .25
+    # d3 {2,3,4}: m = 13/30, A = 1.26667/30 − .04333 < 0 → 0 → 13/30 (variance fallback)
+    # d4 {3,4}: m = 9/20 = .45, A = 1.25/20 − .045 = .0175, w = .28 → .45 + .28·.25 = .52
+    t = pd.DataFrame({"ubigeo": list("abcd"), "y": [0, 4, 2, 7], "n": [10] * 4})
+    r = smooth_rates(t, "y", "n", method="spatial_eb", w=_line(4))
+    assert r["rate"].tolist() == pytest.approx([0.1, 0.25, 13 / 30, 0.52], abs=1e-12)
+    assert r["variance_fallback"].tolist() == [False, False, True, False]
+    # the fallback posterior uses the global spread, so it is not a single point
+    assert r["hi"].iloc[2] - r["lo"].iloc[2] > 0.1
+
+
+@pytest.fixture(scope="module")
+def counts_2022(sources, districts):
+    """Under-5 counts read straight from the raw SIEN-HIS sheet (openpyxl), in district order."""
+    raw = pd.read_excel(sources / "indicators" / "sien_his_2022_indicadores_ninos.xlsx",
+                        sheet_name="EN 0-59m x DISTRITO", header=None, engine="openpyxl")
+    codes = raw[4].astype(str)
+    rows = raw[codes.str.fullmatch(r"\d{6}")]
+    c = pd.DataFrame({"ubigeo": rows[4].astype(str), "n": rows[5].astype(float),
+                      "y": rows[6].astype(float)})
+    return districts[["ubigeo", "geometry"]].merge(c, on="ubigeo", how="left")
+
+
+def test_global_eb_equals_esda_on_the_2022_counts(counts_2022, table):
+    from esda.smoothing import Empirical_Bayes
+
+    ok = counts_2022["n"].notna().to_numpy()
+    assert ok.sum() == 1839
+    expected = Empirical_Bayes(counts_2022.loc[ok, "y"].to_numpy(),
+                               counts_2022.loc[ok, "n"].to_numpy()).r.ravel()
+    got = smooth_rates(counts_2022, "y", "n")
+    assert np.abs(got.loc[ok, "rate"].to_numpy() - expected).max() < 1e-9
+    assert got.loc[~ok, "rate"].isna().all()
+    # the shipped column is the same estimate in %, written with 6 decimals
+    shipped = table.set_index("ubigeo").loc[counts_2022.loc[ok, "ubigeo"],
+                                           "stunting_u5_2022_eb"].to_numpy()
+    assert np.abs(shipped - 100 * expected).max() < 1e-6
+
+
+def test_shipped_anemia_eb_and_interval_from_the_raw_counts(sources, table):
+    """Anaemia 6-35 months: esda on the raw counts; Asunción's interval by integration."""
+    from esda.smoothing import Empirical_Bayes
+
+    raw = pd.read_excel(sources / "indicators" / "sien_his_2022_indicadores_ninos.xlsx",
+                        sheet_name="Anemia 6-35m x DISTRITO", header=None, engine="openpyxl")
+    rows = raw[raw[4].astype(str).str.fullmatch(r"\d{6}")]
+    y, n = rows[6].to_numpy(dtype=float), rows[5].to_numpy(dtype=float)
+    expected = 100 * Empirical_Bayes(y, n).r.ravel()
+    shipped = table.set_index("ubigeo").loc[rows[4].astype(str), "anemia_6_35m_2022_eb"]
+    assert np.abs(shipped.to_numpy() - expected).max() < 1e-6
+
+    # stunting, Asunción (1 of 6): prior from the raw counts, posterior integrated numerically
+    u5 = pd.read_excel(sources / "indicators" / "sien_his_2022_indicadores_ninos.xlsx",
+                       sheet_name="EN 0-59m x DISTRITO", header=None, engine="openpyxl")
+    u5 = u5[u5[4].astype(str).str.fullmatch(r"\d{6}")]
+    yy, nn = u5[6].to_numpy(dtype=float), u5[5].to_numpy(dtype=float)
+    m = yy.sum() / nn.sum()
+    big_a = (nn * (yy / nn - m) ** 2).sum() / nn.sum() - m / nn.mean()
+    a, b = m / big_a * m + 1, m / big_a * (1 - m) + 5
+    x = np.linspace(0, 1, 400_001)[1:-1]
+    logpdf = ((a - 1) * np.log(x) + (b - 1) * np.log1p(-x)
+              + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b))
+    cdf = np.cumsum(np.exp(logpdf)) * (x[1] - x[0])
+    asun = table.set_index("ubigeo").loc["010102"]
+    assert asun["stunting_u5_2022_eb"] == pytest.approx(100 * a / (a + b), abs=1e-5)
+    assert asun["stunting_u5_2022_eb_lo"] == pytest.approx(100 * np.interp(0.05, cdf, x),
+                                                           abs=1e-2)
+    assert asun["stunting_u5_2022_eb_hi"] == pytest.approx(100 * np.interp(0.95, cdf, x),
+                                                           abs=1e-2)
+
+
+def test_spatial_eb_equals_esda_on_the_2022_counts(counts_2022, districts):
+    from esda.smoothing import Spatial_Empirical_Bayes
+    from libpysal.weights import w_subset
+
+    from geoprio.spatial import queen_contiguity
+
+    w = queen_contiguity(districts)
+    ok = counts_2022["n"].notna().to_numpy()
+    # districts without children are left out, also as neighbours: esda on the same subset
+    ids = counts_2022.loc[ok, "ubigeo"].tolist()
+    ws = w_subset(w.w, ids, silence_warnings=True)
+    ws.id_order = ids
+    expected = Spatial_Empirical_Bayes(counts_2022.loc[ok, "y"].to_numpy(),
+                                       counts_2022.loc[ok, "n"].to_numpy(), ws).r.ravel()
+    got = smooth_rates(counts_2022, "y", "n", method="spatial_eb", w=w)
+    assert np.abs(got.loc[ok, "rate"].to_numpy() - expected).max() < 1e-9
+    # the same with the weights given as a libpysal W or a sparse matrix
+    again = smooth_rates(counts_2022, "y", "n", method="spatial_eb", w=w.w)
+    assert np.allclose(again["rate"], got["rate"], equal_nan=True, atol=0)
+    assert int(got["variance_fallback"].sum()) == 213
+
+
+def test_five_children_give_a_wide_interval_and_draws(counts_2022):
+    post = posterior_beta(counts_2022, "y", "n")
+    r = smooth_rates(counts_2022, "y", "n")
+    small = (counts_2022["n"] == 5).to_numpy()
+    assert small.any()
+    width = (r["hi"] - r["lo"])[small]
+    assert (width > 0.2).all()  # over 20 points for every district with 5 children
+    big = (counts_2022["n"] > 5000).to_numpy()
+    assert ((r["hi"] - r["lo"])[big] < 0.03).all()
+    rng = np.random.default_rng(7)
+    i = int(np.flatnonzero(small)[0])
+    draws = rng.beta(post["a"].iloc[i], post["b"].iloc[i], size=20_000)
+    inside = ((draws >= r["lo"].iloc[i]) & (draws <= r["hi"].iloc[i])).mean()
+    assert inside == pytest.approx(0.9, abs=0.01)
+    assert post["a"].isna().sum() == 35
+
+
+def test_public_api_and_errors(counts_2022):
+    assert geoprio.smooth_rates is smooth_rates
+    assert geoprio.posterior_beta is posterior_beta
+    with pytest.raises(GeoprioError, match=r"method must be one of \['eb', 'spatial_eb'\]"):
+        smooth_rates(HAND, "y", "n", method="bayes")
+    with pytest.raises(GeoprioError, match="more events than population"):
+        smooth_rates(HAND.assign(y=[0, 2, 40, 6]), "y", "n")
+    with pytest.raises(GeoprioError, match="'children' is not a column"):
+        smooth_rates(HAND, "y", "children")
+    with pytest.raises(GeoprioError, match="w is 3x3 but there are 4 districts"):
+        smooth_rates(HAND, "y", "n", method="spatial_eb", w=_line(3))
+    with pytest.raises(TypeError, match="DataFrame"):
+        smooth_rates([1, 2], "y", "n")
+
+
+def test_cli_smooth_writes_a_table(tmp_path, capsys):
+    from geoprio.cli import main
+
+    out = tmp_path / "eb.csv"
+    assert main(["smooth", "stunted_u5_2022", "evaluated_u5_2022", "--percent",
+                 "--out", str(out)]) == 0
+    assert "eb: 1839 districts smoothed, 35 without population" in capsys.readouterr().out
+    t = pd.read_csv(out, dtype={"ubigeo": str}, encoding="utf-8-sig").set_index("ubigeo")
+    assert len(t) == 1874
+    assert t.loc["010102", "population"] == 6
+    assert main(["smooth", "stunted_u5_2022", "nope", "--out", str(out)]) == 2
