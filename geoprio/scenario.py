@@ -556,6 +556,8 @@ _FONIE_SOURCES = [
     "DS 004-2013-MIDIS, Reglamento del FONIE",
     "INEI, Mapa de pobreza monetaria provincial y distrital 2018",
     "INEI, Censos Nacionales 2017 (XII de Población, VII de Vivienda): servicios del hogar",
+    "INEI, Censos 2017, hogares rurales sin teléfono celular (FIDT 2024, MEF; vía "
+    "CarloEduardo/FIDT_2024)",
 ]
 
 
@@ -588,9 +590,12 @@ def fonie() -> Scenario:
       shipped data lack it; a user can upload it as an indicator and add
       ``and hogares_inclusion > 50`` to the rule;
     - Alto Huallaga is not applied (no district list shipped);
-    - scored on the four FONIE service gaps (households without public water, sewer,
-      electricity, internet as the telecoms proxy; census 2017) plus poverty 2018, equal
-      weights.
+    - scored on FONIE's sectors with district data (census 2017): households without public
+      water, without sewer, without electricity, and rural households without a mobile phone
+      (the telecommunications gap; household internet, used before, is missing in 99.5% of
+      rural households in the median district and barely tells districts apart), plus
+      poverty 2018, equal weights. **Rural roads**, FONIE's fifth sector, have no district
+      data in the sources: say so, and upload it as an indicator where you have it.
     """
     return Scenario(
         name="fonie",
@@ -598,8 +603,10 @@ def fonie() -> Scenario:
             "FONIE (Ley 29951 art. 23; DS 004-2013-MIDIS): elegibles los distritos de los "
             "quintiles I y II de pobreza 2018 (quintiles por número de distritos), o del "
             "VRAEM, o de frontera; la lista son todos los elegibles, ordenados por puntaje "
-            "(brechas de agua, desagüe, electricidad e internet del censo 2017 y pobreza "
-            "2018, pesos iguales): acótela con un presupuesto o un número de distritos. El "
+            "(brechas de agua, desagüe y electricidad de los hogares, hogares rurales sin "
+            "teléfono celular, del censo 2017, y pobreza 2018, pesos iguales): acótela con un "
+            "presupuesto o un número de distritos. No hay datos distritales de caminos "
+            "rurales. El "
             "criterio 'más de 50% de hogares en proceso de inclusión' NO se aplica: falta "
             "en los datos; puede subirse como indicador y añadirse a la regla."
         ),
@@ -607,7 +614,7 @@ def fonie() -> Scenario:
             "no_water_2017": 1.0,
             "no_sewer_2017": 1.0,
             "no_electricity_2017": 1.0,
-            "no_internet_2017": 1.0,
+            "rural_no_mobile_2017": 1.0,
             "poverty_2018": 1.0,
         },
         rule="poverty_quintile_2018 <= 2 or vraem or border",
@@ -630,9 +637,16 @@ def fonie() -> Scenario:
             "La lista VRAEM es una transcripción no oficial (verificar con DS 040-2016-PCM y "
             "DS 102-2018-PCM).",
             "MIDIS reportó 644 distritos focalizados en 2015; no se encontró la lista oficial.",
-            "Internet del hogar (censo 2017) aproxima la brecha de telecomunicaciones.",
+            "Brecha de telecomunicaciones: hogares rurales sin teléfono celular (censo 2017, "
+            "derivado por un tercero para el MEF); sin dato donde no hay población rural.",
+            "Caminos rurales: sin datos distritales en las fuentes; súbalos como indicador si "
+            "los tiene.",
         ],
     )
+
+
+_SIEN_2022 = ("INS/CENAN, Indicadores nutricionales en niños menores de 3 y 5 años, SIEN-HIS "
+              "enero-diciembre 2022 (tasas suavizadas por Bayes empírico, geoprio)")
 
 
 def dci() -> Scenario:
@@ -642,48 +656,56 @@ def dci() -> Scenario:
     intergubernamental orientada a reducir la desnutrición crónica infantil": districts
     prioritised by stunting and poverty; effective interventions include home water and
     sanitation. Weights (a choice of geoprio, stated): stunting 0.30, anemia 0.20,
-    poverty 0.20, no public water 0.15, no public sewer 0.15. A district needs a stunting
-    figure to be eligible (the rule ``stunting_u5_2019 >= 0``: the 9 districts whose SIEN
-    stunting is ``(SD)`` or ``(****)`` are listed as "sin dato", not ranked on the other
-    indicators alone); a missing anemia figure is re-weighted over the other four.
-    The list is the top 375 (a fifth of the districts, a convention of this tool). The
-    budget need is ``stunted_children`` (under-5s × stunting).
+    poverty 0.20, no public water 0.15, no public sewer 0.15.
+
+    Stunting and anemia are the **SIEN-HIS 2022 rates smoothed by Empirical Bayes**
+    (``stunting_u5_2022_eb``, ``anemia_6_35m_2022_eb``; :mod:`geoprio.smoothing`): a
+    district where a handful of children were measured is pulled towards the national rate
+    instead of topping the list on noise, and the Monte Carlo draws each district's rate from
+    its posterior. A district needs a 2022 stunting figure to be eligible (the rule
+    ``stunting_u5_2022_eb >= 0``: the 35 districts with no child under 5 measured are listed
+    as "sin dato", not ranked on the other indicators alone); a missing anemia figure is
+    re-weighted over the other four. The list is the top 375 (a fifth of the districts, a
+    convention of this tool). The budget need is ``stunted_children`` (under-5s × smoothed
+    stunting).
     """
     return Scenario(
         name="dci",
         description=(
             "Desnutrición crónica infantil (MIDIS, Lineamientos 2012): desnutrición crónica "
-            "< 5 años (SIEN 2019) 0.30, anemia 6-35 meses (SIEN 2019) 0.20, pobreza 2018 "
-            "0.20, hogares sin agua de red 0.15 y sin desagüe 0.15 (censo 2017). Lista: los "
-            "375 primeros (un quinto de los distritos, convención de geoprio)."
+            "< 5 años 0.30 y anemia 6-35 meses 0.20 (SIEN-HIS 2022, tasas suavizadas por "
+            "Bayes empírico), pobreza 2018 0.20, hogares sin agua de red 0.15 y sin desagüe "
+            "0.15 (censo 2017). Lista: los 375 primeros (un quinto de los distritos, "
+            "convención de geoprio)."
         ),
         weights={
-            "stunting_u5_2019": 0.30,
-            "anemia_6_35m_2019": 0.20,
+            "stunting_u5_2022_eb": 0.30,
+            "anemia_6_35m_2022_eb": 0.20,
             "poverty_2018": 0.20,
             "no_water_2017": 0.15,
             "no_sewer_2017": 0.15,
         },
-        rule="stunting_u5_2019 >= 0",
+        rule="stunting_u5_2022_eb >= 0",
         top_n=375,
         need="stunted_children",
         beneficiary_column="under5_2020",
         sources=[
             "MIDIS (2012), Lineamientos para la gestión articulada intersectorial e "
             "intergubernamental orientada a reducir la desnutrición crónica infantil",
-            "CEPLAN, Matriz de indicadores 2007-2019 (MINSA SIEN 2019)",
+            _SIEN_2022,
             "INEI, Mapa de pobreza monetaria provincial y distrital 2018",
             "INEI, Censos Nacionales 2017: servicios del hogar",
         ],
         caveats=[
-            "La desnutrición y la anemia distritales vienen del SIEN (niños atendidos en "
+            "La desnutrición y la anemia distritales vienen del SIEN-HIS (niños atendidos en "
             "establecimientos del MINSA), no de la ENDES: no son prevalencias poblacionales.",
+            "Tasas 2022 suavizadas por Bayes empírico: donde se midió a pocos niños la tasa se "
+            "acerca a la nacional, y la simulación la sortea en su intervalo.",
             "Los pesos son una elección de geoprio, no una norma: ajústelos.",
-            "Sin dato de desnutrición crónica (9 distritos: (SD) o (****) en el SIEN): no "
-            "elegibles, listados como 'sin dato'; no se ordenan solo con los demás "
-            "indicadores.",
-            "Anemia faltante (69 distritos): su peso se redistribuye entre los otros cuatro "
-            "indicadores.",
+            "Sin niños menores de 5 años medidos en 2022 (35 distritos): no elegibles, "
+            "listados como 'sin dato'; no se ordenan solo con los demás indicadores.",
+            "Anemia 2022 faltante (37 distritos): su peso se redistribuye entre los otros "
+            "cuatro indicadores.",
         ],
     )
 
@@ -691,23 +713,24 @@ def dci() -> Scenario:
 def anemia() -> Scenario:
     """Child anemia (6–35 months) preset.
 
-    Anemia 6–35 months (SIEN 2019) weighs 0.5; companions that act on its causes weigh
-    the rest: poverty 2018 0.2 (diet and access to iron-rich food), no public water 0.15
-    and no public sewer 0.15 (infections and parasites that reduce iron absorption). A
-    choice of geoprio, stated. Districts without an anemia figure (SIEN records too few
-    children) are excluded and listed (``missing="exclude"``), not ranked on the
-    companions alone. The budget need is ``anemic_children``.
+    Anemia 6–35 months (SIEN-HIS 2022, smoothed by Empirical Bayes) weighs 0.5; companions
+    that act on its causes weigh the rest: poverty 2018 0.2 (diet and access to iron-rich
+    food), no public water 0.15 and no public sewer 0.15 (infections and parasites that
+    reduce iron absorption). A choice of geoprio, stated. Districts without an anemia figure
+    (no child 6–35 months measured in 2022) are excluded and listed (``missing="exclude"``),
+    not ranked on the companions alone. SIEN-HIS anemia runs far below ENDES (29.6% against
+    42.4% nationally in 2022). The budget need is ``anemic_children``.
     """
     return Scenario(
         name="anemia",
         description=(
-            "Anemia en niños de 6 a 35 meses (SIEN 2019) 0.5, con pobreza 2018 0.2 y "
-            "hogares sin agua de red 0.15 y sin desagüe 0.15 (censo 2017) como factores "
-            "asociados. Distritos sin dato de anemia: excluidos y listados. Lista: los 375 "
-            "primeros (convención de geoprio)."
+            "Anemia en niños de 6 a 35 meses (SIEN-HIS 2022, tasa suavizada por Bayes "
+            "empírico) 0.5, con pobreza 2018 0.2 y hogares sin agua de red 0.15 y sin desagüe "
+            "0.15 (censo 2017) como factores asociados. Distritos sin dato de anemia: "
+            "excluidos y listados. Lista: los 375 primeros (convención de geoprio)."
         ),
         weights={
-            "anemia_6_35m_2019": 0.5,
+            "anemia_6_35m_2022_eb": 0.5,
             "poverty_2018": 0.2,
             "no_water_2017": 0.15,
             "no_sewer_2017": 0.15,
@@ -717,12 +740,14 @@ def anemia() -> Scenario:
         need="anemic_children",
         beneficiary_column="children_6_35m_2020",
         sources=[
-            "CEPLAN, Matriz de indicadores 2007-2019 (MINSA SIEN 2019)",
+            _SIEN_2022,
             "INEI, Mapa de pobreza monetaria provincial y distrital 2018",
             "INEI, Censos Nacionales 2017: servicios del hogar",
         ],
         caveats=[
-            "La anemia distrital viene del SIEN (niños atendidos en el MINSA), no de la ENDES.",
+            "La anemia distrital viene del SIEN-HIS (niños atendidos en el MINSA), no de la "
+            "ENDES, y es bastante menor que la de la ENDES (29,6% frente a 42,4% en 2022).",
+            "Tasa 2022 suavizada por Bayes empírico; la simulación la sortea en su intervalo.",
             "Los pesos de los factores asociados son una elección de geoprio: ajústelos.",
         ],
     )

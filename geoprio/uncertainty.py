@@ -11,14 +11,21 @@ eligibility rule, the ranks, the need and the list. Two sources of uncertainty:
     about ``weight_spread * sqrt(w_j (1 - w_j))``; with ``weight_spread = 0.1`` a weight of
     0.2 varies by about ±0.04 (one sd). Weights of 0 stay 0; ``weight_spread = 0`` keeps
     them fixed.
-(b) **Estimates with a published interval.** Every column the scenario uses (weights, rule,
-    need, cost base, and the inputs of the derived columns it uses) that has ``<id>_lo`` and
-    ``<id>_hi`` columns (in the shipped data: ``poverty_2018``, INEI's 95% interval) is
-    drawn from a normal distribution with mean the point estimate and
-    ``sd = (hi - lo) / 3.92``, clipped to the range its unit allows (``%``: 0–100; an index
-    0–1: 0–1; other units are not clipped). Districts that INEI estimated jointly
-    (``poverty_joint_2018``, 476 districts in 197 groups) share one draw per group; other
-    districts are drawn independently (INEI publishes no correlations).
+(b) **Estimates with a known error**, for every column the scenario uses (weights, rule,
+    need, cost base, and the inputs of the derived columns it uses):
+
+    - **Empirical Bayes rates** (``POSTERIORS``: ``stunting_u5_2022_eb``,
+      ``anemia_6_35m_2022_eb``) are drawn from each district's beta-binomial posterior
+      (:func:`geoprio.smoothing.posterior_beta` on the SIEN-HIS 2022 counts): a district where
+      5 children were measured draws from a wide distribution, one with 5,000 from a narrow
+      one. Districts without a measured child stay missing.
+    - **Estimates with a published interval**: a column with ``<id>_lo`` and ``<id>_hi``
+      columns (in the shipped data: ``poverty_2018``, INEI's 95% interval) is drawn from a
+      normal distribution with mean the point estimate and ``sd = (hi - lo) / 3.92``, clipped
+      to the range its unit allows (``%``: 0–100; an index 0–1: 0–1; other units are not
+      clipped). Districts that INEI estimated jointly (``poverty_joint_2018``, 476 districts
+      in 197 groups) share one draw per group; other districts are drawn independently
+      (INEI publishes no correlations).
 
 The simulation runs in chunks of ``CHUNK`` draws and keeps only per-district counts (a
 histogram of ranks, and how often each district is eligible and selected), so memory does
@@ -47,6 +54,8 @@ __all__ = [
     "CHUNK",
     "JOINT_GROUPS",
     "MAX_DRAWS",
+    "POSTERIORS",
+    "BetaModel",
     "MAX_UNITS",
     "DrawModel",
     "MonteCarloResult",
@@ -65,6 +74,11 @@ MAX_DRAWS = 10_000
 MAX_UNITS = 5_000
 #: column drawn -> column holding the group of districts that share one estimate
 JOINT_GROUPS: dict[str, str] = {"poverty_2018": "poverty_joint_2018"}
+#: smoothed rate (%) -> (events, children measured) of its beta-binomial posterior
+POSTERIORS: dict[str, tuple[str, str]] = {
+    "stunting_u5_2022_eb": ("stunted_u5_2022", "evaluated_u5_2022"),
+    "anemia_6_35m_2022_eb": ("anemic_6_35m_2022", "evaluated_6_35m_2022"),
+}
 #: unit (catalog) -> range a drawn value is clipped to
 UNIT_BOUNDS: dict[str, tuple[float, float]] = {"%": (0.0, 100.0), "índice 0-1": (0.0, 1.0)}
 
@@ -106,6 +120,32 @@ class DrawModel:
         return self.sample(rng.standard_normal((m, self.n_groups)))
 
 
+@dataclass
+class BetaModel:
+    """An Empirical Bayes rate drawn from each district's posterior ``Beta(a, b)``, in %.
+
+    Attributes
+    ----------
+    column : str
+    a, b : numpy.ndarray
+        Posterior parameters (NaN where no child was measured: the value stays missing).
+    mean : numpy.ndarray
+        The published smoothed rate (the point value).
+    """
+
+    column: str
+    a: np.ndarray
+    b: np.ndarray
+    mean: np.ndarray
+
+    def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
+        """``m`` draws of every district, ``(m, n)``, in percent."""
+        ok = np.isfinite(self.a) & np.isfinite(self.b) & (self.a > 0) & (self.b > 0)
+        out = np.full((m, len(self.a)), np.nan)
+        out[:, ok] = 100.0 * rng.beta(self.a[ok], self.b[ok], size=(m, int(ok.sum())))
+        return out
+
+
 def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
     if catalog is None or "unit" not in catalog or "id" not in catalog:
         return {}
@@ -115,8 +155,11 @@ def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
 
 def draw_models(
     frame: pd.DataFrame, columns: Sequence[str], catalog: pd.DataFrame | None = None
-) -> dict[str, DrawModel]:
-    """Draw models of the ``columns`` that carry an interval (``<id>_lo``, ``<id>_hi``).
+) -> dict[str, DrawModel | BetaModel]:
+    """Draw models of the ``columns`` that carry a known error (see the module docstring).
+
+    A smoothed rate of ``POSTERIORS`` whose counts are in ``frame`` gets a
+    :class:`BetaModel`; a column with ``<id>_lo`` and ``<id>_hi`` a :class:`DrawModel`.
 
     Examples
     --------
@@ -128,9 +171,18 @@ def draw_models(
     (['p'], 5.102, [0, 1, 2])
     """
     units = _units(catalog)
-    out: dict[str, DrawModel] = {}
+    out: dict[str, DrawModel | BetaModel] = {}
     n = len(frame)
     for col in dict.fromkeys(columns):
+        counts = POSTERIORS.get(col)
+        if col in frame.columns and counts and set(counts) <= set(frame.columns):
+            from geoprio.smoothing import posterior_beta
+
+            post = posterior_beta(frame, *counts, method="eb", id_column="ubigeo")
+            mean = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+            out[col] = BetaModel(col, post["a"].to_numpy(dtype=float),
+                                 post["b"].to_numpy(dtype=float), mean)
+            continue
         lo_col, hi_col = f"{col}_lo", f"{col}_hi"
         if col not in frame.columns or lo_col not in frame or hi_col not in frame:
             continue
@@ -239,7 +291,7 @@ def rank_quantiles(counts: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)) 
 
 def simulate(
     run: Callable[[Mapping[str, np.ndarray], np.ndarray], object],
-    models: Mapping[str, DrawModel],
+    models: Mapping[str, DrawModel | BetaModel],
     weights: np.ndarray,
     *,
     n_units: int,
@@ -257,7 +309,7 @@ def simulate(
         ``rank`` and ``selected`` arrays of shape ``(m, n)`` (e.g.
         :meth:`geoprio.ranking.Plan.run`).
     models : mapping
-        Column -> :class:`DrawModel` (:func:`draw_models`).
+        Column -> :class:`DrawModel` or :class:`BetaModel` (:func:`draw_models`).
     weights : numpy.ndarray
         ``(k,)`` chosen weights.
     n_units : int

@@ -68,7 +68,7 @@ def test_derived_column_without_inputs_is_refused_or_dropped(table):
 
 
 def test_people_reached_and_rate_weighted_by_hand():
-    f = pd.DataFrame({"under5_2020": [1000.0, 200.0], "stunting_u5_2019": [10.0, 40.0],
+    f = pd.DataFrame({"under5_2020": [1000.0, 200.0], "stunting_u5_2022_eb": [10.0, 40.0],
                       "pop_2017": [50.0, 10.0], "poverty_2018": [20.0, np.nan]})
     d = derive(f, ["stunted_children", "stunted_children_rate_weighted", "poor_people"])
     assert d["stunted_children"].tolist() == [100.0, 80.0]

@@ -75,12 +75,12 @@ def test_department_filter_keeps_everyone_and_says_why(districts):
 
 def test_missing_exclude_leaves_district_unranked_with_reason(districts):
     out = prioritize(districts, Scenario.preset("anemia").replace(n_draws=0))
-    lacking = districts["anemia_6_35m_2019"].isna()
-    assert int(lacking.sum()) == 69
+    lacking = districts["anemia_6_35m_2022_eb"].isna()
+    assert int(lacking.sum()) == 37
     assert out.loc[lacking, "rank"].isna().all() and out.loc[lacking, "score"].isna().all()
     assert out.loc[lacking, "reasons"].str.contains(
-        r"sin puntaje \(faltan datos: anemia_6_35m_2019; política 'exclude'\)").all()
-    assert out["rank"].max() == 1874 - 69
+        r"sin puntaje \(faltan datos: anemia_6_35m_2022_eb; política 'exclude'\)").all()
+    assert out["rank"].max() == 1874 - 37
 
 
 def test_fonie_list_keeps_every_district_the_law_names(districts):
@@ -131,7 +131,7 @@ def test_budget_need_errors_are_geoprio_errors(districts):
         prioritize(districts, base.replace(need="department"))
     no_counts = districts.drop(columns=["under5_2020"])
     with pytest.raises(ScenarioError, match="'stunted_children' is computed by geoprio from "
-                                            "under5_2020 and stunting_u5_2019"):
+                                            "under5_2020 and stunting_u5_2022_eb"):
         prioritize(no_counts, base.replace(need="stunted_children"))
     negative = districts.assign(gap=districts["poverty_2018"] - 50)
     with pytest.raises(ScenarioError, match=r"need 'gap' is negative in .* eligible districts"):
@@ -148,8 +148,8 @@ def test_budget_says_which_objective_it_maximised(districts):
     a, b = by_children[by_children["selected"]], by_rate[by_rate["selected"]]
     assert len(a) == len(b) == 10
     assert a["stunted_children"].sum() > b["stunted_children"].sum()
-    assert a["stunting_u5_2019"].mean() < b["stunting_u5_2019"].mean()
-    expected = districts.assign(v=districts["under5_2020"] * districts["stunting_u5_2019"] / 100)
+    assert a["stunting_u5_2022_eb"].mean() < b["stunting_u5_2022_eb"].mean()
+    expected = districts.assign(v=districts["under5_2020"] * districts["stunting_u5_2022_eb"] / 100)
     top10 = expected.sort_values("v", ascending=False, kind="stable").head(10)["ubigeo"]
     assert sorted(a["ubigeo"]) == sorted(top10)
 
@@ -183,7 +183,9 @@ def test_compare_scenarios(districts):
     assert set(c.entering["ubigeo"]) == sel_b - sel_a
     assert set(c.leaving["ubigeo"]) == sel_a - sel_b
     assert c.n_kept == len(sel_a & sel_b)
-    assert c.n_common == 1874 - 69
+    # ranked in both: a 2022 stunting figure (DCI) and a 2022 anemia figure (anemia preset)
+    both = districts["stunting_u5_2022_eb"].notna() & districts["anemia_6_35m_2022_eb"].notna()
+    assert c.n_common == int(both.sum())
     assert 0 < c.spearman < 1
 
 

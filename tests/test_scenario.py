@@ -108,7 +108,9 @@ def test_bad_toml_and_file_names(tmp_path):
 def test_fonie_preset_content():
     s = Scenario.preset("FONIE")
     assert s.weights == {"no_water_2017": 1.0, "no_sewer_2017": 1.0, "no_electricity_2017": 1.0,
-                         "no_internet_2017": 1.0, "poverty_2018": 1.0}
+                         "rural_no_mobile_2017": 1.0, "poverty_2018": 1.0}
+    assert s.top_n is None and s.budget is None and s.threshold is None  # every eligible one
+    assert any("Caminos rurales: sin datos distritales" in c for c in s.caveats)
     assert s.rule == "poverty_quintile_2018 <= 2 or vraem or border"
     assert s.quintiles == "districts"
     assert "proceso de inclusión" in s.description
@@ -118,12 +120,13 @@ def test_fonie_preset_content():
 
 def test_dci_and_anemia_presets():
     dci = Scenario.preset("dci")
-    assert set(dci.weights) == {"stunting_u5_2019", "anemia_6_35m_2019", "poverty_2018",
+    assert set(dci.weights) == {"stunting_u5_2022_eb", "anemia_6_35m_2022_eb", "poverty_2018",
                                 "no_water_2017", "no_sewer_2017"}
+    assert dci.rule == "stunting_u5_2022_eb >= 0"
     assert sum(dci.weights.values()) == pytest.approx(1.0)
     assert dci.need == "stunted_children"
     an = Scenario.preset("anemia")
-    assert max(an.weights, key=an.weights.get) == "anemia_6_35m_2019"
+    assert max(an.weights, key=an.weights.get) == "anemia_6_35m_2022_eb"
     assert an.missing == "exclude"
 
 

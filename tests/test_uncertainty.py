@@ -137,13 +137,13 @@ def test_seed_reproducible_and_different_seed_differs(table):
     cols = ["rank_p05", "rank_median", "rank_p95", "p_selected", "p_eligible"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
     assert not a["p_selected"].equals(c["p_selected"])
-    assert a.attrs["drawn"] == ["poverty_2018"]
+    assert a.attrs["drawn"] == ["anemia_6_35m_2022_eb", "poverty_2018", "stunting_u5_2022_eb"]
 
 
 def test_real_intervals_contain_point_rank(table):
     a = geoprio.prioritize(table, Scenario.preset("dci").replace(n_draws=400, seed=3))
     r = a[a["rank"].notna()]
-    assert len(r) == 1874 - 9  # the 9 districts without a stunting figure are not ranked
+    assert len(r) == 1874 - 35  # the 35 districts with no child measured in 2022 are not ranked
     assert ((r["rank_p05"] <= r["rank"]) & (r["rank"] <= r["rank_p95"])).all()
     assert (r["rank_p05"] <= r["rank_median"]).all() and (r["rank_median"] <= r["rank_p95"]).all()
 
@@ -193,3 +193,35 @@ def test_draws_are_bounded():
         Scenario(weights={"poverty_2018": 1}, n_draws=100_000)
     with pytest.raises(geoprio.errors.ScenarioError, match="n_draws must be between 1 and"):
         simulate(lambda v, w: None, {}, np.array([1.0]), n_units=3, n_draws=20_000)
+
+
+def test_smoothed_rates_are_drawn_from_their_posterior(table):
+    from scipy.stats import beta
+
+    model = draw_models(table, ["stunting_u5_2022_eb"])["stunting_u5_2022_eb"]
+    drawn = model.draw(np.random.default_rng(11), 20000)
+    asuncion = table.index[table["ubigeo"] == "010102"][0]  # 1 stunted of 6 measured
+    a, b = model.a[asuncion], model.b[asuncion]
+    # the posterior (scipy as oracle) has the shipped rate as mean and the shipped 90% interval
+    assert 100 * beta.mean(a, b) == pytest.approx(table.loc[asuncion, "stunting_u5_2022_eb"])
+    assert 100 * beta.ppf([0.05, 0.95], a, b) == pytest.approx(
+        table.loc[asuncion, ["stunting_u5_2022_eb_lo", "stunting_u5_2022_eb_hi"]].to_numpy(
+            dtype=float), abs=1e-4)
+    assert np.quantile(drawn[:, asuncion], [0.05, 0.95]) == pytest.approx(
+        100 * beta.ppf([0.05, 0.95], a, b), abs=0.5)
+    missing = table["evaluated_u5_2022"].isna().to_numpy()
+    assert int(missing.sum()) == 35 and np.isnan(drawn[:, missing]).all()
+
+
+def test_a_handful_of_children_gives_a_wide_rank_interval_not_rank_one(table):
+    raw = geoprio.prioritize(table, Scenario(weights={"stunting_u5_2022": 1}, top_n=100,
+                                             n_draws=0))
+    yauya = raw.index[raw["ubigeo"] == "020703"][0]  # 1 child measured, stunted: 100%
+    assert raw.loc[yauya, "rank"] == 1  # the raw rate puts noise first
+    out = geoprio.prioritize(table, Scenario(weights={"stunting_u5_2022_eb": 1}, top_n=100))
+    few = out["evaluated_u5_2022"] <= 5
+    many = out["evaluated_u5_2022"] >= 1000
+    width = out["rank_p95"] - out["rank_p05"]
+    assert width[few].median() > 5 * width[many].median()
+    assert out.loc[yauya, "rank"] > 100 and out.loc[yauya, "p_selected"] < 0.2
+    assert width[yauya] > 1000
