@@ -483,7 +483,7 @@ to 1000000; got 0
         Examples
         --------
         >>> sorted(Scenario.preset("dci").weights)[:2]
-        ['anemia_6_35m_2019', 'no_sewer_2017']
+        ['anemia_6_35m_2022_eb', 'no_sewer_2017']
         """
         key = str(name).strip().lower()
         if key not in PRESETS:

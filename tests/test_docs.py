@@ -106,7 +106,11 @@ def test_rank_with_upload_example(tmp_path):
     # every district of the two departments, plus the post-2017 code recoded to its parent
     assert f"join: {n + 1} matched, 1 recoded, 1 invalid, {1874 - n - 1} districts" in out
     assert "recoded 080915 -> 080902 (post2017)" in out
-    assert f"scenario 'dci_con_ejemplo': {n} eligible, 20 selected" in out
+    # eligible: in the two departments and with a 2022 stunting figure (the DCI rule)
+    inside = d["department"].isin(["AYACUCHO", "HUANCAVELICA"])
+    n_elig = int((inside & d["stunting_u5_2022_eb"].notna()).sum())
+    assert n_elig < n  # a few districts there had no child measured in 2022
+    assert f"scenario 'dci_con_ejemplo': {n_elig} eligible, 20 selected" in out
     assert "layers ['distritos', 'escenario'], 1874 districts, 20 selected" in out
 
 
@@ -189,3 +193,15 @@ def test_shell_lines_found():
 
     shown = {c for c in COMMANDS if f"geoprio {c} " in api}
     assert shown == set(COMMANDS) - {"build"}
+
+
+def test_preset_changes_table_is_current():
+    """docs/cambios-presets-2022.md is exactly what docs/presets_changes.py writes."""
+    sys.path.insert(0, str(REPO / "docs"))
+    try:
+        import presets_changes
+    finally:
+        sys.path.remove(str(REPO / "docs"))
+    text = presets_changes.markdown(geoprio.load_districts())
+    assert (REPO / "docs" / "cambios-presets-2022.md").read_text(encoding="utf-8") == text
+    assert "Se mantienen 287, entran 88 y salen 88" in text

@@ -1,0 +1,183 @@
+"""The figures the methodology states, derived again by routes independent of geoprio's engine.
+
+``docs/metodologia.md`` section 13 checks each figure against geoprio's own output, so the text
+cannot go stale. That proves consistency, not correctness. Here every figure of sections 6 to 9
+is recomputed with plain pandas/numpy written for this test (scores by hand, quintiles by
+``rank``, a budget by sorting, Empirical Bayes posteriors from Marshall's formulas, a Monte
+Carlo of our own with its own random stream). Monte Carlo counts agree within their sampling
+error, not to the unit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+import geoprio
+
+DCI_2022 = {"stunting_u5_2022_eb": 0.30, "anemia_6_35m_2022_eb": 0.20, "poverty_2018": 0.20,
+            "no_water_2017": 0.15, "no_sewer_2017": 0.15}
+DCI_2019 = {"stunting_u5_2019": 0.30, "anemia_6_35m_2019": 0.20, "poverty_2018": 0.20,
+            "no_water_2017": 0.15, "no_sewer_2017": 0.15}
+FONIE = ["no_water_2017", "no_sewer_2017", "no_electricity_2017", "rural_no_mobile_2017",
+         "poverty_2018"]
+
+
+@pytest.fixture(scope="module")
+def d() -> pd.DataFrame:
+    return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
+
+
+def score_by_hand(d: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
+    """Min-max on every district, weighted mean over the indicators a district has."""
+    num = pd.Series(0.0, index=d.index)
+    den = pd.Series(0.0, index=d.index)
+    for col, w in weights.items():
+        x = d[col]
+        v = (x - x.min()) / (x.max() - x.min())
+        num += (w * v).fillna(0.0)
+        den += w * v.notna()
+    return (num / den).where(den > 0)
+
+
+def top(score: pd.Series, eligible: pd.Series, n: int) -> set:
+    return set(score[eligible].sort_values(ascending=False, kind="stable").index[:n])
+
+
+def quintile_by_hand(p: pd.Series) -> pd.Series:
+    return np.floor(5 * ((-p).rank(method="min") - 1) / p.notna().sum()) + 1
+
+
+def test_fonie_figures(d):
+    q = quintile_by_hand(d["poverty_2018"])
+    law = d["vraem"] | d["border"]
+    eligible = (q <= 2) | law
+    assert (int((q <= 2).sum()), int(eligible.sum()), int((eligible & (q > 2)).sum())) == (
+        751, 800, 49)
+    assert d.loc[q <= 2, "poverty_2018"].min() == 39.2
+    # the first 644 by score would drop 17 VRAEM and 17 border districts
+    chosen = top(score_by_hand(d, dict.fromkeys(FONIE, 1.0)), eligible, 644)
+    out = ~d.index.isin(list(chosen))
+    assert (int((out & d["vraem"]).sum()), int((out & d["border"]).sum())) == (17, 17)
+    # by population: the poorest two fifths of 2017 people
+    order = d.sort_values("poverty_2018", ascending=False)
+    before = order.groupby("poverty_2018", sort=False)["pop_2017"].sum().cumsum().shift(
+        fill_value=0)
+    share = d["poverty_2018"].map(before) / d["pop_2017"].sum()
+    qp = np.floor(5 * share) + 1
+    assert (int((qp <= 2).sum()), int(((qp <= 2) | law).sum())) == (1449, 1465)
+    # household internet against rural mobile phones: same list, close order
+    old = score_by_hand(d, dict.fromkeys([*FONIE[:3], "no_internet_2017", "poverty_2018"], 1.0))
+    new = score_by_hand(d, dict.fromkeys(FONIE, 1.0))
+    rank_old, rank_new = old[eligible].rank(ascending=False), new[eligible].rank(ascending=False)
+    assert round(spearmanr(rank_old, rank_new).statistic, 3) == 0.968
+    assert len(top(old, eligible, 100) & top(new, eligible, 100)) == 84
+    assert d.loc[new[eligible].idxmax(), "ubigeo"] == "160804"  # Yaguas
+
+
+def test_fonie_eligibility_uncertainty_by_an_independent_simulation(d):
+    # poverty drawn in INEI's interval, one draw per joint-estimate group; quintiles cut again
+    rng = np.random.default_rng(20261128)  # not geoprio's seed: a different random stream
+    groups = d["poverty_joint_2018"].fillna(-1 - pd.Series(range(len(d)), index=d.index))
+    codes = pd.factorize(groups)[0]
+    sd = (d["poverty_2018_hi"] - d["poverty_2018_lo"]).to_numpy() / 3.92
+    law = (d["vraem"] | d["border"]).to_numpy()
+    hits = np.zeros(len(d))
+    draws = 2000
+    for _ in range(draws):
+        p = np.clip(d["poverty_2018"].to_numpy() + sd * rng.standard_normal(codes.max() + 1)[codes],
+                    0, 100)
+        q = quintile_by_hand(pd.Series(p))
+        hits += ((q <= 2).to_numpy() | law)
+    p_elig = hits / draws
+    unsure = (p_elig > 0.1) & (p_elig < 0.9)
+    assert abs(int(unsure.sum()) - 493) <= 20  # the documented count, within Monte Carlo error
+    assert abs(int((p_elig >= 0.9).sum()) - 547) <= 20
+    assert p_elig[d.index[d["ubigeo"] == "050113"][0]] == pytest.approx(0.48, abs=0.04)
+
+
+def test_dci_and_anemia_counts(d):
+    assert int(d["stunting_u5_2022_eb"].notna().sum()) == 1839
+    assert int(d["anemia_6_35m_2022_eb"].notna().sum()) == 1837
+    # without its rule, Santa Isabel de Siguas (no child measured) would rank 24th
+    s = score_by_hand(d, DCI_2022)
+    assert int((s > s[d["ubigeo"] == "040120"].item()).sum()) + 1 == 24
+
+
+def test_dci_list_change_2019_to_2022(d):
+    old = top(score_by_hand(d, DCI_2019), d["stunting_u5_2019"].notna(), 375)
+    new = top(score_by_hand(d, DCI_2022), d["stunting_u5_2022_eb"].notna(), 375)
+    assert (len(old & new), len(new - old), len(old - new)) == (287, 88, 88)
+    leaving = d.loc[sorted(old - new)]
+    assert int(leaving["stunting_u5_2022_eb"].isna().sum()) == 7
+    assert int(leaving["stunting_u5_2019_small_n"].sum()) == 21
+    both = d["stunting_u5_2019"].notna() & d["stunting_u5_2022_eb"].notna()
+    ra = score_by_hand(d, DCI_2019)[both].rank(ascending=False)
+    rb = score_by_hand(d, DCI_2022)[both].rank(ascending=False)
+    assert round(spearmanr(ra, rb).statistic, 3) == 0.924
+
+
+def _greedy(need: pd.Series, cost: pd.Series, money: float) -> pd.Series:
+    order = (need / cost).sort_values(ascending=False, kind="stable").index
+    chosen, spent = [], 0.0
+    for i in order:
+        if spent + cost[i] <= money:
+            chosen.append(i)
+            spent += cost[i]
+    return need.index.isin(chosen)
+
+
+def test_budget_examples(d):
+    ok = d["stunting_u5_2022_eb"].notna()
+    children = d["under5_2020"] * d["stunting_u5_2022_eb"] / 100
+    rows = d[ok]
+    # S/ 100 million at S/ 2 million per district: the 50 districts with the most need
+    for need, reached, rate in ((children, 107_746, 15.4),
+                                (children * d["stunting_u5_2022_eb"] / 100, 83_414, 28.4)):
+        fifty = need[ok].sort_values(ascending=False, kind="stable").index[:50]
+        assert round(children[fifty].sum()) == reached
+        assert round(d.loc[fifty, "stunting_u5_2022_eb"].mean(), 1) == rate
+    # S/ 20 million at S/ 100 per child under 5: greedy on children per sol
+    picked = _greedy(children[ok], rows["under5_2020"] * 100.0, 2e7)
+    assert int(picked.sum()) == 222 and round(children[ok][picked].sum()) == 66_373
+
+
+def _posterior(d: pd.DataFrame, events: str, measured: str) -> tuple[np.ndarray, np.ndarray]:
+    """Marshall's global EB as a Beta prior with kappa = m / A (methodology section 3.9)."""
+    y, n = d[events].to_numpy(float), d[measured].to_numpy(float)
+    ok = n > 0
+    m = y[ok].sum() / n[ok].sum()
+    s2 = (n[ok] * (y[ok] / n[ok] - m) ** 2).sum() / n[ok].sum()
+    kappa = m / (s2 - m / n[ok].mean())
+    return kappa * m + y, kappa * (1 - m) + n - y
+
+
+def test_dci_selection_uncertainty_by_an_independent_simulation(d):
+    rng = np.random.default_rng(7)
+    draws = 1000
+    w = np.array(list(DCI_2022.values()))
+    a_s, b_s = _posterior(d, "stunted_u5_2022", "evaluated_u5_2022")
+    a_a, b_a = _posterior(d, "anemic_6_35m_2022", "evaluated_6_35m_2022")
+    groups = pd.factorize(d["poverty_joint_2018"].fillna(
+        -1 - pd.Series(range(len(d)), index=d.index)))[0]
+    sd = (d["poverty_2018_hi"] - d["poverty_2018_lo"]).to_numpy() / 3.92
+    eligible = d["stunting_u5_2022_eb"].notna().to_numpy()
+    picked = np.zeros(len(d))
+    for _ in range(draws):
+        cols = {
+            "stunting_u5_2022_eb": np.where(np.isfinite(a_s), 100 * rng.beta(
+                np.nan_to_num(a_s, nan=1), np.nan_to_num(b_s, nan=1)), np.nan),
+            "anemia_6_35m_2022_eb": np.where(np.isfinite(a_a), 100 * rng.beta(
+                np.nan_to_num(a_a, nan=1), np.nan_to_num(b_a, nan=1)), np.nan),
+            "poverty_2018": np.clip(d["poverty_2018"].to_numpy() + sd * rng.standard_normal(
+                groups.max() + 1)[groups], 0, 100),
+        }
+        frame = d.assign(**cols)
+        weights = dict(zip(DCI_2022, rng.dirichlet(100 * w), strict=True))
+        chosen = top(score_by_hand(frame, weights), pd.Series(eligible, index=d.index), 375)
+        picked[d.index.isin(list(chosen))] += 1
+    p = picked / draws
+    assert abs(int(((p > 0.1) & (p < 0.9)).sum()) - 343) <= 25
+    assert abs(int((p >= 0.9).sum()) - 213) <= 25
