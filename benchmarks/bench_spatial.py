@@ -32,7 +32,8 @@ FRESH_GEOPRIO = """
 import json, time
 t0 = time.perf_counter()
 import geoprio
-from geoprio.spatial import MoranLocal, queen_contiguity
+from geoprio.contiguity import queen_contiguity
+from geoprio.localstats import MoranLocal
 t1 = time.perf_counter()
 d = geoprio.load_districts()
 t2 = time.perf_counter()
@@ -49,7 +50,7 @@ print(json.dumps({"import": t1 - t0, "load": t2 - t1, "contiguity": t3 - t2,
 FRESH_ESDA = """
 import json, time
 import geoprio
-from geoprio.spatial import queen_contiguity
+from geoprio.contiguity import queen_contiguity
 d = geoprio.load_districts()
 w = queen_contiguity(d).w
 y = d["poverty_2018"].to_numpy()
@@ -91,7 +92,7 @@ def main() -> None:
 
     import geoprio
     from geoprio.clustering import cluster
-    from geoprio.spatial import queen_contiguity
+    from geoprio.contiguity import queen_contiguity
 
     warnings.filterwarnings("ignore")
     rows: list[tuple[str, str, str]] = []
@@ -115,7 +116,7 @@ def main() -> None:
     rows.append(("Local Moran 999 perm., fresh process", f"{g['lisa']:.3f} s",
                  f"import geoprio {g['import']:.2f} s, load {g['load']:.2f} s, contiguity "
                  f"{g['contiguity']:.3f} s; whole process {g['wall']:.2f} s"))
-    from geoprio.spatial import MoranLocal
+    from geoprio.localstats import MoranLocal
 
     y = d["poverty_2018"].to_numpy()
     warm = best_of(lambda: MoranLocal(y, w, permutations=999, seed=0), 3)

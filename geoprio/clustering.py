@@ -6,7 +6,7 @@ results in trailing-underscore attributes) and one front door, :func:`cluster`.
 - :class:`Typology` groups districts that share a profile on the chosen indicators
   (standardised), whatever their location.
 - :class:`Zones` groups districts into contiguous zones (Ward with a Queen contiguity
-  connectivity from :func:`geoprio.spatial.queen_contiguity`), with an optional floor on
+  connectivity from :func:`geoprio.contiguity.queen_contiguity`), with an optional floor on
   the population of each zone.
 
 Both choose k by silhouette (BIC for the mixture) over a range unless it is forced, return
@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from geoprio.errors import InputError
-from geoprio.spatial import Contiguity, queen_contiguity
+from geoprio.contiguity import Contiguity, queen_contiguity
 
 logger = logging.getLogger(__name__)
 
@@ -396,7 +396,7 @@ class Zones(_Profiled):
     --------
     >>> import geoprio
     >>> from geoprio.clustering import Zones
-    >>> from geoprio.spatial import queen_contiguity
+    >>> from geoprio.contiguity import queen_contiguity
     >>> d = geoprio.load_districts()
     >>> z = Zones(k=8).fit(d[["poverty_2018", "no_water_2017"]],
     ...                    connectivity=queen_contiguity(d))

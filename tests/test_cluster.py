@@ -8,8 +8,8 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 
 from geoprio.clustering import Typology, Zones, cluster
+from geoprio.contiguity import queen_contiguity
 from geoprio.errors import InputError
-from geoprio.spatial import queen_contiguity
 
 INDS = ["poverty_2018", "stunting_u5_2019", "no_water_2017", "no_electricity_2017"]
 
