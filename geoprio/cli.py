@@ -338,7 +338,10 @@ def add_hotspots(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hotspots", help="Local Moran or Getis-Ord Gi* hot spots of an indicator")
     p.add_argument("indicator", help="catalog id, e.g. stunting_u5_2019")
     p.add_argument("--method", choices=["local_moran", "gi_star"], default="local_moran")
-    p.add_argument("--permutations", type=int, default=999)
+    p.add_argument("--permutations", type=int, default=9999, help="per run (default: 9999)")
+    p.add_argument("--runs", type=int, default=20, help="seeded runs whose p-values are pooled")
+    p.add_argument("--min-stability", type=float, default=0.9,
+                   help="share of runs that must agree for a label to be counted")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--no-fdr", action="store_true", help="do not control the false discovery "
                                                           "rate (not advised)")
@@ -353,6 +356,7 @@ def run_hotspots(args: argparse.Namespace) -> int:
 
     frame, result = geoprio.hotspots(geoprio.load_districts(), args.indicator,
                                      method=args.method, permutations=args.permutations,
+                                     runs=args.runs, min_stability=args.min_stability,
                                      alpha=args.alpha, fdr=not args.no_fdr, seed=args.seed)
     print(result.summary_es if args.lang == "es" else result.summary_en)
     print(repr(result))

@@ -28,8 +28,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from geoprio.errors import InputError
 from geoprio.contiguity import Contiguity, queen_contiguity
+from geoprio.errors import InputError
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ main departments of each significant group.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["HotspotResult", "display_names", "hotspots"]
 
 HOTSPOT_METHODS = ("local_moran", "gi_star")
+GLOBAL_PERMUTATIONS = 999  # the global Moran's I: its p-value is not the question here
 
 
 # Short names of the shipped indicators for sentences (the catalog's labels are longer).
@@ -84,9 +86,13 @@ class HotspotResult:
     dropped : list of str
         Districts left out because the indicator is missing (not set to 0).
     counts : dict of str to int
-        Districts per label.
+        Districts per label, counting only stable labels; ``"unstable"`` counts the
+        districts whose label changes between runs (every district is counted once).
+    stability : pandas.Series
+        Share of the runs that agree with each district's label, indexed by district code
+        (districts with a value only).
     summary_es, summary_en : str
-        One or two sentences for a report.
+        One or two sentences for a report, counting stable labels only.
     """
 
     method: str
@@ -96,6 +102,7 @@ class HotspotResult:
     weights: Contiguity
     dropped: list[str]
     counts: dict[str, int]
+    stability: pd.Series
     summary_es: str
     summary_en: str
 
@@ -104,12 +111,19 @@ class HotspotResult:
         """Districts joined to neighbours by distance (islands, cut-off parts)."""
         return self.weights.patched
 
+    @property
+    def unstable(self) -> list[str]:
+        """Codes of the districts whose label is not stable across runs."""
+        return self.stability.index[~self.local.stable_].tolist()
+
     def __repr__(self) -> str:
         counts = "  ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        local = self.local
         return (
             f"HotspotResult(method={self.method!r}, indicator={self.indicator!r}, "
-            f"n={self.local.n}, dropped={len(self.dropped)}, permutations="
-            f"{self.local.permutations}, alpha={self.local.alpha}, fdr={self.local.fdr})\n"
+            f"n={local.n}, dropped={len(self.dropped)}, permutations={local.permutations}, "
+            f"runs={local.runs}, alpha={local.alpha}, fdr={local.fdr}, "
+            f"min_stability={local.min_stability})\n"
             f"  {self.moran!r}\n  {counts}\n  patched: {sorted(self.patched)}\n"
             f"  {self.summary_en}"
         )
@@ -120,11 +134,13 @@ def hotspots(
     indicator: str,
     *,
     method: str = "local_moran",
-    permutations: int = 999,
+    permutations: int = 9999,
+    runs: int = 20,
     alpha: float = 0.05,
     fdr: bool = True,
     seed: int = 0,
     alternative: str = "directed",
+    min_stability: float = 0.9,
     weights: Contiguity | None = None,
     id_column: str = "ubigeo",
 ) -> tuple[Any, HotspotResult]:
@@ -132,11 +148,14 @@ def hotspots(
 
     Districts where the indicator is missing are dropped from the weights (never set to
     0), the weights are re-patched so that no district is left without neighbours, and
-    the dropped codes are reported. The new frame gains three columns:
+    the dropped codes are reported. The permutation test runs ``runs`` times with seeds
+    spawned from ``seed``; p-values pool every run and a label is *stable* when at least
+    ``min_stability`` of the runs agree with it. The new frame gains four columns:
     ``hotspot_<indicator>`` ("HH", "LL", "HL", "LH" for Local Moran, "hot", "cold" for Gi*,
     "ns" when not significant, missing where the indicator is missing),
-    ``hotspot_<indicator>_p`` (pseudo p-value) and ``hotspot_<indicator>_stat`` (local
-    Moran's I or the Gi* z-score).
+    ``hotspot_<indicator>_p`` (pooled pseudo p-value), ``hotspot_<indicator>_stat`` (local
+    Moran's I or the Gi* z-score) and ``hotspot_<indicator>_stability`` (share of runs that
+    agree with the label). Counts and summaries count stable labels only.
 
     Parameters
     ----------
@@ -145,17 +164,21 @@ def hotspots(
     indicator : str
         Column to analyse.
     method : {"local_moran", "gi_star"}, default="local_moran"
-    permutations : int, default=999
-        Conditional permutations for the pseudo p-values.
+    permutations : int, default=9999
+        Conditional permutations per run (the global Moran's I takes at most 999).
+    runs : int, default=20
+        Independent seeded runs; together 199,980 permutations per district by default.
     alpha : float, default=0.05
         Significance level.
     fdr : bool, default=True
         Benjamini-Hochberg control of the false discovery rate at ``alpha``.
     seed : int, default=0
-        Seed of the permutations: same seed, same map.
+        Seed from which the runs' seeds are spawned: same seed, same map.
     alternative : {"directed", "two-sided"}, default="directed"
         Pseudo p-value as in esda and GeoDa (one-sided in the observed direction), or
         two-sided (doubled, stricter).
+    min_stability : float, default=0.9
+        Share of runs that must agree with a label for it to be counted.
     weights : Contiguity, optional
         Precomputed :func:`queen_contiguity` of ``districts`` (same rows, same order).
     id_column : str, default="ubigeo"
@@ -163,7 +186,7 @@ def hotspots(
     Returns
     -------
     frame : geopandas.GeoDataFrame
-        A copy of ``districts`` with the three columns added.
+        A copy of ``districts`` with the four columns added.
     result : HotspotResult
 
     Examples
@@ -173,10 +196,14 @@ def hotspots(
     >>> frame, result = geoprio.hotspots(d, "stunting_u5_2019")
     >>> sorted(frame["hotspot_stunting_u5_2019"].dropna().unique())
     ['HH', 'HL', 'LH', 'LL', 'ns']
+    >>> stability = frame["hotspot_stunting_u5_2019_stability"]
+    >>> int(stability.isna().sum()), bool(stability.dropna().between(0, 1).all())
+    (9, True)
     """
     if method not in HOTSPOT_METHODS:
         raise InputError(f"method must be one of {list(HOTSPOT_METHODS)}; got {method!r}")
-    _check_inference(permutations, alpha, alternative)
+    _check_inference(permutations, alpha, alternative, runs=runs, min_stability=min_stability,
+                     seed=seed)
     geoms = _check_districts(districts, id_column)
     if not isinstance(indicator, str) or indicator not in districts.columns:
         raise InputError(f"indicator={indicator!r} is not a column of districts")
@@ -197,9 +224,9 @@ def hotspots(
                     len(dropped), indicator, dropped[:10])
     y = values[keep]
     cls = MoranLocal if method == "local_moran" else GetisOrdGiStar
-    local = cls(y, w, permutations=permutations, seed=seed, alpha=alpha, fdr=fdr,
-                alternative=alternative)
-    moran = Moran(y, w, permutations=permutations, seed=seed)
+    local = cls(y, w, permutations=permutations, runs=runs, seed=seed, alpha=alpha, fdr=fdr,
+                alternative=alternative, min_stability=min_stability)
+    moran = Moran(y, w, permutations=min(permutations, GLOBAL_PERMUTATIONS), seed=seed)
     stat = local.Is if method == "local_moran" else local.Zs
 
     out = districts.copy()
@@ -207,13 +234,15 @@ def hotspots(
     label[keep] = local.labels_
     col = f"hotspot_{indicator}"
     out[col] = pd.array(label, dtype="string")
-    for suffix, arr in (("_p", local.p_sim), ("_stat", stat)):
+    for suffix, arr in (("_p", local.p_sim), ("_stat", stat), ("_stability", local.stability_)):
         full = np.full(len(ids), np.nan)
         full[keep] = arr
         out[col + suffix] = full
-    counts = local.counts()
-    es, en = _summary(out, col, w, keep, indicator, method, local)
-    result = HotspotResult(method, indicator, local, moran, w, dropped, counts, es, en)
+    stability = pd.Series(local.stability_, index=pd.Index(ids[keep], name=id_column),
+                          name=col + "_stability")
+    es, en = _summary(out, w, keep, indicator, method, local)
+    result = HotspotResult(method, indicator, local, moran, w, dropped, local.counts(),
+                           stability, es, en)
     return out, result
 
 
@@ -223,14 +252,12 @@ _GROUPS = {
 }
 
 
-def _summary(out: Any, col: str, w: Contiguity, keep: np.ndarray, indicator: str,
-             method: str, local: MoranLocal | GetisOrdGiStar) -> tuple[str, str]:
-    """Sentences naming the main departments of each significant group."""
+def _summary(out: Any, w: Contiguity, keep: np.ndarray, indicator: str, method: str,
+             local: MoranLocal | GetisOrdGiStar) -> tuple[str, str]:
+    """Sentences naming the main departments of each group of stable significant labels."""
     name_es, name_en = display_names(indicator)
-    labels = local.labels_
+    labels = np.where(local.stable_, local.labels_, "unstable")
     dept = out["department"].to_numpy()[keep] if "department" in out.columns else None
-    fdr = " con FDR" if local.fdr else ""
-    alpha = f"{local.alpha:g}"
     es_parts, en_parts = [], []
     for lab in (("HH", "LL") if method == "local_moran" else ("hot", "cold")):
         members = np.flatnonzero(labels == lab)
@@ -260,13 +287,35 @@ def _summary(out: Any, col: str, w: Contiguity, keep: np.ndarray, indicator: str
                             f"({pieces} zonas){where_es}")
             en_parts.append(f"{members.size} districts are {g_en}s of {name_en} "
                             f"({pieces} areas){where_en}")
-    tail_es = f" ({local.permutations} permutaciones, α = {alpha}{fdr})."
-    fdr_en = " with FDR" if local.fdr else ""
-    tail_en = f" ({local.permutations} permutations, α = {alpha}{fdr_en})."
+    tail_es, tail_en = _tails(local)
     if not es_parts:
-        return (f"Ningún distrito forma un conglomerado significativo de {name_es}{tail_es}",
-                f"No district forms a significant cluster of {name_en}{tail_en}")
+        return (f"Ningún distrito forma un conglomerado significativo y estable de "
+                f"{name_es}{tail_es}",
+                f"No district forms a significant and stable cluster of {name_en}{tail_en}")
     return "; ".join(es_parts) + tail_es, "; ".join(en_parts) + tail_en
+
+
+def _tails(local: MoranLocal | GetisOrdGiStar) -> tuple[str, str]:
+    """How the labels were tested, and how many were left out as unstable."""
+    alpha = f"{local.alpha:g}"
+    alpha_es = alpha.replace(".", ",")
+    fdr_es, fdr_en = (" con FDR", " with FDR") if local.fdr else ("", "")
+    perms_es = f"{local.permutations:,}".replace(",", ".")
+    if not local.permutations:
+        return (f" (sin permutaciones, α = {alpha_es}{fdr_es}).",
+                f" (no permutations, α = {alpha}{fdr_en}).")
+    agree = math.ceil(local.min_stability * local.runs - 1e-9)
+    unstable = int((~local.stable_).sum())
+    es = (f" ({local.runs} corridas de {perms_es} permutaciones, α = {alpha_es}{fdr_es}; se "
+          f"cuentan las etiquetas que coinciden en al menos {agree} de {local.runs} corridas")
+    en = (f" ({local.runs} runs of {local.permutations:,} permutations, α = {alpha}{fdr_en}; "
+          f"labels counted when at least {agree} of {local.runs} runs agree")
+    if unstable:
+        es += f": {unstable} {'distrito' if unstable == 1 else 'distritos'} con etiqueta " \
+              f"inestable no se {'cuenta' if unstable == 1 else 'cuentan'}"
+        en += f": {unstable} {'district' if unstable == 1 else 'districts'} with an " \
+              f"unstable label {'is' if unstable == 1 else 'are'} not counted"
+    return es + ").", en + ")."
 
 
 def _join(items: list[str], conj: str) -> str:

@@ -10,10 +10,16 @@ BLOCK = [r * 10 + c for r in range(3, 7) for c in range(3, 7)]  # 4x4 block in a
 CORE = [44, 45, 54, 55]  # its 4 cells whose 8 neighbours are all in the block
 
 
+def grid(size: int) -> gpd.GeoDataFrame:
+    """A size x size grid of unit squares, row-major, without CRS."""
+    boxes = [shapely.box(c, r, c + 1, r + 1) for r in range(size) for c in range(size)]
+    return gpd.GeoDataFrame({"ubigeo": [f"{i:06d}" for i in range(size * size)]},
+                            geometry=boxes)
+
+
 def lattice(values=None) -> gpd.GeoDataFrame:
-    """A 10x10 grid of unit squares, row-major, without CRS."""
-    boxes = [shapely.box(c, r, c + 1, r + 1) for r in range(10) for c in range(10)]
-    frame = gpd.GeoDataFrame({"ubigeo": [f"{i:06d}" for i in range(100)]}, geometry=boxes)
+    """The 10x10 grid, with ``values`` as column ``x`` when given."""
+    frame = grid(10)
     if values is not None:
         frame["x"] = values
     return frame

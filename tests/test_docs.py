@@ -146,7 +146,7 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
         # the figures the page states in its comments
         assert "1874 4326" in text
         assert "800 644 87" in text
-        assert "{'HH': 77, 'HL': 6, 'LH': 5, 'LL': 174, 'ns': 1603}" in text
+        assert "{'HH': 95, 'HL': 6, 'LH': 4, 'LL': 185, 'ns': 1537, 'unstable': 38}" in text
         assert "50 milp 111792" in text
 
 

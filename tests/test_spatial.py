@@ -31,18 +31,32 @@ def test_hotspots_on_the_real_map(districts, real_w):
     col = frame["hotspot_stunting_u5_2019"]
     assert col.isna().sum() == 9 and frame["hotspot_stunting_u5_2019_p"].isna().sum() == 9
     assert set(col.dropna()) <= {"HH", "LL", "HL", "LH", "ns"}
-    assert result.counts["HH"] == int((col == "HH").sum())
+    stability = frame["hotspot_stunting_u5_2019_stability"]
+    assert stability.isna().sum() == 9
+    # counts hold stable labels only; every district is counted once
+    stable = (stability >= 0.9).to_numpy()
+    hh = (col == "HH").fillna(False).to_numpy(dtype=bool)
+    assert result.counts["HH"] == int((hh & stable).sum())
+    assert result.counts["unstable"] == int((stability < 0.9).sum()) > 0
     assert sum(result.counts.values()) == 1865
+    assert result.stability.index.tolist() == frame["ubigeo"][stability.notna()].tolist()
+    np.testing.assert_array_equal(result.stability.to_numpy(), stability.dropna().to_numpy())
+    assert sorted(result.unstable) == sorted(frame.loc[stability < 0.9, "ubigeo"])
     assert "210103" in result.patched and "211302" in result.patched
     # the input is left as it was, rows in the same order
     assert "hotspot_stunting_u5_2019" not in districts.columns
     assert frame["ubigeo"].tolist() == districts["ubigeo"].tolist()
-    top = (
-        frame.loc[col == "HH", "department"].value_counts().index[0]
-    )
+    stable_hh = hh & stable
+    top = frame.loc[stable_hh, "department"].value_counts()
     assert f"{result.counts['HH']} distritos forman" in result.summary_es
-    assert top in result.summary_es and top in result.summary_en
+    assert f"{top.index[0]} ({top.iloc[0]})" in result.summary_es
+    assert top.index[0] in result.summary_en
     assert "desnutrición crónica infantil" in result.summary_es
+    unstable = result.counts["unstable"]
+    assert f"{unstable} distritos con etiqueta inestable no se cuentan" in result.summary_es
+    assert f"{unstable} districts with an unstable label are not counted" in result.summary_en
+    assert "20 runs of 9,999 permutations" in result.summary_en
+    assert "al menos 18 de 20 corridas" in result.summary_es
 
 
 def test_hotspots_gi_star_labels(grid_w):
@@ -53,10 +67,11 @@ def test_hotspots_gi_star_labels(grid_w):
 
 
 def test_hotspots_without_anything_significant_says_so():
-    y = np.random.default_rng(0).permutation(planted())
+    y = np.random.default_rng(1).permutation(planted())
     _, result = hotspots(lattice(y), "x")
     assert result.counts == {"ns": 100}
     assert result.summary_es.startswith("Ningún distrito forma un conglomerado significativo")
+    assert "inestable" not in result.summary_es  # nothing left out: no need to say so
 
 
 def test_hotspots_errors(grid_w):
@@ -67,8 +82,10 @@ def test_hotspots_errors(grid_w):
         hotspots(frame, "y")
     with pytest.raises(InputError, match="alpha must be a number between 0 and 1"):
         hotspots(frame, "x", alpha=5)
-    with pytest.raises(InputError, match="permutations must be a non-negative integer"):
+    with pytest.raises(InputError, match="permutations must be an integer from 0 to"):
         hotspots(frame, "x", permutations=-1)
+    with pytest.raises(InputError, match="runs must be an integer from 2 to 100"):
+        hotspots(frame, "x", runs=1)
     with pytest.raises(InputError, match="weights must be a Contiguity built from these"):
         hotspots(frame.iloc[:50], "x", weights=grid_w)
     with pytest.raises(TypeError, match=r"districts must be a geopandas\.GeoDataFrame"):
