@@ -203,7 +203,9 @@ class _Silhouette:
         mean_other = sums / counts
         mean_other[rows, labels] = np.inf
         b = mean_other.min(axis=1)
-        s = np.where(own > 0, (b - a) / np.maximum(a, b), 0.0)
+        top = np.maximum(a, b)
+        # a district alone in its group, or with a = b = 0 (identical rows), scores 0
+        s = np.divide(b - a, top, out=np.zeros(len(labels)), where=(own > 0) & (top > 0))
         return float(s.mean())
 
 
