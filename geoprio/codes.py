@@ -14,7 +14,6 @@ The lookup table lives in ``data/indicators/codes.csv`` (written by the data bui
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -34,36 +33,24 @@ _CODE_NAMES = ("ubigeo", "ubigeo_inei", "cod_ubigeo", "codigo_ubigeo", "inei", "
 def normalize_ubigeo(values: pd.Series | list | Any) -> pd.Series:
     """Normalise codes to six-digit text, keeping what cannot be a code as missing.
 
-    Accepts numbers that lost their leading zero (``10101`` or ``10101.0``), text with
-    spaces or apostrophes, and 6-digit text. Anything else becomes ``<NA>``.
+    geoprio's one normaliser of district codes (tables, boundaries, points and the data
+    build all use it). Accepts numbers that lost their leading zero (``10101`` or
+    ``10101.0``), text with spaces or apostrophes (``"'150101"``, as spreadsheets keep a
+    leading zero) and 4- to 6-digit text. Anything else (blank, text, a decimal, more than six
+    digits) becomes ``None``. The index and the name of a Series are kept.
 
     Examples
     --------
     >>> normalize_ubigeo([10101, "010101", " 80915 ", "15.0101", None, "abc"]).tolist()
     ['010101', '010101', '080915', None, None, None]
     """
-    s = pd.Series(values, dtype="object") if not isinstance(values, pd.Series) else values
-    out = []
-    for v in s.tolist():
-        out.append(_one_code(v))
-    return pd.Series(out, index=s.index, dtype="object", name=getattr(s, "name", None))
-
-
-def _one_code(v: Any) -> str | None:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return None
-    if isinstance(v, (int, np.integer)):
-        text = str(int(v))
-    elif isinstance(v, (float, np.floating)):
-        if not float(v).is_integer():
-            return None
-        text = str(int(v))
-    else:
-        text = str(v).strip().strip("'\"").strip()
-        text = re.sub(r"\.0+$", "", text)
-    if not text.isdigit() or not 4 <= len(text) <= 6:
-        return None
-    return text.zfill(6)
+    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+    text = s.astype("string").str.strip().str.strip("'\"").str.strip()
+    text = text.str.replace(r"\.0+$", "", regex=True)  # 10101.0 read as a number
+    ok = text.str.fullmatch(r"[0-9]{4,6}").fillna(False).to_numpy(dtype=bool)
+    out = np.full(len(s), None, dtype=object)
+    out[ok] = text[ok].str.zfill(6).to_numpy(dtype=object)
+    return pd.Series(out, index=s.index, dtype="object", name=s.name)
 
 
 def find_code_column(table: pd.DataFrame) -> str:

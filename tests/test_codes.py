@@ -20,6 +20,23 @@ def test_normalize_restores_leading_zeros_and_rejects_junk():
                             None]
 
 
+def test_one_normaliser_for_tables_points_and_the_build():
+    import numpy as np
+
+    from geoprio.build import points as build_points
+
+    values = pd.Series([10101.0, np.nan, "'080915", "abc", 150101, None, "12"],
+                       index=list("abcdefg"))
+    want = ["010101", None, "080915", None, "150101", None, None]
+    assert normalize_ubigeo(values).tolist() == want
+    assert normalize_ubigeo(values).index.tolist() == list("abcdefg")
+    # the data build's helper is the same function (it padded any text: 'abc' -> '000abc')
+    assert build_points._pad(values).tolist() == want
+    import geoprio.points
+
+    assert not hasattr(geoprio.points, "_normalize_codes")
+
+
 MESSY = (
     "Reporte de cobertura - DIRESA\n"
     "Fecha: 2024\n"
