@@ -148,6 +148,9 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
         assert "800 644 87" in text
         assert "{'HH': 95, 'HL': 6, 'LH': 4, 'LL': 185, 'ns': 1537, 'unstable': 38}" in text
         assert "50 milp 111792" in text
+        # a RENIEC table whose codes are INEI codes of other districts: refused, then chosen
+        assert "2 010206\nRENIEC numbering (chosen by the user)\n" in text
+        assert "RENIEC numbering (district names fit it in 2 rows)" in text
 
 
 # -------------------------------------------------------------------------- shell lines
