@@ -396,7 +396,15 @@ def join_indicators(
 
 def _row_names(table: pd.DataFrame, found: dict[str, str]) -> list[dict[str, str]]:
     """Each row's folded names by kind (blank names left out)."""
-    folded = {kind: [fold(v) for v in table[col].tolist()] for kind, col in found.items()}
+    seen: dict[Any, str] = {}
+
+    def once(v: Any) -> str:  # a column repeats its names: fold each distinct one once
+        try:
+            return seen[v] if v in seen else seen.setdefault(v, fold(v))
+        except TypeError:  # an unhashable cell
+            return fold(v)
+
+    folded = {kind: [once(v) for v in table[col].tolist()] for kind, col in found.items()}
     return [{kind: values[i] for kind, values in folded.items() if values[i]}
             for i in range(len(table))]
 
