@@ -50,7 +50,8 @@ def add_join(sub: argparse._SubParsersAction) -> None:
     p.add_argument("table", type=Path, help="CSV or XLSX with one row per district")
     p.add_argument("--key", help="the code column (found by name or content when omitted)")
     p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
-                   help="code numbering (default: auto, whichever matches more codes)")
+                   help="code numbering (default: auto, from the codes and names; refused "
+                        "when they do not tell)")
     p.add_argument("--sheet", default=0, help="XLSX sheet name or position (default: first)")
     p.add_argument("--report", type=Path, help="write the join report as JSON here")
     p.add_argument("--out", type=Path, help="write the joined table (CSV, no geometry) here")
@@ -84,6 +85,8 @@ def add_check(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage, GeoJSON or zipped shapefile")
     p.add_argument("--key", help="tables: the code column")
     p.add_argument("--layer", help="boundaries: the layer to read")
+    p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
+                   help="tables: code numbering, as for join")
     p.add_argument("--json", action="store_true", help="print everything read, as JSON")
     p.set_defaults(run=run_check)
 
@@ -95,6 +98,13 @@ def run_check(args: argparse.Namespace) -> int:
     frame = (geoprio.read_boundaries(args.file, layer=args.layer) if geo else
              geoprio.read_table(args.file, key=args.key))
     info = frame.attrs.get("read", {})
+    report = None
+    if not geo:  # where the codes land (raises when the numbering is ambiguous)
+        from geoprio.data import read_indicators
+
+        _, report = geoprio.join_indicators(read_indicators()[["ubigeo"]], frame, key=args.key,
+                                            scheme=args.scheme)
+        info["join"] = report.to_dict()
     if args.json:
         print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
     else:
@@ -102,7 +112,9 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(frame)} rows read; {len(problems)} problems")
         for p in problems:
             print(f"  {p.get('message', p)}")
-    return 1 if info.get("problems") else 0
+        if report is not None:
+            print(report.summary())
+    return 1 if info.get("problems") or (report and report.unmatched) else 0
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -338,7 +350,10 @@ def add_hotspots(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hotspots", help="Local Moran or Getis-Ord Gi* hot spots of an indicator")
     p.add_argument("indicator", help="catalog id, e.g. stunting_u5_2019")
     p.add_argument("--method", choices=["local_moran", "gi_star"], default="local_moran")
-    p.add_argument("--permutations", type=int, default=999)
+    p.add_argument("--permutations", type=int, default=9999, help="per run (default: 9999)")
+    p.add_argument("--runs", type=int, default=20, help="seeded runs whose p-values are pooled")
+    p.add_argument("--min-stability", type=float, default=0.9,
+                   help="share of runs that must agree for a label to be counted")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--no-fdr", action="store_true", help="do not control the false discovery "
                                                           "rate (not advised)")
@@ -353,6 +368,7 @@ def run_hotspots(args: argparse.Namespace) -> int:
 
     frame, result = geoprio.hotspots(geoprio.load_districts(), args.indicator,
                                      method=args.method, permutations=args.permutations,
+                                     runs=args.runs, min_stability=args.min_stability,
                                      alpha=args.alpha, fdr=not args.no_fdr, seed=args.seed)
     print(result.summary_es if args.lang == "es" else result.summary_en)
     print(repr(result))

@@ -6,7 +6,7 @@ results in trailing-underscore attributes) and one front door, :func:`cluster`.
 - :class:`Typology` groups districts that share a profile on the chosen indicators
   (standardised), whatever their location.
 - :class:`Zones` groups districts into contiguous zones (Ward with a Queen contiguity
-  connectivity from :func:`geoprio.spatial.queen_contiguity`), with an optional floor on
+  connectivity from :func:`geoprio.contiguity.queen_contiguity`), with an optional floor on
   the population of each zone.
 
 Both choose k by silhouette (BIC for the mixture) over a range unless it is forced, return
@@ -28,8 +28,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from geoprio.contiguity import Contiguity, queen_contiguity
 from geoprio.errors import InputError
-from geoprio.spatial import Contiguity, queen_contiguity
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +203,9 @@ class _Silhouette:
         mean_other = sums / counts
         mean_other[rows, labels] = np.inf
         b = mean_other.min(axis=1)
-        s = np.where(own > 0, (b - a) / np.maximum(a, b), 0.0)
+        top = np.maximum(a, b)
+        # a district alone in its group, or with a = b = 0 (identical rows), scores 0
+        s = np.divide(b - a, top, out=np.zeros(len(labels)), where=(own > 0) & (top > 0))
         return float(s.mean())
 
 
@@ -396,7 +398,7 @@ class Zones(_Profiled):
     --------
     >>> import geoprio
     >>> from geoprio.clustering import Zones
-    >>> from geoprio.spatial import queen_contiguity
+    >>> from geoprio.contiguity import queen_contiguity
     >>> d = geoprio.load_districts()
     >>> z = Zones(k=8).fit(d[["poverty_2018", "no_water_2017"]],
     ...                    connectivity=queen_contiguity(d))

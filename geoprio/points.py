@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geoprio.codes import normalize_ubigeo
 from geoprio.errors import GeometryError, InputError
 
 __all__ = [
@@ -85,9 +86,10 @@ class PointJoinReport:
     code_column : str or None
         The column of the points holding their own district code, if one was given.
     n_code_missing : int
-        Points with no code of their own in ``code_column``.
+        Points with no code of their own in ``code_column`` (missing or blank).
     n_code_unknown : int
-        Points whose own code is not among the districts' codes.
+        Points whose own code is not among the districts' codes (including values that are
+        not a code at all, such as text).
     n_disagree : int
         Points inside a polygon whose code differs from the point's own (known) code.
     outside_examples : pandas.DataFrame
@@ -152,15 +154,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
         for row in frame.to_dict(orient="records")
     ]
-
-
-def _normalize_codes(values: pd.Series) -> pd.Series:
-    """Codes as text; numbers (``10101`` or ``10101.0``) padded to 6 digits."""
-    text = values.astype("str").str.strip()
-    text = text.str.replace(r"\.0+$", "", regex=True)
-    digits = text.str.fullmatch(r"\d{1,6}").fillna(False).astype(bool)
-    text = text.where(~digits, text.str.zfill(6))
-    return text.replace("", np.nan)
 
 
 def _check_frame(frame: object, name: str) -> gpd.GeoDataFrame | gpd.GeoSeries:
@@ -302,15 +295,17 @@ def points_in_districts(
         report.outside_examples = _outside_examples(located[outside], districts)
 
     if code_column is not None:
-        own = _normalize_codes(points[code_column])
+        own = normalize_ubigeo(points[code_column])
         own.index = points.index
+        raw = points[code_column]
+        blank = (raw.isna() | raw.astype("string").str.strip().eq("")).to_numpy(dtype=bool)
         known = own.isin(set(codes.tolist())).to_numpy()
         agrees = pd.Series(pd.NA, index=points.index, dtype="boolean")
         both = own.notna().to_numpy() & spatial.notna().to_numpy()
         agrees[both] = (own[both] == spatial[both]).to_numpy()
         joined["code_agrees"] = agrees
-        report.n_code_missing = int(own.isna().sum())
-        report.n_code_unknown = int((own.notna().to_numpy() & ~known).sum())
+        report.n_code_missing = int(blank.sum())
+        report.n_code_unknown = int((~blank & ~known).sum())  # text or not a district
         disagree = agrees.eq(False).fillna(False).to_numpy(dtype=bool)
         report.n_disagree = int(disagree.sum())
         if report.n_disagree:
@@ -430,7 +425,7 @@ def count_by_district(
         joined, _ = points_in_districts(points, districts)
         codes = joined["ubigeo_spatial"]
     else:
-        codes = _normalize_codes(points[key])
+        codes = normalize_ubigeo(points[key])
     order = districts["ubigeo"].astype("str")
     out = pd.DataFrame({"ubigeo": order.to_numpy()})
     out[name] = codes.value_counts().reindex(order.to_numpy(), fill_value=0).to_numpy()

@@ -298,9 +298,10 @@ def test_each_export_downloads_and_opens(session, dci_ranking, fmt, tmp_path):
 def test_upload_with_bad_codes_shows_the_join_report(session, tmp_path):
     page, _ = session
     upload = tmp_path / "tasas.csv"
-    # three 2017 district codes and one that is no district at all
-    upload.write_text("ubigeo,tasa\n010101,12.5\n150101,30.0\n999999,7.0\n250204,4.0\n",
-                      encoding="utf-8")
+    # three 2017 district codes and one that is no district at all; 150101 and 250204 are
+    # other districts in RENIEC numbering: the names tell the join which numbering this is
+    upload.write_text("ubigeo,distrito,tasa\n010101,Chachapoyas,12.5\n150101,Lima,30.0\n"
+                      "999999,Inventado,7.0\n250204,Yurúa,4.0\n", encoding="utf-8")
     open_tab(page, "Datos")
     files = page.locator(".st-key-up_table input[type=file]")
     files.wait_for(state="attached", timeout=60_000)

@@ -8,8 +8,8 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 
 from geoprio.clustering import Typology, Zones, cluster
+from geoprio.contiguity import queen_contiguity
 from geoprio.errors import InputError
-from geoprio.spatial import queen_contiguity
 
 INDS = ["poverty_2018", "stunting_u5_2019", "no_water_2017", "no_electricity_2017"]
 
@@ -183,3 +183,36 @@ def test_front_door_callable_after_importing_the_module(districts):
     frame, result = geoprio.cluster(districts, ["poverty_2018", "no_water_2017"], k=3)
     assert module.cluster is not None and result.k == 3
     assert sorted(frame["cluster"].unique().tolist()) == [1, 2, 3]
+
+
+# ---------------------------------------------------------------- silhouette
+@pytest.mark.parametrize("seed", range(4))
+def test_silhouette_equals_scikit_learn(seed):
+    from sklearn.metrics import silhouette_score
+
+    from geoprio.clustering import _Silhouette
+
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(300, 3))
+    score = _Silhouette(z, seed)
+    for k in (2, 3, 5, 8):
+        labels = rng.integers(0, k, size=300)
+        labels[:k] = np.arange(k)  # every group present
+        assert score(labels) == pytest.approx(silhouette_score(z, labels), abs=1e-12)
+    # a district alone in its group scores 0, as in scikit-learn
+    labels = np.r_[0, rng.integers(1, 4, size=299)]
+    assert score(labels) == pytest.approx(silhouette_score(z, labels), abs=1e-12)
+
+
+def test_silhouette_with_identical_rows_equals_scikit_learn():
+    # districts with identical values (a = b = 0 for some rows): scikit-learn counts them 0
+    from sklearn.metrics import silhouette_score
+
+    from geoprio.clustering import _Silhouette
+
+    z = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [5.0, 5.0]])
+    # [0, 0, 1, 1, 2, 2]: rows 0-3 are identical but split in two groups: a = b = 0
+    for labels in ([0, 0, 1, 1, 2, 2], [0, 1, 0, 1, 2, 2], [0, 0, 0, 1, 1, 2]):
+        labels = np.array(labels)
+        assert _Silhouette(z, 0)(labels) == pytest.approx(silhouette_score(z, labels),
+                                                          abs=1e-12)

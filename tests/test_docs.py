@@ -150,8 +150,11 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
         # the figures the page states in its comments
         assert "1874 4326" in text
         assert "800 800 493" in text
-        assert "{'HH': 77, 'HL': 6, 'LH': 5, 'LL': 174, 'ns': 1603}" in text
-        assert "50 stunted_children 111792 0.0" in text
+        assert "{'HH': 95, 'HL': 6, 'LH': 4, 'LL': 185, 'ns': 1537, 'unstable': 38}" in text
+        assert "50 stunted_children 107746 0.0" in text
+        # a RENIEC table whose codes are INEI codes of other districts: refused, then chosen
+        assert "2 010206\nRENIEC numbering (chosen by the user)\n" in text
+        assert "RENIEC numbering (district names fit it in 2 rows)" in text
 
 
 # -------------------------------------------------------------------------- shell lines

@@ -144,6 +144,21 @@ def test_count_by_district_with_key_on_a_plain_table(two_districts):
         count_by_district(table, two_districts, key="ubigeo", by="kind")
 
 
+def test_codes_read_as_numbers_with_gaps(two_districts):
+    # a code column read as float (10101.0) with a missing value, and a text that is no code
+    pts = gpd.GeoDataFrame({"code": [10101.0, np.nan, 10102.0]},
+                           geometry=[Point(0.5, 0.5), Point(0.4, 0.4), Point(1.5, 0.5)],
+                           crs="EPSG:4326")
+    _, report = points_in_districts(pts, two_districts, code_column="code")
+    assert (report.n_code_missing, report.n_code_unknown, report.n_disagree) == (1, 0, 0)
+    text = pts.assign(code=["010101", "LIMA", " "])
+    _, report = points_in_districts(text, two_districts, code_column="code")
+    assert (report.n_code_missing, report.n_code_unknown) == (1, 1)
+    table = pd.DataFrame({"ubigeo": [10101.0, np.nan, 10102.0, 10102.0]})
+    counts = count_by_district(table, two_districts, key="ubigeo")
+    assert counts.set_index("ubigeo")["n_points"].to_dict() == {"010102": 2, "010101": 1}
+
+
 # --------------------------------------------------------------------------- nearest_distance
 def test_nearest_distance_matches_geodesic_within_stated_error():
     rng = np.random.default_rng(42)

@@ -268,8 +268,10 @@ def _points(frame: pd.DataFrame, x: str, y: str) -> gpd.GeoDataFrame:
 
 
 def _pad(values: pd.Series) -> pd.Series:
-    text = values.astype("str").str.replace(r"\.0+$", "", regex=True).str.strip()
-    return text.str.zfill(6).where(text.notna())
+    """District codes as six-digit text, None where a value is not a code."""
+    from geoprio.codes import normalize_ubigeo
+
+    return normalize_ubigeo(values)
 
 
 def _coords_report(frame: pd.DataFrame, x: str, y: str) -> dict[str, int]:
