@@ -46,7 +46,8 @@ def _need(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
 
 def read_ubigeo_table(path: Path) -> pd.DataFrame:
     """INEI and RENIEC codes, names, altitude, food-vulnerability index (all 1,893 records)."""
-    t = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    # the file writes a missing value as "NA" (R's way): never a code
+    t = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["", "NA"])
     _need(t, ["inei", "reniec", "departamento", "provincia", "distrito", "altitude",
               "indice_vulnerabilidad_alimentaria", "superficie"], path)
     return t
