@@ -124,17 +124,13 @@ def scrub(text: Any, private: str | os.PathLike | None, label: str) -> str:
 
     Examples
     --------
-    >>> scrub("/tmp/geoprio_x/layer.gpkg: not a database", "/tmp/geoprio_x/layer.gpkg",
-    ...       "distritos.gpkg")
+    >>> scrub("/tmp/geoprio_x/layer.gpkg: not a database", "/tmp/geoprio_x", "distritos.gpkg")
     'distritos.gpkg: not a database'
     """
     text = str(text)
-    if private:
-        p = str(private)
-        text = text.replace(p, label)
-        parent = os.path.dirname(p)
-        if len(parent) > 1:
-            text = text.replace(parent + os.sep, "").replace(parent, "")
+    if private:  # the path itself, or any file under it (a temporary folder)
+        pattern = re.escape(str(private)) + r"(?:[/\\][^\s'\",;:)]*)?"
+        text = re.sub(pattern, lambda _: label, text)
     return text
 
 
