@@ -25,7 +25,17 @@ from geoprio.codes import _plain, find_code_column, normalize_ubigeo
 from geoprio.errors import GeometryError, GeoprioError, InputError
 from geoprio.formats import check_geojson, check_geopackage, check_shapefile
 from geoprio.io import Source, _check_zip, _load_bytes, _too_big
-from geoprio.safety import clip, gdal_guard, names, one_line, read_head, scrub, sniff, user_file
+from geoprio.safety import (
+    bare_paths,
+    clip,
+    gdal_guard,
+    names,
+    one_line,
+    read_head,
+    scrub,
+    sniff,
+    user_file,
+)
 
 __all__ = ["MAX_BOUNDARY_BYTES", "read_boundaries"]
 
@@ -190,7 +200,8 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
         except Exception as exc:  # a reader failing on what it does not expect: name the file
             log.debug("%s: unexpected error while reading", label, exc_info=True)
             raise GeometryError(f"{label}: cannot be read ({type(exc).__name__}: "
-                                f"{one_line(scrub(exc, tmpdir, label), 160)})") from exc
+                                f"{one_line(bare_paths(scrub(exc, tmpdir, label)), 160)})"
+                                ) from exc
     info: dict[str, Any] = {"file": label, "format": fmt, "layer": read_layer}
     try:
         return _tidy_boundaries(gdf, label, info, declared=declared, crs=crs,
@@ -262,7 +273,7 @@ def _read_layer(source: Source, is_path: bool, label: str, layer: str | None, tm
             layers = [str(x) for x in pyogrio.list_layers(target)[:, 0]]
         except Exception as exc:
             raise GeometryError(f"{label}: cannot be read as a GeoPackage "
-                                f"({one_line(scrub(exc, path, label), 160)})") from exc
+                                f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
         if layer is None and len(layers) > 1:
             raise GeometryError(f"{label}: {len(layers)} layers ({names(layers, 10)}); choose "
                                 "one with layer='...'")
@@ -272,7 +283,7 @@ def _read_layer(source: Source, is_path: bool, label: str, layer: str | None, tm
         driver = pyogrio.read_info(target, layer=read_layer)["driver"]
     except Exception as exc:
         raise GeometryError(f"{label}: cannot be read as {fmt} "
-                            f"({one_line(scrub(exc, path, label), 160)})") from exc
+                            f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
     if driver != _DRIVER[fmt]:
         raise GeometryError(f"{label}: opens as {clip(driver, 40)}, not as {_DRIVER[fmt]}; send "
                             "a GeoPackage, a GeoJSON or a zipped shapefile")
@@ -280,7 +291,7 @@ def _read_layer(source: Source, is_path: bool, label: str, layer: str | None, tm
         gdf = gpd.read_file(target, layer=read_layer, engine="pyogrio")
     except Exception as exc:
         raise GeometryError(f"{label}: cannot be read as {fmt} "
-                            f"({one_line(scrub(exc, path, label), 160)})") from exc
+                            f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
     return gdf, fmt, declared, read_layer
 
 

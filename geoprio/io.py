@@ -34,7 +34,15 @@ import pandas as pd
 
 from geoprio.codes import find_code_column
 from geoprio.errors import GeometryError, GeoprioError, InputError
-from geoprio.safety import MAX_MESSAGE_CHARS, clip, names, one_line, sniff, user_file
+from geoprio.safety import (
+    MAX_MESSAGE_CHARS,
+    bare_paths,
+    clip,
+    names,
+    one_line,
+    sniff,
+    user_file,
+)
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -686,7 +694,8 @@ def read_table(source: Source, *, name: str | None = None, sheet: str | int | No
     except Exception as exc:  # a reader failing on a file it does not expect: say which file
         log.debug("%s: unexpected error while reading", label, exc_info=True)
         raise InputError(f"{label}: cannot be read ({type(exc).__name__}: "
-                         f"{one_line(exc, 160)}); save it again as CSV UTF-8 or XLSX") from exc
+                         f"{one_line(bare_paths(exc), 160)}); save it again as CSV UTF-8 or "
+                         "XLSX") from exc
 
 
 def _read_table(data: bytes, label: str, sheet: str | int | None, key: str | None
@@ -733,14 +742,14 @@ def _read_sheet(data: bytes, label: str, sheet: str | int | None, key: str | Non
             raise InputError(f"{label}: not a valid workbook ({one_line(exc, 120)}); save it "
                              "again as .xlsx or .csv") from exc
         if ods:
-            rows, name, _ = read_isolated(data, label=label, sheet=sheet)
+            rows, name, _ = read_isolated(data, label=label, sheet=sheet, kind="ods")
         elif "[Content_Types].xml" in members:
             rows, name, _ = read_xlsx(data, label=label, sheet=sheet)
         else:
             raise InputError(f"{label}: is a zip archive, not a workbook; send the .xlsx or "
                              ".csv itself")
     else:
-        rows, name, _ = read_isolated(data, label=label, sheet=sheet)
+        rows, name, _ = read_isolated(data, label=label, sheet=sheet, kind="xls")
     info = {"file": label, "format": "ods" if kind == "zip" and ods else
             "xls" if kind == "ole" else "xlsx", "sheet": name}
     if not rows:

@@ -51,7 +51,16 @@ from rasterio.windows import transform as window_transform
 
 from geoprio.errors import GeometryError, GeoprioError, InputError, JoinError, RasterError
 from geoprio.io import check_indicator_id
-from geoprio.safety import clip, gdal_guard, one_line, read_head, scrub, sniff, user_file
+from geoprio.safety import (
+    bare_paths,
+    clip,
+    gdal_guard,
+    one_line,
+    read_head,
+    scrub,
+    sniff,
+    user_file,
+)
 
 __all__ = ["DEFAULT_STATS", "MAX_BANDS", "MAX_PIXELS", "MAX_SIDE", "VALID_STATS",
            "add_zonal_indicator", "zonal_stats"]
@@ -164,7 +173,8 @@ def _opened(raster: Any, what: str, label: str | None) -> Iterator[tuple[Any, st
             ds = rasterio.open(path, driver="GTiff")
         except rasterio.errors.RasterioIOError as exc:
             raise RasterError(f"{shown}: cannot be opened as a GeoTIFF "
-                              f"({one_line(scrub(exc, tmp or path, shown), 160)})") from exc
+                              f"({one_line(bare_paths(scrub(exc, tmp or path, shown)), 160)})"
+                              ) from exc
         with ds:
             if ds.driver != "GTiff":  # pragma: no cover - the driver list allows only GTiff
                 raise RasterError(f"{shown}: opens as {ds.driver}, not as a GeoTIFF")
@@ -219,8 +229,10 @@ def _read_band(
     try:
         return _read_band_unchecked(ds, band, win, nodata)
     except rasterio.errors.RasterioError as exc:
+        detail = exc.__cause__ if exc.__cause__ is not None else exc
         raise _ReadFailed(f"band {band}, rows {int(win.row_off):,}-"
-                          f"{int(win.row_off + win.height):,}: {exc}") from exc
+                          f"{int(win.row_off + win.height):,}: "
+                          f"{bare_paths(detail)}") from exc
 
 
 def _read_band_unchecked(
@@ -660,7 +672,7 @@ def zonal_stats(
         except (rasterio.errors.RasterioError, pyproj.exceptions.ProjError,
                 pyproj.exceptions.CRSError, ValueError) as exc:
             raise RasterError(f"raster {label} cannot be used ({type(exc).__name__}: "
-                              f"{one_line(exc, 160)})") from exc
+                              f"{one_line(bare_paths(exc), 160)})") from exc
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -43,6 +43,7 @@ from geoprio.errors import GeoprioError, InputError
 __all__ = [
     "MAX_MESSAGE_CHARS",
     "SAFE_GDAL_OPTIONS",
+    "bare_paths",
     "clip",
     "gdal_guard",
     "one_line",
@@ -132,6 +133,20 @@ def scrub(text: Any, private: str | os.PathLike | None, label: str) -> str:
         pattern = re.escape(str(private)) + r"(?:[/\\][^\s'\",;:)]*)?"
         text = re.sub(pattern, lambda _: label, text)
     return text
+
+
+_ABS_PATH = re.compile(r"(?:(?<=[\s'\"(=])|^)(?:/[^\s/'\",;:()]+){2,}")
+
+
+def bare_paths(text: Any) -> str:
+    """``text`` (a library's error) with absolute paths cut to their file names.
+
+    Examples
+    --------
+    >>> bare_paths("'/tmp/geoprio_1x/raster.tif' not recognized")
+    "'raster.tif' not recognized"
+    """
+    return _ABS_PATH.sub(lambda m: m.group().rsplit("/", 1)[-1], str(text))
 
 
 # --------------------------------------------------------------------------- paths

@@ -421,9 +421,16 @@ try:
     resource.setrlimit(resource.RLIMIT_CPU, (int(sys.argv[2]), int(sys.argv[2])))
 except (ImportError, ValueError, OSError):
     pass
+import os, tempfile
 from python_calamine import CalamineWorkbook
 data = sys.stdin.buffer.read()
-wb = CalamineWorkbook.from_filelike(__import__("io").BytesIO(data))
+fd, path = tempfile.mkstemp(suffix=sys.argv[4])
+try:
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    wb = CalamineWorkbook.from_path(path)
+finally:
+    os.unlink(path)
 names = list(wb.sheet_names)
 sheet = json.loads(sys.argv[3])
 if isinstance(sheet, int):
@@ -439,19 +446,21 @@ json.dump({"sheet": sheet, "names": names, "rows": rows}, sys.stdout, default=st
 """
 
 
-def read_isolated(data: bytes, *, label: str, sheet: str | int | None = 0
+def read_isolated(data: bytes, *, label: str, sheet: str | int | None = 0, kind: str = "xls"
                   ) -> tuple[list[list[Any]], str, list[str]]:
     """Rows of a ``.xls`` or ``.ods`` sheet, read by calamine in a child process with limits.
 
     The child may use :data:`ISOLATED_MEMORY` bytes and :data:`ISOLATED_SECONDS` seconds; a
     crash, an allocation failure or a timeout there becomes an :class:`InputError` here.
-    Returns the same as :func:`read_xlsx`.
+    ``kind`` is ``"xls"`` or ``"ods"``. Returns the same as :func:`read_xlsx`.
     """
+    if kind not in ("xls", "ods"):
+        raise ValueError(f"kind must be 'xls' or 'ods', got {kind!r}")
     sheet_arg = json.dumps(0 if sheet is None else sheet)
     try:
         proc = subprocess.run(
             [sys.executable, "-c", _CHILD, str(ISOLATED_MEMORY), str(ISOLATED_SECONDS),
-             sheet_arg], input=data, capture_output=True, timeout=ISOLATED_SECONDS + 5,
+             sheet_arg, "." + kind], input=data, capture_output=True, timeout=ISOLATED_SECONDS + 5,
             check=False)
     except subprocess.TimeoutExpired:
         raise InputError(f"{label}: reading the spreadsheet took more than "
