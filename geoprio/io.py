@@ -722,6 +722,10 @@ def _read_table(data: bytes, label: str, sheet: str | int | None, key: str | Non
         info = {"file": label, "format": "csv", "encoding": encoding, "delimiter": delim}
         raw, file_row = _frame_from_csv(text, delim, label, info, problems)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise InputError(f"{label}: a cell is longer than {csv.field_size_limit():,} "
+                             "characters, which no table of districts has; check the file (a "
+                             "quote or a separator missing?)") from exc
         raise InputError(f"{label}: cannot be read as CSV ({one_line(exc, 120)}); save it again "
                          "as CSV UTF-8 or XLSX") from exc
     return _tidy(raw, file_row, label, info, key, delim, problems)

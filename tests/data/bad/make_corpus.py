@@ -393,10 +393,11 @@ def hostile_boundaries() -> None:
         "type": "Polygon", "coordinates": [LIMA]})]).replace(
         b'"type": "FeatureCollection"', b'"type": "FeatureCollection", "crs": {"type": "link", '
         b'"properties": {"href": "http://169.254.169.254/crs", "type": "proj4"}}'))
-    deep = {"type": "Polygon", "coordinates": [LIMA]}
-    for _ in range(20):  # 20 GeometryCollections: 40 levels of nesting
-        deep = {"type": "GeometryCollection", "geometries": [deep]}
-    write("deep_nesting.geojson", _fc([_feature({"ubigeo": "150101"}, deep)]))
+    # a property nested 5,000 arrays deep (Python's json.loads: RecursionError)
+    deep = _fc([_feature({"ubigeo": "150101", "x": None}, {"type": "Polygon",
+                                                           "coordinates": [LIMA]})])
+    write("deep_nesting.geojson", deep.replace(b'"x": null', b'"x": ' + b"[" * 5000 +
+                                               b"]" * 5000))
     shallow = {"type": "Polygon", "coordinates": [LIMA]}
     for _ in range(5):  # 5 levels: valid, and the polygon inside counts
         shallow = {"type": "GeometryCollection", "geometries": [shallow]}
