@@ -40,7 +40,7 @@ __all__ = ["MAX_JSON_DEPTH", "check_geojson", "check_geopackage", "check_shapefi
 #: Deepest nesting of arrays and objects in a boundary GeoJSON. A MultiPolygon feature in a
 #: FeatureCollection needs 9 levels; nested GeometryCollections take 2 more each.
 MAX_JSON_DEPTH = 32
-_CHUNK = 8 * 2**20
+_CHUNK = 2**20  # bytes scanned at once (about 40 MB of arrays)
 _TOP_KEYS = (b'"type"', b'"crs"')
 _CRS_NAME = re.compile(r"(?:EPSG|ESRI|IAU_2015|OGC):[0-9A-Za-z]+|urn:ogc:def:crs:[A-Za-z0-9_.]+:"
                        r"[0-9.]*:[0-9A-Za-z]+|CRS84", re.IGNORECASE)
@@ -119,18 +119,19 @@ def _scan(read: Callable[[int, int], bytes], size: int, label: str
         a = np.frombuffer(chunk, dtype=np.uint8)
         n = a.size
         bs = a == 92
-        idx = np.arange(n)
-        last = np.maximum.accumulate(np.where(~bs, idx, -1))
+        idx = np.arange(n, dtype=np.int32)
+        last = np.maximum.accumulate(np.where(bs, np.int32(-1), idx))
         run = np.empty(n, dtype=np.int64)  # backslashes just before each byte
         run[0] = slashes
         run[1:] = idx[:-1] - last[:-1]
         run[1:][last[:-1] == -1] += slashes
         quote = (a == 34) & (run % 2 == 0)
-        before = np.cumsum(quote) - quote + in_str
+        del run
+        before = np.cumsum(quote, dtype=np.int32) - quote + in_str
         outside = (before & 1) == 0
-        step = (((a == 91) | (a == 123)) & outside).astype(np.int64) - (
+        step = (((a == 91) | (a == 123)) & outside).astype(np.int32) - (
             ((a == 93) | (a == 125)) & outside)
-        level = np.cumsum(step) + depth
+        level = np.cumsum(step, dtype=np.int64) + depth
         deepest = int(level.max())
         if deepest > MAX_JSON_DEPTH:
             at = offset + int(np.argmax(level > MAX_JSON_DEPTH))

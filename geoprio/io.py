@@ -76,10 +76,6 @@ _PLAIN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PCT_NAME = re.compile(r"%|porcentaje|percent|(?<![a-z])(?:pct|porc)(?![a-z])", re.IGNORECASE)
 Source = str | Path | bytes | IO[bytes]
 _SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|"
-                       rb"[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|"
-                       rb"\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|"
-                       rb"\xf4[\x80-\x8f][\x80-\xbf]{2}")
 _ESCAPED = re.compile("[\udc80-\udcff]+")
 
 #: Column names geoprio gives its own results, which a user's table or indicator may not take:
@@ -120,11 +116,8 @@ def check_indicator_id(id: str, *, what: str = "indicator id") -> str:
 
 
 def _reserved() -> frozenset[str]:
-    try:  # the engine's own list, when it has more names than this module knows
-        from geoprio.ranking import BUDGET_COLUMNS, OUTPUT_COLUMNS
-    except ImportError:  # pragma: no cover - a partial install
-        return RESERVED_NAMES
-    return RESERVED_NAMES | set(OUTPUT_COLUMNS) | set(BUDGET_COLUMNS)
+    # a test checks that geoprio.ranking's OUTPUT_COLUMNS and BUDGET_COLUMNS are all here
+    return RESERVED_NAMES
 
 
 # --------------------------------------------------------------------------- bytes in
@@ -187,11 +180,12 @@ def _decode(data: bytes, label: str) -> tuple[str, str, list[dict[str, Any]]]:
         return data.decode("utf-8"), encoding, []
     except UnicodeDecodeError:
         pass
-    if encoding == "utf-8" and not _UTF8_SEQ.search(data):
+    text = data.decode("utf-8", errors="surrogateescape")
+    if encoding == "utf-8" and _ESCAPED.sub("", text).isascii():
+        # no valid UTF-8 sequence at all: a Latin-1 (Windows-1252) file
         return data.decode("cp1252", errors="replace"), "latin-1", []
     # UTF-8 with a few bytes that are not (a Latin-1 'ñ' pasted in): each such byte is read
     # as Latin-1 (Windows-1252), the rest as UTF-8, and the lines are reported
-    text = data.decode("utf-8", errors="surrogateescape")
     spots = list(_ESCAPED.finditer(text))
     lines = [text.count("\n", 0, m.start()) + 1 for m in spots[:10]]
     first = spots[0]

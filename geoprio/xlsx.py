@@ -49,6 +49,7 @@ from geoprio.errors import InputError
 from geoprio.safety import clip, one_line
 
 __all__ = [
+    "MAX_CELL_ELEMENTS",
     "MAX_SHARED_STRINGS",
     "MAX_SHEET_XML_BYTES",
     "MAX_TABLE_CELLS",
@@ -67,9 +68,12 @@ MAX_SHARED_BYTES = 100 * 2**20
 MAX_SHARED_STRINGS = 2_000_000
 #: Largest workbook, relationship or styles part (they are small in real workbooks).
 MAX_META_BYTES = 20 * 2**20
-#: Most cells holding a value that one sheet may have (the 1,874 districts with 1,000
-#: columns); a sheet this full takes about 20 s to read.
-MAX_VALUES = 2_000_000
+#: Most cells holding a value that one sheet may have (the 1,874 districts with 266
+#: columns); a sheet this full takes about 4 s to read (benchmarks/bench_hostile.py).
+MAX_VALUES = 500_000
+#: Most cell elements, empty or not, that one sheet may have (formatting-only cells cost time
+#: to parse too).
+MAX_CELL_ELEMENTS = 1_000_000
 #: Most cells (rows x columns, from A1 to the farthest value) of the table built from a sheet.
 MAX_TABLE_CELLS = 10_000_000
 #: Memory (bytes) and time (seconds) allowed to the child process that reads .xls and .ods.
@@ -353,7 +357,7 @@ def read_xlsx(data: bytes, *, label: str, sheet: str | int | None = 0
 def _sheet_rows(book: _Book, part: str, name: str, shared: list[str], dates: frozenset[int],
                 date1904: bool) -> list[list[Any]]:
     cells: dict[int, list[tuple[int, Any]]] = {}
-    n_values = 0
+    n_values = n_elements = 0
     last_row = 0
     far_row = far_col = (0, 0, None)  # (row, col, value) of the farthest value down / across
     for _, el in book.events(part, MAX_SHEET_XML_BYTES, f"sheet {clip(name)}"):
@@ -366,6 +370,11 @@ def _sheet_rows(book: _Book, part: str, name: str, shared: list[str], dates: fro
                              f"row {last_row:,}; rows go up from 1 to {_EXCEL_ROWS:,} (the "
                              "file is damaged)")
         last_row = row
+        n_elements += len(el)
+        if n_elements > MAX_CELL_ELEMENTS:
+            raise book.error(f"sheet {clip(name)} has more than {MAX_CELL_ELEMENTS:,} cells "
+                             "(most of them empty or formatting only?); copy the table to a new "
+                             "sheet")
         col = 0
         kept: list[tuple[int, Any]] = []
         for c in el:

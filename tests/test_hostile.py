@@ -330,6 +330,9 @@ def test_workbook_members_are_bounded_before_unpacking(monkeypatch, tmp_path):
     monkeypatch.setattr(xlsx, "MAX_VALUES", 100)
     with pytest.raises(InputError, match=r"holds more than 100 values"):
         geoprio.read_table(path)
+    monkeypatch.setattr(xlsx, "MAX_CELL_ELEMENTS", 50)
+    with pytest.raises(InputError, match=r"has more than 50 cells \(most of them empty"):
+        geoprio.read_table(BAD / "last_cell_formatting_only.xlsx")
 
 
 def test_the_bounded_reader_agrees_with_calamine_and_openpyxl(tmp_path):
@@ -582,10 +585,10 @@ def test_reserved_column_names_are_renamed_and_listed():
 @pytest.mark.parametrize("bad", ["geometry", "score", "rank", "p_selected", "reasons",
                                  "selected", "zonal_method"])
 def test_reserved_indicator_ids_are_refused(bad, tmp_path):
-    from geoprio.io import check_indicator_id
-    from geoprio.ranking import OUTPUT_COLUMNS
+    from geoprio.io import RESERVED_NAMES, check_indicator_id
+    from geoprio.ranking import BUDGET_COLUMNS, OUTPUT_COLUMNS
 
-    assert set(OUTPUT_COLUMNS) <= geoprio.io._reserved()
+    assert {*OUTPUT_COLUMNS, *BUDGET_COLUMNS, "geometry"} <= RESERVED_NAMES
     with pytest.raises(InputError, match=f"'{bad}' is a name geoprio gives its results"):
         check_indicator_id(bad)
     zonal = pd.DataFrame({"ubigeo": ["010101"], "mean": [1.0]})
