@@ -669,8 +669,8 @@ def zonal_stats(
         except MemoryError as exc:
             raise RasterError(f"raster {label}: not enough memory to read it; resample it "
                               "(gdalwarp -tr) or lower max_pixels") from exc
-        except (rasterio.errors.RasterioError, pyproj.exceptions.ProjError,
-                pyproj.exceptions.CRSError, ValueError) as exc:
+        except Exception as exc:  # a failure on a file it does not expect: name the file
+            logger.debug("raster %s: unexpected error", label, exc_info=True)
             raise RasterError(f"raster {label} cannot be used ({type(exc).__name__}: "
                               f"{one_line(bare_paths(exc), 160)})") from exc
     raise AssertionError("unreachable")  # pragma: no cover
