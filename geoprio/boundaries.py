@@ -9,7 +9,6 @@ carry.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import posixpath
 import re
@@ -24,7 +23,19 @@ import pandas as pd
 
 from geoprio.codes import _plain, find_code_column, normalize_ubigeo
 from geoprio.errors import GeometryError, GeoprioError, InputError
+from geoprio.formats import check_geojson, check_geopackage, check_shapefile
 from geoprio.io import Source, _check_zip, _load_bytes, _too_big
+from geoprio.safety import (
+    bare_paths,
+    clip,
+    gdal_guard,
+    names,
+    one_line,
+    read_head,
+    scrub,
+    sniff,
+    user_file,
+)
 
 __all__ = ["MAX_BOUNDARY_BYTES", "read_boundaries"]
 
@@ -32,6 +43,8 @@ log = logging.getLogger(__name__)
 
 #: Largest boundary file (or zip) :func:`read_boundaries` accepts.
 MAX_BOUNDARY_BYTES = 500 * 1024 * 1024
+#: Peru's bounding box with a margin (west, south, east, north), in degrees.
+PERU_BOX = (-81.4, -18.4, -68.6, 0.1)
 
 
 
@@ -56,9 +69,9 @@ def _unzip_layer(zf: zipfile.ZipFile, label: str, layer: str | None, tmp: Path) 
         if safe != i.filename:
             renamed.append(i.filename)
         if safe.lower() in members:
-            raise GeometryError(f"{label}: two members are named {safe!r} "
-                                f"({members[safe.lower()].filename!r} and {i.filename!r}); "
-                                "keep one")
+            raise GeometryError(f"{label}: two members are named {clip(safe)} "
+                                f"({clip(members[safe.lower()].filename)} and "
+                                f"{clip(i.filename)}); keep one")
         members[safe.lower()] = i
     if any(".." in r or r.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", r)
            for r in renamed):
@@ -70,14 +83,15 @@ def _unzip_layer(zf: zipfile.ZipFile, label: str, layer: str | None, tmp: Path) 
         return _copy_member(zf, members[others[0]], tmp / ("layer" + Path(others[0]).suffix))
     if not stems:
         raise GeometryError(f"{label}: no shapefile (.shp) in the archive; it holds "
-                            f"{sorted(members)[:10]}")
+                            f"{names(sorted(members), 10)}")
     if layer is not None:
         if layer.lower() not in stems:
-            raise GeometryError(f"{label}: no shapefile named {layer!r}; shapefiles: {stems}")
+            raise GeometryError(f"{label}: no shapefile named {clip(layer)}; shapefiles: "
+                                f"{names(stems, 10)}")
         stem = layer.lower()
     elif len(stems) > 1:
-        raise GeometryError(f"{label}: {len(stems)} shapefiles in the archive ({stems}); "
-                            "choose one with layer='...'")
+        raise GeometryError(f"{label}: {len(stems)} shapefiles in the archive "
+                            f"({names(stems, 10)}); choose one with layer='...'")
     else:
         stem = stems[0]
     missing = [ext for ext in (".shx", ".dbf") if stem + ext not in members]
@@ -98,8 +112,9 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> Path
         while chunk := src.read(min(2**20, left + 1)):
             left -= len(chunk)
             if left < 0:
-                raise GeometryError(f"member {info.filename!r} unpacks to more than the size "
-                                    "its archive declares; the archive is damaged or hostile")
+                raise GeometryError(f"member {clip(info.filename)} unpacks to more than the "
+                                    "size its archive declares; the archive is damaged or "
+                                    "hostile")
             out.write(chunk)
     return dest
 
@@ -114,7 +129,9 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
     ----------
     source : path, bytes or binary file object
         A GeoPackage (``.gpkg``), a GeoJSON (``.geojson``/``.json``), a zipped shapefile
-        (``.zip``) or a ``.shp`` path with its sidecar files.
+        (``.zip``) or a ``.shp`` path with its sidecar files. The format is told from the
+        file's bytes, not its name; anything else (an OGR VRT, GML, KML, a plain SQLite
+        database, a ``/vsi...`` path or a URL) is refused before GDAL opens it.
     name : str, optional
         File name for messages and to tell the format when ``source`` is not a path.
     layer : str, optional
@@ -132,19 +149,25 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
     GeoDataFrame
         In EPSG:4326 with 2D polygons, ``ubigeo`` first (6-digit text; ``None`` where the
         code cannot be read), the other columns as read, and ``attrs["read"]``: ``crs`` (the
-        source CRS), ``crs_assumed`` (why EPSG:4326 was assumed, or None), ``reprojected``,
-        ``code_column``, and the rows of each problem: ``repaired`` (invalid polygons fixed
-        with ``shapely.make_valid``), ``empty`` (empty or missing geometry), ``not_polygons``
-        (points or lines, set to missing), ``invalid_codes``, ``duplicate_codes``,
-        ``not_2017`` (valid codes that are not one of the 1,874 districts of 2017),
-        ``outside_peru``; ``counts`` counts each, with ``dropped_z``.
+        source CRS; also as ``source_crs``), ``crs_assumed`` (why EPSG:4326 was assumed, or
+        None), ``reprojected``, ``code_column``, and the rows of each problem: ``repaired``
+        (invalid polygons fixed with ``shapely.make_valid``), ``empty`` (empty or missing
+        geometry), ``not_polygons`` (points or lines, set to missing), ``invalid_codes``,
+        ``duplicate_codes``, ``not_2017`` (valid codes that are not one of the 1,874 districts
+        of 2017), ``outside_peru_rows`` (polygons wholly outside Peru's bounding box);
+        ``outside_peru`` (True when the whole layer misses Peru); ``counts`` counts each, with
+        ``dropped_z``; ``problems`` lists them all as dicts with ``kind``, the rows and a
+        ``message``, as :func:`geoprio.read_table` does.
 
     Raises
     ------
     GeometryError
-        No CRS and none given, no polygon at all, no code column, coordinates that cannot be
-        longitude/latitude, an unsafe or incomplete archive (zip bomb, nested zip, missing
-        ``.dbf`` or ``.shx``), an unreadable file.
+        No CRS and none given, a CRS that has no place on the Earth (an engineering CRS), no
+        polygon at all, no code column, coordinates that cannot be longitude/latitude, an
+        unsafe or incomplete file (zip bomb, nested zip, missing or mismatched ``.dbf`` or
+        ``.shx``, a GeoJSON nested too deeply or whose ``crs`` links elsewhere, a GeoPackage
+        with views or virtual tables, a VRT), an unreadable file. Messages are one line and
+        name the file the user gave, never a server path.
 
     Examples
     --------
@@ -157,95 +180,151 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
     >>> b["ubigeo"].tolist(), b.crs.to_epsg(), b.attrs["read"]["crs_assumed"] is not None
     (['150101'], 4326, True)
     """
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1:
+        raise GeometryError(f"max_bytes must be a positive integer, got {max_bytes!r}")
+    if layer is not None and not isinstance(layer, str):
+        raise TypeError(f"layer must be a layer name (str) or None, got {type(layer).__name__}")
+    is_path = isinstance(source, (str, Path))
+    label = one_line(name or (str(source) if is_path else str(getattr(source, "name", "") or
+                                                               "boundaries")), 200)
+    with tempfile.TemporaryDirectory(prefix="geoprio_") as tmpdir, gdal_guard():
+        tmp = Path(tmpdir)
+        try:
+            gdf, fmt, declared, read_layer = _read_layer(source, is_path, label, layer, tmp,
+                                                         max_bytes)
+        except GeoprioError as exc:
+            raise type(exc)(scrub(exc, tmpdir, label)) from exc
+        except (MemoryError, RecursionError) as exc:
+            raise GeometryError(f"{label}: too large or too deeply nested to read "
+                                f"({type(exc).__name__})") from exc
+        except Exception as exc:  # a reader failing on what it does not expect: name the file
+            log.debug("%s: unexpected error while reading", label, exc_info=True)
+            raise GeometryError(f"{label}: cannot be read ({type(exc).__name__}: "
+                                f"{one_line(bare_paths(scrub(exc, tmpdir, label)), 160)})"
+                                ) from exc
+    info: dict[str, Any] = {"file": label, "format": fmt, "layer": read_layer}
+    try:
+        return _tidy_boundaries(gdf, label, info, declared=declared, crs=crs,
+                                code_column=code_column)
+    except GeoprioError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise GeometryError(f"{label}: too large or too complex to use "
+                            f"({type(exc).__name__})") from exc
+    except Exception as exc:
+        log.debug("%s: unexpected error while tidying", label, exc_info=True)
+        raise GeometryError(f"{label}: cannot be used ({type(exc).__name__}: "
+                            f"{one_line(exc, 160)})") from exc
+
+
+_SUFFIX = {"gpkg": ".gpkg", "geojson": ".geojson", "shapefile": ".shp"}
+_DRIVER = {"gpkg": "GPKG", "geojson": "GeoJSON", "shapefile": "ESRI Shapefile"}
+
+
+def _read_layer(source: Source, is_path: bool, label: str, layer: str | None, tmp: Path,
+                max_bytes: int) -> tuple[Any, str, bool, str | None]:
+    """Bring the file to a checked local path and read it with GDAL (only its own driver)."""
     import geopandas as gpd
     import pyogrio
 
-    if not isinstance(max_bytes, int) or max_bytes < 1:
-        raise GeometryError(f"max_bytes must be a positive integer, got {max_bytes!r}")
-    is_path = isinstance(source, (str, Path))
-    label = name or (str(source) if is_path else str(getattr(source, "name", "") or
-                                                    "boundaries"))
-    suffix = Path(label).suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="geoprio_") as tmpdir:
-        tmp = Path(tmpdir)
-        if is_path and suffix in (".gpkg", ".shp", ".geojson", ".json", ".zip") and Path(
-                source).is_file():
-            size = Path(source).stat().st_size
-            if size > max_bytes:
-                raise GeometryError(_too_big(label, size, max_bytes, "boundary file"))
-            data, path = None, Path(source)
-            if suffix in (".geojson", ".json"):
-                data = path.read_bytes()
-        else:
-            try:
-                data, label = _load_bytes(source, name, max_bytes, "boundary file")
-            except InputError as exc:
-                raise GeometryError(str(exc)) from exc
-            path = None
-        fmt = _boundary_format(data, path, label)
-        if fmt == "zip":
-            try:
-                zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
-            except (zipfile.BadZipFile, OSError) as exc:
-                raise GeometryError(f"{label}: not a valid zip archive ({exc})") from exc
-            with zf:
-                path = _unzip_layer(zf, label, layer, tmp)
-            fmt = {".shp": "shapefile", ".gpkg": "gpkg"}.get(path.suffix, "geojson")
-            if fmt == "geojson":
-                data = path.read_bytes()
-        elif path is None:
-            path = tmp / ("layer" + {"gpkg": ".gpkg", "geojson": ".geojson"}[fmt])
-            path.write_bytes(data)
-        declared = _geojson_declares_crs(data, label) if fmt == "geojson" else True
-        read_layer = layer if fmt == "gpkg" else None
-        if fmt == "gpkg":
-            try:
-                layers = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
-            except Exception as exc:
-                raise GeometryError(f"{label}: cannot be read as a GeoPackage ({exc})") from exc
-            if layer is None and len(layers) > 1:
-                raise GeometryError(f"{label}: {len(layers)} layers ({layers}); choose one "
-                                    "with layer='...'")
-            if layer is not None and layer not in layers:
-                raise GeometryError(f"{label}: no layer {layer!r}; layers: {layers}")
+    data: bytes | None = None
+    if is_path:
+        path: Path = user_file(source, label=label, error=GeometryError)  # type: ignore[arg-type]
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise GeometryError(_too_big(label, size, max_bytes, "boundary file"))
+        head = read_head(path)
+    else:
         try:
-            gdf = gpd.read_file(path, layer=read_layer, engine="pyogrio")
+            data, _ = _load_bytes(source, label, max_bytes, "boundary file")
+        except InputError as exc:
+            raise GeometryError(str(exc)) from exc
+        head = data[:64]
+        path = tmp / "upload"
+    fmt = _boundary_format(head, label)
+    if fmt == "zip":
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise GeometryError(f"{label}: not a valid zip archive ({one_line(exc, 120)})"
+                                ) from exc
+        with zf:
+            path = _unzip_layer(zf, label, layer, tmp)
+        data = None
+        fmt = _boundary_format(read_head(path), label, inner=True)
+    elif data is not None:
+        path = tmp / ("layer" + _SUFFIX[fmt])
+        path.write_bytes(data)
+        data = None
+    elif fmt == "shapefile" and path.suffix.lower() != ".shp":
+        raise GeometryError(f"{label}: is a shapefile's .shp under another name; give the "
+                            ".shp beside its .shx and .dbf, or zip the parts")
+    declared = True
+    if fmt == "geojson":
+        declared = check_geojson(path, label)["crs"] is not None
+    elif fmt == "gpkg":
+        check_geopackage(path, label)
+    elif fmt == "shapefile":
+        check_shapefile(path, label)
+    target = f"GeoJSON:{path}" if fmt == "geojson" else str(path)
+    read_layer = layer if fmt == "gpkg" else None
+    if fmt == "gpkg":
+        try:
+            layers = [str(x) for x in pyogrio.list_layers(target)[:, 0]]
         except Exception as exc:
-            raise GeometryError(f"{label}: cannot be read as {fmt} ({exc})") from exc
-    info: dict[str, Any] = {"file": label, "format": fmt, "layer": read_layer}
-    return _tidy_boundaries(gdf, label, info, declared=declared, crs=crs,
-                            code_column=code_column)
-
-
-def _boundary_format(data: bytes | None, path: Path | None, label: str) -> str:
-    suffix = Path(label).suffix.lower()
-    head = data[:16] if data is not None else path.open("rb").read(16)  # type: ignore[union-attr]
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06") or suffix == ".zip":
-        return "zip"
-    if head.startswith(b"SQLite format 3") or suffix == ".gpkg":
-        return "gpkg"
-    if suffix == ".shp":
-        return "shapefile"
-    if suffix in (".geojson", ".json") or head.lstrip()[:1] in (b"{", b"["):
-        return "geojson"
-    raise GeometryError(f"{label}: unknown boundary format; send a GeoPackage (.gpkg), a "
-                        "GeoJSON (.geojson) or a zipped shapefile (.zip)")
-
-
-def _geojson_declares_crs(data: bytes | None, label: str) -> bool:
+            raise GeometryError(f"{label}: cannot be read as a GeoPackage "
+                                f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
+        if layer is None and len(layers) > 1:
+            raise GeometryError(f"{label}: {len(layers)} layers ({names(layers, 10)}); choose "
+                                "one with layer='...'")
+        if layer is not None and layer not in layers:
+            raise GeometryError(f"{label}: no layer {clip(layer)}; layers: {names(layers, 10)}")
     try:
-        obj = json.loads(data or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise GeometryError(f"{label}: not valid GeoJSON ({exc})") from exc
-    return isinstance(obj, dict) and obj.get("crs") is not None
+        driver = pyogrio.read_info(target, layer=read_layer)["driver"]
+    except Exception as exc:
+        raise GeometryError(f"{label}: cannot be read as {fmt} "
+                            f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
+    if driver != _DRIVER[fmt]:
+        raise GeometryError(f"{label}: opens as {clip(driver, 40)}, not as {_DRIVER[fmt]}; send "
+                            "a GeoPackage, a GeoJSON or a zipped shapefile")
+    try:
+        gdf = gpd.read_file(target, layer=read_layer, engine="pyogrio")
+    except Exception as exc:
+        raise GeometryError(f"{label}: cannot be read as {fmt} "
+                            f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
+    return gdf, fmt, declared, read_layer
+
+
+def _boundary_format(head: bytes, label: str, inner: bool = False) -> str:
+    """The format from the first bytes; what may point elsewhere (XML, SQLite) is named."""
+    kind = sniff(head)
+    found = {"zip": "zip", "sqlite": "gpkg", "json": "geojson", "shp": "shapefile"}.get(kind)
+    if found == "zip" and inner:
+        found = None
+    if found is not None:
+        return found
+    what = {"xml": "XML (an OGR/GDAL VRT, GML or KML?), which is not read: such files can "
+                   "point at other files or URLs",
+            "gtiff": "a GeoTIFF raster, not boundaries",
+            "ole": "an old Office file, not boundaries"}.get(kind, "not a format geoprio reads")
+    inside = "its layer is " if inner else ""
+    raise GeometryError(f"{label}: {inside}{what}; send a GeoPackage (.gpkg), a GeoJSON "
+                        "(.geojson) or a zipped shapefile (.zip)")
 
 
 def _polygonal(g: Any) -> Any:
+    """The polygons of a geometry (nested collections flattened), or None."""
     import shapely
 
     if g is None or g.geom_type in ("Polygon", "MultiPolygon"):
         return g
-    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    parts, todo = [], [g]
+    while todo:
+        for p in shapely.get_parts(todo.pop()):
+            if p.geom_type in ("Polygon", "MultiPolygon"):
+                parts.append(p)
+            elif p.geom_type == "GeometryCollection":
+                todo.append(p)
     return shapely.union_all(parts) if parts else None
 
 
@@ -294,8 +373,8 @@ def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bo
     try:
         source_crs = pyproj.CRS.from_user_input(source_crs)
     except pyproj.exceptions.CRSError as exc:
-        raise GeometryError(f"crs must be a CRS such as 'EPSG:32718'; got {crs!r} ({exc})"
-                            ) from exc
+        raise GeometryError(f"crs must be a CRS such as 'EPSG:32718'; got {clip(crs)} "
+                            f"({one_line(exc, 120)})") from exc
     if crs is not None and gdf.crs is not None and declared and not source_crs.equals(crs):
         log.warning("%s: the file says its CRS is %s; crs=%r ignored", label,
                     source_crs.to_string(), crs)
@@ -304,30 +383,90 @@ def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bo
                            crs=source_crs)
     wgs84 = pyproj.CRS.from_epsg(4326)
     reprojected = not source_crs.equals(wgs84, ignore_axis_order=True)
-    out = out.to_crs(wgs84) if reprojected else out.set_crs(wgs84, allow_override=True)
+    crs_name = one_line(source_crs.name or source_crs.to_string(), 80)
+    if source_crs.is_engineering:
+        raise GeometryError(f"{label}: its CRS ({crs_name}) is a local engineering system "
+                            "with no place on the Earth, so the polygons cannot be put on the "
+                            "map; reproject the layer to a real CRS (e.g. EPSG:32718) and send "
+                            "it again")
+    try:
+        out = out.to_crs(wgs84) if reprojected else out.set_crs(wgs84, allow_override=True)
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as exc:
+        raise GeometryError(f"{label}: its CRS ({crs_name}) cannot be converted to "
+                            f"longitude/latitude ({one_line(exc, 100)}); reproject the layer "
+                            "to EPSG:4326 or EPSG:32718 and send it again") from exc
     x0, y0, x1, y1 = out.geometry.total_bounds
     if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
         raise GeometryError(f"{label}: coordinates from ({x0:.6g}, {y0:.6g}) to ({x1:.6g}, "
                             f"{y1:.6g}) are not longitude/latitude in {source_crs.to_string()}; "
                             f"{_crs_hint(geoms)}: pass it as crs='EPSG:...'")
-    outside = not (x0 < -68.6 and x1 > -81.4 and y0 < 0.1 and y1 > -18.4)
+    outside = not (x0 < PERU_BOX[2] and x1 > PERU_BOX[0] and y0 < PERU_BOX[3]
+                   and y1 > PERU_BOX[1])
+    b = shapely.bounds(np.asarray(out.geometry.values, dtype=object))
+    with np.errstate(invalid="ignore"):
+        away = ~np.isnan(b[:, 0]) & ((b[:, 2] < PERU_BOX[0]) | (b[:, 0] > PERU_BOX[2]) |
+                                     (b[:, 3] < PERU_BOX[1]) | (b[:, 1] > PERU_BOX[3]))
     out, code_info = _boundary_codes(out, label, code_column)
     repaired = [int(i) + 1 for i in np.flatnonzero(invalid)]
     empty = [int(i) + 1 for i in np.flatnonzero(missing)]
-    info.update({"crs": source_crs.to_string(), "crs_assumed": assumed,
-                 "reprojected": reprojected, "rows": n, "repaired": repaired, "empty": empty,
-                 "not_polygons": not_poly, "outside_peru": outside, **code_info})
+    outside_rows = [int(i) + 1 for i in np.flatnonzero(away)]
+    info.update({"crs": source_crs.to_string(), "source_crs": source_crs.to_string(),
+                 "crs_assumed": assumed, "reprojected": reprojected, "rows": n,
+                 "repaired": repaired, "empty": empty, "not_polygons": not_poly,
+                 "outside_peru": outside, "outside_peru_rows": outside_rows, **code_info})
     info["counts"] = {"rows": n, "dropped_z": int(has_z.sum()), "repaired": len(repaired),
                       "empty": len(empty), "not_polygons": len(not_poly),
                       "invalid_codes": len(code_info["invalid_codes"]),
                       "duplicate_codes": len(code_info["duplicate_codes"]),
-                      "not_2017": len(code_info["not_2017"])}
+                      "not_2017": len(code_info["not_2017"]),
+                      "outside_peru": len(outside_rows)}
+    info["problems"] = _boundary_problems(info, out["ubigeo"])
     issues = {k: v for k, v in info["counts"].items() if k != "rows" and v}
     if issues or outside or assumed or reprojected:
         log.warning("%s: read %d rows from %s%s; %s%s", label, n, source_crs.to_string(),
                     " (reprojected to EPSG:4326)" if reprojected else "", issues or "",
                     "; the layer does not overlap Peru" if outside else "")
     out.attrs["read"] = info
+    return out
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(map(str, rows[:10]))
+    return shown + (f" ... ({len(rows)} rows)" if len(rows) > 10 else "")
+
+
+def _boundary_problems(info: dict[str, Any], codes: pd.Series) -> list[dict[str, Any]]:
+    """Every problem of a boundary layer, one dict each, as :func:`geoprio.read_table` lists."""
+    out: list[dict[str, Any]] = []
+    code = codes.tolist()
+
+    def at(row: int) -> str:
+        c = code[row - 1]
+        return f"row {row}" + (f" (ubigeo {c})" if c else "")
+
+    for r in info["repaired"]:
+        out.append({"kind": "repaired", "row": r, "message": f"{at(r)}: invalid polygon "
+                    "(self-intersecting or badly nested rings) repaired with make_valid; "
+                    "check its shape"})
+    for r in info["empty"]:
+        out.append({"kind": "empty", "row": r, "message": f"{at(r)}: empty or missing "
+                    "geometry; the district has no shape on the map"})
+    for p in info["not_polygons"]:
+        out.append({"kind": "not_polygon", "row": p["row"], "message": f"{at(p['row'])}: a "
+                    f"{p['type']}, not a polygon; set to missing"})
+    for r in info["outside_peru_rows"]:
+        out.append({"kind": "outside_peru", "row": r, "message": f"{at(r)}: the polygon lies "
+                    "wholly outside Peru (wrong CRS, or swapped coordinates?)"})
+    for p in info["invalid_codes"]:
+        out.append({"kind": "invalid_code", "row": p["row"], "value": p["value"],
+                    "message": f"row {p['row']}: {clip(p['value'])} is not a district code "
+                    "(6 digits)"})
+    for p in info["duplicate_codes"]:
+        out.append({"kind": "duplicate_code", "code": p["ubigeo"], "rows": p["rows"],
+                    "message": f"code {p['ubigeo']} appears in rows {_rows_text(p['rows'])}"})
+    for c in info["not_2017"]:
+        out.append({"kind": "not_2017", "code": c, "message": f"code {c} is not one of the "
+                    "1,874 districts of 2017 (a newer district, or another numbering?)"})
     return out
 
 
@@ -350,20 +489,21 @@ def _boundary_codes(out: Any, label: str, code_column: str | None) -> tuple[Any,
     attrs = out.drop(columns=out.geometry.name)
     if code_column is not None:
         if code_column not in attrs.columns:
-            raise GeometryError(f"code_column {code_column!r} is not in {label}; columns: "
-                                f"{list(attrs.columns)}")
+            raise GeometryError(f"code_column {clip(code_column)} is not in {label}; columns: "
+                                f"{names(attrs.columns)}")
         col = code_column
     else:
         try:
             col = find_code_column(attrs)
         except GeoprioError as exc:
             raise GeometryError(f"{label}: no column of district codes (ubigeo) among "
-                                f"{list(attrs.columns)}; pass code_column='...'") from exc
+                                f"{names(attrs.columns)}; pass code_column='...'") from exc
     raw = attrs[col]
     codes = normalize_ubigeo(raw.reset_index(drop=True))
     if codes.isna().all():
-        raise GeometryError(f"{label}: column {col!r} holds no district code (6 digits), e.g. "
-                            f"{raw.head(3).tolist()}; pass code_column='...'")
+        raise GeometryError(f"{label}: column {clip(col)} holds no district code (6 digits), "
+                            f"e.g. {names(raw.head(3).tolist(), 3, 20)}; pass "
+                            "code_column='...'")
     invalid = [{"row": i + 1, "value": _plain(v)} for i, (v, c) in
                enumerate(zip(raw.tolist(), codes.tolist(), strict=True)) if c is None]
     dup = codes[codes.notna() & codes.duplicated(keep=False)]

@@ -1,7 +1,8 @@
 """The ``geoprio`` command: the same functions as the Python API, from the shell.
 
 Run ``geoprio --help`` or ``geoprio COMMAND --help``. Errors a user can fix print one line to
-stderr and exit with status 2; nothing prints a traceback for a bad file.
+stderr and exit with status 2; nothing prints a traceback for a bad file. Warnings from
+numerical libraries are not shown (``-v`` logs them); geoprio's own warnings print as one line.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import argparse
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from geoprio.errors import GeoprioError
+from geoprio.safety import MAX_MESSAGE_CHARS, one_line
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,8 @@ def add_join(sub: argparse._SubParsersAction) -> None:
                         "when they do not tell)")
     p.add_argument("--sheet", default=0, help="XLSX sheet name or position (default: first)")
     p.add_argument("--report", type=Path, help="write the join report as JSON here")
-    p.add_argument("--out", type=Path, help="write the joined table (CSV, no geometry) here")
+    p.add_argument("--out", type=Path, help="write the joined table (.csv or .xlsx, no "
+                                            "geometry) here")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when any row did not match or any district has no row")
     p.set_defaults(run=run_join)
@@ -72,7 +76,7 @@ def run_join(args: argparse.Namespace) -> int:
         args.report.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False),
                                encoding="utf-8")
     if args.out:
-        joined.to_csv(args.out, index=False, encoding="utf-8")
+        geoprio.export(joined, args.out)  # formula-like cells and names neutralised
     if args.strict and not report.ok:
         print("strict: the join is not complete (see above)", file=sys.stderr)
         return 1
@@ -91,15 +95,37 @@ def add_check(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run_check)
 
 
+def _is_boundary_file(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in (".gpkg", ".geojson", ".json", ".shp"):
+        return True
+    if suffix == ".zip":  # a zipped shapefile, unless it holds a workbook
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return "[Content_Types].xml" not in zf.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return True
+    if suffix in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"):
+        return False
+    try:
+        from geoprio.safety import read_head, sniff
+
+        return sniff(read_head(path)) in ("sqlite", "json", "shp")
+    except OSError:
+        return False
+
+
 def run_check(args: argparse.Namespace) -> int:
     import geoprio
 
-    geo = args.file.suffix.lower() in (".gpkg", ".geojson", ".json", ".zip", ".shp")
-    frame = (geoprio.read_boundaries(args.file, layer=args.layer) if geo else
-             geoprio.read_table(args.file, key=args.key))
+    frame = (geoprio.read_boundaries(args.file, layer=args.layer)
+             if _is_boundary_file(args.file) else geoprio.read_table(args.file, key=args.key))
     info = frame.attrs.get("read", {})
+    problems = info.get("problems", [])
     report = None
-    if not geo:  # where the codes land (raises when the numbering is ambiguous)
+    if not _is_boundary_file(args.file):  # where the codes land (refused when ambiguous)
         from geoprio.data import read_indicators
 
         _, report = geoprio.join_indicators(read_indicators()[["ubigeo"]], frame, key=args.key,
@@ -108,13 +134,12 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
     else:
-        problems = info.get("problems", [])
         print(f"{args.file}: {len(frame)} rows read; {len(problems)} problems")
         for p in problems:
-            print(f"  {p.get('message', p)}")
+            print(f"  {one_line(p.get('message', p), MAX_MESSAGE_CHARS)}")
         if report is not None:
             print(report.summary())
-    return 1 if info.get("problems") or (report and report.unmatched) else 0
+    return 1 if problems or (report and report.unmatched) else 0
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -271,7 +296,7 @@ def add_zonal(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="add the first statistic as an indicator with this id")
     p.add_argument("--label-es", help="with --name: Spanish label")
     p.add_argument("--label-en", help="with --name: English label")
-    p.add_argument("--unit", default="", help="with --name: unit")
+    p.add_argument("--unit", default="", help="with --name: unit (default: none)")
     p.add_argument("--source", default="", help="with --name: where the raster comes from")
     p.add_argument("--year", type=int, help="with --name: year of the data")
     direction = p.add_mutually_exclusive_group()
@@ -305,7 +330,7 @@ def run_zonal(args: argparse.Namespace) -> int:
             year=args.year)
         geoprio.export(new, args.out)
         catalog_path = args.out.with_suffix(".catalog.csv")
-        cat.to_csv(catalog_path, index=False, encoding="utf-8")
+        geoprio.export(cat, catalog_path)  # user labels neutralised like every export
         print(f"indicator {args.name!r} added; table {args.out}, catalog {catalog_path}")
     else:
         geoprio.export(table, args.out)
@@ -426,22 +451,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warnings_as_lines(command: str, verbose: bool) -> Callable[..., None]:
+    """A ``warnings.showwarning``: geoprio's own warnings as one line, the rest logged."""
+    import os
+
+    here = os.path.dirname(os.path.abspath(__file__))
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        ours = str(filename).startswith(here) and issubclass(category, UserWarning)
+        if ours:
+            print(f"geoprio {command}: warning: {one_line(message, 300)}", file=sys.stderr)
+        else:  # numpy's RuntimeWarnings and library deprecations are not for planners
+            log.log(logging.INFO if verbose else logging.DEBUG, "%s: %s (%s:%s)",
+                    category.__name__, one_line(message, 300), filename, lineno)
+
+    return show
+
+
+def _fail(command: str, message: object) -> int:
+    print(one_line(f"geoprio {command}: {message}", MAX_MESSAGE_CHARS), file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return int(args.run(args) or 0)
-    except BrokenPipeError:  # e.g. `geoprio rank ... | head`: the reader left, not an error
-        sys.stderr.close()
-        return 0
-    except GeoprioError as exc:
-        print(f"geoprio {args.command}: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"geoprio {args.command}: {exc}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _warnings_as_lines(args.command, args.verbose)
+        try:
+            return int(args.run(args) or 0)
+        except BrokenPipeError:  # e.g. `geoprio rank ... | head`: the reader left, not an error
+            sys.stderr.close()
+            return 0
+        except GeoprioError as exc:
+            return _fail(args.command, exc)
+        except FileNotFoundError as exc:
+            return _fail(args.command, f"{exc.filename or exc}: file not found")
+        except IsADirectoryError as exc:
+            return _fail(args.command, f"{exc.filename or exc}: is a folder, not a file")
+        except PermissionError as exc:
+            return _fail(args.command, f"{exc.filename or exc}: permission denied")
+        except OSError as exc:
+            return _fail(args.command, f"{exc.filename or ''} {exc.strerror or exc}".strip())
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """One way out for every result: ``export(frame, path, scenario=None)``.
 
 The format comes from the file extension: ``.csv`` (UTF-8 with BOM so Excel shows accents;
-cells that start with ``= + - @`` neutralised), ``.xlsx`` (with a ``metodologia`` sheet),
+cells and column names that start with ``= + - @`` neutralised), ``.xlsx`` (with a
+``metodologia`` sheet; names and cells neutralised the same way),
 ``.geojson``, ``.gpkg``, ``.zip`` (a zipped shapefile), ``.html`` (an interactive map that works
 offline), ``.png`` (a static map for reports) and ``.toml`` / ``.json`` (the scenario alone).
 Every row of the frame is written, in order; the app uses this same function, so a GIS analyst
-gets the same files as a planner.
+gets the same files as a planner. The same inputs give the same bytes in every format: no
+clock time is written (the XLSX carries a date only when ``date=`` is given; zip, XLSX and
+GeoPackage times are fixed) and the HTML map's element ids are numbered, not random.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 FORMATS = (".csv", ".xlsx", ".geojson", ".gpkg", ".zip", ".html", ".png", ".toml", ".json")
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 FIXED_TIME = (2017, 10, 22, 0, 0, 0)  # zip member times: fixed so the bytes do not change
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
 
 
 class ScenarioLike(Protocol):
@@ -60,24 +64,29 @@ def safe_filename(name: str, *, default: str = "geoprio") -> str:
     return f"{stem}.{ext[:10]}" if ext else stem
 
 
+def _neutral(v: Any) -> Any:
+    return "'" + v if isinstance(v, str) and _FORMULA.match(v) else v
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
+    """Prefix text cells and column names a spreadsheet would run as a formula with ``'``.
 
     Numbers are left alone (a negative number is not a formula).
 
     Examples
     --------
-    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-x"], "b": [-1, 2, 3]}))
-           a  b
-    0  '=1+1 -1
-    1     ok  2
-    2    '-x  3
+    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-x"], "=b": [-1, 2, 3]}))
+           a  '=b
+    0  '=1+1   -1
+    1     ok    2
+    2    '-x    3
     """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and _FORMULA.match(v)
-                                    else v).astype(object)
+            out[col] = out[col].map(_neutral).astype(object)
+    if any(isinstance(c, str) and _FORMULA.match(c) for c in out.columns):
+        out.columns = [_neutral(c) for c in out.columns]
     return out
 
 
@@ -94,12 +103,12 @@ def _tabular(frame: pd.DataFrame) -> pd.DataFrame:
 def methodology_rows(frame: pd.DataFrame, scenario: ScenarioLike | None,
                      catalog: pd.DataFrame | None = None,
                      date: dt.date | None = None) -> pd.DataFrame:
-    """The ``metodologia`` sheet: scenario, weights, rules, data vintages, date, counts."""
-    rows: list[tuple[str, str]] = [
-        ("generado por", "geoprio"),
-        ("fecha", (date or dt.date.today()).isoformat()),
-        ("distritos en el archivo", f"{len(frame)}"),
-    ]
+    """The ``metodologia`` sheet: scenario, weights, rules, data vintages, counts, and the
+    date when one is given (none by default, so that the same inputs give the same file)."""
+    rows: list[tuple[str, str]] = [("generado por", "geoprio")]
+    if date is not None:
+        rows.append(("fecha", date.isoformat()))
+    rows.append(("distritos en el archivo", f"{len(frame)}"))
     if "selected" in frame.columns:
         rows.append(("distritos seleccionados", f"{int(frame['selected'].sum())}"))
     if scenario is not None:
@@ -127,7 +136,8 @@ def export(frame: pd.DataFrame, path: str | Path, scenario: ScenarioLike | None 
     scenario : written beside the data (XLSX sheet, GeoJSON/GPKG metadata, TOML in the zip).
     catalog : used for labels and data vintages (``geoprio.catalog()`` when None).
     column : the column to colour in ``.html`` and ``.png`` maps (``score`` if present).
-    date : the date written in the methodology (today when None).
+    date : the date written in the methodology and the XLSX properties (none when None: the
+        same inputs then give the same bytes on any day).
 
     Returns
     -------
@@ -184,7 +194,8 @@ def _xlsx(frame, path, *, scenario, catalog, date, **_: Any) -> None:
     for r in neutralise_formulas(methodology_rows(frame, scenario, catalog, date)).itertuples(
             index=False):
         meta.append(list(r))
-    stamp = dt.datetime.combine(date or dt.date.today(), dt.time())
+    stamp = dt.datetime.combine(date, dt.time()) if date is not None else \
+        dt.datetime(*FIXED_TIME)
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = "geoprio"
     buf = io.BytesIO()
@@ -307,7 +318,8 @@ def _shapefile_zip(frame, path, *, scenario, **_: Any) -> None:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for member in sorted(Path(tmp).iterdir()):
                 _zip_add(zf, member.name, member.read_bytes())
-            _zip_add(zf, "campos.csv", fields.to_csv(index=False).encode("utf-8-sig"))
+            _zip_add(zf, "campos.csv", neutralise_formulas(fields).to_csv(index=False).encode(
+                "utf-8-sig"))
             if scenario is not None:
                 _zip_add(zf, "escenario.toml", scenario.to_toml().encode("utf-8"))
 
@@ -331,7 +343,13 @@ def _html(frame, path, *, column, catalog, map_options, **_: Any) -> None:
     _need_geometry(frame, path)
     column = _map_column(frame, column)
     m, _breaks = mapping.choropleth(frame, column, **_map_labels(column, catalog, map_options))
-    path.write_text(mapping.map_html(m), encoding="utf-8")
+    path.write_text(_numbered_ids(mapping.map_html(m)), encoding="utf-8")
+
+
+def _numbered_ids(page: str) -> str:
+    """folium's random element ids (``map_<32 hex>``) numbered in order of appearance."""
+    seen: dict[str, str] = {}
+    return _FOLIUM_ID.sub(lambda m: seen.setdefault(m.group(), f"{len(seen):032x}"), page)
 
 
 def _map_labels(column: str, catalog: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,13 @@ Missing-value codes (``(SD)``, ``(****)``, ``-``, ``NA``...) become missing valu
 Cells it cannot read (text in a numeric column, a 7-digit code, a percentage above 100, a code
 given twice with different values) are all listed in ``frame.attrs["read"]["problems"]``,
 never dropped silently; what it decided (encoding, separator, header row) is kept there too.
+Nothing is lost without a word: a quote that is never closed (which would swallow the rest
+of the file into one cell) stops the reading with the line where it opens; a cell spanning
+several lines, bytes that are not UTF-8 in an otherwise UTF-8 file, values such as ``1e400``
+that are not finite numbers, and column names geoprio keeps for its results (``score``,
+``rank``, ``geometry``...) are listed as problems. Workbooks are read by :mod:`geoprio.xlsx`
+(bounded: a hostile workbook cannot exhaust memory or crash the process). Any other failure
+of a reader becomes an :class:`~geoprio.errors.InputError` naming the file.
 Boundaries are read by :func:`geoprio.boundaries.read_boundaries`.
 """
 
@@ -27,6 +34,15 @@ import pandas as pd
 
 from geoprio.codes import find_code_column
 from geoprio.errors import GeometryError, GeoprioError, InputError
+from geoprio.safety import (
+    MAX_MESSAGE_CHARS,
+    bare_paths,
+    clip,
+    names,
+    one_line,
+    sniff,
+    user_file,
+)
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -34,6 +50,8 @@ __all__ = [
     "MAX_ZIP_RATIO",
     "MISSING_CODES",
     "NUMERIC_SHARE",
+    "RESERVED_NAMES",
+    "check_indicator_id",
     "read_table",
 ]
 
@@ -57,18 +75,64 @@ _ANGLO = r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?"
 _PLAIN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PCT_NAME = re.compile(r"%|porcentaje|percent|(?<![a-z])(?:pct|porc)(?![a-z])", re.IGNORECASE)
 Source = str | Path | bytes | IO[bytes]
+_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+
+#: Column names geoprio gives its own results, which a user's table or indicator may not take:
+#: ``geometry``, ``ubigeo`` (the key), the output columns of :func:`geoprio.prioritize`
+#: (``score``, ``rank``... see ``geoprio.ranking.OUTPUT_COLUMNS``) and of the budget, and
+#: ``zonal_method``.
+RESERVED_NAMES: frozenset[str] = frozenset({
+    "geometry", "ubigeo", "score", "rank", "rank_p05", "rank_median", "rank_p95", "p_selected",
+    "selection_uncertain", "eligible", "selected", "reasons", "cost", "cum_cost",
+    "cum_coverage", "zonal_method"})
+
+
+def check_indicator_id(id: str, *, what: str = "indicator id") -> str:
+    """``id`` if a user's indicator may take it, else an :class:`InputError` that says why.
+
+    An id must be lower-case letters, digits and ``_`` starting with a letter, at most 64
+    characters, and not one of :data:`RESERVED_NAMES` (a column named ``geometry`` or
+    ``score`` would replace the map's shapes or the scenario's score on every rerun).
+
+    Examples
+    --------
+    >>> check_indicator_id("travel_time_min")
+    'travel_time_min'
+    >>> check_indicator_id("score")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geoprio.errors.InputError: indicator id 'score' is a name geoprio gives its results ...
+    """
+    if not isinstance(id, str):
+        raise TypeError(f"{what} must be a string, got {type(id).__name__}")
+    if id.strip().lower() in _reserved():
+        raise InputError(f"{what} {clip(id)} is a name geoprio gives its results (score, rank, "
+                         f"geometry...); choose another, e.g. '{id.strip().lower()}_user'")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", id):
+        raise InputError(f"{what} must be lower-case letters, digits and '_', starting with a "
+                         f"letter, at most 64 characters (e.g. 'elev_mean'); got {clip(id)}")
+    return id
+
+
+def _reserved() -> frozenset[str]:
+    # a test checks that geoprio.ranking's OUTPUT_COLUMNS and BUDGET_COLUMNS are all here
+    return RESERVED_NAMES
 
 
 # --------------------------------------------------------------------------- bytes in
 def _load_bytes(source: Source, name: str | None, max_bytes: int, what: str) -> tuple[bytes, str]:
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise InputError(f"{path}: file not found")
+        label = one_line(name or str(source), 200)
+        path = user_file(source, label=label)
         size = path.stat().st_size
         if size > max_bytes:
-            raise InputError(_too_big(str(path), size, max_bytes, what))
-        return path.read_bytes(), name or str(path)
+            raise InputError(_too_big(label, size, max_bytes, what))
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:  # it grew while we looked
+            raise InputError(_too_big(label, None, max_bytes, what))
+        return data, label
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif hasattr(source, "read"):
@@ -78,7 +142,7 @@ def _load_bytes(source: Source, name: str | None, max_bytes: int, what: str) -> 
     else:
         raise TypeError(f"source must be a path, bytes or a binary file object, got "
                         f"{type(source).__name__}")
-    label = name or str(getattr(source, "name", "") or what)
+    label = one_line(name or str(getattr(source, "name", "") or what), 200)
     if len(data) > max_bytes:  # a stream is read no further than the limit
         raise InputError(_too_big(label, None if hasattr(source, "read") else len(data),
                                   max_bytes, what))
@@ -93,30 +157,49 @@ def _too_big(label: str, size: int | None, limit: int, what: str) -> str:
 
 
 # --------------------------------------------------------------------------- text tables
-def _decode(data: bytes, label: str) -> tuple[str, str]:
+def _decode(data: bytes, label: str) -> tuple[str, str, list[dict[str, Any]]]:
+    """The text of a table, its encoding, and a problem when encodings are mixed."""
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16"), "utf-16"
+            return data.decode("utf-16"), "utf-16", []
         head = data[:4000]
         pairs = len(head) // 2
         if pairs >= 2:
             even, odd = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)
             if odd > 0.3 * pairs and even < 0.05 * pairs:
-                return data.decode("utf-16-le"), "utf-16-le"
+                return data.decode("utf-16-le"), "utf-16-le", []
             if even > 0.3 * pairs and odd < 0.05 * pairs:
-                return data.decode("utf-16-be"), "utf-16-be"
+                return data.decode("utf-16-be"), "utf-16-be", []
     except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: looks like UTF-16 text but cannot be decoded ({exc}); save "
-                         "it again as CSV UTF-8 or XLSX") from exc
+        raise InputError(f"{label}: looks like UTF-16 text but cannot be decoded "
+                         f"({one_line(exc, 120)}); save it again as CSV UTF-8 or XLSX") from exc
+    encoding = "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            data = data[3:]
+        data, encoding = data[3:], "utf-8-sig"
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), encoding, []
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "latin-1"
+        pass
+    text = data.decode("utf-8", errors="surrogateescape")
+    if encoding == "utf-8" and _ESCAPED.sub("", text).isascii():
+        # no valid UTF-8 sequence at all: a Latin-1 (Windows-1252) file
+        return data.decode("cp1252", errors="replace"), "latin-1", []
+    # UTF-8 with a few bytes that are not (a Latin-1 'ñ' pasted in): each such byte is read
+    # as Latin-1 (Windows-1252), the rest as UTF-8, and the lines are reported
+    spots = list(_ESCAPED.finditer(text))
+    lines = [text.count("\n", 0, m.start()) + 1 for m in spots[:10]]
+    first = spots[0]
+    fixed = first.group().encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+    text = _ESCAPED.sub(lambda m: m.group().encode("utf-8", "surrogateescape").decode(
+        "cp1252", "replace"), text)
+    n_bytes = sum(len(m.group()) for m in spots)
+    where = ", ".join(map(str, lines)) + (" ..." if len(spots) > 10 else "")
+    note = {"kind": "mixed_encoding", "lines": lines, "bytes": n_bytes,
+            "message": f"{n_bytes} byte(s) on line(s) {where} are not UTF-8 although the rest "
+                       f"of the file is (e.g. byte 0x{ord(first.group()[0]) - 0xdc00:02X} on "
+                       f"line {lines[0]}, read as Latin-1 {fixed!r}); check those cells and "
+                       "save the file as CSV UTF-8"}
+    return text, "utf-8 (mixed)", [note]
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -249,8 +332,8 @@ def _header(head: list[list[str]], width: int, info: dict[str, Any]) -> tuple[li
     return _unique_names(header), start
 
 
-def _frame_from_rows(rows: list[list[Any]], label: str, info: dict[str, Any]
-                     ) -> tuple[pd.DataFrame, np.ndarray]:
+def _frame_from_rows(rows: list[list[Any]], label: str, info: dict[str, Any],
+                     lines: list[int] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     head = [[_text(c) for c in r] for r in rows[:60]]
     if not any(any(_text(c) for c in r) for r in rows):
         raise _empty(label)
@@ -262,13 +345,57 @@ def _frame_from_rows(rows: list[list[Any]], label: str, info: dict[str, Any]
         r = rows[i]
         if any(c is not None and str(c).strip() != "" for c in r):
             body.append(r + pad[len(r):] if len(r) < width else r)
-            file_rows.append(i + 1)
+            file_rows.append(lines[i] if lines is not None else i + 1)
     return pd.DataFrame(body, columns=header, dtype=object), np.asarray(file_rows, dtype=int)
 
 
-def _frame_from_csv(text: str, delim: str, label: str, info: dict[str, Any]
-                    ) -> tuple[pd.DataFrame, np.ndarray]:
+def _quote_scan(text: str, delim: str, label: str, problems: _Problems) -> list[int] | None:
+    """The line where each record starts, when a quoted cell spans lines (None otherwise).
+
+    A quote never closed would make the rest of the file one cell: that stops the reading,
+    naming the line. A quoted cell that spans lines is legal CSV but usually a quote missing
+    elsewhere: each is listed as a ``multiline_cell`` problem.
+    """
+    starts: list[int] = []
+    spans: list[tuple[int, int]] = []
+    prev = 0
+    reader = csv.reader(io.StringIO(text), delimiter=delim, strict=True)
+    try:
+        for _row in reader:
+            starts.append(prev + 1)
+            if reader.line_num - prev > 1:
+                spans.append((prev + 1, reader.line_num))
+            prev = reader.line_num
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            after = text.count("\n", 0) + (not text.endswith("\n")) - prev - 1
+            raise InputError(f"{label}: line {prev + 1}: a quote (\") opens a cell that is never "
+                             f"closed, so the {max(after, 0):,} line(s) after it would be read "
+                             "as one cell; close the quote or remove it") from None
+        starts, spans, prev = [], [], 0  # another quirk ('"a"b'): read leniently, as before
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        for _row in reader:
+            starts.append(prev + 1)
+            if reader.line_num - prev > 1:
+                spans.append((prev + 1, reader.line_num))
+            prev = reader.line_num
+    for a, b in spans[:20]:
+        problems.add("multiline_cell", f"lines {a}-{b}: a quoted cell spans {b - a + 1} lines; "
+                     "if a closing quote is missing there, rows were merged into one cell "
+                     "(check the quotes)", file_row=a, last_line=b)
+    if len(spans) > 20:
+        problems.add("multiline_cell", f"{len(spans) - 20} more quoted cells span several "
+                     "lines", file_row=spans[20][0])
+    return starts if spans else None
+
+
+def _frame_from_csv(text: str, delim: str, label: str, info: dict[str, Any],
+                    problems: _Problems) -> tuple[pd.DataFrame, np.ndarray]:
     """The fast path: pandas' C parser once the header is known; csv module otherwise."""
+    lines = _quote_scan(text, delim, label, problems) if '"' in text else None
+    if lines is not None:
+        return _frame_from_rows(list(csv.reader(io.StringIO(text), delimiter=delim)), label,
+                                info, lines)
     reader = csv.reader(io.StringIO("\n".join(text.split("\n", 60)[:60])), delimiter=delim)
     head = list(reader)
     if not any(any(c.strip() for c in r) for r in head) or reader.line_num != len(head):
@@ -292,19 +419,21 @@ def _frame_from_csv(text: str, delim: str, label: str, info: dict[str, Any]
 
 
 def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, Any],
-          key: str | None, delimiter: str | None) -> pd.DataFrame:
+          key: str | None, delimiter: str | None, notes: list[dict] | None = None
+          ) -> pd.DataFrame:
     if raw.empty:
-        raise InputError(f"{label}: only a header row ({', '.join(map(str, raw.columns))}), no "
-                         "data rows; export the table again with one row per district")
+        shown = one_line(", ".join(map(str, raw.columns)), 200)
+        raise InputError(f"{label}: only a header row ({shown}), no data rows; export the "
+                         "table again with one row per district")
     raw = raw.loc[:, [c for c in raw.columns if not (
         c.startswith("column_") and raw[c].map(_text).eq("").all())]]
-    problems = _Problems()
+    problems = _Problems(notes or [])
     if key is not None and key not in raw.columns:
         lower = {str(c).lower(): str(c) for c in raw.columns}
         close = difflib.get_close_matches(key.lower(), list(lower), n=1)
-        hint = f" (did you mean {lower[close[0]]!r}?)" if close else ""
-        problems.add("missing_key", f"key column {key!r} is not in the table{hint}; columns: "
-                     f"{list(raw.columns)}", column=key)
+        hint = f" (did you mean {clip(lower[close[0]])}?)" if close else ""
+        problems.add("missing_key", f"key column {clip(key)} is not in the table{hint}; columns: "
+                     f"{names(raw.columns)}", column=key)
         code_col = None
     else:
         try:
@@ -312,7 +441,9 @@ def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, A
         except GeoprioError:
             code_col = None
             problems.add("missing_key", "no column of district codes (ubigeo) found among "
-                         f"{list(raw.columns)}; name it 'ubigeo' or pass key='...'", column=None)
+                         f"{names(raw.columns)}; name it 'ubigeo' or pass key='...'",
+                         column=None)
+    raw = _rename_reserved(raw, code_col, problems)
     out: dict[str, Any] = {}
     texts = {c: _clean_text(raw[c]) for c in raw.columns if c != code_col}
     styles: dict[str, str] = {}
@@ -346,8 +477,8 @@ def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, A
         if ambiguous and style is None:
             if sure == {"decimal comma"}:
                 style = "decimal comma"
-                problems.add("ambiguous_numbers", f"column {c!r}: values like "
-                             f"{filled[filled.str.contains('.', regex=False)].iloc[0]!r} read "
+                problems.add("ambiguous_numbers", f"column {clip(c)}: values like "
+                             f"{clip(filled[filled.str.contains('.', regex=False)].iloc[0])} read "
                              "with a thousands dot, as the file's other columns use a decimal "
                              "comma", column=c)
         elif ambiguous:
@@ -355,23 +486,32 @@ def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, A
                      "thousands comma" if delimiter == "," else "decimal comma")
             ok = filled.str.fullmatch(_PLAIN) | filled.str.fullmatch(
                 _EURO if style == "decimal comma" else _ANGLO)
-            problems.add("ambiguous_numbers", f"column {c!r}: values like "
-                         f"{filled[~filled.str.fullmatch(_PLAIN)].iloc[0]!r} may use a decimal "
+            problems.add("ambiguous_numbers", f"column {clip(c)}: values like "
+                         f"{clip(filled[~filled.str.fullmatch(_PLAIN)].iloc[0])} may use a decimal "
                          f"comma or a thousands comma; read with a {style}", column=c)
         values = pd.Series(np.nan, index=raw.index, dtype="float64")
         values[ok[ok].index] = _parse(filled[ok], style)
         for idx in ok.index[~ok.to_numpy()]:
             problems.add("text_in_numbers", f"row {idx + 1} (line {file_row[idx]}), column "
-                         f"{c!r}: {text[idx]!r} is not a number; read as missing",
+                         f"{clip(c)}: {clip(text[idx])} is not a number; read as missing",
                          row=int(idx) + 1, file_row=int(file_row[idx]), column=c,
                          value=text[idx])
+        infinite = np.isinf(values.to_numpy())
+        for idx in values.index[infinite]:
+            problems.add("not_finite", f"row {idx + 1} (line {file_row[idx]}), column "
+                         f"{clip(c)}: {clip(text[idx])} is not a finite number (too large for "
+                         "a float); read as missing", row=int(idx) + 1,
+                         file_row=int(file_row[idx]), column=c, value=text[idx])
+        if infinite.any():
+            values[infinite] = np.nan
         if style:
             styles[c] = style
         if _PCT_NAME.search(c) or text.str.endswith("%").mean() > 0.5:
             bad = values[(values < 0) | (values > 100)]
             for idx, v in bad.items():
                 problems.add("percent_out_of_range", f"row {idx + 1} (line {file_row[idx]}), "
-                             f"column {c!r}: {v:g} is outside 0-100 for a percentage; kept as is",
+                             f"column {clip(c)}: {v:g} is outside 0-100 for a percentage; kept "
+                             "as is",
                              row=int(idx) + 1, file_row=int(file_row[idx]), column=c,
                              value=float(v))
         out[c] = values
@@ -394,15 +534,37 @@ def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, A
     return frame
 
 
+def _rename_reserved(raw: pd.DataFrame, code_col: str | None, problems: _Problems
+                     ) -> pd.DataFrame:
+    """Columns named like geoprio's results (``score``, ``geometry``...) get a ``_table`` suffix."""
+    reserved = _reserved() - {"ubigeo"}
+    clash = [c for c in raw.columns if c != code_col and c in reserved]
+    if not clash:
+        return raw
+    taken = set(raw.columns)
+    new = {}
+    for c in clash:
+        n, k = f"{c}_table", 1
+        while n in taken:
+            k += 1
+            n = f"{c}_table{k}"
+        taken.add(n)
+        new[c] = n
+        problems.add("reserved_name", f"column {clip(c)} has a name geoprio gives its results; "
+                     f"read as {clip(n)} (rename it in the file to keep a name of your own)",
+                     column=c, renamed=n)
+    return raw.rename(columns=new)
+
+
 def _with_problems(cls: type[GeoprioError], label: str, fatal: list[dict], problems: list[dict]
                    ) -> GeoprioError:
     lines = [p["message"] for p in fatal]
     others = [p["message"] for p in problems if p not in fatal]
     text = f"{label}: " + "; ".join(lines)
     if others:
-        text += f". Also found {len(others)} other problem(s): " + "; ".join(others[:10])
-        text += " ..." if len(others) > 10 else ""
-    err = cls(text)
+        text += f". Also found {len(others)} other problem(s): " + "; ".join(others[:3])
+        text += " ..." if len(others) > 3 else ""
+    err = cls(one_line(text, MAX_MESSAGE_CHARS))
     err.problems = list(problems)  # type: ignore[attr-defined]
     return err
 
@@ -423,8 +585,8 @@ def _codes_column(col: pd.Series, name: str, file_row: np.ndarray, problems: _Pr
         t, digits = text.iloc[i], bare.iloc[i]
         why = (f"{len(digits)} digits; a district code (ubigeo) has 6" if digits.isdigit()
                else "not a district code (6 digits)")
-        problems.add("invalid_code", f"row {i + 1} (line {file_row[i]}), column {name!r}: "
-                     f"{t!r} is {why}", row=int(i) + 1, file_row=int(file_row[i]), column=name,
+        problems.add("invalid_code", f"row {i + 1} (line {file_row[i]}), column {clip(name)}: "
+                     f"{clip(t)} is {why}", row=int(i) + 1, file_row=int(file_row[i]), column=name,
                      value=t)
     return out
 
@@ -446,7 +608,8 @@ def _report_duplicates(frame: pd.DataFrame, key: str, problems: _Problems) -> No
         rows = (index[where] + 1).tolist()
         differ = ([c for c, d in zip(others, flags[at[code]], strict=True) if d]
                   if flags else [])
-        what = f"with different values in {differ}" if differ else "with the same values"
+        what = f"with different values in {names(differ)}" if differ else \
+            "with the same values"
         shown = ", ".join(map(str, rows[:10])) + (f"... ({len(rows)} rows)" if len(rows) > 10
                                                     else "")
         problems.add("duplicate_code", f"code {code} appears in rows {shown} {what}",
@@ -478,17 +641,23 @@ def read_table(source: Source, *, name: str | None = None, sheet: str | int | No
         came, and reported). ``attrs["read"]`` holds ``encoding``, ``delimiter``,
         ``header_row``, ``header_rows``, ``code_column``, ``number_styles``, ``rows`` and
         ``problems``: one dict per problem with ``kind`` (``text_in_numbers``,
-        ``invalid_code``, ``percent_out_of_range``, ``duplicate_code``,
-        ``ambiguous_numbers``), ``row`` (data row from 1, as in
-        :class:`~geoprio.codes.JoinReport`), ``file_row``, ``column``, ``value`` and a
-        ``message``; ``problem_counts`` counts them by kind.
+        ``not_finite`` (``1e400``), ``invalid_code``, ``percent_out_of_range``,
+        ``duplicate_code``, ``ambiguous_numbers``, ``mixed_encoding`` (bytes that are not
+        UTF-8 in a UTF-8 file, read as Latin-1), ``multiline_cell`` (a quoted cell spanning
+        lines), ``reserved_name`` (a column named ``score``, ``geometry``... read with a
+        ``_table`` suffix)), ``row`` (data row from 1, as in
+        :class:`~geoprio.codes.JoinReport`), ``file_row`` (the line, or the sheet's row),
+        ``column``, ``value`` and a ``message``; ``problem_counts`` counts them by kind.
 
     Raises
     ------
     InputError
-        The file is empty, has only a header, is too big, cannot be decoded, or has no code
-        column (or not ``key``). The message lists every problem found, and the exception's
-        ``problems`` attribute holds them as dicts.
+        The file is empty, has only a header, is too big, is not what its name says (a
+        ``.xlsx`` holding text), cannot be decoded, has a quote that is never closed, has no
+        code column (or not ``key``), or is a workbook above the limits of
+        :mod:`geoprio.xlsx`. The message (one line, at most 600 characters) names the file
+        and lists the first problems; the exception's ``problems`` attribute holds them all
+        as dicts. Any unexpected failure while reading is an ``InputError`` naming the file.
 
     Examples
     --------
@@ -501,60 +670,88 @@ def read_table(source: Source, *, name: str | None = None, sheet: str | int | No
     >>> [(p["kind"], p["row"]) for p in t.attrs["read"]["problems"]]
     [('text_in_numbers', 2), ('percent_out_of_range', 1)]
     """
-    if not isinstance(max_bytes, int) or max_bytes < 1:
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1:
         raise InputError(f"max_bytes must be a positive integer, got {max_bytes!r}")
     if key is not None and not isinstance(key, str):
         raise TypeError(f"key must be a column name (str) or None, got {type(key).__name__}")
+    if sheet is not None and not isinstance(sheet, (str, int)):
+        raise TypeError(f"sheet must be a sheet name, a position or None, got "
+                        f"{type(sheet).__name__}")
     data, label = _load_bytes(source, name, max_bytes, "table")
+    try:
+        return _read_table(data, label, sheet, key)
+    except GeoprioError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise InputError(f"{label}: too large or too deeply nested to read "
+                         f"({type(exc).__name__}); send a smaller table") from exc
+    except Exception as exc:  # a reader failing on a file it does not expect: say which file
+        log.debug("%s: unexpected error while reading", label, exc_info=True)
+        raise InputError(f"{label}: cannot be read ({type(exc).__name__}: "
+                         f"{one_line(bare_paths(exc), 160)}); save it again as CSV UTF-8 or "
+                         "XLSX") from exc
+
+
+def _read_table(data: bytes, label: str, sheet: str | int | None, key: str | None
+                ) -> pd.DataFrame:
     suffix = Path(label).suffix.lower()
     if not data.strip():
         raise InputError(f"{label}: the file is empty; export the table again with its header "
                          "row and one row per district")
-    if suffix in (".xlsx", ".xlsm", ".xls", ".ods") or data[:4] == b"PK\x03\x04":
-        return _read_sheet(data, label, sheet, key)
-    text, encoding = _decode(data, label)
+    kind = sniff(data[:64])
+    if kind in ("zip", "ole"):
+        return _read_sheet(data, label, sheet, key, kind)
+    if suffix in _SHEET_SUFFIXES:
+        raise InputError(f"{label}: is named {suffix} but is not a workbook (no spreadsheet "
+                         "inside: text, HTML or another format); save it as .xlsx or .csv")
+    text, encoding, notes = _decode(data, label)
     if "\x00" in text:
         raise InputError(f"{label}: contains NUL bytes, so it is not a text table (a binary "
                          "file?); save it as CSV UTF-8 or XLSX")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    problems = _Problems(notes)
     try:
         sample = [ln for ln in text[:200_000].split("\n")[:60] if ln.strip()]
         delim = _sniff_delimiter(sample)
         info = {"file": label, "format": "csv", "encoding": encoding, "delimiter": delim}
-        raw, file_row = _frame_from_csv(text, delim, label, info)
+        raw, file_row = _frame_from_csv(text, delim, label, info, problems)
     except csv.Error as exc:
-        raise InputError(f"{label}: cannot be read as CSV ({exc}); save it again as CSV "
-                         "UTF-8 or XLSX") from exc
-    return _tidy(raw, file_row, label, info, key, delim)
+        if "field larger than field limit" in str(exc):
+            raise InputError(f"{label}: a cell is longer than {csv.field_size_limit():,} "
+                             "characters, which no table of districts has; check the file (a "
+                             "quote or a separator missing?)") from exc
+        raise InputError(f"{label}: cannot be read as CSV ({one_line(exc, 120)}); save it again "
+                         "as CSV UTF-8 or XLSX") from exc
+    return _tidy(raw, file_row, label, info, key, delim, problems)
 
 
-def _read_sheet(data: bytes, label: str, sheet: str | int | None, key: str | None
+def _read_sheet(data: bytes, label: str, sheet: str | int | None, key: str | None, kind: str
                 ) -> pd.DataFrame:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            _check_zip(zf, label, InputError)
-    except (zipfile.BadZipFile, OSError, EOFError):
-        pass  # not a zip (an old .xls): the spreadsheet reader says what is wrong
-    try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None,
-                               engine="calamine", dtype=object)
-    except Exception as exc:
-        raise InputError(f"{label}: cannot be read as a spreadsheet ({exc}); save it as "
-                         ".xlsx or .csv") from exc
-    names = list(sheets)
-    if not names:
-        raise InputError(f"{label}: the workbook has no sheet")
-    if sheet is None:
-        sheet = 0
-    if isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            raise InputError(f"{label}: sheet {sheet} does not exist; sheets: {names}")
-        sheet = names[sheet]
-    if sheet not in sheets:
-        raise InputError(f"{label}: no sheet {sheet!r}; sheets: {names}")
-    raw = sheets[sheet]
-    rows = raw.astype(object).where(raw.notna(), None).values.tolist()
-    info = {"file": label, "format": "xlsx", "sheet": sheet}
+    from geoprio.xlsx import read_isolated, read_xlsx
+
+    if kind == "zip":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                _check_zip(zf, label, InputError)
+                members = set(zf.namelist())
+                ods = "mimetype" in members and zf.read("mimetype")[:80] == \
+                    b"application/vnd.oasis.opendocument.spreadsheet"
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise InputError(f"{label}: not a valid workbook ({one_line(exc, 120)}); save it "
+                             "again as .xlsx or .csv") from exc
+        if ods:
+            rows, name, _ = read_isolated(data, label=label, sheet=sheet, kind="ods")
+        elif "[Content_Types].xml" in members:
+            rows, name, _ = read_xlsx(data, label=label, sheet=sheet)
+        else:
+            raise InputError(f"{label}: is a zip archive, not a workbook; send the .xlsx or "
+                             ".csv itself")
+    else:
+        rows, name, _ = read_isolated(data, label=label, sheet=sheet, kind="xls")
+    info = {"file": label, "format": "ods" if kind == "zip" and ods else
+            "xls" if kind == "ole" else "xlsx", "sheet": name}
+    if not rows:
+        raise _empty(label)
     frame, file_row = _frame_from_rows(rows, label, info)
     return _tidy(frame, file_row, label, info, key, None)
 

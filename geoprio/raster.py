@@ -1,4 +1,4 @@
-"""Zonal statistics of rasters (GeoTIFF and any GDAL raster) over the districts.
+"""Zonal statistics of GeoTIFF rasters over the districts.
 
 Turns a population grid, an elevation model, night lights or a travel-time surface into one
 value per district, and adds it to the indicator table with a catalog entry so it can be scored.
@@ -12,6 +12,16 @@ the raster is read strip by strip and never whole. Pixels claimed by two overlap
 are detected and the districts involved are recomputed one by one, as are districts that get
 no pixel centre (see ``fallback``), and every district when ``all_touched=True``: those
 per-district computations read only the window of the district's bounds.
+
+Rasters from users
+------------------
+A path (or the bytes of an upload) must be a GeoTIFF, told from its bytes and opened with
+GDAL's GTiff driver only: a GDAL VRT (XML that can name ``/vsicurl/`` URLs or server files as
+its sources) renamed ``.tif`` is refused, as are ``/vsi...`` paths and URLs, and GDAL is held
+offline while the raster is read (:func:`geoprio.safety.gdal_guard`). Bands, size, blocks and
+the pixels read are bounded (:data:`MAX_BANDS`, :data:`MAX_SIDE`, :data:`MAX_BLOCK_BYTES`,
+:data:`MAX_PIXELS`) and the message says which limit was hit. Complex-valued bands are refused;
+a truncated file or a failing read is a :class:`~geoprio.errors.RasterError` naming the file.
 """
 
 from __future__ import annotations
@@ -20,9 +30,11 @@ import gc
 import logging
 import math
 import os
-import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -37,9 +49,21 @@ from rasterio.warp import reproject
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
-from geoprio.errors import GeometryError, InputError, JoinError, RasterError
+from geoprio.errors import GeometryError, GeoprioError, InputError, JoinError, RasterError
+from geoprio.io import check_indicator_id
+from geoprio.safety import (
+    bare_paths,
+    clip,
+    gdal_guard,
+    one_line,
+    read_head,
+    scrub,
+    sniff,
+    user_file,
+)
 
-__all__ = ["DEFAULT_STATS", "VALID_STATS", "add_zonal_indicator", "zonal_stats"]
+__all__ = ["DEFAULT_STATS", "MAX_BANDS", "MAX_PIXELS", "MAX_SIDE", "VALID_STATS",
+           "add_zonal_indicator", "zonal_stats"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +75,18 @@ DEFAULT_STATS = ("mean", "sum", "min", "max", "median", "count", "majority")
 FALLBACKS = ("touched", "point", None)
 #: Largest window (in pixels) read for one district; above it the raster is refused.
 MAX_WINDOW_PIXELS = 50_000_000
+#: Most bands a raster file may have (each band costs GDAL work when the file is opened).
+MAX_BANDS = 256
+#: Longest side, in pixels (a 30 m grid of all Peru is about 75,000 x 65,000).
+MAX_SIDE = 200_000
+#: Largest block (tile or strip) GDAL must decompress at once: a single huge strip of zeros
+#: is a few KB compressed and gigabytes in memory.
+MAX_BLOCK_BYTES = 256 * 2**20
+#: Most pixels read in all (pixels under the districts' windows times bands): a 100 m grid of
+#: Peru is about 2.5e8 pixels a band. Raise ``max_pixels`` for finer grids.
+MAX_PIXELS = 1_000_000_000
+#: Largest raster given as bytes or a file object (an upload).
+MAX_RASTER_BYTES = 1024 * 2**20
 #: Target number of pixels in one strip of rows of the label engine (memory bound).
 STRIP_PIXELS = 1_000_000
 # label multiplier of the one-pass rasterization (a pixel can be held by up to 4095 polygons)
@@ -101,45 +137,107 @@ def _check_bands(band: int | Sequence[int], count: int) -> tuple[list[int], bool
 
 
 @contextmanager
-def _opened(raster: Any, name: str) -> Iterator[Any]:
-    if isinstance(raster, (str, os.PathLike)):
+def _opened(raster: Any, what: str, label: str | None) -> Iterator[tuple[Any, str]]:
+    """An open GeoTIFF dataset and the name to show for it."""
+    if hasattr(raster, "read") and hasattr(raster, "transform"):
+        yield raster, label or str(getattr(raster, "name", what))
+        return
+    tmp = None
+    try:
+        if isinstance(raster, (bytes, bytearray, memoryview)) or hasattr(raster, "read"):
+            shown = one_line(label or str(getattr(raster, "name", "") or what), 200)
+            data = bytes(raster) if not hasattr(raster, "read") else raster.read(
+                MAX_RASTER_BYTES + 1)
+            if not isinstance(data, bytes):
+                raise TypeError(f"{what} must be opened in binary mode ('rb')")
+            if len(data) > MAX_RASTER_BYTES:
+                raise RasterError(f"{shown}: more than the {MAX_RASTER_BYTES / 2**20:,.0f} MB a "
+                                  "raster upload may have; resample it (gdalwarp -tr) or clip "
+                                  "it to the area needed")
+            tmp = tempfile.mkdtemp(prefix="geoprio_")
+            path = Path(tmp) / "raster.tif"
+            path.write_bytes(data)
+        elif isinstance(raster, (str, os.PathLike)):
+            shown = one_line(label or os.fsdecode(os.fspath(raster)), 200)
+            path = user_file(raster, label=shown, error=RasterError)
+        else:
+            raise TypeError(f"{what} must be a path, bytes, a binary file or an open rasterio "
+                            f"dataset, got {type(raster).__name__}")
+        kind = sniff(read_head(path))
+        if kind != "gtiff":
+            why = {"xml": "XML (a GDAL VRT?), which can point at other files or URLs and is "
+                          "not read",
+                   "zip": "a zip archive"}.get(kind, "not a GeoTIFF")
+            raise RasterError(f"{shown}: is {why}; send a GeoTIFF (.tif)")
         try:
-            ds = rasterio.open(raster)
+            ds = rasterio.open(path, driver="GTiff")
         except rasterio.errors.RasterioIOError as exc:
-            raise RasterError(
-                f"{name} {str(raster)!r} cannot be opened as a raster: {exc}"
-            ) from exc
+            raise RasterError(f"{shown}: cannot be opened as a GeoTIFF "
+                              f"({one_line(bare_paths(scrub(exc, tmp or path, shown)), 160)})"
+                              ) from exc
         with ds:
-            yield ds
-    elif hasattr(raster, "read") and hasattr(raster, "transform"):
-        with nullcontext(raster) as ds:
-            yield ds
-    else:
-        raise TypeError(
-            f"{name} must be a path or an open rasterio dataset, got {type(raster).__name__}"
-        )
+            if ds.driver != "GTiff":  # pragma: no cover - the driver list allows only GTiff
+                raise RasterError(f"{shown}: opens as {ds.driver}, not as a GeoTIFF")
+            yield ds, shown
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _check_dataset(ds: Any, name: str) -> None:
+def _check_dataset(ds: Any, what: str, label: str) -> None:
     if ds.crs is None:
         raise RasterError(
-            f"{name} {ds.name!r} has no CRS, so the districts cannot be placed on it; set one "
+            f"{what} {label} has no CRS, so the districts cannot be placed on it; set one "
             "(e.g. `gdal_edit.py -a_srs EPSG:4326 FILE.tif`, or open it in rasterio with "
             "mode 'r+' and assign `dataset.crs`)"
         )
     t = ds.transform
     if t.b != 0 or t.d != 0:
         raise RasterError(
-            f"{name} {ds.name!r} has a rotated geotransform {tuple(t)[:6]}; warp it to a "
+            f"{what} {label} has a rotated geotransform {tuple(t)[:6]}; warp it to a "
             "north-up grid first (gdalwarp)"
         )
+    if ds.count > MAX_BANDS:
+        raise RasterError(f"{what} {label} has {ds.count:,} bands, more than the {MAX_BANDS} "
+                          "read (MAX_BANDS); keep only the bands needed (gdal_translate -b)")
+    if max(ds.width, ds.height) > MAX_SIDE:
+        raise RasterError(f"{what} {label} is {ds.width:,} x {ds.height:,} pixels, above the "
+                          f"{MAX_SIDE:,} pixels a side read (MAX_SIDE); resample it "
+                          "(gdalwarp -tr) or clip it")
+    complex_bands = [i + 1 for i, d in enumerate(ds.dtypes) if np.dtype(d).kind == "c"]
+    if complex_bands:
+        raise RasterError(f"{what} {label} holds complex numbers ({ds.dtypes[0]}, band "
+                          f"{complex_bands[0]}); zonal statistics need real values: export "
+                          "the magnitude or the real part first (gdal_calc.py)")
+    for (bh, bw), d in zip(ds.block_shapes, ds.dtypes, strict=False):
+        if bh * bw * np.dtype(d).itemsize > MAX_BLOCK_BYTES:
+            raise RasterError(f"{what} {label} is stored in blocks of {bw:,} x {bh:,} pixels "
+                              f"({bh * bw * np.dtype(d).itemsize / 2**20:,.0f} MB each, above "
+                              f"{MAX_BLOCK_BYTES / 2**20:.0f} MB); rewrite it tiled "
+                              "(gdal_translate -co TILED=YES)")
 
 
 # --------------------------------------------------------------------------- reading
+class _ReadFailed(Exception):
+    """GDAL could not read a window (a truncated or damaged file)."""
+
+
 def _read_band(
     ds: Any, band: int, win: Window, nodata: float | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pixel values of ``band`` in ``win`` and a boolean mask (True = not valid)."""
+    try:
+        return _read_band_unchecked(ds, band, win, nodata)
+    except rasterio.errors.RasterioError as exc:
+        detail = exc.__cause__ if exc.__cause__ is not None else exc
+        raise _ReadFailed(f"band {band}, rows {int(win.row_off):,}-"
+                          f"{int(win.row_off + win.height):,}: "
+                          f"{bare_paths(detail)}") from exc
+
+
+def _read_band_unchecked(
+    ds: Any, band: int, win: Window, nodata: float | None
+) -> tuple[np.ndarray, np.ndarray]:
     if nodata is None:
         masked = ds.read(band, window=win, masked=True)
         data = masked.data
@@ -436,6 +534,8 @@ def zonal_stats(
     prefix: str | None = None,
     fallback: str | None = "touched",
     max_window_pixels: int = MAX_WINDOW_PIXELS,
+    max_pixels: int = MAX_PIXELS,
+    name: str | None = None,
 ) -> pd.DataFrame:
     """Summarise a raster over each district.
 
@@ -443,8 +543,9 @@ def zonal_stats(
     ----------
     districts : GeoDataFrame
         Polygons with a ``ubigeo`` column and a CRS; reprojected to the raster's CRS.
-    raster : path or open rasterio dataset
-        The value raster (GeoTIFF or any GDAL raster). It must have a CRS.
+    raster : path, bytes, binary file object, or open rasterio dataset
+        The value raster: a GeoTIFF (told from its bytes; a VRT, a ``/vsi...`` path or a URL is
+        refused). It must have a CRS. An open dataset is used as it is.
     stats : str or list of str, default=DEFAULT_STATS
         Among ``mean, sum, min, max, median, count, majority, std, range, weighted_mean``.
         ``majority`` is the most frequent value (the smallest one on ties); ``std`` is the
@@ -472,20 +573,27 @@ def zonal_stats(
         (count 0). The ``touched`` fallback falls back in turn to ``point``.
     max_window_pixels : int, default=MAX_WINDOW_PIXELS
         Refuse a raster on which one district's window would exceed this many pixels.
+    max_pixels : int, default=MAX_PIXELS
+        Refuse to read more pixels than this in all (the districts' windows times bands).
+    name : str, optional
+        The raster's name in messages (the file name a user uploaded), instead of its path.
 
     Returns
     -------
     DataFrame
         One row per district in input order (same index): ``ubigeo``, the statistic columns
         (``count`` is an integer; the rest float, NaN where a district has no valid pixel) and
-        ``zonal_method``: ``centre``, ``touched``, ``point`` (how the pixels were chosen) or
+        ``zonal_method``: ``centre``, ``touched``, ``point`` (how the pixels were chosen),
+        ``nodata`` (the district's pixels are all nodata or masked: nothing was computed) or
         ``none`` (no pixel: outside the raster, or no pixel centre with ``fallback=None``).
 
     Raises
     ------
     RasterError
-        The raster has no CRS, a rotated grid, does not overlap the districts, a bad band, or
-        a district's window is above ``max_window_pixels``.
+        The raster is not a GeoTIFF, has no CRS, a rotated grid, complex values, more bands,
+        pixels or bigger blocks than the limits (the message names the limit), does not
+        overlap the districts, has only nodata under every district, a bad band, a
+        district's window above ``max_window_pixels``, or cannot be read (truncated file).
 
     Examples
     --------
@@ -535,77 +643,129 @@ def zonal_stats(
         raise TypeError(f"nodata must be a number or None, got {nodata!r}")
     if prefix is not None and not isinstance(prefix, str):
         raise TypeError(f"prefix must be a string or None, got {prefix!r}")
-    if not isinstance(max_window_pixels, int) or max_window_pixels < 1:
-        raise InputError(f"max_window_pixels must be a positive integer, got {max_window_pixels!r}")
+    for arg, value in (("max_window_pixels", max_window_pixels), ("max_pixels", max_pixels)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise InputError(f"{arg} must be a positive integer, got {value!r}")
     nodata = None if nodata is None else float(nodata)
 
-    wctx = _opened(weights, "weights") if weights is not None else nullcontext(None)
-    with _opened(raster, "raster") as ds, wctx as wds:
-        _check_dataset(ds, "raster")
-        bands, multi = _check_bands(band, ds.count)
-        wsrc = None
-        if wds is not None:
-            _check_dataset(wds, "weights")
-            wsrc = _Weights(wds, ds)
-        rcrs = pyproj.CRS.from_user_input(ds.crs.to_wkt())
-        geo = districts.geometry
-        if not rcrs.equals(geo.crs, ignore_axis_order=True):
+    with ExitStack() as stack:
+        stack.enter_context(gdal_guard())
+        ds, label = stack.enter_context(_opened(raster, "raster", name))
+        _check_dataset(ds, "raster", label)
+        wds = None
+        if weights is not None:
+            wds, wlabel = stack.enter_context(_opened(weights, "weights", None))
+            _check_dataset(wds, "weights", wlabel)
+        try:
+            return _zonal(districts, ds, wds, label, stats=stats, band=band,
+                          all_touched=all_touched, nodata=nodata, prefix=prefix,
+                          fallback=fallback, max_window_pixels=max_window_pixels,
+                          max_pixels=max_pixels)
+        except _ReadFailed as exc:
+            raise RasterError(f"raster {label} cannot be read ({one_line(exc, 200)}); the "
+                              "file is truncated or damaged: export it again") from exc
+        except (GeoprioError, TypeError):
+            raise
+        except MemoryError as exc:
+            raise RasterError(f"raster {label}: not enough memory to read it; resample it "
+                              "(gdalwarp -tr) or lower max_pixels") from exc
+        except Exception as exc:  # a failure on a file it does not expect: name the file
+            logger.debug("raster %s: unexpected error", label, exc_info=True)
+            raise RasterError(f"raster {label} cannot be used ({type(exc).__name__}: "
+                              f"{one_line(bare_paths(exc), 160)})") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _zonal(districts: gpd.GeoDataFrame, ds: Any, wds: Any, label: str, *, stats: list[str],
+           band: Any, all_touched: bool, nodata: float | None, prefix: str | None,
+           fallback: str | None, max_window_pixels: int, max_pixels: int) -> pd.DataFrame:
+    """The statistics of :func:`zonal_stats` on open, checked datasets."""
+    bands, multi = _check_bands(band, ds.count)
+    wsrc = _Weights(wds, ds) if wds is not None else None
+    rcrs = pyproj.CRS.from_user_input(ds.crs.to_wkt())
+    geo = districts.geometry
+    if not rcrs.equals(geo.crs, ignore_axis_order=True):
+        try:
             geo = geo.to_crs(rcrs)
-        geoms = np.asarray(geo.values, dtype=object)
-        bounds = shapely.bounds(geoms)
-        with np.errstate(invalid="ignore"):
-            tb = (np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1]),
-                  np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3]))
-        rb = ds.bounds
-        if not (tb[0] < rb.right and tb[2] > rb.left and tb[1] < rb.top and tb[3] > rb.bottom):
+        except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as exc:
+            raise RasterError(f"raster {label}: its CRS ({one_line(rcrs.name, 80)}) cannot be "
+                              f"related to the districts' ({one_line(exc, 100)}); warp it to "
+                              "EPSG:4326 or a UTM zone of Peru (gdalwarp -t_srs)") from exc
+    geoms = np.asarray(geo.values, dtype=object)
+    bounds = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):
+        tb = (np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1]),
+              np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3]))
+    rb = ds.bounds
+    if not (tb[0] < rb.right and tb[2] > rb.left and tb[1] < rb.top and tb[3] > rb.bottom):
+        raise RasterError(
+            f"raster {label} does not overlap the districts: raster bounds "
+            f"{tuple(round(v, 6) for v in rb)} and district bounds "
+            f"{tuple(round(float(v), 6) for v in tb)} (left, bottom, right, top in "
+            f"{ds.crs.to_string()}); check that the raster covers Peru and its CRS is right"
+        )
+    wins = _windows(geoms, ds.transform, ds.height, ds.width)
+    area = (wins[:, 1] - wins[:, 0]) * (wins[:, 3] - wins[:, 2])
+    big = np.flatnonzero(area > max_window_pixels)
+    if big.size:
+        i = big[np.argmax(area[big])]
+        raise RasterError(
+            f"raster {label} is too fine for district {districts['ubigeo'].iloc[i]}: its window "
+            f"has {int(area[i]):,} pixels, above max_window_pixels={max_window_pixels:,}; "
+            "resample the raster (gdalwarp -tr) or raise max_window_pixels"
+        )
+    inside = area > 0
+    if inside.any():
+        r0, r1 = wins[inside, 0].min(), wins[inside, 1].max()
+        c0, c1 = wins[inside, 2].min(), wins[inside, 3].max()
+        total = int((r1 - r0) * (c1 - c0)) * len(bands)
+        if total > max_pixels:
             raise RasterError(
-                f"the raster does not overlap the districts: raster bounds "
-                f"{tuple(round(v, 6) for v in rb)} and district bounds "
-                f"{tuple(round(float(v), 6) for v in tb)} (left, bottom, right, top in "
-                f"{ds.crs.to_string()}); check that the raster covers Peru and its CRS is right"
-            )
-        wins = _windows(geoms, ds.transform, ds.height, ds.width)
-        area = (wins[:, 1] - wins[:, 0]) * (wins[:, 3] - wins[:, 2])
-        big = np.flatnonzero(area > max_window_pixels)
-        if big.size:
-            i = big[np.argmax(area[big])]
-            raise RasterError(
-                f"the raster is too fine for district {districts['ubigeo'].iloc[i]}: its window "
-                f"has {int(area[i]):,} pixels, above max_window_pixels={max_window_pixels:,}; "
-                "resample the raster (gdalwarp -tr) or raise max_window_pixels"
-            )
-        inside = area > 0
-        accs = [_Accumulator(len(geoms), stats) for _ in bands]
-        kw = {"bands": bands, "nodata": nodata, "weights": wsrc, "accs": accs}
-        shapes = _mappings(geoms, inside)
-        which = np.flatnonzero(inside)
-        method = np.where(inside, "centre", "none").astype(object)
-        if all_touched:
-            npix = _district_engine(ds, geoms, shapes, wins, which, all_touched=True,
-                                    point=False, **kw)
-            method[inside] = "touched"
-        else:
-            npix, redo = _label_engine(ds, shapes, wins, inside, **kw)
-            if redo.any():
-                logger.info("%d districts share pixels with an overlapping polygon; computed "
-                            "one by one", int(redo.sum()))
-                for acc in accs:
-                    acc.reset(np.flatnonzero(redo))
-                got = _district_engine(ds, geoms, shapes, wins, np.flatnonzero(redo),
-                                       all_touched=False, point=False, **kw)
-                npix[redo] = got[redo]
-        empty = inside & (npix == 0)
-        if fallback == "touched" and empty.any():
-            got = _district_engine(ds, geoms, shapes, wins, np.flatnonzero(empty),
-                                   all_touched=True, point=False, **kw)
-            method[empty & (got > 0)] = "touched"
-            empty &= got == 0
-        if fallback is not None and empty.any():
-            got = _district_engine(ds, geoms, shapes, wins, np.flatnonzero(empty),
-                                   all_touched=False, point=True, **kw)
-            method[empty & (got > 0)] = "point"
-            empty &= got == 0
-        method[empty] = "none"
+                f"raster {label}: the districts cover {int(r1 - r0):,} x {int(c1 - c0):,} pixels "
+                f"x {len(bands)} band(s) = {total:,} pixels to read, above "
+                f"max_pixels={max_pixels:,}; resample the raster (gdalwarp -tr), read fewer "
+                "bands, or raise max_pixels")
+    accs = [_Accumulator(len(geoms), stats) for _ in bands]
+    kw = {"bands": bands, "nodata": nodata, "weights": wsrc, "accs": accs}
+    shapes = _mappings(geoms, inside)
+    which = np.flatnonzero(inside)
+    method = np.where(inside, "centre", "none").astype(object)
+    if all_touched:
+        npix = _district_engine(ds, geoms, shapes, wins, which, all_touched=True,
+                                point=False, **kw)
+        method[inside] = "touched"
+    else:
+        npix, redo = _label_engine(ds, shapes, wins, inside, **kw)
+        if redo.any():
+            logger.info("%d districts share pixels with an overlapping polygon; computed "
+                        "one by one", int(redo.sum()))
+            for acc in accs:
+                acc.reset(np.flatnonzero(redo))
+            got = _district_engine(ds, geoms, shapes, wins, np.flatnonzero(redo),
+                                   all_touched=False, point=False, **kw)
+            npix[redo] = got[redo]
+    empty = inside & (npix == 0)
+    if fallback == "touched" and empty.any():
+        got = _district_engine(ds, geoms, shapes, wins, np.flatnonzero(empty),
+                               all_touched=True, point=False, **kw)
+        method[empty & (got > 0)] = "touched"
+        empty &= got == 0
+    if fallback is not None and empty.any():
+        got = _district_engine(ds, geoms, shapes, wins, np.flatnonzero(empty),
+                               all_touched=False, point=True, **kw)
+        method[empty & (got > 0)] = "point"
+        empty &= got == 0
+    method[empty] = "none"
+    no_valid = np.logical_and.reduce([acc.count == 0 for acc in accs])
+    nodata_only = inside & ~empty & no_valid
+    method[nodata_only] = "nodata"
+    if inside.any() and no_valid[inside].all():
+        value = "NaN" if nodata is None and ds.nodata is None else (
+            f"{nodata if nodata is not None else ds.nodata:g}")
+        raise RasterError(
+            f"raster {label}: every pixel under the districts is nodata ({value}) or masked, so "
+            "nothing can be computed; check the raster's nodata value (or pass nodata=...) and "
+            "that it holds data over Peru")
 
     if not all_touched:
         for m in ("touched", "point"):
@@ -614,6 +774,10 @@ def zonal_stats(
                             int((method == m).sum()), m)
     ubigeo = districts["ubigeo"].to_numpy()
     out = {"ubigeo": districts["ubigeo"].array}
+    if nodata_only.any():
+        logger.warning("%s: %d districts have only nodata pixels (zonal_method 'nodata'), e.g. "
+                       "%s", label, int(nodata_only.sum()),
+                       ", ".join(map(str, ubigeo[nodata_only][:5])))
     for b, acc in zip(bands, accs, strict=True):
         zero = acc.count == 0
         if zero.any():
@@ -663,8 +827,10 @@ def add_zonal_indicator(
         The statistic column to add (e.g. ``"mean"``).
     id : str
         The new indicator id (lower-case letters, digits and ``_``), not yet used.
-    label_es, label_en, unit, source : str
-        Labels, unit and source shown to users and in exports.
+    label_es, label_en, source : str
+        Labels and source shown to users and in exports.
+    unit : str
+        The unit (``""`` when it has none).
     higher_is_worse : bool
         Direction used by the scoring.
     year : int, optional
@@ -706,9 +872,11 @@ def add_zonal_indicator(
         if not isinstance(value, pd.DataFrame):
             raise TypeError(f"{name} must be a DataFrame, got {type(value).__name__}")
     for name, value in (("column", column), ("id", id), ("label_es", label_es),
-                        ("label_en", label_en), ("unit", unit), ("source", source)):
+                        ("label_en", label_en), ("source", source)):
         if not isinstance(value, str) or not value.strip():
-            raise InputError(f"{name} must be a non-empty string, got {value!r}")
+            raise InputError(f"{name} must be a non-empty string, got {clip(value)}")
+    if not isinstance(unit, str):
+        raise InputError(f"unit must be a string ('' when it has none), got {clip(unit)}")
     if not isinstance(higher_is_worse, (bool, np.bool_)):
         raise TypeError(f"higher_is_worse must be True or False, got {higher_is_worse!r}")
     missing = [c for c in _CATALOG_COLUMNS if c not in catalog.columns]
@@ -722,10 +890,7 @@ def add_zonal_indicator(
             f"column must be one of the zonal_frame columns {list(zonal_frame.columns)}; "
             f"got {column!r}"
         )
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", id):
-        raise InputError(
-            f"id must be lower-case letters, digits and '_' (e.g. 'elev_mean'); got {id!r}"
-        )
+    check_indicator_id(id, what="id")
     if id in districts.columns or id in set(catalog["id"].astype(str)):
         raise InputError(f"id {id!r} is already a column of districts or an id of the catalog")
     zkeys = zonal_frame["ubigeo"].astype(str)

@@ -236,12 +236,272 @@ def zips() -> None:
     write("nested.zip", _zip([("distritos.zip", inner)]))
 
 
+# --------------------------------------------------------------------------- second round
+# Hostile files of issue 13, one or more per class. Each is small; what needs a server, a path
+# of the test machine or tens of MB is built by the tests themselves.
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _xlsx(sheet_xml: str, shared_xml: str | None = None) -> bytes:
+    """A minimal workbook (one sheet "Hoja1") around a sheet's XML, fixed timestamps."""
+    ct_shared = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                 'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                 if shared_xml else "")
+    rel_shared = ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
+                  'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                  if shared_xml else "")
+    parts = [
+        ("[Content_Types].xml",
+         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.'
+         'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType='
+         '"application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+         'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="'
+         'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+         '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+         'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' + ct_shared + "</Types>"),
+        ("_rels/.rels",
+         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://'
+         'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type='
+         '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+         'Target="xl/workbook.xml"/></Relationships>'),
+        ("xl/workbook.xml",
+         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{_NS}" '
+         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+         '<sheets><sheet name="Hoja1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        ("xl/_rels/workbook.xml.rels",
+         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://'
+         'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type='
+         '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+         'Target="worksheets/sheet1.xml"/>' + rel_shared + "</Relationships>"),
+        ("xl/worksheets/sheet1.xml", sheet_xml),
+    ]
+    if shared_xml:
+        parts.append(("xl/sharedStrings.xml", shared_xml))
+    return _zip([(n, b.encode("utf-8")) for n, b in parts])
+
+
+def _sheet(rows_xml: str, dimension: str = "A1:C3") -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{_NS}">'
+            f'<dimension ref="{dimension}"/><sheetData>{rows_xml}</sheetData></worksheet>')
+
+
+def _istr(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _district_rows(n: int) -> str:
+    """A header and ``n`` rows of Amazonas districts (codes 010101...) with a value."""
+    out = [f'<row r="1">{_istr("A1", "ubigeo")}{_istr("B1", "distrito")}'
+           f'{_istr("C1", "anemia")}</row>']
+    for i in range(n):
+        r = i + 2
+        out.append(f'<row r="{r}">{_istr(f"A{r}", f"0101{i + 1:02d}")}'
+                   f'{_istr(f"B{r}", f"Distrito {i + 1}")}<c r="C{r}"><v>{20 + i % 30}.5</v></c>'
+                   "</row>")
+    return "".join(out)
+
+
+N_LAST_CELL = 178  # rows of districts: the workbook is 4.7 KB, as in the issue
+
+
+def hostile_workbooks() -> None:
+    # the issue's workbook: a real-looking table and one value in the sheet's last cell
+    # (XFD1048576); calamine allocated 512 GB for it and aborted the process
+    rows = _district_rows(N_LAST_CELL) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    write("last_cell.xlsx", _xlsx(_sheet(rows, "A1:XFD1048576")))
+    # the used range reaches the last cell, but only with formatting: read as the table it is
+    rows = _district_rows(3) + '<row r="1048576"><c r="XFD1048576" s="0"/></row>'
+    write("last_cell_formatting_only.xlsx", _xlsx(_sheet(rows, "A1:XFD1048576")))
+    # shared strings declaring 2^31 - 1 entries, padded with empty strings
+    shared = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_NS}" count="2147483647" '
+              'uniqueCount="2147483647"><si><t>ubigeo</t></si><si><t>valor</t></si>'
+              "<si><t>010101</t></si>" + "<si><t></t></si>" * 5000 + "</sst>")
+    rows = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+            '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>7.5</v></c></row>')
+    write("padded_shared_strings.xlsx", _xlsx(_sheet(rows, "A1:B2"), shared))
+    # a shared-string index beyond the table of strings
+    rows = '<row r="1"><c r="A1" t="s"><v>999999</v></c></row>'
+    write("shared_string_out_of_range.xlsx",
+          _xlsx(_sheet(rows, "A1"), f'<sst xmlns="{_NS}"><si><t>x</t></si></sst>'))
+    # entity expansion ("billion laughs") in the sheet's XML
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">'
+                        for i in range(1, 10))
+              + f']><worksheet xmlns="{_NS}"><sheetData><row r="1">'
+              '<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+    write("entity_expansion.xlsx", _xlsx(laughs))
+    # a number too large for a float, and a 400-digit integer
+    rows = (f'<row r="1">{_istr("A1", "ubigeo")}{_istr("B1", "valor")}</row>'
+            f'<row r="2">{_istr("A2", "010101")}<c r="B2"><v>1e400</v></c></row>'
+            f'<row r="3">{_istr("A3", "010102")}<c r="B3"><v>{"9" * 400}</v></c></row>'
+            f'<row r="4">{_istr("A4", "010103")}<c r="B4"><v>12.5</v></c></row>')
+    write("not_finite.xlsx", _xlsx(_sheet(rows, "A1:B4")))
+    write("csv_named_xlsx.xlsx", b"ubigeo,valor\r\n010101,5\r\n")
+
+
+def hostile_tables() -> None:
+    lines = ["ubigeo,distrito,anemia"] + [f"0101{i:02d},Distrito {i},{20 + i}.5"
+                                          for i in range(1, 51)]
+    broken = list(lines)
+    broken[3] = '010103,"Balsas,23.5'  # the quote opens on line 4 and is never closed
+    write("unclosed_quote.csv", ("\r\n".join(broken) + "\r\n").encode())
+    spans = list(lines)
+    spans[3] = '010103,"Balsas,23.5'
+    spans[6] = '010106,Chuquibamba",26.5'  # ...and closes three lines later
+    write("quote_spans_rows.csv", ("\r\n".join(spans) + "\r\n").encode())
+    write("not_finite.csv", ("ubigeo;valor;otro\r\n010101;1e400;1\r\n010102;-1e309;2\r\n"
+                             f"010103;{'9' * 400};3\r\n010104;12,5;4\r\n010105;7;5\r\n"
+                             "010106;8;6\r\n").encode())
+    text = ("ubigeo,distrito,anemia\r\n010101,Chachapoyas,30.1\r\n010102,Asunción,41.2\r\n"
+            "010103,Balsas,25\r\n").encode()
+    write("latin1_byte_in_utf8.csv", text + "010104,Chiliquín,33.3\r\n".encode("latin-1"))
+    write("formula_header.csv", (b'ubigeo,"=HYPERLINK(""http://example.invalid"",""x"")",'
+                                 b"@SUM(A1),nota\r\n010101,1,2,=1+1\r\n010102,3,4,"
+                                 b"+cmd|' /C calc'!A0\r\n"))
+    write("reserved_names.csv", b"ubigeo,score,rank,geometry,anemia\r\n010101,1,2,x,30\r\n"
+                                b"010102,3,4,y,40\r\n")
+
+
+_VRT_CSV = """<OGRVRTDataSource>
+  <OGRVRTLayer name="passwd">
+    <SrcDataSource>CSV:/etc/passwd</SrcDataSource>
+    <SrcLayer>passwd</SrcLayer>
+  </OGRVRTLayer>
+</OGRVRTDataSource>
+"""
+_VRT_RASTER = """<VRTDataset rasterXSize="10" rasterYSize="10">
+  <SRS>EPSG:4326</SRS>
+  <GeoTransform>-78, 0.5, 0, -5, 0, -0.5</GeoTransform>
+  <VRTRasterBand dataType="Byte" band="1">
+    <SimpleSource>
+      <SourceFilename relativeToVRT="0">/vsicurl/http://169.254.169.254/latest/meta.tif</SourceFilename>
+      <SourceBand>1</SourceBand>
+    </SimpleSource>
+  </VRTRasterBand>
+</VRTDataset>
+"""
+
+
+def hostile_boundaries() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    write("ogr_vrt_named.gpkg", _VRT_CSV.encode())  # an OGR VRT renamed .gpkg
+    write("ogr_vrt_named.geojson", _VRT_CSV.encode())
+    write("crs_link.geojson", _fc([_feature({"ubigeo": "150101"}, {
+        "type": "Polygon", "coordinates": [LIMA]})]).replace(
+        b'"type": "FeatureCollection"', b'"type": "FeatureCollection", "crs": {"type": "link", '
+        b'"properties": {"href": "http://169.254.169.254/crs", "type": "proj4"}}'))
+    # a property nested 5,000 arrays deep (Python's json.loads: RecursionError)
+    deep = _fc([_feature({"ubigeo": "150101", "x": None}, {"type": "Polygon",
+                                                           "coordinates": [LIMA]})])
+    write("deep_nesting.geojson", deep.replace(b'"x": null', b'"x": ' + b"[" * 5000 +
+                                               b"]" * 5000))
+    shallow = {"type": "Polygon", "coordinates": [LIMA]}
+    for _ in range(5):  # 5 levels: valid, and the polygon inside counts
+        shallow = {"type": "GeometryCollection", "geometries": [shallow]}
+    write("nested_collections.geojson", _fc([
+        _feature({"ubigeo": "150101"}, shallow),
+        _feature({"ubigeo": "010101"}, {"type": "Polygon", "coordinates": [CHACHAPOYAS]})]))
+    madrid = [(-3.71, 40.41), (-3.70, 40.41), (-3.70, 40.42), (-3.71, 40.42), (-3.71, 40.41)]
+    write("outside_peru.geojson", _fc([
+        _feature({"ubigeo": "150101"}, {"type": "Polygon", "coordinates": [LIMA]}),
+        _feature({"ubigeo": "010101"}, {"type": "Polygon", "coordinates": [madrid]})]))
+    # a GeoPackage whose CRS is a local engineering system
+    path = HERE / "engineering_crs.gpkg"
+    path.unlink(missing_ok=True)
+    os.environ["OGR_CURRENT_DATE"] = "2000-01-01T00:00:00.000Z"
+    local = 'LOCAL_CS["obra",UNIT["metre",1]]'
+    gpd.GeoDataFrame({"ubigeo": ["150101"]}, geometry=[Polygon([(0, 0), (100, 0), (100, 100),
+                                                               (0, 0)])], crs=local).to_file(
+        path, driver="GPKG", engine="pyogrio", SPATIAL_INDEX="NO")
+    _vacuum(path)
+    # a GeoPackage with a view, and one with an SQLite virtual table reading another file
+    for name, extra in (("gpkg_with_view.gpkg", "CREATE VIEW leak AS SELECT * FROM distritos"),
+                        ("gpkg_virtual_table.gpkg", None)):
+        path = HERE / name
+        path.unlink(missing_ok=True)
+        _frame(4326).to_file(path, layer="distritos", driver="GPKG", engine="pyogrio",
+                             SPATIAL_INDEX="NO")
+        con = sqlite3.connect(path)
+        if extra:
+            con.execute(extra)
+        else:  # written into the schema directly: sqlite3 has no VirtualOGR module
+            con.execute("PRAGMA writable_schema=ON")
+            con.execute("INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES "
+                        "('table', 'leak', 'leak', 0, 'CREATE VIRTUAL TABLE leak USING "
+                        "VirtualOGR(''/etc/passwd'')')")
+            con.execute("PRAGMA writable_schema=OFF")
+        con.commit()
+        con.close()
+        _vacuum(path)
+    (HERE / "plain_sqlite.gpkg").unlink(missing_ok=True)
+    con = sqlite3.connect(HERE / "plain_sqlite.gpkg")
+    con.execute("CREATE TABLE t (ubigeo TEXT)")
+    con.commit()
+    con.close()
+    _vacuum(HERE / "plain_sqlite.gpkg")
+    # a shapefile of 5 districts whose .dbf holds 2 records (the parts of two saves)
+    with tempfile.TemporaryDirectory() as tmp:
+        five = gpd.GeoDataFrame({"ubigeo": [f"15010{i}" for i in range(1, 6)]}, geometry=[
+            Polygon([(x, -12.05), (x + 0.01, -12.05), (x + 0.01, -12.04), (x, -12.05)])
+            for x in (-77.05, -77.04, -77.03, -77.02, -77.01)], crs="EPSG:4326")
+        five.to_file(Path(tmp) / "cinco.shp", engine="pyogrio")
+        five.head(2).to_file(Path(tmp) / "dos.shp", engine="pyogrio")
+        parts = {e: (Path(tmp) / f"cinco{e}").read_bytes() for e in (".shp", ".shx", ".prj")}
+        parts[".dbf"] = (Path(tmp) / "dos.dbf").read_bytes()
+    dbf = bytearray(parts[".dbf"])
+    dbf[1:4] = bytes([100, 1, 1])
+    parts[".dbf"] = bytes(dbf)
+    write("dbf_fewer_records.zip", _zip([(f"distritos{e}", b) for e, b in sorted(parts.items())]))
+    write("vrt_in_zip.zip", _zip([("distritos.geojson", _VRT_CSV.encode())]))
+
+
+def _vacuum(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA page_size=512")
+    con.execute("VACUUM")
+    con.close()
+
+
+def hostile_rasters() -> None:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    write("gdal_vrt_named.tif", _VRT_RASTER.encode())
+    profile = {"driver": "GTiff", "crs": "EPSG:4326", "transform": from_origin(-78, -5, 0.5, 0.5)}
+
+    def tif(name: str, arrays: list, dtype: str, nodata=None) -> None:
+        path = HERE / name
+        with rasterio.open(path, "w", width=arrays[0].shape[1], height=arrays[0].shape[0],
+                           count=len(arrays), dtype=dtype, nodata=nodata, **profile) as ds:
+            for i, a in enumerate(arrays, start=1):
+                ds.write(np.asarray(a, dtype=dtype), i)
+
+    grid = np.arange(100, dtype="float64").reshape(10, 10)
+    tif("complex.tif", [grid * (1 + 2j)], "complex64")
+    tif("all_nodata.tif", [np.full((10, 10), -9999.0)], "float32", nodata=-9999)
+    tif("many_bands.tif", [np.ones((2, 2))] * 300, "uint8")
+    # 100 x 100 bytes cut in half: the header says 10,000 pixels, the file holds 5,000
+    profile["transform"] = from_origin(-78, -5, 0.05, 0.05)
+    tif("full.tif", [np.arange(10_000).reshape(100, 100) % 251], "uint8")
+    data = (HERE / "full.tif").read_bytes()
+    (HERE / "full.tif").unlink()
+    write("truncated.tif", data[: len(data) // 2])
+
+
 def main() -> None:
     tables()
     merged_header_xlsx()
     geojson()
     geopackages()
     zips()
+    hostile_workbooks()
+    hostile_tables()
+    hostile_boundaries()
+    hostile_rasters()
     total = sum(p.stat().st_size for p in HERE.iterdir() if p.suffix != ".py")
     print(f"{len([p for p in HERE.iterdir() if p.suffix != '.py'])} files, {total:,} bytes")
 
