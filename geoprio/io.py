@@ -83,9 +83,9 @@ _ESCAPED = re.compile("[\udc80-\udcff]+")
 #: (``score``, ``rank``... see ``geoprio.ranking.OUTPUT_COLUMNS``) and of the budget, and
 #: ``zonal_method``.
 RESERVED_NAMES: frozenset[str] = frozenset({
-    "geometry", "ubigeo", "score", "rank", "rank_p05", "rank_median", "rank_p95", "p_selected",
-    "selection_uncertain", "eligible", "selected", "reasons", "cost", "cum_cost",
-    "cum_coverage", "zonal_method"})
+    "geometry", "ubigeo", "score", "rank", "rank_p05", "rank_median", "rank_p95", "p_eligible",
+    "p_selected", "eligibility_uncertain", "selection_uncertain", "eligible", "selected",
+    "reasons", "budget_need", "cost", "cum_cost", "cum_coverage", "zonal_method"})
 
 
 def check_indicator_id(id: str, *, what: str = "indicator id") -> str:

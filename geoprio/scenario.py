@@ -37,6 +37,7 @@ import numpy as np
 
 from geoprio.derived import DERIVED, QUINTILE_METHODS
 from geoprio.errors import RuleError, ScenarioError
+from geoprio.io import RESERVED_NAMES
 from geoprio.rules import Rule
 from geoprio.scoring import AGGREGATIONS, MISSING_POLICIES, NORMALISATIONS
 
@@ -216,9 +217,19 @@ to 1000000; got 0
             if lacking:
                 problems.append(f"normalisation='target' needs targets for {lacking}")
         try:
-            Rule(self.rule)
+            rule_names = Rule(self.rule).names
         except RuleError as exc:
             problems.append(str(exc))
+            rule_names = []
+        reserved = sorted(
+            {str(k) for k in (self.weights if isinstance(self.weights, dict) else {})
+             if str(k) in RESERVED_NAMES}
+            | {n for n in rule_names if n in RESERVED_NAMES and n != "ubigeo"})
+        if reserved:
+            problems.append(
+                f"{reserved} are geoprio's own columns (geometry and results), not indicators: "
+                "a weight or a rule cannot use them"
+            )
         for attr in ("departments", "provinces", "sources", "caveats"):
             value = getattr(self, attr)
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):

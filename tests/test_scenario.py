@@ -207,3 +207,15 @@ def test_token_from_a_hostile_link():
         Scenario.from_token(bomb)
     with pytest.raises(ScenarioError, match="too long"):
         Scenario.from_token("A" * 200_000)
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"weights": {"geometry": 1}}, "geometry"),
+    ({"weights": {"poverty_2018": 1, "score": 1}}, "score"),
+    ({"weights": {"poverty_2018": 1}, "rule": "geometry == 'x'"}, "geometry"),
+    ({"weights": {"poverty_2018": 1}, "rule": "rank <= 10"}, "rank"),
+])
+def test_geoprio_columns_are_not_indicators(kwargs, name):
+    with pytest.raises(ScenarioError, match=rf"\['{name}'\] are geoprio's own columns"):
+        Scenario(**kwargs)
+    assert Scenario(weights={"poverty_2018": 1}, rule="ubigeo == '010101'").rule
