@@ -40,7 +40,9 @@ _EXPORTS: dict[str, str] = {
     # prioritisation
     "Scenario": "geoprio.scenario",
     "prioritize": "geoprio.ranking",
-    "compare_scenarios": "geoprio.ranking",
+    "compare_scenarios": "geoprio.comparison",
+    "export_comparison": "geoprio.comparison",
+    "with_2019_rates": "geoprio.comparison",
     # clustering and spatial statistics
     "cluster": "geoprio.clustering",
     "hotspots": "geoprio.spatial",
