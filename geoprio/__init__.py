@@ -41,6 +41,11 @@ _EXPORTS: dict[str, str] = {
     "Scenario": "geoprio.scenario",
     "prioritize": "geoprio.ranking",
     "compare_scenarios": "geoprio.comparison",
+    "tradeoff": "geoprio.tradeoff",
+    "tradeoff_list": "geoprio.tradeoff",
+    "fonie_gaps": "geoprio.fonie",
+    "district_sheet": "geoprio.sheet",
+    "district_sheets": "geoprio.sheet",
     "export_comparison": "geoprio.comparison",
     "with_2019_rates": "geoprio.comparison",
     # clustering and spatial statistics
