@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import tomllib
 from openpyxl import load_workbook
 
 import geoprio

@@ -1,4 +1,7 @@
-"""The budget trade-off: children reached against the severity of the rate, drawn as a frontier.
+"""The budget trade-off: children reached against the severity of the rate, as a frontier.
+
+(:func:`geoprio.tradeoff` lives here; the module is named ``frontier`` so that it does not
+shadow the function.)
 
 The same money reaches the most children in large districts with low rates, or the highest
 rates in small remote districts. A budget list (:mod:`geoprio.budget`) hides that choice in the
