@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "compare_scenarios": "geoprio.comparison",
     "tradeoff": "geoprio.frontier",
     "tradeoff_list": "geoprio.frontier",
+    "export_tradeoff": "geoprio.frontier",
     "fonie_gaps": "geoprio.fonie",
     "district_sheet": "geoprio.sheet",
     "district_sheets": "geoprio.sheet",
