@@ -62,8 +62,8 @@ from geoprio.scenario import Scenario
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_BUDGETS", "MAX_STEPS", "TRADEOFF_COLUMNS", "export_tradeoff", "tradeoff",
-           "tradeoff_list"]
+__all__ = ["MAX_BUDGETS", "MAX_SOLVES", "MAX_STEPS", "TRADEOFF_COLUMNS", "export_tradeoff",
+           "tradeoff", "tradeoff_list"]
 
 #: columns of :func:`tradeoff`, in order
 TRADEOFF_COLUMNS: tuple[str, ...] = (
@@ -73,6 +73,8 @@ TRADEOFF_COLUMNS: tuple[str, ...] = (
 #: bounds that keep a frontier quick enough to draw in the app
 MAX_STEPS = 101
 MAX_BUDGETS = 50
+#: most programs one call solves (budgets × steps): about a minute on the shipped data
+MAX_SOLVES = 400
 _REL_TOL = 1e-9
 #: weight of the mean rate's numerator beside children reached (augmented epsilon-constraint):
 #: at most a millionth of the children is given up for a higher rate, and no point is dominated
@@ -212,6 +214,9 @@ def tradeoff(
         raise ScenarioError(f"steps must be an integer from 2 to {MAX_STEPS}; got {steps!r}")
     people, rate = _objectives(s, objectives)
     amounts = _budgets(s, budgets)
+    if len(amounts) * steps > MAX_SOLVES:
+        raise ScenarioError(f"{len(amounts)} budgets × {steps} steps is more than "
+                            f"{MAX_SOLVES} programs: use fewer budgets or steps")
     base = _base(districts, s, amounts[0], catalog)
     n = _column(base, people, "people column")
     r = _column(base, rate, "rate column")

@@ -186,6 +186,9 @@ def test_errors(districts):
         tradeoff(districts, s)
     with pytest.raises(ScenarioError, match="steps must be an integer from 2"):
         tradeoff(districts, s, steps=1, objectives=("stunted_children", "stunting_u5_2022_eb"))
+    with pytest.raises(ScenarioError, match="more than 400 programs"):
+        tradeoff(districts, s, budgets=[1e7] * 10, steps=41,
+                 objectives=("stunted_children", "stunting_u5_2022_eb"))
     with pytest.raises(ScenarioError, match="budgets must be numbers > 0"):
         tradeoff(districts, s, budgets=[-1.0],
                  objectives=("stunted_children", "stunting_u5_2022_eb"))
