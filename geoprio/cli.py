@@ -460,6 +460,9 @@ def add_fonie_gaps(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run_fonie_gaps)
 
 
+COMMANDS["fonie-gaps"] = COMMANDS.pop("fonie_gaps")  # the command's name has a hyphen
+
+
 def run_fonie_gaps(args: argparse.Namespace) -> int:
     import geoprio
 
