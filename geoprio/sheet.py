@@ -225,7 +225,10 @@ def _context(districts: pd.DataFrame | None, result: pd.DataFrame | None,
     depts = geoprio.load_districts("department")
     dept_values = pd.DataFrame(depts.drop(columns="geometry")).set_index("ubigeo")
     nation = aggregate(read_indicators(), "nation", cat).iloc[0]
-    gaps = fonie_gaps(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
+    try:
+        gaps = fonie_gaps(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
+    except ScenarioError:  # a user's frame without the census columns: the shipped ones
+        gaps = fonie_gaps(read_indicators())
     return _Context(pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
                     .set_index("ubigeo", drop=False), display, _outline(depts), dept_values,
                     nation, cat, gaps.set_index("ubigeo", drop=False), load_codes(), result,
@@ -454,7 +457,7 @@ def _content(ctx: _Context, code: str) -> _Sheet:
         for sid in g["fonie_gap_sectors"]:
             col = refs[sid]["column"]
             fonie_lines.append(
-                f"{sector_label[sid]}: {format_number(row.get(col), 1, lang=lang, unit='%')} "
+                f"{sector_label[sid]}: {format_number(g.get(col), 1, lang=lang, unit='%')} "
                 f"({'mediana' if lang == 'es' else 'median'} "
                 f"{format_number(refs[sid]['reference'], 1, lang=lang, unit='%')})")
     else:

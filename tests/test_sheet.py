@@ -161,3 +161,12 @@ def test_cli_sheet(tmp_path, capsys):
     assert main(["sheet", "--out", str(many)]) == 2
     assert main(["sheet", "010102", "--out", str(many)]) == 2
     assert "a .zip of sheets needs --preset" in capsys.readouterr().err
+
+
+def test_a_frame_without_the_indicators_says_no_data(tmp_path, districts):
+    few = districts[["ubigeo", "department", "province", "district", "pop_2020", "geometry"]]
+    _, text, _ = text_of(district_sheet("010102", tmp_path / "f.pdf", districts=few).read_bytes())
+    assert "Pobreza monetaria" not in text  # rows of absent indicators are left out
+    assert "Población 2020: 265" in text and "Menores de 5 años 2020: s. d." in text
+    # FONIE's gaps then come from the shipped census columns
+    assert "telecomunicaciones: 37,5% (mediana 34,4%)" in text
