@@ -251,47 +251,73 @@ def _outline(depts: Any) -> Any:
 
 # ----------------------------------------------------------------------------- figures
 def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=150, metadata={"Software": "geoprio"})
-    plt.close(fig)
     return buf.getvalue()
 
 
+def _figure(width: float, height: float) -> Any:
+    """A matplotlib figure outside pyplot (no global state to close or leak)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _path(geom: Any) -> Any:
+    """A (multi)polygon as one matplotlib path, holes included."""
+    from matplotlib.path import Path as MplPath
+
+    polys = getattr(geom, "geoms", [geom])
+    rings = [MplPath(np.asarray(ring.coords)[:, :2], closed=True)
+             for poly in polys if not poly.is_empty
+             for ring in (poly.exterior, *poly.interiors)]
+    return MplPath.make_compound_path(*rings)
+
+
+def _paths(ctx: _Context, key: str, frame: Any) -> dict[str, Any]:
+    """Paths of ``frame``'s polygons by ubigeo, built once per batch."""
+    if key not in ctx.cache:
+        ctx.cache[key] = {str(u): _path(g) for u, g in zip(frame["ubigeo"], frame.geometry,
+                                                           strict=True)}
+    return ctx.cache[key]
+
+
+def _draw(ax: Any, paths: dict[str, Any], colours: dict[str, str], default: str,
+          edge: str, width: float) -> None:
+    from matplotlib.collections import PathCollection
+
+    codes = list(paths)
+    ax.add_collection(PathCollection(
+        [paths[c] for c in codes], facecolors=[colours.get(c, default) for c in codes],
+        edgecolors=edge, linewidths=width))
+    ax.autoscale_view()
+    lat = np.mean(ax.get_ylim())
+    ax.set_aspect(1 / np.cos(np.radians(lat)))  # degrees drawn to scale at that latitude
+    ax.set_axis_off()
+
+
 def _map_png(ctx: _Context, code: str) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     dept = code[:2]
     g = ctx.display
-    mine = g[g["ubigeo"].str[:2] == dept]
-    fig = plt.figure(figsize=(2.5, 2.5))
+    mine = _paths(ctx, f"dept{dept}", g[g["ubigeo"].str[:2] == dept])
+    peru = _paths(ctx, "peru", ctx.departments)
+    fig = _figure(2.5, 2.5)
     ax = fig.add_axes((0.22, 0.0, 0.78, 1.0))
-    mine.plot(ax=ax, color="#d9d9d9", edgecolor="white", linewidth=0.3)
-    mine[mine["ubigeo"] == code].plot(ax=ax, color="#b2182b", edgecolor="#67001f",
-                                      linewidth=0.4)
-    ax.set_axis_off()
-    ax.set_aspect("equal")
+    _draw(ax, mine, {code: "#b2182b"}, "#d9d9d9", "white", 0.3)
     inset = fig.add_axes((0.0, 0.0, 0.3, 0.42))
-    o = ctx.departments
-    o.plot(ax=inset, color="#eeeeee", edgecolor="#999999", linewidth=0.2)
-    o[o["ubigeo"] == dept].plot(ax=inset, color="#555555", linewidth=0)
-    inset.set_axis_off()
-    inset.set_aspect("equal")
+    _draw(inset, peru, {dept: "#555555"}, "#eeeeee", "#999999", 0.2)
     return _png(fig)
 
 
 def _trend_png(trend: pd.DataFrame, t: dict[str, str], dept_name: str) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     s = trend[trend["indicator"] == "stunting_u5"]
-    fig, ax = plt.subplots(figsize=(7.4, 2.0))
+    fig = _figure(7.4, 2.0)
+    ax = fig.add_subplot()
     for level, colour, label in (("department", "#2166ac", t["endes_dept"].format(
             name=dept_name)), ("national", "#999999", t["endes_nat"])):
         e = s[s["level"] == level].dropna(subset=["value"])
@@ -325,7 +351,7 @@ def _trend_png(trend: pd.DataFrame, t: dict[str, str], dept_name: str) -> bytes:
               ncol=3)
     fig.subplots_adjust(left=0.06, right=0.99, top=0.84, bottom=0.13)
     if t is _T["es"]:
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        ax.yaxis.set_major_formatter(FuncFormatter(
             lambda v, _: format_number(v, 0)))
     return _png(fig)
 
