@@ -40,7 +40,15 @@ _EXPORTS: dict[str, str] = {
     # prioritisation
     "Scenario": "geoprio.scenario",
     "prioritize": "geoprio.ranking",
-    "compare_scenarios": "geoprio.ranking",
+    "compare_scenarios": "geoprio.comparison",
+    "tradeoff": "geoprio.frontier",
+    "tradeoff_list": "geoprio.frontier",
+    "export_tradeoff": "geoprio.frontier",
+    "fonie_gaps": "geoprio.fonie",
+    "district_sheet": "geoprio.sheet",
+    "district_sheets": "geoprio.sheet",
+    "export_comparison": "geoprio.comparison",
+    "with_2019_rates": "geoprio.comparison",
     # clustering and spatial statistics
     "cluster": "geoprio.clustering",
     "hotspots": "geoprio.spatial",

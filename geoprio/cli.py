@@ -250,33 +250,44 @@ def run_scenario(args: argparse.Namespace) -> int:
 @command
 def add_compare(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="compare two scenarios: rank correlation, who enters "
-                                       "and who leaves the list")
+                                       "and who leaves the list, moves within the rank "
+                                       "intervals, people reached")
     p.add_argument("a", type=Path, help="scenario file A (.toml/.json) or preset name")
     p.add_argument("b", type=Path, help="scenario file B (.toml/.json) or preset name")
-    p.add_argument("--out", type=Path, help="CSV of the districts entering and leaving")
+    p.add_argument("--on-2019", choices=["a", "b"], help="run scenario A or B on the SIEN "
+                   "2019 rates instead of the 2022 ones")
+    p.add_argument("--draws", type=int, help="Monte Carlo draws of both (0: no intervals)")
+    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the reasons")
+    p.add_argument("--out", type=Path, help="every district with both ranks, intervals and "
+                   "reasons: .csv .xlsx (both scenarios in the methodology sheet) .gpkg "
+                   ".geojson .zip")
     p.set_defaults(run=run_compare)
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     import geoprio
+    from geoprio.comparison import export_comparison, with_2019_rates
     from geoprio.scenario import Scenario
 
-    def load(x: Path) -> Scenario:
-        return Scenario.preset(str(x)) if str(x) in ("fonie", "dci", "anemia") else \
+    def load(x: Path, side: str) -> Scenario:
+        s = Scenario.preset(str(x)) if str(x) in ("fonie", "dci", "anemia") else \
             Scenario.load(x)
+        if args.draws is not None:
+            s = s.replace(n_draws=args.draws)
+        return with_2019_rates(s) if args.on_2019 == side else s
 
-    cmp = geoprio.compare_scenarios(load(args.a), load(args.b),
+    cmp = geoprio.compare_scenarios(load(args.a, "a"), load(args.b, "b"),
                                     districts=geoprio.load_districts(),
-                                    catalog=geoprio.catalog())
+                                    catalog=geoprio.catalog(), lang=args.lang)
     print(f"Spearman {cmp.spearman:.3f}, Kendall {cmp.kendall:.3f} over {cmp.n_common} "
-          f"districts ranked in both; kept {cmp.n_kept}, entering {len(cmp.entering)}, "
-          f"leaving {len(cmp.leaving)}")
+          f"districts ranked in both; kept {cmp.n_kept}, entering {len(cmp.entering)} "
+          f"({cmp.n_within('entering')} within their rank intervals), leaving "
+          f"{len(cmp.leaving)} ({cmp.n_within('leaving')} within their rank intervals)")
+    for people, row in cmp.people.iterrows():
+        print(f"  {people}: A {row['a']:,.0f}, B {row['b']:,.0f} ({row['difference']:+,.0f})")
     if args.out:
-        table = pd.concat([cmp.entering.assign(change="entra"),
-                           cmp.leaving.assign(change="sale")], ignore_index=True)
-        geoprio.export(table, args.out)
+        export_comparison(cmp, args.out)
+        print(f"written to {args.out}")
     return 0
 
 
@@ -438,6 +449,135 @@ def run_smooth(args: argparse.Namespace) -> int:
           f"{len(result.attrs['no_data'])} without population; overall rate "
           f"{result.attrs['global_mean'] * (100 if args.percent else 1):.4g}{unit}; "
           f"written to {args.out}")
+    return 0
+
+
+@command
+def add_tradeoff(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tradeoff", help="Pareto frontier of children reached against their "
+                                        "mean rate, for a budget (exact 0-1 solver)")
+    _add_scenario_args(p)
+    p.add_argument("--steps", type=int, default=11, help="severity floors per budget "
+                   "(default: %(default)s)")
+    p.add_argument("--out", type=Path, required=True, help="CSV: one row per frontier point")
+    p.set_defaults(run=run_tradeoff)
+
+
+def run_tradeoff(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import geoprio
+
+    scenario = _scenario_from(args)
+    if scenario.budget is None:
+        raise GeoprioError("tradeoff needs --budget (and --cost-per-district, or "
+                           "--cost-per-beneficiary with --beneficiary-column)")
+    frontier = geoprio.tradeoff(geoprio.load_districts(), scenario, steps=args.steps,
+                                catalog=geoprio.catalog())
+    table = pd.DataFrame(frontier).assign(
+        ubigeos=frontier["ubigeos"].map(" ".join))
+    geoprio.export(table, args.out)
+    people, rate = frontier.attrs["people"], frontier.attrs["rate"]
+    print(f"{scenario.name}: {len(frontier)} frontier points, {people} against the mean "
+          f"{rate} (need-weighted), budget {scenario.budget:,.0f}; written to {args.out}")
+    for r in frontier.itertuples():
+        print(f"  point {r.point:>2}: {r.children_reached:>12,.0f} reached, mean rate "
+              f"{r.mean_rate:5.1f}, {r.n_selected:>4} districts, cost {r.cost:,.0f}")
+    return 0
+
+
+@command
+def add_fonie_gaps(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fonie-gaps", help="FONIE's simultaneous gaps: per district, the sectors "
+                                          "above the national median or a threshold")
+    p.add_argument("--reference", default="median", help="'median' (default) or a threshold "
+                   "in %% for every sector")
+    p.add_argument("--roads", type=Path, help="a CSV/XLSX with your rural-roads gap per "
+                   "district (one row per district, higher = larger gap)")
+    p.add_argument("--roads-column", help="with --roads: the column holding the gap")
+    p.add_argument("--min-gaps", type=int, default=0, help="write only districts with at least "
+                   "this many gaps")
+    p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
+    p.set_defaults(run=run_fonie_gaps)
+
+
+COMMANDS["fonie-gaps"] = COMMANDS.pop("fonie_gaps")  # the command's name has a hyphen
+
+
+def run_fonie_gaps(args: argparse.Namespace) -> int:
+    import geoprio
+
+    reference: str | float = args.reference
+    if reference != "median":
+        try:
+            reference = float(reference)
+        except ValueError:
+            raise GeoprioError(f"--reference must be 'median' or a number; got "
+                               f"{args.reference!r}") from None
+    districts = geoprio.load_districts()
+    roads = None
+    if args.roads:
+        if not args.roads_column:
+            raise GeoprioError("--roads needs --roads-column (the column holding the gap)")
+        table = geoprio.read_table(args.roads)
+        if args.roads_column not in table.columns:
+            raise GeoprioError(f"{args.roads.name}: no column {args.roads_column!r}; columns: "
+                               f"{list(table.columns)[:12]}")
+        districts, report = geoprio.join_indicators(districts, table)
+        print(report.summary())
+        roads = args.roads_column
+    gaps = geoprio.fonie_gaps(districts, reference, roads=roads)
+    counts = gaps["fonie_gap_count"].value_counts().sort_index()
+    refs = {k: v["reference"] for k, v in gaps.attrs["fonie_gaps"].items()}
+    print("references: " + ", ".join(f"{k} {'-' if v is None else f'{v:.1f}'}"
+                                     for k, v in refs.items()))
+    print("districts by number of gaps: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+    out = gaps[gaps["fonie_gap_count"] >= args.min_gaps]
+    geoprio.export(out, args.out)
+    print(f"{len(out)} districts with at least {args.min_gaps} gaps written to {args.out}")
+    return 0
+
+
+@command
+def add_sheet(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sheet", help="one-page district sheet (PDF or HTML), or a ZIP of the "
+                                     "sheets of every district of a list")
+    p.add_argument("ubigeo", nargs="?", help="the district (omit with a .zip --out: every "
+                                             "district of the list)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--preset", choices=["fonie", "dci", "anemia"], help="rank under a preset")
+    g.add_argument("--scenario", type=Path, help="rank under a scenario file (.toml/.json)")
+    p.add_argument("--top", type=int, help="with a .zip: only the N first of the list")
+    p.add_argument("--draws", type=int, help="Monte Carlo draws (0 to skip)")
+    p.add_argument("--lang", choices=["es", "en"], default="es")
+    p.add_argument("--out", type=Path, required=True, help=".pdf or .html (one district), "
+                   ".zip (the list)")
+    p.set_defaults(run=run_sheet)
+
+
+def run_sheet(args: argparse.Namespace) -> int:
+    import geoprio
+    from geoprio.sheet import district_sheet, district_sheets
+
+    scenario = None
+    if args.preset or args.scenario:
+        scenario = _scenario_from(args)
+    zipped = args.out.suffix.lower() == ".zip"
+    if zipped == bool(args.ubigeo):
+        raise GeoprioError("give a UBIGEO and a .pdf/.html --out, or a scenario (--preset or "
+                           "--scenario) and a .zip --out for every district of the list")
+    if zipped:
+        if scenario is None:
+            raise GeoprioError("a .zip of sheets needs --preset or --scenario (the list)")
+        districts = geoprio.load_districts()
+        result = geoprio.prioritize(districts, scenario, catalog=geoprio.catalog(),
+                                    lang=args.lang)
+        district_sheets(result, args.out, lang=args.lang, districts=districts)
+        print(f"{int(result['selected'].sum())} sheets of {scenario.name!r} written to "
+              f"{args.out}")
+        return 0
+    district_sheet(args.ubigeo, args.out, scenario, lang=args.lang)
+    print(f"sheet of {args.ubigeo} written to {args.out}")
     return 0
 
 

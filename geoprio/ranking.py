@@ -17,8 +17,9 @@ and once per chunk of draws: the point list and its probabilities come from one 
 Every district comes out, selected or not, in input order; the same scenario gives
 identical output.
 
-:func:`compare_scenarios` says how much two rankings agree and which districts enter or
-leave the list.
+:func:`geoprio.compare_scenarios` (:mod:`geoprio.comparison`) says how much two rankings
+agree, which districts enter or leave the list and whether each move is within the rank
+intervals.
 
 Examples
 --------
@@ -55,7 +56,7 @@ from geoprio.uncertainty import draw_models, simulate
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Outcome", "Plan", "ScenarioComparison", "compare_scenarios", "prioritize"]
+__all__ = ["Outcome", "Plan", "prioritize"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "score", "rank", "rank_p05", "rank_median", "rank_p95", "p_eligible", "p_selected",
@@ -486,105 +487,10 @@ def _budget_columns(out: pd.DataFrame, plan: Plan, point: Outcome) -> None:
     }
 
 
-@dataclass
-class ScenarioComparison:
-    """How two rankings differ.
+def __getattr__(name: str) -> object:
+    """``compare_scenarios`` and ``ScenarioComparison`` moved to :mod:`geoprio.comparison`."""
+    if name in ("compare_scenarios", "ScenarioComparison"):
+        from geoprio import comparison
 
-    Attributes
-    ----------
-    spearman, kendall : float
-        Rank correlations over the districts ranked in both (NaN if fewer than 2).
-    n_common : int
-        Districts ranked in both.
-    entering : pandas.DataFrame
-        Selected in ``b`` but not in ``a`` (``ubigeo``, names, ``rank_a``, ``rank_b``).
-    leaving : pandas.DataFrame
-        Selected in ``a`` but not in ``b``.
-    n_kept : int
-        Selected in both.
-    """
-
-    spearman: float
-    kendall: float
-    n_common: int
-    entering: pd.DataFrame
-    leaving: pd.DataFrame
-    n_kept: int
-
-    def __repr__(self) -> str:
-        return (
-            f"ScenarioComparison(spearman={self.spearman:.3f}, kendall={self.kendall:.3f}, "
-            f"over {self.n_common}; kept {self.n_kept}, entering {len(self.entering)}, "
-            f"leaving {len(self.leaving)})"
-        )
-
-
-def compare_scenarios(
-    a: pd.DataFrame | Scenario,
-    b: pd.DataFrame | Scenario,
-    *,
-    districts: pd.DataFrame | None = None,
-    catalog: pd.DataFrame | None = None,
-) -> ScenarioComparison:
-    """Compare two prioritisations: rank correlation and districts entering or leaving.
-
-    Parameters
-    ----------
-    a, b : DataFrame or Scenario
-        Outputs of :func:`prioritize`, or scenarios (then ``districts`` is required).
-    districts : DataFrame, optional
-        Districts to run scenarios on.
-    catalog : DataFrame, optional
-        Passed to :func:`prioritize`.
-
-    Returns
-    -------
-    ScenarioComparison
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> f = pd.DataFrame({"ubigeo": ["1", "2", "3"], "x": [3.0, 2.0, 1.0], "y": [1.0, 3.0, 2.0]})
-    >>> c = compare_scenarios(Scenario(weights={"x": 1}, higher_is_worse={"x": True}, top_n=1,
-    ...                                n_draws=0),
-    ...                       Scenario(weights={"y": 1}, higher_is_worse={"y": True}, top_n=1,
-    ...                                n_draws=0), districts=f)
-    >>> round(c.spearman, 2), c.entering["ubigeo"].tolist(), c.leaving["ubigeo"].tolist()
-    (-0.5, ['2'], ['1'])
-    """
-    from scipy.stats import kendalltau, spearmanr
-
-    frames = []
-    for x in (a, b):
-        if isinstance(x, Scenario):
-            if districts is None:
-                raise ScenarioError("compare_scenarios with Scenario objects needs districts=")
-            x = prioritize(districts, x, catalog=catalog)
-        if not isinstance(x, pd.DataFrame) or not {"ubigeo", "rank", "selected"} <= set(x):
-            raise InputError("compare_scenarios needs prioritize() outputs or Scenario objects")
-        frames.append(x)
-    fa, fb = frames
-    names = [c for c in ("ubigeo", "department", "province", "district") if c in fa.columns]
-    left = fa[[*names, "rank", "selected"]].rename(columns={"rank": "rank_a",
-                                                            "selected": "sel_a"})
-    right = fb[["ubigeo", "rank", "selected"]].rename(columns={"rank": "rank_b",
-                                                               "selected": "sel_b"})
-    both = left.merge(right, on="ubigeo", how="outer", sort=False)
-    both["sel_a"] = both["sel_a"].fillna(False).astype(bool)
-    both["sel_b"] = both["sel_b"].fillna(False).astype(bool)
-    common = both["rank_a"].notna() & both["rank_b"].notna()
-    ra = both.loc[common, "rank_a"].astype(float).to_numpy()
-    rb = both.loc[common, "rank_b"].astype(float).to_numpy()
-    if common.sum() >= 2:
-        rho = float(spearmanr(ra, rb).statistic)
-        tau = float(kendalltau(ra, rb).statistic)
-    else:
-        rho = tau = float("nan")
-    cols = [*names, "rank_a", "rank_b"]
-    entering = both.loc[both["sel_b"] & ~both["sel_a"], cols].sort_values("rank_b")
-    leaving = both.loc[both["sel_a"] & ~both["sel_b"], cols].sort_values("rank_a")
-    return ScenarioComparison(
-        spearman=rho, kendall=tau, n_common=int(common.sum()),
-        entering=entering.reset_index(drop=True), leaving=leaving.reset_index(drop=True),
-        n_kept=int((both["sel_a"] & both["sel_b"]).sum()),
-    )
+        return getattr(comparison, name)
+    raise AttributeError(f"module 'geoprio.ranking' has no attribute {name!r}")

@@ -128,6 +128,49 @@ def test_zonal_into_scenario_example(tmp_path):
     assert "prioridad_zonal.csv (1874 rows)" in out
 
 
+def test_compare_2019_2022_example(tmp_path):
+    proc = _run([sys.executable, str(REPO / "examples" / "compare_2019_2022.py")], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    # the figures of the methodology (section 9.2), checked independently in test_figures.py
+    assert "Spearman 0.924 over 1831 districts ranked in both" in out
+    assert "kept 287, entering 88, leaving 88" in out
+    within = re.search(r"within their rank intervals: (\d+) entering, (\d+) leaving", out)
+    assert 0 < int(within.group(1)) < 88 and 0 < int(within.group(2)) < 88
+    assert "not ranked -> rank" in out  # a district without a 2019 figure enters
+    assert "layers ['distritos', 'escenario']" in out
+
+
+def test_budget_tradeoff_example(tmp_path):
+    proc = _run([sys.executable, str(REPO / "examples" / "budget_tradeoff.py")], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "11 frontier points (stunted_children" in out
+    # the ends, checked by hand in test_frontier.py: the 50 largest counts; the highest rate
+    assert "point  0:   107,746 children, mean rate 15.0%, 50 districts" in out
+    assert "point 10:       175 children, mean rate 49.0%, 1 districts" in out
+    assert "point 5: 50 districts, 55,219 children at 32.0%" in out
+    assert "written frontera.png and punto.xlsx" in out
+
+
+def test_fonie_gaps_example(tmp_path):
+    proc = _run([sys.executable, str(REPO / "examples" / "fonie_gaps.py")], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "water 22.5% (no_water_2017)" in out and "telecom 34.4% (rural_no_mobile_2017)" in out
+    assert "450 of the 800 FONIE districts have 3 or more gaps" in out
+    assert "1 160804 YAGUAS: water, sanitation, electricity, telecom" in out
+
+
+def test_district_sheet_example(tmp_path):
+    proc = _run([sys.executable, str(REPO / "examples" / "district_sheet.py")], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "same bytes twice: True" in out
+    assert ("fichas_dci.zip: 5 sheets and an index: 001_140203_Incahuasi.pdf, "
+            "002_140202_Cañaris.pdf") in out
+
+
 # ------------------------------------------------------------------------ python blocks
 PYTHON_FILES = [p for p in MARKDOWN if blocks(p, "python")]
 

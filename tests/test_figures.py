@@ -1,7 +1,7 @@
 """The figures the methodology states, derived again by routes independent of geoprio's engine.
 
-``docs/metodologia.md`` section 13 checks each figure against geoprio's own output, so the text
-cannot go stale. That proves consistency, not correctness. Here every figure of sections 6 to 9
+``docs/metodologia.md`` section 14 checks each figure against geoprio's own output, so the text
+cannot go stale. That proves consistency, not correctness. Here every figure of sections 6 to 10
 is recomputed with plain pandas/numpy written for this test (scores by hand, quintiles by
 ``rank``, a budget by sorting, Empirical Bayes posteriors from Marshall's formulas, a Monte
 Carlo of our own with its own random stream). Monte Carlo counts agree within their sampling
@@ -181,3 +181,119 @@ def test_dci_selection_uncertainty_by_an_independent_simulation(d):
     p = picked / draws
     assert abs(int(((p > 0.1) & (p < 0.9)).sum()) - 343) <= 25
     assert abs(int((p >= 0.9).sum()) - 213) <= 25
+
+
+# ------------------------------------------------------------------ section 10: decisions
+def test_section_10_comparison_people_and_intervals(d):
+    old = top(score_by_hand(d, DCI_2019), d["stunting_u5_2019"].notna(), 375)
+    new = top(score_by_hand(d, DCI_2022), d["stunting_u5_2022_eb"].notna(), 375)
+    children = d["under5_2020"] * d["stunting_u5_2022_eb"] / 100
+    assert (round(children[sorted(old)].sum()), round(children[sorted(new)].sum())) == (
+        84_374, 87_943)
+    # moves within the 90% rank intervals: the overlap of the two outputs' intervals, by pandas
+    dist = geoprio.load_districts()
+    a = geoprio.prioritize(dist, geoprio.with_2019_rates("dci"))
+    b = geoprio.prioritize(dist, "dci")
+    assert set(a.index[a["selected"]]) == old and set(b.index[b["selected"]]) == new
+    lo = np.maximum(a["rank_p05"].astype(float), b["rank_p05"].astype(float))
+    hi = np.minimum(a["rank_p95"].astype(float), b["rank_p95"].astype(float))
+    overlap = (lo <= hi).to_numpy()
+    enter = d.index.isin(sorted(new - old))
+    leave = d.index.isin(sorted(old - new))
+    assert (int((enter & overlap).sum()), int((leave & overlap).sum())) == (59, 61)
+    assert (int((enter & ~overlap).sum()), int((leave & ~overlap).sum())) == (29, 27)
+    assert (int((enter & a["rank"].isna().to_numpy()).sum()),
+            int((leave & b["rank"].isna().to_numpy()).sum())) == (2, 7)
+
+
+def test_section_10_tradeoff_worked_example_by_brute_force():
+    import itertools
+
+    n = {"a": 100.0, "b": 60.0, "c": 10.0, "d": 30.0}
+    r = {"a": 10.0, "b": 20.0, "c": 50.0, "d": 30.0}
+    lists = [set(x) for k in (1, 2) for x in itertools.combinations("abcd", k)]
+    value = {frozenset(x): (sum(n[i] for i in x), sum(n[i] * r[i] for i in x)
+                            / sum(n[i] for i in x)) for x in lists}
+    front = {x for x, (nx, rx) in value.items()
+             if not any(ny >= nx and ry >= rx and (ny, ry) != (nx, rx)
+                        for ny, ry in value.values())}
+    assert front == {frozenset(x) for x in ("ab", "ad", "bd", "bc", "cd", "c")}
+    assert [round(value[frozenset(x)][1], 2) for x in ("ab", "ad", "bd", "bc", "cd", "c")] == [
+        13.75, 14.62, 23.33, 24.29, 35.0, 50.0]
+    f = pd.DataFrame({"ubigeo": list(n), "n": list(n.values()), "r": list(r.values())})
+    s = geoprio.Scenario(weights={"r": 1}, higher_is_worse={"r": True}, budget=2,
+                         cost_per_district=1, n_draws=0)
+    t = geoprio.tradeoff(f, s, steps=5, objectives=("n", "r"))
+    assert [frozenset(u) for u in t["ubigeos"]] == [frozenset(x) for x in ("ab", "bd", "cd", "c")]
+    # floors 13.75, 22.8, 31.9, 40.9 and 50: the one at 50 finds {c} again, kept once
+    assert t["epsilon"].round(2).tolist() == [13.75, 22.81, 31.88, 40.94]
+
+
+def test_section_10_tradeoff_on_the_shipped_data(d):
+    from scipy.optimize import linprog
+
+    ok = d["stunting_u5_2022_eb"].notna()
+    children = (d["under5_2020"] * d["stunting_u5_2022_eb"] / 100)[ok]
+    rate = d.loc[ok, "stunting_u5_2022_eb"]
+    fifty = children.sort_values(ascending=False, kind="stable").index[:50]
+    assert round(children[fifty].sum()) == 107_746
+    assert round((children[fifty] * rate[fifty]).sum() / children[fifty].sum(), 1) == 15.0
+    top_rate = rate.idxmax()
+    assert (round(children[top_rate]), round(rate[top_rate], 1)) == (175, 49.0)
+    dist = geoprio.load_districts()
+    s = geoprio.Scenario.preset("dci").replace(top_n=None, budget=1e8, cost_per_district=2e6)
+    f = geoprio.tradeoff(dist, s, steps=11)
+    middle = f.iloc[5]
+    kids = children[d.index[d["ubigeo"].isin(middle["ubigeos"])]]
+    assert (round(kids.sum()), round((kids * rate[kids.index]).sum() / kids.sum(), 1),
+            len(kids)) == (55_219, 32.0, 50)
+    # its program's LP relaxation bounds it; an integer list loses at most two districts
+    lp = linprog(-children.to_numpy(), A_ub=np.vstack([
+        np.full(len(children), 2e6), -(children * (rate - middle["epsilon"])).to_numpy()]),
+        b_ub=[1e8, 0.0], bounds=(0, 1), method="highs")
+    assert -lp.fun - 2 * children.max() <= kids.sum() <= -lp.fun + 1e-6
+    # S/ 100 a child under 5: 220 districts, above greedy's 222 (66,373) and under the
+    # fractional-knapsack bound computed by hand (children per sol = the rate)
+    cost = d.loc[ok, "under5_2020"] * 100.0
+    s2 = s.replace(budget=2e7, cost_per_district=None, cost_per_beneficiary=100.0)
+    first = geoprio.tradeoff(dist, s2, steps=2).iloc[0]
+    chosen = children[d.index[d["ubigeo"].isin(first["ubigeos"])]]
+    assert (round(chosen.sum()), len(chosen)) == (66_374, 220)
+    assert round((chosen * rate[chosen.index]).sum() / chosen.sum(), 1) == 34.0
+    assert cost[chosen.index].sum() <= 2e7
+    order = (children / cost).sort_values(ascending=False, kind="stable").index
+    spent = cost[order].cumsum()
+    whole = order[spent <= 2e7]
+    nxt = order[len(whole)]
+    bound = children[whole].sum() + children[nxt] * (2e7 - cost[whole].sum()) / cost[nxt]
+    assert 66_373 <= chosen.sum() <= bound
+
+
+def test_section_10_fonie_gaps(d):
+    cols = ["no_water_2017", "no_sewer_2017", "rural_no_electricity_2017",
+            "rural_no_mobile_2017"]
+    medians = [d[c].median() for c in cols]
+    assert [round(m, 1) for m in medians] == [22.5, 61.4, 24.8, 34.4]
+    count = sum((d[c] > m).astype(int) for c, m in zip(cols, medians, strict=True))
+    assert count.value_counts().sort_index().tolist() == [387, 377, 389, 366, 355]
+    assert int((count >= 3).sum()) == 721
+    q = quintile_by_hand(d["poverty_2018"])
+    eligible = (q <= 2) | d["vraem"] | d["border"]
+    assert int((eligible & (count >= 3)).sum()) == 450
+    assert int((sum((d[c] > 50).astype(int) for c in cols) == 4).sum()) == 90
+    assert int(d["rural_no_electricity_2017"].isna().sum()) == 68
+
+
+def test_section_10_district_sheet_example(d):
+    row = d.set_index("ubigeo").loc["010102"]
+    amazonas = d[d["ubigeo"].str[:2] == "01"]
+
+    def wmean(t):
+        ok = t["stunting_u5_2022_eb"].notna()
+        return (t.loc[ok, "stunting_u5_2022_eb"] * t.loc[ok, "evaluated_u5_2022"]).sum() / (
+            t.loc[ok, "evaluated_u5_2022"].sum())
+
+    assert [round(x, 1) for x in (row["stunting_u5_2022_eb"], wmean(amazonas), wmean(d),
+                                  100 * row["stunted_u5_2022"] / row["evaluated_u5_2022"])] == [
+        15.7, 23.8, 15.3, 16.7]
+    assert int(row["evaluated_u5_2022"]) == 6

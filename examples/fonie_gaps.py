@@ -1,0 +1,44 @@
+"""FONIE's simultaneous gaps: where water, sanitation, electricity and telecom lag together.
+
+The law asks FONIE to finance its sectors "de preferencia en forma simultánea". This script
+ranks the FONIE preset, counts for every district the sectors whose gap is above the national
+median (``geoprio.fonie_gaps``), keeps the eligible districts with at least 3 gaps and says
+which sectors explain the place of the first ones. Rural roads have no district data: a
+column of your own can be declared as the roads sector (``roads="my_column"``).
+
+Run: ``python examples/fonie_gaps.py [OUTPUT_FOLDER]`` (about 5 seconds).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import geoprio
+from geoprio.scenario import Scenario
+
+
+def main(folder: Path) -> None:
+    districts = geoprio.load_districts()
+    result = geoprio.prioritize(districts, Scenario.preset("fonie").replace(n_draws=0))
+    gaps = geoprio.fonie_gaps(result)
+    refs = gaps.attrs["fonie_gaps"]
+    print("national medians: " + ", ".join(
+        f"{k} {v['reference']:.1f}% ({v['column']})" for k, v in refs.items() if v["column"]))
+    print(f"roads: {refs['roads']['why']}")
+    listed = gaps[gaps["selected"]]
+    three = listed[listed["fonie_gap_count"] >= 3]
+    print(f"{len(three)} of the {len(listed)} FONIE districts have 3 or more gaps")
+    for r in three.sort_values("rank").head(5).itertuples():
+        print(f"  {int(r.rank):>3} {r.ubigeo} {r.district}: {', '.join(r.fonie_gap_sectors)}")
+    out = geoprio.export(three, folder / "fonie_3_brechas.gpkg")
+    print(f"written {out.name} ({len(three)} districts)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            main(Path(tmp))

@@ -1,0 +1,168 @@
+"""Scenario comparison: checked against set operations, pandas ranks and hand-made frames."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import tomllib
+from openpyxl import load_workbook
+
+import geoprio
+from geoprio.cli import main
+from geoprio.comparison import (
+    ScenarioComparison,
+    compare_scenarios,
+    export_comparison,
+    with_2019_rates,
+)
+from geoprio.errors import InputError, ScenarioError
+from geoprio.scenario import Scenario
+
+
+@pytest.fixture(scope="module")
+def dci_anemia(districts):
+    a = geoprio.prioritize(districts, Scenario.preset("dci").replace(n_draws=0))
+    b = geoprio.prioritize(districts, Scenario.preset("anemia").replace(n_draws=0))
+    return a, b, compare_scenarios(a, b)
+
+
+def test_table_agrees_with_set_operations_and_pandas_ranks(dci_anemia, districts):
+    a, b, c = dci_anemia
+    t = c.table
+    assert len(t) == 1874 and t["ubigeo"].tolist() == districts["ubigeo"].tolist()
+    sel_a = set(a.loc[a["selected"], "ubigeo"])
+    sel_b = set(b.loc[b["selected"], "ubigeo"])
+    assert set(t.loc[t["change"] == "entering", "ubigeo"]) == sel_b - sel_a
+    assert set(t.loc[t["change"] == "leaving", "ubigeo"]) == sel_a - sel_b
+    assert set(t.loc[t["change"] == "kept", "ubigeo"]) == sel_a & sel_b
+    assert int((t["change"] == "out").sum()) == 1874 - len(sel_a | sel_b)
+    # the ranks are each output's, the shift their difference
+    assert t["rank_a"].equals(a["rank"].reset_index(drop=True).rename("rank_a"))
+    assert (t["rank_shift"].dropna() == (b["rank"] - a["rank"]).dropna().to_numpy()).all()
+    # Spearman by pandas over the districts ranked in both
+    both = a["rank"].notna() & b["rank"].notna()
+    rho = a.loc[both, "rank"].astype(float).corr(b.loc[both, "rank"].astype(float),
+                                                  method="spearman")
+    assert c.spearman == pytest.approx(rho, abs=1e-12)
+    # without draws an interval is the rank itself: a move is within it only if there is none
+    ranked = t["rank_a"].notna() & t["rank_b"].notna()
+    assert (t.loc[ranked, "within_intervals"] == (t.loc[ranked, "rank_shift"] == 0)).all()
+    assert t.loc[~ranked, "within_intervals"].isna().all()
+    assert isinstance(t, geoprio.load_districts().__class__)  # a GeoDataFrame for the map
+
+
+def test_within_intervals_and_news_on_a_case_by_hand():
+    def out(ranks, lo, hi, sel):
+        return pd.DataFrame({"ubigeo": list("abcd"), "rank": pd.array(ranks, dtype="Int64"),
+                             "rank_p05": pd.array(lo, dtype="Int64"),
+                             "rank_p95": pd.array(hi, dtype="Int64"), "selected": sel,
+                             "p_selected": [float(s) for s in sel], "reasons": ["r"] * 4})
+
+    a = out([1, 2, 3, None], [1, 1, 2, None], [2, 3, 4, None], [True, True, False, False])
+    b = out([1, 3, 2, 4], [1, 3, 1, 3], [1, 4, 2, 4], [True, False, True, False])
+    t = compare_scenarios(a, b).table
+    # a: 1-2 vs 1-1 overlap; b: 1-3 vs 3-4 overlap (3); c: 2-4 vs 1-2 overlap; d: ranked once
+    assert t["within_intervals"].tolist() == [True, True, True, pd.NA]
+    assert t["change"].tolist() == ["kept", "leaving", "entering", "out"]
+    # a did not move; b and c moved within their intervals; d became ranked: news
+    assert t["news"].tolist() == [False, False, False, True]
+    b2 = out([1, 3, 2, 4], [1, 4, 1, 3], [1, 5, 2, 4], [True, False, True, False])
+    t2 = compare_scenarios(a, b2).table
+    assert t2["within_intervals"].tolist()[1] is False  # 1-3 against 4-5: apart
+    assert t2["news"].tolist()[1]
+
+
+def test_people_reached_by_each_list_by_hand(dci_anemia, districts):
+    a, b, c = dci_anemia
+    d = districts
+    stunted = d["under5_2020"] * d["stunting_u5_2022_eb"] / 100
+    poor = d["pop_2020"].fillna(d["pop_2017"]) * d["poverty_2018"] / 100
+    for side, frame in (("a", a), ("b", b)):
+        sel = frame["selected"].to_numpy()
+        assert c.people.loc["stunted_children", side] == pytest.approx(stunted[sel].sum())
+        assert c.people.loc["poor_people", side] == pytest.approx(poor[sel].sum())
+    entering = c.table["change"].eq("entering").to_numpy()
+    assert c.people.loc["stunted_children", "entering"] == pytest.approx(
+        stunted[entering].sum())
+    assert c.people.loc["stunted_children", "difference"] == pytest.approx(
+        c.people.loc["stunted_children", "b"] - c.people.loc["stunted_children", "a"])
+
+
+def test_with_2019_rates_is_the_methodology_scenario():
+    s = with_2019_rates("dci")
+    assert s.weights == {"stunting_u5_2019": 0.30, "anemia_6_35m_2019": 0.20,
+                         "poverty_2018": 0.20, "no_water_2017": 0.15, "no_sewer_2017": 0.15}
+    assert s.rule == "stunting_u5_2019 >= 0" and s.name == "dci_2019"
+    assert s.need == "stunted_children"  # counted on the 2022 smoothed rates
+    with pytest.raises(ScenarioError, match="weights both"):
+        with_2019_rates(Scenario(weights={"stunting_u5_2022": 1, "stunting_u5_2022_eb": 1}))
+
+
+def test_2019_against_2022_with_intervals(districts):
+    a = geoprio.prioritize(districts, with_2019_rates(Scenario.preset("dci").replace(
+        n_draws=200)))
+    b = geoprio.prioritize(districts, Scenario.preset("dci").replace(n_draws=200))
+    c = compare_scenarios(a, b)
+    assert (c.n_kept, len(c.entering), len(c.leaving)) == (287, 88, 88)
+    # overlap of the 90% rank intervals, recomputed from the two outputs by pandas
+    enter = b["selected"] & ~a["selected"]
+    lo = np.maximum(a["rank_p05"].astype(float), b["rank_p05"].astype(float))
+    hi = np.minimum(a["rank_p95"].astype(float), b["rank_p95"].astype(float))
+    overlap = (lo <= hi) & a["rank"].notna() & b["rank"].notna()
+    assert c.n_within("entering") == int((enter & overlap).sum())
+    assert 0 < c.n_within("entering") < 88
+    assert "within their rank intervals" in repr(c)
+
+
+def test_export_xlsx_and_gpkg_hold_both_scenarios(tmp_path, districts):
+    a = Scenario.preset("dci").replace(n_draws=0)
+    c = compare_scenarios(with_2019_rates(a), a, districts=districts)
+    xlsx = export_comparison(c, tmp_path / "c.xlsx")
+    sheet = {r[0]: r[1] for r in load_workbook(xlsx)["metodologia"].iter_rows(values_only=True)}
+    assert sheet["escenario.a.name"] == "dci_2019" and sheet["escenario.b.name"] == "dci"
+    assert sheet["escenario.comparacion.kept"] == "287"
+    table = pd.read_excel(xlsx, sheet_name="distritos", dtype={"ubigeo": str},
+                          engine="openpyxl")
+    assert len(table) == 1874 and {"rank_a", "rank_b", "within_intervals"} <= set(table)
+    gpkg = export_comparison(c, tmp_path / "c.gpkg")
+    assert [layer[0] for layer in pyogrio.list_layers(gpkg)] == ["distritos", "escenario"]
+    meta = pyogrio.read_dataframe(gpkg, layer="escenario")
+    record = tomllib.loads(meta["valor"].iloc[0])
+    assert Scenario.from_dict(record["b"]) == a
+    assert Scenario.from_dict(record["a"]) == with_2019_rates(a)
+    assert record["comparacion"]["entering"] == 88
+
+
+def test_errors():
+    with pytest.raises(ScenarioError, match="needs districts="):
+        compare_scenarios(Scenario.preset("dci"), Scenario.preset("anemia"))
+    with pytest.raises(InputError, match="prioritize\\(\\) outputs"):
+        compare_scenarios(pd.DataFrame({"x": [1]}), pd.DataFrame({"x": [1]}))
+    with pytest.raises(TypeError, match="ScenarioComparison"):
+        export_comparison("no", "x.csv")
+    c = ScenarioComparison(1.0, 1.0, 0, pd.DataFrame(), pd.DataFrame(), 0)
+    with pytest.raises(ScenarioError, match="change must be one of"):
+        c.n_within("moved")
+
+
+def test_ranking_keeps_compare_scenarios_without_importing_comparison():
+    code = ("import sys, geoprio.ranking as r; assert 'geoprio.comparison' not in sys.modules; "
+            "import geoprio.comparison as c; assert r.compare_scenarios is c.compare_scenarios;"
+            " import geoprio; assert geoprio.compare_scenarios is c.compare_scenarios")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_cli_compare_writes_the_comparison(tmp_path, capsys):
+    out = tmp_path / "cambios.csv"
+    assert main(["compare", "dci", "dci", "--on-2019", "a", "--draws", "0", "--out",
+                 str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "kept 287, entering 88 (0 within their rank intervals)" in printed
+    table = pd.read_csv(out, dtype={"ubigeo": str}, encoding="utf-8-sig")
+    assert len(table) == 1874 and int((table["change"] == "entering").sum()) == 88

@@ -1,0 +1,81 @@
+"""FONIE's simultaneous gaps, counted again by hand with pandas on the shipped data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geoprio.cli import main
+from geoprio.errors import ScenarioError
+from geoprio.fonie import FONIE_SECTORS, fonie_gaps
+
+COLUMNS = {"water": "no_water_2017", "sanitation": "no_sewer_2017",
+           "electricity": "rural_no_electricity_2017", "telecom": "rural_no_mobile_2017"}
+
+
+def by_hand(d: pd.DataFrame, refs: dict[str, float]) -> pd.Series:
+    return sum((d[col] > refs[sid]).astype(int) for sid, col in COLUMNS.items())
+
+
+def test_median_reference_by_hand(table):
+    g = fonie_gaps(table)
+    refs = {sid: float(table[col].dropna().median()) for sid, col in COLUMNS.items()}
+    assert {k: g.attrs["fonie_gaps"][k]["reference"] for k in refs} == pytest.approx(refs)
+    count = by_hand(table, refs)
+    assert (g["fonie_gap_count"] == count).all()
+    assert g["fonie_gap_count"].value_counts().sort_index().tolist() == [387, 377, 389, 366, 355]
+    assert int((count >= 3).sum()) == 721
+    # medians typed from the data: half the districts lie above each
+    assert [round(refs[k], 1) for k in COLUMNS] == [22.5, 61.4, 24.8, 34.4]
+    yaguas = g.set_index("ubigeo").loc["160804"]
+    assert yaguas["fonie_gap_sectors"] == ["water", "sanitation", "electricity", "telecom"]
+
+
+def test_missing_sector_is_unknown_not_a_gap(table):
+    g = fonie_gaps(table).set_index("ubigeo")
+    no_rural = table.loc[table["rural_share_2017"] == 0, "ubigeo"]
+    assert len(no_rural) == 68
+    rows = g.loc[no_rural]
+    assert rows["fonie_gap_electricity"].isna().all()
+    assert all("electricity" in u and "roads" in u for u in rows["fonie_gap_unknown"])
+    assert (rows["fonie_gap_assessed"] <= 2).all()
+    assert g["fonie_gap_assessed"].max() == 4  # roads never assessed without a column
+
+
+def test_threshold_and_per_sector_reference(table):
+    g = fonie_gaps(table, 50.0)
+    assert (g["fonie_gap_count"] == by_hand(table, dict.fromkeys(COLUMNS, 50.0))).all()
+    assert g["fonie_gap_count"].value_counts().sort_index().tolist() == [581, 738, 348, 117, 90]
+    refs = {"water": 10.0, "sanitation": 90.0, "electricity": 50.0, "telecom": 20.0,
+            "roads": 0.0}
+    g2 = fonie_gaps(table, refs)
+    assert (g2["fonie_gap_count"] == by_hand(table, refs)).all()
+
+
+def test_roads_from_a_user_column(table):
+    rng = np.random.default_rng(3)
+    f = table.assign(sin_camino=rng.uniform(0, 100, len(table)))
+    g = fonie_gaps(f, roads="sin_camino")
+    median = float(np.median(f["sin_camino"]))
+    assert (g["fonie_gap_roads"] == (f["sin_camino"] > median)).all()
+    assert g["fonie_gap_assessed"].max() == 5
+    assert "sin_camino" in g.attrs["fonie_gaps"]["roads"]["why"]
+    with pytest.raises(ScenarioError, match="roads column 'caminos' is not a column"):
+        fonie_gaps(table, roads="caminos")
+    with pytest.raises(ScenarioError, match="must be numeric"):
+        fonie_gaps(f.assign(sin_camino="x"), roads="sin_camino")
+    with pytest.raises(ScenarioError, match="reference must be 'median'"):
+        fonie_gaps(table, "mean")
+    with pytest.raises(ScenarioError, match="needs the column 'no_water_2017'"):
+        fonie_gaps(table.drop(columns="no_water_2017"))
+    assert set(FONIE_SECTORS) == {"water", "sanitation", "electricity", "telecom", "roads"}
+
+
+def test_cli_fonie_gaps(tmp_path, capsys):
+    out = tmp_path / "brechas.csv"
+    assert main(["fonie-gaps", "--min-gaps", "3", "--out", str(out)]) == 0
+    written = pd.read_csv(out, encoding="utf-8-sig", dtype={"ubigeo": str})
+    assert len(written) == 721 and (written["fonie_gap_count"] >= 3).all()
+    assert "3: 366, 4: 355" in capsys.readouterr().out
+    assert main(["fonie-gaps", "--reference", "alto", "--out", str(out)]) == 2
