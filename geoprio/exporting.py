@@ -6,7 +6,13 @@ cells and column names that start with ``= + - @`` neutralised), ``.xlsx`` (with
 ``.geojson``, ``.gpkg``, ``.zip`` (a zipped shapefile), ``.html`` (an interactive map that works
 offline), ``.png`` (a static map for reports) and ``.toml`` / ``.json`` (the scenario alone).
 Every row of the frame is written, in order; the app uses this same function, so a GIS analyst
-gets the same files as a planner. The same inputs give the same bytes in every format: no
+gets the same files as a planner. With ``lang="es"`` (or ``"en"``) the tables are written for a
+planner: column names in words (:mod:`geoprio.labels`) with the ids kept in a second header
+row, a ``campos`` sheet in the XLSX, and in Spanish a CSV as a Spanish spreadsheet opens it
+(``;`` between fields, decimal comma). Without ``lang`` they keep the ids, for GIS staff. Maps
+(``.png``, ``.html``) are made for a report: title with the scenario's name, the indicator's
+label and unit in the legend, source and date, the outline of Peru and its departments, and a
+scale bar in kilometres; the PNG is an A4 page at 200 dpi (1,654 × 2,339 px). The same inputs give the same bytes in every format: no
 clock time is written (the XLSX carries a date only when ``date=`` is given; zip, XLSX and
 GeoPackage times are fixed) and the HTML map's element ids are numbered, not random.
 """
@@ -126,7 +132,8 @@ def methodology_rows(frame: pd.DataFrame, scenario: ScenarioLike | None,
 
 def export(frame: pd.DataFrame, path: str | Path, scenario: ScenarioLike | None = None, *,
            catalog: pd.DataFrame | None = None, column: str | None = None,
-           date: dt.date | None = None, map_options: dict[str, Any] | None = None) -> Path:
+           date: dt.date | None = None, map_options: dict[str, Any] | None = None,
+           lang: str | None = None) -> Path:
     """Write ``frame`` to ``path`` in the format its extension names.
 
     Parameters
@@ -136,8 +143,11 @@ def export(frame: pd.DataFrame, path: str | Path, scenario: ScenarioLike | None 
     scenario : written beside the data (XLSX sheet, GeoJSON/GPKG metadata, TOML in the zip).
     catalog : used for labels and data vintages (``geoprio.catalog()`` when None).
     column : the column to colour in ``.html`` and ``.png`` maps (``score`` if present).
-    date : the date written in the methodology and the XLSX properties (none when None: the
-        same inputs then give the same bytes on any day).
+    date : the date written in the methodology, the XLSX properties and the map's footer (none
+        when None: the same inputs then give the same bytes on any day).
+    map_options : for maps: ``title``, ``unit``, ``palette``, ``scheme``, ``k``, ``source``.
+    lang : ``"es"`` or ``"en"`` writes tables and maps for a planner in that language (see the
+        module docstring); None (default) keeps column ids, for GIS staff.
 
     Returns
     -------
@@ -158,6 +168,8 @@ def export(frame: pd.DataFrame, path: str | Path, scenario: ScenarioLike | None 
                            f"{', '.join(FORMATS)}")
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a DataFrame or GeoDataFrame, got {type(frame).__name__}")
+    if lang not in (None, "es", "en"):
+        raise GeoprioError(f"lang must be None, 'es' or 'en'; got {lang!r}")
     if catalog is None:
         from geoprio.data import catalog as load_catalog
 
@@ -165,29 +177,67 @@ def export(frame: pd.DataFrame, path: str | Path, scenario: ScenarioLike | None 
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = _WRITERS[ext]
     writer(frame, path, scenario=scenario, catalog=catalog, column=column, date=date,
-           map_options=map_options or {})
+           map_options=map_options or {}, lang=lang)
     log.info("exported %d rows to %s", len(frame), path)
     return path
 
 
-def _csv(frame, path, **_: Any) -> None:
+def _labelled(table: pd.DataFrame, lang: str | None, catalog: pd.DataFrame) -> list[str] | None:
+    """Column names in words for ``lang`` (None: keep the ids)."""
+    if lang is None:
+        return None
+    from geoprio.labels import column_labels
+
+    return column_labels([str(c) for c in table.columns], lang, catalog)
+
+
+def _csv(frame, path, *, catalog, lang, **_: Any) -> None:
     table = neutralise_formulas(_tabular(frame))
-    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    labels = _labelled(table, lang, catalog)
+    if labels is None:
+        table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        return
+    # a planner's CSV: words, then the ids in a second header row; in Spanish ';' between
+    # fields and a decimal comma, as a spreadsheet set to Spanish reads it
+    sep, mark = (";", ",") if lang == "es" else (",", ".")
+    body = table.astype(object).copy()
+    for col in table.columns:
+        if pd.api.types.is_float_dtype(table[col]):
+            body[col] = [None if pd.isna(v) else repr(float(v)).replace(".", mark)
+                         for v in table[col]]
+    body.columns = labels
+    ids = pd.DataFrame([[str(c) for c in table.columns]], columns=labels)
+    text = pd.concat([ids, body], ignore_index=True).to_csv(index=False, sep=sep,
+                                                            lineterminator="\r\n")
+    path.write_bytes(("\ufeff" + text).encode("utf-8"))
 
 
-def _xlsx(frame, path, *, scenario, catalog, date, **_: Any) -> None:
+def _xlsx(frame, path, *, scenario, catalog, date, lang, **_: Any) -> None:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("distritos")
     table = neutralise_formulas(_tabular(frame))
-    ws.freeze_panes = "A2"
-    for i, col in enumerate(table.columns, start=1):
+    labels = _labelled(table, lang, catalog)
+    ws.freeze_panes = "A2" if labels is None else "A3"
+    for i, col in enumerate(labels or table.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(str(col)) + 2))
+    if labels is not None:  # words for planners, then the ids for GIS staff
+        ws.append([_neutral(lab) for lab in labels])
     ws.append([str(c) for c in table.columns])
     for row in table.itertuples(index=False):
         ws.append([_cell(v) for v in row])
+    if labels is not None:
+        fields = wb.create_sheet("campos")
+        fields.append(["campo" if lang == "es" else "field", "id", "unidad" if lang == "es"
+                       else "unit", "fuente" if lang == "es" else "source"])
+        info = catalog.set_index("id") if "id" in catalog else pd.DataFrame()
+        for lab, col in zip(labels, table.columns, strict=True):
+            row = info.loc[col] if col in info.index else None
+            fields.append([_neutral(lab), str(col),
+                           "" if row is None or pd.isna(row["unit"]) else str(row["unit"]),
+                           "" if row is None or pd.isna(row["source"]) else str(row["source"])])
     meta = wb.create_sheet("metodologia")
     meta.column_dimensions["A"].width = 28
     meta.column_dimensions["B"].width = 100
@@ -337,12 +387,17 @@ def _map_column(frame, column) -> str:
     return column
 
 
-def _html(frame, path, *, column, catalog, map_options, **_: Any) -> None:
+def _html(frame, path, *, column, catalog, map_options, scenario, date, lang, **_: Any) -> None:
     from geoprio import mapping
 
     _need_geometry(frame, path)
     column = _map_column(frame, column)
-    m, _breaks = mapping.choropleth(frame, column, **_map_labels(column, catalog, map_options))
+    opts = _map_labels(column, catalog, map_options, scenario, lang or "es")
+    report = {k: opts.pop(k) for k in ("source", "heading") if k in opts}
+    m, _breaks = mapping.choropleth(frame, column, **opts)
+    mapping.add_report_frame(m, heading=report.get("heading", ""),
+                             footer=_footer(report.get("source", ""), date, lang or "es"),
+                             outline=_country(frame))
     path.write_text(_numbered_ids(mapping.map_html(m)), encoding="utf-8")
 
 
@@ -352,49 +407,107 @@ def _numbered_ids(page: str) -> str:
     return _FOLIUM_ID.sub(lambda m: seen.setdefault(m.group(), f"{len(seen):032x}"), page)
 
 
-def _map_labels(column: str, catalog: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+def _map_labels(column: str, catalog: pd.DataFrame, options: dict[str, Any],
+                scenario: ScenarioLike | None = None, lang: str = "es") -> dict[str, Any]:
+    """Title, unit, palette and source of a map of ``column``, in ``lang``."""
+    from geoprio.labels import column_label, score_unit
+
     opts = dict(options)
     row = catalog.set_index("id").loc[column] if column in set(catalog["id"]) else None
+    settings = scenario.to_dict() if scenario is not None else {}
     if row is not None:
-        opts.setdefault("title", row["label_es"])
+        opts.setdefault("title", row["label_es" if lang == "es" else "label_en"])
         year = "" if pd.isna(row["year"]) else f", {row['year']}"
         opts.setdefault("unit", f"{row['unit']}{year}")
         if row["higher_is_worse"] is False:
             opts.setdefault("palette", "PuBu")
+        opts.setdefault("source", str(row["source"]))
+    else:
+        opts.setdefault("title", column_label(column, lang, catalog))
+        if column == "score":
+            opts.setdefault("unit", score_unit(settings.get("normalisation", "minmax"), lang))
+            sources = settings.get("sources") or []
+            opts.setdefault("source", "; ".join(sources) if sources else "geoprio")
+    name = settings.get("name")
+    if name:
+        word = "Escenario" if lang == "es" else "Scenario"
+        opts.setdefault("heading", f"{word}: {name} — {opts['title']}")
+    else:
+        opts.setdefault("heading", opts["title"])
     return opts
 
 
-def _png(frame, path, *, column, catalog, map_options, **_: Any) -> None:
+def _footer(source: str, date: dt.date | None, lang: str) -> str:
+    words = ("Fuente", "Límites", "Elaborado con geoprio") if lang == "es" else (
+        "Source", "Boundaries", "Made with geoprio")
+    text = (f"{words[0]}: {source}. {words[1]}: INEI / GEO GPS PERÚ (innovar, 2017). "
+            f"{words[2]}")
+    return text + (f", {date.isoformat()}." if date is not None else ".")
+
+
+def _country(frame: pd.DataFrame) -> Any:
+    """Department polygons for context (the shipped ones), in the frame's CRS."""
+    from geoprio.data import load_districts
+
+    departments = load_districts("department")[["ubigeo", "geometry"]]
+    crs = getattr(frame, "crs", None)
+    return departments.to_crs(crs) if crs is not None else departments
+
+
+#: an A4 page at 200 dpi: 1,654 x 2,339 pixels
+_PNG_SIZE, _PNG_DPI = (8.27, 11.69), 200
+#: the PNG's projection: metres, so that the scale bar is true (UTM 18S covers central Peru)
+_PNG_CRS = "EPSG:32718"
+
+
+def _png(frame, path, *, column, catalog, map_options, scenario, date, lang, **_: Any) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
+    from matplotlib_scalebar.scalebar import ScaleBar
 
     from geoprio import mapping
 
     _need_geometry(frame, path)
     column = _map_column(frame, column)
-    opts = _map_labels(column, catalog, map_options)
+    lang = lang or "es"
+    opts = _map_labels(column, catalog, map_options, scenario, lang)
     breaks = mapping.class_breaks(frame[column], scheme=opts.get("scheme", "quantiles"),
                                   k=opts.get("k", 5), palette=opts.get("palette", "YlOrRd"))
-    fig, ax = plt.subplots(figsize=(7, 9), dpi=110)
-    frame.plot(ax=ax, color=breaks.colour_of(), edgecolor="white", linewidth=0.1)
+    projected = frame.to_crs(_PNG_CRS)
+    departments = _country(frame).to_crs(_PNG_CRS)
+    fig = plt.figure(figsize=_PNG_SIZE, dpi=_PNG_DPI)
+    ax = fig.add_axes((0.04, 0.08, 0.92, 0.82))
+    projected.plot(ax=ax, color=breaks.colour_of(), edgecolor="white", linewidth=0.08)
+    departments.boundary.plot(ax=ax, color="#555555", linewidth=0.45)
+    country = departments.geometry.union_all()
+    from geopandas import GeoSeries
+
+    GeoSeries([country.boundary], crs=_PNG_CRS).plot(ax=ax, color="#222222", linewidth=0.9)
     if "selected" in frame.columns and frame["selected"].any():
-        frame[frame["selected"].astype(bool)].boundary.plot(ax=ax, color="black", linewidth=0.6)
+        projected[projected["selected"].astype(bool)].boundary.plot(ax=ax, color="black",
+                                                                    linewidth=0.6)
     handles = [Patch(facecolor=c, edgecolor="#999", label=lab)
-               for c, lab in zip(breaks.colours, breaks.labels(), strict=True)]
+               for c, lab in zip(breaks.colours, breaks.labels(lang=lang), strict=True)]
     if breaks.missing:
-        handles.append(Patch(facecolor=mapping.MISSING_COLOUR,
-                             label=f"sin dato ({breaks.missing})"))
-    title = opts.get("title", column)
+        word = "sin dato" if lang == "es" else "no data"
+        handles.append(Patch(facecolor=mapping.MISSING_COLOUR, label=f"{word} ({breaks.missing})"))
+    if "selected" in frame.columns and frame["selected"].any():
+        handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.2,
+                             label="seleccionado" if lang == "es" else "selected"))
     unit = opts.get("unit", "")
-    ax.legend(handles=handles, title=f"{title}\n({unit})" if unit else title, loc="lower left",
-              fontsize=7, title_fontsize=8, frameon=True)
+    ax.legend(handles=handles, title=f"{opts['title']}\n({unit})" if unit else opts["title"],
+              loc="lower left", fontsize=8, title_fontsize=9, frameon=True)
+    ax.add_artist(ScaleBar(1, "m", location="lower right", length_fraction=0.2, box_alpha=0.8,
+                           font_properties={"size": 8}))
     ax.set_axis_off()
-    ax.set_title(title, fontsize=11)
+    fig.text(0.5, 0.955, opts["heading"], ha="center", va="top", fontsize=13, wrap=True)
+    fig.text(0.04, 0.035, _footer(opts.get("source", ""), date, lang), ha="left", va="bottom",
+             fontsize=7, color="#444444", wrap=True)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": "geoprio"})
+    fig.savefig(buf, format="png", metadata={"Software": "geoprio"})
     plt.close(fig)
     path.write_bytes(buf.getvalue())
 

@@ -22,6 +22,9 @@ import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geoprio.errors import GeoprioError
 
@@ -33,6 +36,7 @@ __all__ = [
     "choropleth",
     "class_breaks",
     "filled_map",
+    "add_report_frame",
     "leaflet_assets",
     "map_html",
     "to_geojson",
@@ -93,11 +97,15 @@ class ClassBreaks:
         """The colour of each value (grey for missing)."""
         return [self.colours[c] if c >= 0 else MISSING_COLOUR for c in self.yb]
 
-    def labels(self, fmt: str = "{:,.1f}") -> list[str]:
-        """Human labels of the classes: "10.0 – 20.0"."""
-        lows = [self.lower, *self.bins[:-1]]
-        return [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lows, self.bins,
-                                                                         strict=True)]
+    def labels(self, lang: str = "es") -> list[str]:
+        """Human labels of the classes, "10,0 – 20,0" in Spanish, "10.0 – 20.0" in English.
+
+        As many decimals as the breaks need: two classes never read the same
+        (:func:`geoprio.fmt.break_labels`).
+        """
+        from geoprio.fmt import break_labels
+
+        return break_labels(self.lower, list(self.bins), lang)
 
     def __repr__(self) -> str:
         return (f"ClassBreaks(scheme={self.scheme!r}, k={self.k}, "
@@ -219,7 +227,8 @@ def filled_map(frame: gpd.GeoDataFrame, fills: list[str], *, tooltip: dict[str, 
             data[c] = data[c].round(2)
     minx, miny, maxx, maxy = frame.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=5,
-                   tiles=basemap, control_scale=True, prefer_canvas=True, height=height)
+                   tiles=basemap, control_scale=False, prefer_canvas=True, height=height)
+    _KmScale().add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     with_borders = borders and "department" in frame.columns
     compact_layer(data, fills, tooltip=tooltip, outline=outline,
@@ -227,6 +236,47 @@ def filled_map(frame: gpd.GeoDataFrame, fills: list[str], *, tooltip: dict[str, 
     if legend:
         m.get_root().html.add_child(folium.Element(legend))
     _offline(m)
+    return m
+
+
+class _KmScale(MacroElement):
+    """Leaflet's scale bar in kilometres only (folium's own adds miles too)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
+def add_report_frame(m: folium.Map, *, heading: str, footer: str,
+                     outline: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """Make a map fit for a report: a title, a footer (source, date), the country's outline.
+
+    ``outline`` holds the polygons whose borders give context (e.g. the departments); their
+    lines are simplified to 0.005° (about 500 m), enough for context at a country's scale.
+    """
+    if heading:
+        m.get_root().html.add_child(folium.Element(
+            '<div class="geoprio-title" style="position:absolute;top:10px;left:60px;'
+            'z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;'
+            f'font:bold 15px sans-serif;border-radius:4px">{html.escape(heading)}</div>'))
+    if footer:
+        m.get_root().html.add_child(folium.Element(
+            '<div class="geoprio-footer" style="position:absolute;bottom:24px;left:10px;'
+            'z-index:1000;background:rgba(255,255,255,.85);padding:3px 8px;'
+            f'font:11px sans-serif;color:#333;max-width:70%">{html.escape(footer)}</div>'))
+    if outline is not None and len(outline):
+        lines = outline.to_crs(4326).geometry.boundary.simplify(0.005)
+        country = shapely.union_all(outline.to_crs(4326).geometry.to_numpy()).boundary
+        data = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"w": 0.7},
+             "geometry": shapely.geometry.mapping(g)} for g in lines] + [
+            {"type": "Feature", "properties": {"w": 1.6},
+             "geometry": shapely.geometry.mapping(country.simplify(0.005))}]}
+        folium.GeoJson(data, name="contorno", interactive=False, style_function=lambda f: {
+            "color": "#333333", "weight": f["properties"]["w"], "fill": False}).add_to(m)
+        _offline(m)
     return m
 
 

@@ -118,3 +118,66 @@ def test_shapefile_names_are_unique_and_short():
                                    "rural_centres_far_20km", "ubigeo"])
     assert len(set(names.values())) == 4
     assert all(len(v) <= 10 for v in names.values())
+
+
+def test_report_png_has_the_size_a_report_needs_and_the_same_bytes(tmp_path, ranked):
+    from PIL import Image
+
+    frame, scenario = ranked
+    a = export(frame, tmp_path / "a.png", scenario=scenario, lang="es")
+    b = export(frame, tmp_path / "b.png", scenario=scenario, lang="es")
+    assert max(Image.open(a).size) >= 1600
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_report_map_words(ranked, catalog):
+    from geoprio.exporting import _footer, _map_labels
+
+    frame, scenario = ranked
+    opts = _map_labels("score", catalog, {}, scenario, "es")
+    assert opts["heading"] == f"Escenario: {scenario.name} — Puntaje del escenario"
+    assert opts["unit"] == "0 a 1; 1 = mayor necesidad"  # never the raw id "score"
+    assert "INEI" in opts["source"]
+    pov = _map_labels("poverty_2018", catalog, {}, scenario, "en")
+    assert pov["title"] == "Monetary poverty 2018" and pov["unit"] == "%, 2018"
+    assert pov["source"].startswith("INEI, Mapa de pobreza")
+    import datetime as dt
+
+    assert _footer("INEI", dt.date(2026, 11, 28), "es").endswith(
+        "Elaborado con geoprio, 2026-11-28.")
+    assert "Límites: INEI / GEO GPS PERÚ" in _footer("INEI", None, "es")
+
+
+def test_report_html_has_title_legend_footer_outline_and_km_scale(tmp_path, ranked):
+    frame, scenario = ranked
+    page = export(frame, tmp_path / "m.html", scenario=scenario, lang="es",
+                  column="poverty_2018").read_text(encoding="utf-8")
+    assert f"Escenario: {scenario.name} — Pobreza monetaria 2018" in page
+    assert "Pobreza monetaria 2018 (%, 2018)" in page  # legend: label and unit
+    assert "Fuente: INEI, Mapa de pobreza monetaria" in page
+    assert "L.control.scale({imperial: false, metric: true})" in page
+    assert "L.control.scale()" not in page  # folium's own scale shows miles
+    assert '"w": 1.6' in page  # the country's outline
+    assert "http://" not in page.replace("http://www.w3.org", "")  # nothing fetched
+
+
+def test_planner_csv_and_xlsx_in_spanish(tmp_path, ranked):
+    import openpyxl
+
+    frame, scenario = ranked
+    text = export(frame, tmp_path / "t.csv", scenario=scenario, lang="es").read_text(
+        encoding="utf-8-sig")
+    lines = text.splitlines()
+    labels, ids = lines[0].split(";"), lines[1].split(";")
+    assert labels[:4] == ["Ubigeo", "Departamento", "Provincia", "Distrito"]
+    assert "Pobreza monetaria 2018" in labels and "Prob. de selección" in labels
+    assert ids[labels.index("Pobreza monetaria 2018")] == "poverty_2018"
+    yurua = next(line.split(";") for line in lines[2:] if line.startswith("250204"))
+    assert yurua[labels.index("Pobreza monetaria 2018")] == "52,65"  # decimal comma
+    assert len(lines) == 2 + len(frame)
+    wb = openpyxl.load_workbook(export(frame, tmp_path / "t.xlsx", scenario=scenario, lang="es"))
+    rows = list(wb["distritos"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("Ubigeo", "Departamento") and rows[1][:2] == ("ubigeo", "department")
+    assert len(rows) == 2 + len(frame)
+    fields = {r[1]: r for r in wb["campos"].iter_rows(values_only=True)}
+    assert fields["poverty_2018"][0] == "Pobreza monetaria 2018" and fields["poverty_2018"][2] == "%"
