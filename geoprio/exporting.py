@@ -12,9 +12,10 @@ row, a ``campos`` sheet in the XLSX, and in Spanish a CSV as a Spanish spreadshe
 (``;`` between fields, decimal comma). Without ``lang`` they keep the ids, for GIS staff. Maps
 (``.png``, ``.html``) are made for a report: title with the scenario's name, the indicator's
 label and unit in the legend, source and date, the outline of Peru and its departments, and a
-scale bar in kilometres; the PNG is an A4 page at 200 dpi (1,654 × 2,339 px). The same inputs give the same bytes in every format: no
-clock time is written (the XLSX carries a date only when ``date=`` is given; zip, XLSX and
-GeoPackage times are fixed) and the HTML map's element ids are numbered, not random.
+scale bar in kilometres; the PNG is an A4 page at 200 dpi (1,654 × 2,339 px). The same
+inputs give the same bytes in every format: no clock time is written (the XLSX carries a date
+only when ``date=`` is given; zip, XLSX and GeoPackage times are fixed) and the HTML map's
+element ids are numbered, not random.
 """
 
 from __future__ import annotations

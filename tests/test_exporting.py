@@ -133,7 +133,7 @@ def test_report_png_has_the_size_a_report_needs_and_the_same_bytes(tmp_path, ran
 def test_report_map_words(ranked, catalog):
     from geoprio.exporting import _footer, _map_labels
 
-    frame, scenario = ranked
+    _, scenario = ranked
     opts = _map_labels("score", catalog, {}, scenario, "es")
     assert opts["heading"] == f"Escenario: {scenario.name} — Puntaje del escenario"
     assert opts["unit"] == "0 a 1; 1 = mayor necesidad"  # never the raw id "score"
@@ -180,4 +180,5 @@ def test_planner_csv_and_xlsx_in_spanish(tmp_path, ranked):
     assert rows[0][:2] == ("Ubigeo", "Departamento") and rows[1][:2] == ("ubigeo", "department")
     assert len(rows) == 2 + len(frame)
     fields = {r[1]: r for r in wb["campos"].iter_rows(values_only=True)}
-    assert fields["poverty_2018"][0] == "Pobreza monetaria 2018" and fields["poverty_2018"][2] == "%"
+    assert fields["poverty_2018"][0] == "Pobreza monetaria 2018"
+    assert fields["poverty_2018"][2] == "%"
