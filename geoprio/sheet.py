@@ -172,15 +172,12 @@ def format_number(value: Any, decimals: int = 1, *, lang: str = "es", unit: str 
     >>> format_number(0.5, 2, lang="en")
     '0.50'
     """
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        x = float("nan")
-    if not np.isfinite(x):
+    from geoprio.fmt import number
+
+    text = number(value, decimals, lang if lang in ("es", "en") else "es")
+    if text == number(None, 0, lang if lang in ("es", "en") else "es"):
         return _T.get(lang, _T["es"])["no_data"]
-    text = f"{x:,.{decimals}f}"
-    if lang == "es":
-        text = text.replace(",", " ").replace(".", ",")
+    text = text.replace("\u00a0", " ")  # a printed page: a plain space between thousands
     if unit == "%":
         return text + "%"
     return f"{text} {unit}" if unit else text
