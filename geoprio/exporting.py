@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 FORMATS = (".csv", ".xlsx", ".geojson", ".gpkg", ".zip", ".html", ".png", ".toml", ".json")
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 FIXED_TIME = (2017, 10, 22, 0, 0, 0)  # zip member times: fixed so the bytes do not change
-_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
 
 
 class ScenarioLike(Protocol):
