@@ -1,38 +1,65 @@
 """geoprio in the browser: ``streamlit run streamlit_app.py``.
 
-A thin shell: the pages under ``app/`` lay out widgets; every number comes from ``geoprio``.
+A thin shell: the sidebar builds the scenario; only the page on screen runs (Streamlit pages
+with ``st.navigation``: Mapa, Ranking, Conglomerados, Distrito, Datos, each under its own
+URL); every number comes from ``geoprio``. For a server, start ``deploy/serve.py`` instead:
+it warms the caches when the process starts (see ``deploy/README.md``).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app import sidebar, tab_clusters, tab_data, tab_district, tab_map, tab_ranking
+from app import sidebar
 from app.i18n import t
-from app.state import ranked
+from app.state import jobs, ranking
+from app.view import View
+from geoprio import fmt
 from geoprio.errors import GeoprioError
+
+#: url path (and file under app/pages/), title key, icon
+PAGES = (("mapa", "page_map", "🗺️"), ("ranking", "page_ranking", "📋"),
+         ("conglomerados", "page_clusters", "🧩"), ("distrito", "page_district", "📍"),
+         ("datos", "page_data", "🗂️"))
 
 st.set_page_config(page_title="geoprio", page_icon="🗺️", layout="wide")
 
 lang = sidebar.language()
-st.title(t("title", lang))
-st.caption(t("subtitle", lang))
-scenario = sidebar.scenario_panel(lang)
+scenario, base = sidebar.scenario_panel(lang)
 try:
-    result = ranked(scenario, lang)
+    ranked, complete = ranking(scenario, lang)
 except GeoprioError as exc:
     st.error(t("scenario_error", lang, msg=exc))
     st.stop()
+st.session_state["view"] = View(lang=lang, scenario=scenario, base=base, ranked=ranked,
+                                complete=complete)
 
-tabs = st.tabs([t(k, lang) for k in ("tab_map", "tab_ranking", "tab_clusters", "tab_district",
-                                     "tab_data")])
-with tabs[0]:
-    clicked = tab_map.render(result, lang)
-with tabs[1]:
-    tab_ranking.render(result, scenario, lang)
-with tabs[2]:
-    tab_clusters.render(result, lang)
-with tabs[3]:
-    tab_district.render(result, lang, clicked)
-with tabs[4]:
-    tab_data.render(lang)
+pages = {url: st.Page(f"app/pages/{url}.py", title=t(key, lang), url_path=url, icon=icon,
+                      default=url == "mapa") for url, key, icon in PAGES}
+st.session_state["pages"] = pages  # for links between pages (the map's district link)
+current = st.navigation(list(pages.values()), position="top")
+
+st.title(t("title", lang))
+st.caption(t("subtitle", lang, n=fmt.integer(len(ranked), lang)))
+st.markdown(t("scenario_line", lang, name=sidebar.preset_name(base, lang) + (
+    f" · {t('modified', lang)}" if scenario != base else "")))
+
+
+@st.fragment(run_every=0.5)
+def _uncertainty() -> None:
+    """While the Monte Carlo runs: say so; when it is done, redraw the page with it."""
+    try:
+        _, done = ranking(scenario, lang)
+    except GeoprioError as exc:
+        st.warning(t("mc_failed", lang, msg=exc))
+        return
+    if done:
+        st.rerun()
+    st.caption("⏳ " + t("computing", lang, n=fmt.integer(scenario.n_draws, lang)))
+
+
+if not complete:
+    _uncertainty()
+else:
+    jobs()  # created at start: the first Aplicar does not pay for it
+current.run()

@@ -1,0 +1,118 @@
+"""Work that may finish after the page is drawn: the Monte Carlo of a scenario.
+
+``geoprio.prioritize`` with 1,000 draws costs 0.3–0.5 s of CPU; the point ranking (no draws)
+about 0.02 s. The app draws the point ranking at once and asks this module for the full one:
+:class:`Jobs` runs it on a small thread pool shared by every session of the process
+(numpy releases the GIL for most of the draws, so page runs keep going), keeps the finished
+results in a bounded LRU and hands the same pending job to every session that asks for the
+same key. A session polls with :meth:`Jobs.get` until the result is there.
+
+Keys must name everything that changes the answer (scenario token, uploads fingerprint,
+language): two sessions with the same key get the same frame, so results are never mutated
+(callers copy before changing).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Jobs"]
+
+
+class Jobs:
+    """A bounded cache of results computed in the background, one job per key.
+
+    Parameters
+    ----------
+    workers : threads that run jobs (default ``GEOPRIO_MC_WORKERS`` or 1).
+    keep : finished results kept (least recently used dropped first), default 48.
+
+    Examples
+    --------
+    >>> jobs = Jobs(workers=1, keep=2)
+    >>> jobs.get("a", lambda: 6 * 7) is None  # started: not ready on the first call
+    True
+    >>> jobs.wait("a", timeout=5)
+    42
+    >>> jobs.get("a")
+    42
+    """
+
+    def __init__(self, workers: int | None = None, keep: int = 48) -> None:
+        if workers is None:
+            workers = int(os.environ.get("GEOPRIO_MC_WORKERS", "1"))
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1; got {workers}")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geoprio-mc")
+        self._lock = threading.Lock()
+        self._done: OrderedDict[Hashable, tuple[bool, Any]] = OrderedDict()
+        self._pending: dict[Hashable, Future] = {}
+        self._keep = keep
+
+    def _finish(self, key: Hashable, future: Future) -> None:
+        exc = future.exception()
+        if exc is not None:
+            log.warning("background job %r failed: %s", key, exc)
+        with self._lock:
+            self._pending.pop(key, None)
+            self._done[key] = (exc is None, future.result() if exc is None else exc)
+            self._done.move_to_end(key)
+            while len(self._done) > self._keep:
+                self._done.popitem(last=False)
+
+    def get(self, key: Hashable, compute: Callable[[], Any] | None = None) -> Any:
+        """The result for ``key`` if finished; else start ``compute`` (once) and return None.
+
+        A job that raised re-raises its exception here (once finished).
+        """
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                ok, value = self._done[key]
+                if not ok:
+                    raise value
+                return value
+            if key in self._pending or compute is None:
+                return None
+            future = self._pool.submit(compute)
+            self._pending[key] = future
+        future.add_done_callback(lambda f, k=key: self._finish(k, f))
+        return None
+
+    def pending(self, key: Hashable) -> bool:
+        """Whether a job for ``key`` is queued or running."""
+        with self._lock:
+            return key in self._pending
+
+    def wait(self, key: Hashable, timeout: float | None = None) -> Any:
+        """Block until the job for ``key`` is finished (for exports and tests); its result."""
+        with self._lock:
+            future = self._pending.get(key)
+        if future is not None:
+            future.result(timeout=timeout)
+            # the done-callback may still be storing the result
+            end = threading.Event()
+            for _ in range(200):
+                with self._lock:
+                    if key in self._done:
+                        break
+                end.wait(0.005)
+        return self.get(key)
+
+    def wait_all(self, timeout: float | None = None) -> None:
+        """Block until every queued job is finished."""
+        with self._lock:
+            keys = list(self._pending)
+        for key in keys:
+            try:
+                self.wait(key, timeout)
+            except Exception:  # a failed job: its caller shows the error
+                continue

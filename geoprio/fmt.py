@@ -1,0 +1,188 @@
+"""Numbers as Peru writes them: one convention per language, for every label a person reads.
+
+Spanish follows INEI's publications: a space between thousands and a decimal comma
+(``1 874``, ``27,5%``, ``S/ 100 000 000``). The space is a no-break space (U+00A0) so that a
+number never wraps across two lines. English uses ``1,874`` and ``27.5%``. Missing values
+are never shown as zero: they become ``"sin dato"`` / ``"no data"``.
+
+:func:`break_labels` labels the classes of a map legend with as many decimals as the breaks
+need to read as different classes, never two equal labels.
+
+Examples
+--------
+>>> integer(1874), integer(1874, "en")
+('1\\xa0874', '1,874')
+>>> number(0.5234, 2), percent(27.46, 1), money(100_000_000)
+('0,52', '27,5%', 'S/\\xa0100\\xa0000\\xa0000')
+>>> number(float("nan"), 2), number(None, 2, "en")
+('sin dato', 'no data')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "DECIMAL",
+    "MISSING",
+    "THOUSANDS",
+    "break_labels",
+    "decimals_for",
+    "integer",
+    "money",
+    "number",
+    "percent",
+    "printf_integer",
+]
+
+#: thousands separator per language (Spanish: a no-break space, as INEI prints a space)
+THOUSANDS = {"es": "\u00a0", "en": ","}
+#: decimal mark per language
+DECIMAL = {"es": ",", "en": "."}
+#: what a missing value reads as
+MISSING = {"es": "sin dato", "en": "no data"}
+
+
+def _lang(lang: str) -> str:
+    if lang not in THOUSANDS:
+        raise ValueError(f"lang must be one of {list(THOUSANDS)}; got {lang!r}")
+    return lang
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+    return not math.isfinite(x)
+
+
+def number(value: object, decimals: int = 0, lang: str = "es") -> str:
+    """``value`` with ``decimals`` decimals, thousands separated, in ``lang``'s convention.
+
+    Parameters
+    ----------
+    value : a number (int, float, numpy scalar); None, NaN or infinity read as missing.
+    decimals : digits after the decimal mark, default=0.
+    lang : ``"es"`` (default) or ``"en"``.
+
+    Examples
+    --------
+    >>> number(25419487), number(-1234.5, 1, "en"), number(0.0, 3)
+    ('25\\xa0419\\xa0487', '-1,234.5', '0,000')
+    """
+    lang = _lang(lang)
+    if _missing(value):
+        return MISSING[lang]
+    x = float(value)  # type: ignore[arg-type]
+    if not 0 <= decimals <= 12:
+        raise ValueError(f"decimals must be from 0 to 12; got {decimals}")
+    text = f"{x:,.{decimals}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]  # "-0,0" reads as an error: zero has no sign
+    return text.translate({ord(","): THOUSANDS[lang], ord("."): DECIMAL[lang]})
+
+
+def integer(value: object, lang: str = "es") -> str:
+    """A count or a rank: no decimals, thousands separated.
+
+    Examples
+    --------
+    >>> integer(375), integer(2786087.4, "en")
+    ('375', '2,786,087')
+    """
+    return number(value, 0, lang)
+
+
+def percent(value: object, decimals: int = 0, lang: str = "es") -> str:
+    """A value already in percent (0-100) with a ``%`` sign: ``27,5%`` / ``27.5%``.
+
+    Examples
+    --------
+    >>> percent(33.3333), percent(0.5, 1, "en")
+    ('33%', '0.5%')
+    """
+    text = number(value, decimals, lang)
+    return text if text == MISSING[_lang(lang)] else f"{text}%"
+
+
+def money(value: object, lang: str = "es", decimals: int = 0) -> str:
+    """Soles: ``S/ 100 000 000`` (Spanish) or ``S/ 100,000,000`` (English).
+
+    Examples
+    --------
+    >>> money(2_500_000.6, "en")
+    'S/ 2,500,001'
+    """
+    text = number(value, decimals, lang)
+    sep = "\u00a0" if lang == "es" else " "
+    return text if text == MISSING[_lang(lang)] else f"S/{sep}{text}"
+
+
+def printf_integer(lang: str = "es") -> str:
+    """A printf format (sprintf-js, as Streamlit's tables use) for integers in ``lang``.
+
+    Streamlit's ``NumberColumn(format=...)`` accepts ``%'X,d``: thousands separated by ``X``.
+
+    Examples
+    --------
+    >>> printf_integer("es"), printf_integer("en")
+    ("%'\\xa0,d", '%,d')
+    """
+    return f"%'{THOUSANDS['es']},d" if _lang(lang) == "es" else "%,d"
+
+
+def decimals_for(values: Iterable[float], *, least: int | None = None,
+                 most: int = 6) -> int:
+    """The fewest decimals (from ``least``) that keep distinct values distinct once rounded.
+
+    ``least`` defaults to what the spread of the values calls for: 0 for a spread of 10 or
+    more, 1 from 1, 2 from 0.1, and so on. Values closer than ``10**-most`` stay equal.
+
+    Examples
+    --------
+    >>> decimals_for([0.3, 0.5012, 0.5049, 0.5101, 0.79])  # 2 decimals: 0,50 0,50 0,51
+    3
+    >>> decimals_for([12.0, 25.0, 40.0]), decimals_for([0.1, 0.9])
+    (0, 2)
+    """
+    x = np.asarray([v for v in values if not _missing(v)], dtype=float)
+    if x.size == 0:
+        return least or 0
+    spread = float(np.ptp(x))
+    if least is None:
+        least = 0 if spread == 0 else int(np.clip(1 - math.floor(math.log10(spread)), 0, most))
+    distinct = np.unique(x).size
+    for d in range(least, most + 1):
+        if np.unique(np.round(x, d)).size == distinct:
+            return d
+    return most
+
+
+def break_labels(lower: float, bins: Sequence[float], lang: str = "es") -> list[str]:
+    """Legend labels ``"lo – hi"`` of classes from ``lower`` up to each of ``bins``.
+
+    As many decimals as the breaks need (:func:`decimals_for`): two classes never read
+    the same, and a class whose ends round alike does not read "0,5 – 0,5". A class that
+    holds a single value (its ends are equal) reads as that value.
+
+    Examples
+    --------
+    >>> break_labels(0.4989, [0.5012, 0.5049, 0.5101, 0.79])
+    ['0,499 – 0,501', '0,501 – 0,505', '0,505 – 0,510', '0,510 – 0,790']
+    >>> break_labels(0, [10, 10, 25], "en")
+    ['0 – 10', '10', '10 – 25']
+    """
+    ends = [float(lower), *map(float, bins)]
+    d = decimals_for(ends)
+    text = [number(v, d, lang) for v in ends]
+    labels = []
+    for i in range(1, len(ends)):
+        lo, hi = text[i - 1], text[i]
+        labels.append(hi if ends[i - 1] == ends[i] else f"{lo} – {hi}")
+    return labels
