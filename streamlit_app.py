@@ -8,39 +8,47 @@ it warms the caches when the process starts (see ``deploy/README.md``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app import sidebar
+from app import sidebar, urlstate
 from app.i18n import t
+from app.jobs import name_thread
 from app.state import jobs, ranking
 from app.view import View
 from geoprio import fmt
 from geoprio.errors import GeoprioError
 
 #: url path (and file under app/pages/), title key, icon
-PAGES = (("mapa", "page_map", "🗺️"), ("ranking", "page_ranking", "📋"),
-         ("conglomerados", "page_clusters", "🧩"), ("distrito", "page_district", "📍"),
-         ("datos", "page_data", "🗂️"))
+PAGES = (("mapa", "page_map", ":material/map:"),
+         ("ranking", "page_ranking", ":material/format_list_numbered:"),
+         ("conglomerados", "page_clusters", ":material/hub:"),
+         ("distrito", "page_district", ":material/location_on:"),
+         ("datos", "page_data", ":material/database:"))
 
 st.set_page_config(page_title="geoprio", page_icon="🗺️", layout="wide")
+name_thread(b"geoprio-page")  # this run's thread, as top -H and the benchmarks see it
+urlstate.restore()  # the view a link carries (language, map, search, district...)
 
 lang = sidebar.language()
 scenario, base = sidebar.scenario_panel(lang)
 try:
-    ranked, complete = ranking(scenario, lang)
+    result = ranking(scenario, lang)
 except GeoprioError as exc:
     st.error(t("scenario_error", lang, msg=exc))
     st.stop()
-st.session_state["view"] = View(lang=lang, scenario=scenario, base=base, ranked=ranked,
-                                complete=complete)
+st.session_state["view"] = View(lang=lang, scenario=scenario, base=base, ranked=result.frame,
+                                complete=result.complete)
 
-pages = {url: st.Page(f"app/pages/{url}.py", title=t(key, lang), url_path=url, icon=icon,
-                      default=url == "mapa") for url, key, icon in PAGES}
+HERE = Path(__file__).resolve().parent
+pages = {url: st.Page(HERE / "app" / "pages" / f"{url}.py", title=t(key, lang), url_path=url,
+                      icon=icon, default=url == "mapa") for url, key, icon in PAGES}
 st.session_state["pages"] = pages  # for links between pages (the map's district link)
 current = st.navigation(list(pages.values()), position="top")
 
 st.title(t("title", lang))
-st.caption(t("subtitle", lang, n=fmt.integer(len(ranked), lang)))
+st.caption(t("subtitle", lang, n=fmt.integer(len(result.frame), lang)))
 st.markdown(t("scenario_line", lang, name=sidebar.preset_name(base, lang) + (
     f" · {t('modified', lang)}" if scenario != base else "")))
 
@@ -49,17 +57,19 @@ st.markdown(t("scenario_line", lang, name=sidebar.preset_name(base, lang) + (
 def _uncertainty() -> None:
     """While the Monte Carlo runs: say so; when it is done, redraw the page with it."""
     try:
-        _, done = ranking(scenario, lang)
+        done = jobs().get(result.key)
     except GeoprioError as exc:
         st.warning(t("mc_failed", lang, msg=exc))
         return
-    if done:
+    if done is not None:
         st.rerun()
     st.caption("⏳ " + t("computing", lang, n=fmt.integer(scenario.n_draws, lang)))
 
 
-if not complete:
+if not result.complete:
     _uncertainty()
-else:
-    jobs()  # created at start: the first Aplicar does not pay for it
-current.run()
+try:
+    current.run()
+finally:
+    urlstate.publish()  # the view back into the address, for a link
+    result.start()  # the Monte Carlo after the page (its colours first), even if it stopped

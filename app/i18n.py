@@ -268,11 +268,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "en el servidor.", "Limit: 50 MB per file. What you upload lives only in "
                     "your session: nothing is kept on the server."),
     "join_report": ("Informe de unión", "Join report"),
-    "join_summary": ("{rows} filas leídas por la columna «{key}» (códigos {scheme}): "
+    "join_summary": ("{rows} filas leídas por la columna «{column}» (códigos {scheme}): "
                      "{matched} emparejadas, {recoded} recodificadas, {unmatched} sin emparejar, "
                      "{invalid} sin código válido, {duplicates} códigos repetidos; {missing} de "
                      "los {total} distritos no tienen fila.",
-                     "{rows} rows read by column “{key}” ({scheme} codes): {matched} matched, "
+                     "{rows} rows read by column “{column}” ({scheme} codes): {matched} matched, "
                      "{recoded} recoded, {unmatched} unmatched, {invalid} without a valid code, "
                      "{duplicates} repeated codes; {missing} of the {total} districts have no "
                      "row."),

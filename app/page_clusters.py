@@ -25,6 +25,7 @@ from app.state import (
     leaflet_base_url,
     uploads_key,
 )
+from app.urlstate import valid
 from app.view import View
 from geoprio import fmt, mapping
 
@@ -153,8 +154,9 @@ def render(view: View) -> None:
     units = {i: str(cat.loc[i, "unit"]) for i in usable}
     tip = {"district": t("district", lang), "department": t("department", lang),
            "ubigeo": t("ubigeo", lang)}
+    valid("analisis", ["typology", "zones", "hotspots"])
     kind = st.radio(t("analysis", lang), ["typology", "zones", "hotspots"], horizontal=True,
-                    format_func=lambda x: t(x, lang), key="analisis", bind="query-params")
+                    format_func=lambda x: t(x, lang), key="analisis", persist_state="session")
     key = (uploads_key(),)  # groups depend on the indicator values, not on the scenario
     if kind == "hotspots":
         c1, c2, c3 = st.columns(3)

@@ -89,7 +89,7 @@ def join_report(report, name: str, lang: str) -> None:
         col.metric(t(key, lang), fmt.integer(c["missing_districts" if key == "no_row" else key],
                                              lang))
     n = {k: fmt.integer(v, lang) for k, v in c.items()}
-    st.text(t("join_summary", lang, rows=n["rows"], key=report.key,
+    st.text(t("join_summary", lang, rows=n["rows"], column=report.key,
               scheme=report.scheme.upper(), matched=n["matched"], recoded=n["recoded"],
               unmatched=n["unmatched"], invalid=n["invalid"], duplicates=n["duplicates"],
               missing=n["missing_districts"], total=fmt.integer(1874, lang)))

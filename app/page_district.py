@@ -12,11 +12,11 @@ import streamlit as st
 
 from app.i18n import label, t
 from app.state import catalog, district_labels, districts, endes, uploads_key
+from app.urlstate import valid
 from app.view import View
 from geoprio import fmt
 from geoprio.data import aggregate
 
-DEFAULT = "250204"  # Yurúa (Ucayali): the guide's example
 KINDS = ("indicator", "count", "flag", "context")
 
 
@@ -109,8 +109,9 @@ def render(view: View) -> None:
     lang, ranked = view.lang, view.ranked
     names = district_labels()
     options = list(names)
-    pick = st.selectbox(t("pick_district", lang), options, index=options.index(DEFAULT),
-                        key="distrito", bind="query-params", format_func=names.get,
+    valid("distrito", options)
+    pick = st.selectbox(t("pick_district", lang), options, key="distrito",
+                        persist_state="session", format_func=names.get,
                         placeholder=t("pick_placeholder", lang))
     if pick is None:
         return

@@ -12,6 +12,7 @@ import streamlit as st
 from app.i18n import label, option, t
 from app.map_component import district_map
 from app.state import catalog, display_order, geometry_url, indicator_ids
+from app.urlstate import valid
 from app.view import View
 from geoprio import fmt, mapping
 
@@ -61,13 +62,16 @@ def render(view: View) -> None:
     normalisation = view.scenario.normalisation
     cat = catalog().set_index("id")
     options = ["score", *indicator_ids(cat.reset_index(), ranked.columns)]
+    valid("mapa", options)
+    valid("clasificacion", mapping.SCHEMES)
     c1, c2, c3 = st.columns([3, 2, 1])
-    column = c1.selectbox(t("map_of", lang), options, key="mapa", bind="query-params",
+    column = c1.selectbox(t("map_of", lang), options, key="mapa", persist_state="session",
                           format_func=lambda i: t("score", lang) if i == "score"
                           else label(cat.loc[i], lang))
     scheme = c2.selectbox(t("scheme", lang), list(mapping.SCHEMES), key="clasificacion",
-                          bind="query-params", format_func=lambda s: option("scheme", s, lang))
-    k = c3.number_input(t("classes", lang), 3, 7, 5, key="clases", bind="query-params")
+                          persist_state="session",
+                          format_func=lambda s: option("scheme", s, lang))
+    k = c3.number_input(t("classes", lang), 3, 7, key="clases", persist_state="session")
     if column == "score":
         title, palette, source = t("score", lang), "YlOrRd", ""
         unit = t(f"score_unit_{normalisation}", lang)
@@ -109,7 +113,7 @@ def render(view: View) -> None:
         c1, c2 = st.columns([3, 1])
         c1.markdown(t("clicked", lang, name=name))
         c2.page_link(st.session_state["pages"][DISTRICT_PAGE], label=t("open_district", lang),
-                     icon="➡️", query_params={"distrito": clicked})
+                     icon=":material/arrow_forward:", query_params={"distrito": clicked})
     if breaks.missing:
         st.warning(t("districts_missing", lang, n=fmt.integer(breaks.missing, lang)))
     if column != "score" and isinstance(cat.loc[column, "caveats"], str) and \

@@ -165,9 +165,9 @@ def render(view: View) -> None:
     if len(odd):
         st.warning(t("suspicious", lang, names=_names(ranked, list(odd["ubigeo"]))))
     c1, c2 = st.columns([3, 1])
-    query = c1.text_input(t("search", lang), key="buscar", bind="query-params",
+    query = c1.text_input(t("search", lang), key="buscar", persist_state="session",
                           placeholder=t("search_placeholder", lang))
-    only = c2.checkbox(t("only_selected", lang), value=True, key="solo", bind="query-params")
+    only = c2.checkbox(t("only_selected", lang), key="solo", persist_state="session")
     table = shown_table(ranked, query, only)
     st.dataframe(table_for_screen(table, view), hide_index=True, width="stretch", height=480,
                  column_config=column_config(view), placeholder=t("no_rows", lang))

@@ -34,9 +34,9 @@ LINK = "link"
 
 
 def language() -> str:
-    """The page's language, kept in the URL (``?lang=en``; Spanish by default)."""
+    """The page's language, kept in the URL (``?lang=en``; Spanish by default; app.urlstate)."""
     return st.sidebar.radio("Idioma / Language", ["es", "en"], horizontal=True, key="lang",
-                            bind="query-params",
+                            persist_state="session",
                             format_func=lambda c: {"es": "Español", "en": "English"}[c])
 
 

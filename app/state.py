@@ -18,6 +18,8 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -200,22 +202,41 @@ def full_key(scenario: Scenario, lang: str, fingerprint: str | None = None) -> t
     return ("ranking", scenario.to_token(), fingerprint or uploads_key(), lang)
 
 
-def ranking(scenario: Scenario, lang: str) -> tuple[pd.DataFrame, bool]:
-    """The ranking of ``scenario``: (frame, complete).
+@dataclass(frozen=True)
+class Ranking:
+    """A scenario's ranking as far as it is known.
 
-    ``complete`` is False while the Monte Carlo runs in the background: the frame is then the
-    point ranking (scores, ranks, eligibility and the list are final; rank intervals equal the
-    rank and probabilities are 0 or 1 until the draws are done).
+    Attributes
+    ----------
+    frame : the full ranking when ``complete``, else the point ranking (scores, ranks,
+        eligibility and the list are final; rank intervals equal the rank and probabilities
+        are 0 or 1 until the draws are done).
+    complete : whether the Monte Carlo is in ``frame``.
+    key : the background job's key (:func:`full_key`).
+    start : starts the Monte Carlo in the background (idempotent); the page calls it after it
+        has been drawn, so that the colours are not kept waiting behind the draws.
     """
+
+    frame: pd.DataFrame
+    complete: bool
+    key: tuple
+    start: Callable[[], None]
+
+
+def ranking(scenario: Scenario, lang: str) -> Ranking:
+    """The ranking of ``scenario`` for this session (see :class:`Ranking`)."""
     fingerprint = uploads_key()
     frame, cat = districts(), catalog()
-    if scenario.n_draws == 0:
-        return _point(scenario.to_token(), fingerprint, lang, frame, cat), True
     key = full_key(scenario, lang, fingerprint)
-    done = jobs().get(key, lambda: _full(scenario, lang, frame, cat))
+    if scenario.n_draws == 0:
+        point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
+        return Ranking(point, True, key, lambda: None)
+    done = jobs().get(key)
     if done is not None:
-        return done, True
-    return _point(scenario.to_token(), fingerprint, lang, frame, cat), False
+        return Ranking(done, True, key, lambda: None)
+    point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
+    return Ranking(point, False, key,
+                   lambda: jobs().get(key, lambda: _full(scenario, lang, frame, cat)))
 
 
 def full_ranking(scenario: Scenario, lang: str, *, frame: pd.DataFrame, cat: pd.DataFrame,

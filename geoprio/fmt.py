@@ -44,6 +44,7 @@ THOUSANDS = {"es": "\u00a0", "en": ","}
 DECIMAL = {"es": ",", "en": "."}
 #: what a missing value reads as
 MISSING = {"es": "sin dato", "en": "no data"}
+_TABLES = {lang: str.maketrans({",": THOUSANDS[lang], ".": DECIMAL[lang]}) for lang in THOUSANDS}
 
 
 def _lang(lang: str) -> str:
@@ -76,16 +77,21 @@ def number(value: object, decimals: int = 0, lang: str = "es") -> str:
     >>> number(25419487), number(-1234.5, 1, "en"), number(0.0, 3)
     ('25\\xa0419\\xa0487', '-1,234.5', '0,000')
     """
-    lang = _lang(lang)
-    if _missing(value):
-        return MISSING[lang]
-    x = float(value)  # type: ignore[arg-type]
+    table = _TABLES.get(lang)
+    if table is None:
+        _lang(lang)
     if not 0 <= decimals <= 12:
         raise ValueError(f"decimals must be from 0 to 12; got {decimals}")
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return MISSING[lang]
+    if not math.isfinite(x):
+        return MISSING[lang]
     text = f"{x:,.{decimals}f}"
-    if text.startswith("-") and float(text.replace(",", "")) == 0:
+    if text[0] == "-" and not text.strip("-0.,"):
         text = text[1:]  # "-0,0" reads as an error: zero has no sign
-    return text.translate({ord(","): THOUSANDS[lang], ord("."): DECIMAL[lang]})
+    return text.translate(table)
 
 
 def integer(value: object, lang: str = "es") -> str:

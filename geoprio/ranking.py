@@ -68,13 +68,17 @@ UNCERTAIN_BAND = (0.1, 0.9)
 
 _TEXT = {
     "es": {"filter": "fuera del filtro", "dept": "departamento", "prov": "provincia",
-           "noscore": "sin puntaje (faltan datos: {ids}; política '{policy}')",
+           "noscore": "sin puntaje (faltan datos: {ids}; política de datos faltantes: "
+                      "{policy})",
+           "policy": {"exclude": "excluir", "reweight": "repartir el peso",
+                      "impute": "imputar la mediana"},
            "rank": "puesto {rank} de {total}", "sel": "seleccionado", "nosel": "no seleccionado",
            "unsure": "selección incierta", "ineligible": "no elegible",
            "elig_p": "elegible en {p} de las simulaciones", "elig_unsure":
            "elegibilidad incierta", "sel_p": "seleccionado en {p} de las simulaciones"},
     "en": {"filter": "outside the filter", "dept": "department", "prov": "province",
-           "noscore": "no score (missing data: {ids}; policy '{policy}')",
+           "noscore": "no score (missing data: {ids}; missing-data policy: {policy})",
+           "policy": {"exclude": "exclude", "reweight": "reweight", "impute": "impute"},
            "rank": "rank {rank} of {total}", "sel": "selected", "nosel": "not selected",
            "unsure": "uncertain selection", "ineligible": "not eligible",
            "elig_p": "eligible in {p} of the simulations", "elig_unsure":
@@ -189,6 +193,9 @@ class Plan:
         self.raw, self.missing_counts, self.imputed = prepare_raw(frame, self.ids,
                                                                   missing=s.missing)
         self.directions = directions_from_catalog(self.ids, catalog, s.higher_is_worse)
+        col = "label_en" if lang == "en" else "label_es"
+        self.labels = ({str(i): str(v) for i, v in zip(catalog["id"], catalog[col], strict=True)
+                        if isinstance(v, str)} if col in catalog.columns else {})
         self.rule = Rule(s.rule)
         in_dept, why_dept = _filter_mask(frame, "department", s.departments, lang)
         in_prov, why_prov = _filter_mask(frame, "province", s.provinces, lang)
@@ -338,8 +345,9 @@ def _explain(
     for i in range(plan.n):
         parts = [x for x in (plan.filter_why[i], rule_reasons[i]) if x]
         if not scored[i]:
-            lacking = ", ".join(ids[missing[i]]) or "-"
-            state = t["noscore"].format(ids=lacking, policy=plan.scenario.missing)
+            lacking = ", ".join(plan.labels.get(str(x), str(x)) for x in ids[missing[i]]) or "-"
+            policy = t["policy"].get(plan.scenario.missing, plan.scenario.missing)
+            state = t["noscore"].format(ids=lacking, policy=policy)
         elif point.ranked[i]:
             chosen = t["sel"] if point.selected[i] else t["nosel"]
             tail = f", {t['unsure']}" if lo < p_selected[i] < hi else ""

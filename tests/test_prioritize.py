@@ -81,7 +81,8 @@ def test_missing_exclude_leaves_district_unranked_with_reason(districts):
     assert int(lacking.sum()) == 69
     assert out.loc[lacking, "rank"].isna().all() and out.loc[lacking, "score"].isna().all()
     assert out.loc[lacking, "reasons"].str.contains(
-        r"Sin puntaje \(faltan datos: anemia_6_35m_2019; política 'exclude'\)").all()
+        r"Sin puntaje \(faltan datos: Anemia en niños de 6 a 35 meses; política de datos "
+        r"faltantes: excluir\)").all()
     assert out["rank"].max() == 1874 - 69
 
 
