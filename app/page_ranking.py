@@ -20,7 +20,7 @@ from app.view import View
 from geoprio import fmt
 from geoprio.exporting import safe_filename
 from geoprio.scenario import Scenario
-from geoprio.search import matches
+from geoprio.search import matches, safe_id
 
 COLUMNS = ["rank", "ubigeo", "district", "province", "department", "score", "rank_p05",
            "rank_p95", "p_selected", "p_eligible", "eligible", "selected", "budget_need",
@@ -187,7 +187,8 @@ def export_box(view: View, query: str, only: bool) -> None:
     # the map formats colour the map page's indicator
     column = st.session_state.get("mapa", "score") if ext in (".html", ".png") else ""
     key = (scenario.to_token(), uploads_key(), query, only, lang, ext, column)
-    name = safe_filename(f"geoprio_{scenario.name}{ext}")
+    # "fonie (modificado)" -> geoprio_fonie_modificado.csv
+    name = safe_filename(f"geoprio_{safe_id(scenario.name, default='escenario')}{ext}")
     frame, cat = districts(), catalog()
 
     def build() -> bytes:  # on click, outside the page's run: everything it needs is captured
