@@ -215,12 +215,14 @@ class Ranking:
     key : the background job's key (:func:`full_key`).
     start : starts the Monte Carlo in the background (idempotent); the page calls it after it
         has been drawn, so that the colours are not kept waiting behind the draws.
+    error : why the Monte Carlo failed (the point ranking is then all there is), or None.
     """
 
     frame: pd.DataFrame
     complete: bool
     key: tuple
     start: Callable[[], None]
+    error: str | None = None
 
 
 def ranking(scenario: Scenario, lang: str) -> Ranking:
@@ -231,7 +233,11 @@ def ranking(scenario: Scenario, lang: str) -> Ranking:
     if scenario.n_draws == 0:
         point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
         return Ranking(point, True, key, lambda: None)
-    done = jobs().get(key)
+    try:
+        done = jobs().get(key)
+    except Exception as exc:  # the draws failed: the point ranking stands, said so
+        point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
+        return Ranking(point, True, key, lambda: None, error=str(exc))
     if done is not None:
         return Ranking(done, True, key, lambda: None)
     point = _point(scenario.to_token(), fingerprint, lang, frame, cat)

@@ -189,9 +189,11 @@
   function start(args) {
     state.started = true;
     loadCss(args.leaflet_css);
+    // the geometry downloads while Leaflet and the decoder load: one round trip, not three
+    var geometry = fetchGeometry(args.geometry);
     loadScript(args.leaflet_js)
       .then(function () { return loadScript(args.decoder); })
-      .then(function () { return fetchGeometry(args.geometry); })
+      .then(function () { return geometry; })
       .then(function (geometry) {
         state.ready = true;
         var latest = state.pending;
