@@ -128,12 +128,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "Districts whose eligibility depends on where their poverty falls "
                             "within INEI's interval (eligible in 10% to 90% of the draws)."),
     "p_eligible": ("Prob. de ser elegible", "Prob. eligible"),
-    "score_unit_minmax": ("0 a 1 (1 = mayor necesidad)", "0 to 1 (1 = greatest need)"),
-    "score_unit_rank": ("percentil 0 a 1 (1 = mayor necesidad)",
-                        "percentile 0 to 1 (1 = greatest need)"),
-    "score_unit_target": ("0 a 1 (0 = meta cumplida)", "0 to 1 (0 = target met)"),
-    "score_unit_zscore": ("desviaciones estándar respecto del promedio (0 = promedio)",
-                          "standard deviations from the mean (0 = average)"),
+    "score_unit_minmax": ("0 a 1; 1 = mayor necesidad", "0 to 1; 1 = greatest need"),
+    "score_unit_rank": ("percentil 0 a 1; 1 = mayor necesidad",
+                        "percentile 0 to 1; 1 = greatest need"),
+    "score_unit_target": ("0 a 1; 0 = meta cumplida", "0 to 1; 0 = target met"),
+    "score_unit_zscore": ("desviaciones estándar; 0 = promedio",
+                          "standard deviations; 0 = average"),
     "score_min_help": ("Con mín–máx y percentiles el puntaje va de 0 a 1; con puntajes z, 0 es "
                        "el promedio y los valores negativos están por debajo.",
                        "With min–max and percentiles the score runs from 0 to 1; with z-scores, "

@@ -85,6 +85,22 @@ def _start(lang: str) -> None:
     _load(applied)
 
 
+def _restore_missing() -> None:
+    """Put back any control Streamlit dropped (a run interrupted before a widget was drawn
+    forgets it): from the scenario applied, so the panel never shows a stale value."""
+    applied: Scenario = st.session_state["sc_applied"]
+    values = form_values(applied, _departments())
+    if "sc_inds" not in st.session_state:
+        st.session_state["sc_inds"] = values["sc_inds"]
+    for key, value in values.items():
+        if key.startswith("sc_w_") and key[5:] not in st.session_state["sc_inds"]:
+            continue
+        if key not in st.session_state:
+            st.session_state[key] = value
+    for ind in st.session_state["sc_inds"]:  # an added indicator's slider
+        st.session_state.setdefault(f"sc_w_{ind}", 10.0)
+
+
 def _switch_preset() -> None:
     choice = st.session_state["sc_preset"]
     base = st.session_state.get("sc_link") if choice == LINK else Scenario.preset(choice)
@@ -132,12 +148,13 @@ def scenario_panel(lang: str) -> tuple[Scenario, Scenario]:
     """Draw the scenario panel; the scenario applied and its base."""
     if "sc_applied" not in st.session_state:
         _start(lang)
+    _restore_missing()
     sb = st.sidebar
     sb.header(t("scenario", lang))
     options = [*PRESETS, *([LINK] if "sc_link" in st.session_state else [])]
     link = st.session_state.get("sc_link")
     sb.selectbox(t("preset", lang), options, key="sc_preset", on_change=_switch_preset,
-                 help=t("preset_help", lang),
+                 help=t("preset_help", lang), persist_state="session",
                  format_func=lambda p: t("preset_link", lang, name=link.name) if p == LINK
                  else option("preset", p, lang))
     _controls(lang)
@@ -179,7 +196,8 @@ def _controls(lang: str) -> None:
                 text = f"{text} · {t('added', lang)}"
             else:
                 text = mark(text, key)
-            st.slider(text, 0.0, 100.0, step=5.0, format="%.0f%%", key=key)
+            st.slider(text, 0.0, 100.0, step=5.0, format="%.0f%%", key=key,
+                      persist_state="session")
         shares = _shares(inds, lang)
         if shares:
             st.caption(shares)
@@ -187,35 +205,40 @@ def _controls(lang: str) -> None:
                      index=None, key="sc_add", on_change=_add_indicator,
                      placeholder=t("add_placeholder", lang), format_func=names.get)
         st.text_area(mark(t("rule", lang), "sc_rule"), key="sc_rule", height=80,
-                     help=t("rule_help", lang), placeholder=t("rule_placeholder", lang))
+                     help=t("rule_help", lang), placeholder=t("rule_placeholder", lang),
+                     persist_state="session")
         st.multiselect(mark(t("departments", lang), "sc_deps"), deps, key="sc_deps",
-                       placeholder=t("departments_placeholder", lang))
+                       placeholder=t("departments_placeholder", lang), persist_state="session")
         st.radio(mark(t("list_size", lang), "sc_mode"), MODES, key="sc_mode", horizontal=True,
-                 format_func=lambda m: option("mode", m, lang))
+                 format_func=lambda m: option("mode", m, lang), persist_state="session")
         mode = st.session_state["sc_mode"]
         if mode == "top_n":
             st.number_input(mark(t("n", lang), "sc_top_n"), 1, 1_000_000, step=25,
-                            key="sc_top_n")
+                            key="sc_top_n", persist_state="session")
         elif mode == "threshold":
             st.number_input(mark(t("score_min", lang), "sc_threshold"), step=0.05,
-                            format="%.2f", key="sc_threshold", help=t("score_min_help", lang))
+                            format="%.2f", key="sc_threshold", help=t("score_min_help", lang),
+                            persist_state="session")
         elif mode == "budget":
             st.number_input(mark(t("budget_amount", lang), "sc_budget"), 0.0, 1e12,
-                            step=1_000_000.0, format="%.0f", key="sc_budget")
+                            step=1_000_000.0, format="%.0f", key="sc_budget",
+                            persist_state="session")
             st.caption(fmt.money(st.session_state["sc_budget"], lang))
             if base.cost_per_beneficiary is not None:
                 st.number_input(mark(t("cost_per_beneficiary", lang), "sc_cost_b"), 0.01,
-                                1e9, step=100.0, format="%.0f", key="sc_cost_b")
+                                1e9, step=100.0, format="%.0f", key="sc_cost_b",
+                                persist_state="session")
                 st.caption(fmt.money(st.session_state["sc_cost_b"], lang))
             else:
                 st.number_input(mark(t("cost_per_district", lang), "sc_cost"), 1.0, 1e10,
-                                step=100_000.0, format="%.0f", key="sc_cost")
+                                step=100_000.0, format="%.0f", key="sc_cost",
+                                persist_state="session")
                 st.caption(fmt.money(st.session_state["sc_cost"], lang))
             needs = list(NEEDS)
             if st.session_state["sc_need"] not in needs:
                 needs.append(st.session_state["sc_need"])
             st.selectbox(mark(t("need", lang), "sc_need"), needs, key="sc_need",
-                         help=t("need_help", lang),
+                         help=t("need_help", lang), persist_state="session",
                          format_func=lambda n: option("need", n, lang) if n in NEEDS
                          else names.get(n, n))
         norms = ["minmax", "zscore", "rank"]
@@ -223,15 +246,17 @@ def _controls(lang: str) -> None:
                         st.session_state["sc_norm"]):
             norms.append("target")
         st.selectbox(mark(t("normalisation", lang), "sc_norm"), norms, key="sc_norm",
-                     format_func=lambda v: option("normalisation", v, lang))
+                     format_func=lambda v: option("normalisation", v, lang),
+                     persist_state="session")
         st.selectbox(mark(t("aggregation", lang), "sc_agg"), ["arithmetic", "geometric"],
-                     key="sc_agg", format_func=lambda v: option("aggregation", v, lang))
+                     key="sc_agg", format_func=lambda v: option("aggregation", v, lang),
+                     persist_state="session")
         st.selectbox(mark(t("missing_policy", lang), "sc_missing"),
                      ["reweight", "exclude", "impute"], key="sc_missing",
-                     format_func=lambda v: option("missing", v, lang))
+                     format_func=lambda v: option("missing", v, lang), persist_state="session")
         draws = sorted({*DRAWS, int(st.session_state["sc_draws"])})
         st.select_slider(mark(t("draws", lang), "sc_draws"), draws, key="sc_draws",
-                         format_func=lambda v: fmt.integer(v, lang))
+                         format_func=lambda v: fmt.integer(v, lang), persist_state="session")
         if marks:
             what = ", ".join(t(f"field_{g}", lang) for g in changed_fields(marks))
             st.caption(t("modified_summary", lang, base=preset_name(base, lang), what=what))

@@ -503,3 +503,25 @@ def test_scenario_form_round_trip_for_every_preset():
         # every weight scaled alike is the same scenario (the engine rescales them)
         doubled = {k: (2 * v if k.startswith("sc_w_") else v) for k, v in values.items()}
         assert scenario_from(doubled, s, "es") == s
+
+
+def test_a_control_streamlit_dropped_comes_back_from_the_applied_scenario(monkeypatch):
+    """A run interrupted before the panel was drawn (a second rerun arriving first, e.g. the
+    Monte Carlo's) makes Streamlit forget those widgets' values: found by the load benchmark,
+    where the next run broke with a KeyError. The panel puts them back from the scenario
+    applied. (AppTest cannot drop a widget's key, so the session is a plain dict here.)"""
+    import streamlit as st
+
+    from app import sidebar
+    from app.scenario_form import form_values
+
+    anemia = Scenario.preset("anemia")
+    state = {"sc_applied": anemia, "sc_base": anemia, **form_values(anemia)}
+    for key in ("sc_norm", "sc_missing", "sc_rule", "sc_w_poverty_2018", "sc_inds"):
+        del state[key]
+    monkeypatch.setattr(st, "session_state", state)
+    sidebar._restore_missing()
+    assert state["sc_missing"] == anemia.missing == "exclude"
+    assert state["sc_rule"] == anemia.rule and state["sc_norm"] == anemia.normalisation
+    assert state["sc_inds"] == list(anemia.weights)
+    assert state["sc_w_poverty_2018"] == pytest.approx(20.0)  # 0.2 of the weights' sum, 1
