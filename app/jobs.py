@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,7 +26,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Jobs", "name_thread", "rerun_trigger"]
+__all__ = ["Jobs", "PageRuns", "name_thread", "rerun_trigger"]
 
 
 def name_thread(name: bytes) -> None:
@@ -84,6 +85,36 @@ def rerun_trigger() -> Callable[[], None] | None:
     return trigger
 
 
+class PageRuns:
+    """How many page runs are in progress in this process (the entry script counts them).
+
+    Examples
+    --------
+    >>> runs = PageRuns()
+    >>> with runs:
+    ...     runs.quiet()
+    False
+    >>> runs.quiet()
+    True
+    """
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> PageRuns:
+        with self._lock:
+            self._n += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._n -= 1
+
+    def quiet(self) -> bool:
+        return self._n <= 0
+
+
 class Jobs:
     """A bounded cache of results computed in the background, one job per key.
 
@@ -91,6 +122,8 @@ class Jobs:
     ----------
     workers : threads that run jobs (default ``GEOPRIO_MC_WORKERS`` or 1).
     keep : finished results kept (least recently used dropped first), default 48.
+    quiet : a job starts when this returns True (e.g. no page run in progress), or after
+        ``max_wait`` seconds (default 8) whatever it says.
 
     Examples
     --------
@@ -103,17 +136,29 @@ class Jobs:
     42
     """
 
-    def __init__(self, workers: int | None = None, keep: int = 48) -> None:
+    def __init__(self, workers: int | None = None, keep: int = 48,
+                 quiet: Callable[[], bool] | None = None, max_wait: float = 8.0) -> None:
         if workers is None:
             workers = int(os.environ.get("GEOPRIO_MC_WORKERS", "1"))
         if workers < 1:
             raise ValueError(f"workers must be at least 1; got {workers}")
+        self._quiet, self._max_wait = quiet, max_wait
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geoprio-mc",
                                         initializer=_worker_start)
         self._lock = threading.Lock()
         self._done: OrderedDict[Hashable, tuple[bool, Any]] = OrderedDict()
         self._pending: dict[Hashable, Future] = {}
         self._keep = keep
+
+    def _when_quiet(self, compute: Callable[[], Any]) -> Any:
+        """Run ``compute`` once ``quiet()`` holds (no page is being drawn), or after
+        ``max_wait`` seconds: when many planners press "Aplicar" together, their colours
+        come first and the draws after."""
+        if self._quiet is not None:
+            end = time.monotonic() + self._max_wait
+            while not self._quiet() and time.monotonic() < end:
+                time.sleep(0.02)
+        return compute()
 
     def _finish(self, key: Hashable, future: Future) -> None:
         exc = future.exception()
@@ -140,7 +185,7 @@ class Jobs:
                 return value
             if key in self._pending or compute is None:
                 return None
-            future = self._pool.submit(compute)
+            future = self._pool.submit(self._when_quiet, compute)
             self._pending[key] = future
         future.add_done_callback(lambda f, k=key: self._finish(k, f))
         return None

@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
-from app.jobs import Jobs
+from app.jobs import Jobs, PageRuns
 from geoprio import mapping
 from geoprio.scenario import Scenario
 
@@ -132,9 +132,16 @@ def district_labels() -> dict[str, str]:
 
 
 @st.cache_resource
+def page_runs() -> PageRuns:
+    """The page runs in progress in this process (the entry script enters it)."""
+    return PageRuns()
+
+
+@st.cache_resource
 def jobs() -> Jobs:
-    """The process's background jobs (Monte Carlo of each scenario)."""
-    return Jobs()
+    """The process's background jobs (Monte Carlo of each scenario); a job waits (at most
+    8 s) until no page is being drawn, so that a burst of "Aplicar" gets its colours first."""
+    return Jobs(quiet=page_runs().quiet)
 
 
 def uploads() -> dict[str, dict]:
@@ -238,8 +245,8 @@ def ranking(scenario: Scenario, lang: str) -> Ranking:
     except Exception as exc:  # the draws failed: the point ranking stands, said so
         point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
         return Ranking(point, True, key, lambda: None, error=str(exc))
-    if done is not None:
-        return Ranking(done, True, key, lambda: None)
+    if done is not None:  # shared by every session with this key: each gets its own copy
+        return Ranking(done.copy(), True, key, lambda: None)
     point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
     return Ranking(point, False, key,
                    lambda: jobs().get(key, lambda: _full(scenario, lang, frame, cat)))
@@ -256,7 +263,8 @@ def full_ranking(scenario: Scenario, lang: str, *, frame: pd.DataFrame, cat: pd.
         return _point(scenario.to_token(), fingerprint, lang, frame, cat)
     key = full_key(scenario, lang, fingerprint)
     done = jobs().get(key, lambda: _full(scenario, lang, frame, cat))
-    return done if done is not None else jobs().wait(key, timeout=timeout)
+    done = done if done is not None else jobs().wait(key, timeout=timeout)
+    return done.copy()
 
 
 def warm(langs: tuple[str, ...] = ("es",), presets: tuple[str, ...] = ("dci", "fonie",

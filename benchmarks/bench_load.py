@@ -163,7 +163,8 @@ def overlapping(pages, start, deadline: Deadline, out_redraw: list, out_end: lis
     return lost
 
 
-def run(setup: str, folder: Path, sessions: int, deadline: Deadline, pw) -> dict:
+def run(setup: str, folder: Path, sessions: int, deadline: Deadline, pw,
+        browser_nice: int = 0) -> dict:
     out: dict = {"setup": setup, "sessions": sessions, "open_s": [], "apply_s": [],
                  "apply_end_s": [], "switch_s": [], "switch_end_s": []}
     if setup.startswith("2"):
@@ -178,7 +179,7 @@ def run(setup: str, folder: Path, sessions: int, deadline: Deadline, pw) -> dict
             base, proc, log = stack
             pids, logs = [proc.pid], [log]
         out["rss_start"] = settled_rss(pids)
-        browser = launch(pw)
+        browser = launch(pw, browser_nice)
         try:
             contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(sessions)]
             pages = [c.new_page() for c in contexts]
@@ -294,6 +295,9 @@ def main() -> int:
     parser.add_argument("--baseline", type=Path, help="another geoprio checkout to compare")
     parser.add_argument("--setups", default="1,2",
                         help="this checkout with 1 and/or 2 processes (default '1,2')")
+    parser.add_argument("--browser-nice", type=int, default=0,
+                        help="run Chromium at this nice level (e.g. 15: the browsers as if on "
+                             "the planners' own computers; default 0)")
     parser.add_argument("--deadline", type=float, default=1500.0,
                         help="stop after this many seconds (default 1500)")
     args = parser.parse_args()
@@ -318,10 +322,10 @@ def main() -> int:
     results = []
     with sync_playwright() as pw:
         for name, folder in setups:
-            results.append(run(name, folder, args.sessions, deadline, pw))
-    print(f"geoprio app under load: {args.sessions} Chromium sessions on 127.0.0.1, "
-          f"{time.monotonic() - t0:.0f} s in all; load average before {before}, after "
-          f"{load_average()} ({os.cpu_count()} CPUs).\n")
+            results.append(run(name, folder, args.sessions, deadline, pw, args.browser_nice))
+    print(f"geoprio app under load: {args.sessions} Chromium sessions on 127.0.0.1 (browser "
+          f"nice {args.browser_nice}), {time.monotonic() - t0:.0f} s in all; load average "
+          f"before {before}, after {load_average()} ({os.cpu_count()} CPUs).\n")
     print(report(results))
     return 0
 
