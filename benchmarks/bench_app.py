@@ -66,7 +66,9 @@ MAP_STATE = """() => window.geoprioLayer ? {n: window.geoprioLayer.getLayers().l
     draws: (window.geoprioStats || {}).draws || 0,
     recolours: (window.geoprioStats || {}).recolours || 0,
     update_ms: (window.geoprioStats || {}).last_update_ms,
-    draw_ms: (window.geoprioStats || {}).draw_ms} : null"""
+    draw_ms: (window.geoprioStats || {}).draw_ms,
+    drawn_at: (window.geoprioStats || {}).drawn_at,
+    recoloured_at: (window.geoprioStats || {}).recoloured_at} : null"""
 MAP_MARK = """() => { window.geoprioLayer._geoprioBenchMark = true;
     return {draws: (window.geoprioStats || {}).draws || 0,
             recolours: (window.geoprioStats || {}).recolours || 0}; }"""
