@@ -42,11 +42,11 @@ def name_thread(name: bytes) -> None:
 
 
 def _worker_start() -> None:
-    """A Monte Carlo worker: named, and one step lower in priority (nice 5, per thread on
+    """A Monte Carlo worker: named, and lower in priority (nice 15, per thread on
     Linux), so that when the cores are busy the page runs are served first."""
     name_thread(b"geoprio-mc")
     with contextlib.suppress(OSError, AttributeError):  # not Linux: same priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
 
 
 def rerun_trigger() -> Callable[[], None] | None:

@@ -84,6 +84,8 @@ def map_frame(page):
     if known is not None and not known.is_detached():
         return known
     for frame in page.frames:
+        if "district_map" not in frame.url:  # not the cluster maps (st_folium, same decoder)
+            continue
         try:
             if frame.evaluate("() => !!window.geoprioLayer"):
                 _FRAMES[id(page)] = frame

@@ -73,6 +73,8 @@ STREAMLIT_OWN = ("Browse files", "Drag and drop file here", "Limit 50MB per file
 def map_frame(page: Page) -> Frame | None:
     """The frame that holds the district map (geoprio's own component), or None."""
     for frame in page.frames:
+        if "district_map" not in frame.url:  # not the cluster maps (st_folium, same decoder)
+            continue
         try:
             if frame.evaluate("() => !!window.geoprioLayer"):
                 return frame
