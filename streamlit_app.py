@@ -1,38 +1,100 @@
 """geoprio in the browser: ``streamlit run streamlit_app.py``.
 
-A thin shell: the pages under ``app/`` lay out widgets; every number comes from ``geoprio``.
+A thin shell: the sidebar builds the scenario; only the page on screen runs (Streamlit pages
+with ``st.navigation``: Mapa, Ranking, Conglomerados, Distrito, Datos, each under its own
+URL); every number comes from ``geoprio``. For a server, start ``deploy/serve.py`` instead:
+it warms the caches when the process starts (see ``deploy/README.md``).
+
+The ranking is drawn at once from the point estimates; the Monte Carlo (rank intervals,
+probabilities) runs in the background once no page is being drawn, and reruns the page when
+it is done (``app/state.py``, ``app/jobs.py``).
 """
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import streamlit as st
 
-from app import sidebar, tab_clusters, tab_data, tab_district, tab_map, tab_ranking
+from app import sidebar, urlstate
 from app.i18n import t
-from app.state import ranked
+from app.jobs import name_thread, rerun_trigger
+from app.state import jobs, page_runs, ranking
+from app.view import View
+from geoprio import fmt
 from geoprio.errors import GeoprioError
 
-st.set_page_config(page_title="geoprio", page_icon="🗺️", layout="wide")
+HERE = Path(__file__).resolve().parent
+#: url path (and file under app/pages/), title key, icon
+PAGES = (("mapa", "page_map", ":material/map:"),
+         ("ranking", "page_ranking", ":material/format_list_numbered:"),
+         ("conglomerados", "page_clusters", ":material/hub:"),
+         ("distrito", "page_district", ":material/location_on:"),
+         ("datos", "page_data", ":material/database:"))
 
-lang = sidebar.language()
-st.title(t("title", lang))
-st.caption(t("subtitle", lang))
-scenario = sidebar.scenario_panel(lang)
-try:
-    result = ranked(scenario, lang)
-except GeoprioError as exc:
-    st.error(t("scenario_error", lang, msg=exc))
-    st.stop()
 
-tabs = st.tabs([t(k, lang) for k in ("tab_map", "tab_ranking", "tab_clusters", "tab_district",
-                                     "tab_data")])
-with tabs[0]:
-    clicked = tab_map.render(result, lang)
-with tabs[1]:
-    tab_ranking.render(result, scenario, lang)
-with tabs[2]:
-    tab_clusters.render(result, lang)
-with tabs[3]:
-    tab_district.render(result, lang, clicked)
-with tabs[4]:
-    tab_data.render(lang)
+def run() -> None:
+    """One run of the page: sidebar, scenario, ranking, the page on screen."""
+    cpu0 = time.thread_time()
+    st.set_page_config(page_title="geoprio", page_icon="🗺️", layout="wide")
+    name_thread(b"geoprio-page")  # this run's thread, as top -H and the benchmarks see it
+    urlstate.restore()  # the view a link carries (language, map, search, district...)
+
+    lang = sidebar.language()
+    scenario, base = sidebar.scenario_panel(lang)
+    try:
+        result = ranking(scenario, lang)
+    except GeoprioError as exc:
+        st.error(t("scenario_error", lang, msg=exc))
+        st.stop()
+    st.session_state["view"] = View(lang=lang, scenario=scenario, base=base,
+                                    ranked=result.frame, complete=result.complete)
+
+    pages = {url: st.Page(HERE / "app" / "pages" / f"{url}.py", title=t(key, lang),
+                          url_path=url, icon=icon, default=url == "mapa")
+             for url, key, icon in PAGES}
+    st.session_state["pages"] = pages  # for links between pages (the map's district link)
+    current = st.navigation(list(pages.values()), position="top")
+
+    st.title(t("title", lang))
+    st.caption(t("subtitle", lang, n=fmt.integer(len(result.frame), lang)))
+    st.markdown(t("scenario_line", lang, name=sidebar.preset_name(base, lang) + (
+        f" · {t('modified', lang)}" if scenario != base else "")))
+    waiting = "⏳ " + t("computing", lang, n=fmt.integer(scenario.n_draws, lang))
+
+    @st.fragment(run_every=1.0)
+    def poll() -> None:
+        """Where Streamlit cannot be asked to rerun the session when the Monte Carlo ends:
+        poll once a second; redraw the page when it is done."""
+        try:
+            done = jobs().get(result.key)
+        except Exception:  # it failed: the next run says so
+            done = True
+        if done is not None:
+            st.rerun()
+        st.caption(waiting)
+
+    trigger = None if result.complete else rerun_trigger()
+    if result.error:
+        st.warning(t("mc_failed", lang, msg=result.error))
+    elif not result.complete and trigger is not None:  # the job reruns the page when done
+        st.caption(waiting)
+    elif not result.complete:
+        poll()
+    try:
+        current.run()
+    finally:
+        urlstate.publish()  # the view back into the address, for a link
+        result.start()  # the Monte Carlo after the page (its colours first), even if stopped
+        if trigger is not None:
+            jobs().when_done(result.key, trigger)
+        if os.environ.get("GEOPRIO_RUN_LOG"):  # benchmarks: the CPU of each page run
+            with open(os.environ["GEOPRIO_RUN_LOG"], "a") as log:
+                log.write(f"{time.time():.3f} {current.url_path or 'mapa'} "
+                          f"{time.thread_time() - cpu0:.4f}\n")
+
+
+with page_runs():  # background jobs wait while a page is being drawn
+    run()

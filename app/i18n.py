@@ -1,4 +1,9 @@
-"""Interface strings in Spanish (default) and English."""
+"""Interface strings in Spanish (default) and English: labels, options, messages.
+
+Every text a planner reads comes from here (or from the catalog's ``label_es``/``label_en``):
+option ids (``minmax``, ``kmeans``, ``HH``...) are never shown raw; :func:`option` names them.
+Numbers are written with :mod:`geoprio.fmt`.
+"""
 
 from __future__ import annotations
 
@@ -6,59 +11,92 @@ STRINGS: dict[str, tuple[str, str]] = {
     # key: (es, en)
     "title": ("geoprio: ¿qué distritos atender primero?",
               "geoprio: which districts to serve first?"),
-    "subtitle": ("1 874 distritos del Perú (censo 2017) con pobreza, desnutrición crónica, anemia "
+    "subtitle": ("{n} distritos del Perú (censo 2017) con pobreza, desnutrición crónica, anemia "
                  "y brechas de servicios. Datos públicos con su fuente; ningún dato inventado.",
-                 "Peru's 1,874 districts (2017 census) with poverty, stunting, anemia and service "
+                 "Peru's {n} districts (2017 census) with poverty, stunting, anemia and service "
                  "gaps. Public data with their sources; nothing invented."),
     "language": ("Idioma", "Language"),
+    # pages
+    "page_map": ("Mapa", "Map"),
+    "page_ranking": ("Ranking", "Ranking"),
+    "page_clusters": ("Conglomerados", "Clusters"),
+    "page_district": ("Distrito", "District"),
+    "page_data": ("Datos", "Data"),
     # scenario panel
     "scenario": ("Escenario", "Scenario"),
     "preset": ("Punto de partida", "Start from"),
-    "preset_fonie": ("FONIE (servicios básicos)", "FONIE (basic services)"),
-    "preset_dci": ("MIDIS desnutrición crónica", "MIDIS chronic malnutrition"),
-    "preset_anemia": ("Anemia (6 a 35 meses)", "Anemia (6-35 months)"),
+    "preset_help": ("Cambiar el punto de partida carga todos sus valores en cada control y lo "
+                    "aplica.", "Changing the starting point loads all its values into every "
+                    "control and applies it."),
+    "preset_link": ("Escenario del enlace: {name}", "Scenario from the link: {name}"),
     "weights": ("Indicadores y pesos", "Indicators and weights"),
-    "add_indicator": ("Añadir indicadores", "Add indicators"),
+    "weights_help": ("Los pesos se reescalan para sumar 1. Un peso 0 quita el indicador.",
+                     "Weights are rescaled to sum to 1. A weight of 0 removes the indicator."),
+    "add_indicator": ("Añadir un indicador", "Add an indicator"),
+    "add_placeholder": ("Elija un indicador…", "Choose an indicator…"),
     "normalisation": ("Normalización", "Normalisation"),
     "aggregation": ("Agregación", "Aggregation"),
     "missing_policy": ("Datos faltantes", "Missing data"),
     "rule": ("Regla de elegibilidad", "Eligibility rule"),
     "rule_help": ("Ejemplo: poverty_2018 >= 40 and (vraem or border). Use los id del catálogo "
-                  "(pestaña Datos). Vacío: todos elegibles.",
+                  "(página Datos). Vacía: todos elegibles.",
                   "Example: poverty_2018 >= 40 and (vraem or border). Use catalog ids (Data "
-                  "tab). Empty: every district eligible."),
+                  "page). Empty: every district eligible."),
+    "rule_placeholder": ("Vacía: todos los distritos son elegibles",
+                         "Empty: every district is eligible"),
     "departments": ("Departamentos (vacío: todo el país)", "Departments (empty: whole country)"),
+    "departments_placeholder": ("Todo el país", "Whole country"),
     "list_size": ("Tamaño de la lista", "List size"),
-    "all": ("Todos los elegibles", "All eligible"),
-    "top_n": ("Primeros N", "Top N"),
-    "threshold": ("Puntaje mínimo", "Score threshold"),
-    "budget": ("Presupuesto", "Budget"),
     "n": ("N distritos", "N districts"),
-    "score_min": ("Puntaje ≥", "Score ≥"),
+    "score_min": ("Puntaje mínimo", "Minimum score"),
     "budget_amount": ("Presupuesto (S/)", "Budget (S/)"),
     "cost_per_district": ("Costo por distrito (S/)", "Cost per district (S/)"),
+    "cost_per_beneficiary": ("Costo por beneficiario (S/)", "Cost per beneficiary (S/)"),
+    "need": ("Necesidad que el presupuesto maximiza", "Need the budget maximises"),
+    "need_help": ("Contar personas favorece a los distritos grandes aunque su tasa sea baja; "
+                  "ponderarlas por la tasa favorece las tasas altas.",
+                  "Counting people favours large districts even where the rate is low; "
+                  "weighting them by the rate favours high rates."),
     "draws": ("Simulaciones Monte Carlo", "Monte Carlo draws"),
     "apply": ("Aplicar", "Apply"),
-    "link": ("Enlace a esta vista: copie la dirección del navegador.",
-             "Link to this view: copy the browser's address."),
+    "modified": ("modificado", "modified"),
+    "added": ("añadido", "added"),
+    "modified_summary": ("Modificado respecto de «{base}»: {what}.",
+                         "Modified from “{base}”: {what}."),
+    "pending": ("Hay cambios sin aplicar: pulse «Aplicar».",
+                "There are changes not applied yet: press “Apply”."),
+    "link": ("Enlace a esta vista: copie la dirección del navegador (guarda el escenario, la "
+             "página, el mapa y la búsqueda).",
+             "Link to this view: copy the browser's address (it keeps the scenario, the page, "
+             "the map and the search)."),
+    "field_weights": ("pesos", "weights"),
+    "field_rule": ("regla", "rule"),
+    "field_departments": ("departamentos", "departments"),
+    "field_list": ("tamaño de la lista", "list size"),
+    "field_normalisation": ("normalización", "normalisation"),
+    "field_aggregation": ("agregación", "aggregation"),
+    "field_missing": ("datos faltantes", "missing data"),
+    "field_draws": ("simulaciones", "draws"),
+    "field_need": ("necesidad", "need"),
     # errors
     "rule_error": ("La regla no es válida: {msg}", "The rule is not valid: {msg}"),
     "scenario_error": ("El escenario no es válido: {msg}", "The scenario is not valid: {msg}"),
-    # tabs
-    "tab_map": ("Mapa", "Map"),
-    "tab_ranking": ("Ranking", "Ranking"),
-    "tab_clusters": ("Conglomerados", "Clusters"),
-    "tab_district": ("Distrito", "District"),
-    "tab_data": ("Datos", "Data"),
+    "link_error": ("El enlace no trae un escenario válido ({msg}); se abre «MIDIS desnutrición "
+                   "crónica».", "The link holds no valid scenario ({msg}); opening “MIDIS "
+                   "chronic malnutrition”."),
+    # header
+    "scenario_line": ("**Escenario:** {name}", "**Scenario:** {name}"),
+    "computing": ("Calculando la incertidumbre ({n} simulaciones): los puestos, las "
+                  "probabilidades y las exportaciones aparecen en unos segundos.",
+                  "Computing the uncertainty ({n} draws): rank intervals, probabilities and "
+                  "exports appear in a few seconds."),
+    "mc_failed": ("No se pudo calcular la incertidumbre: {msg}",
+                  "The uncertainty could not be computed: {msg}"),
     # map
     "map_of": ("Mapa de", "Map of"),
     "score": ("Puntaje del escenario", "Scenario score"),
     "scheme": ("Clasificación", "Classification"),
     "classes": ("Número de clases", "Number of classes"),
-    "quantiles": ("Cuantiles", "Quantiles"),
-    "fisher_jenks": ("Fisher-Jenks", "Fisher-Jenks"),
-    "equal_interval": ("Intervalos iguales", "Equal interval"),
-    "natural_breaks": ("Cortes naturales", "Natural breaks"),
     "basemap": ("Mapa base OpenStreetMap (requiere internet; el mapa funciona sin él)",
                 "OpenStreetMap basemap (needs internet; the map works without it)"),
     "outline_selected": ("Distritos seleccionados con borde negro.",
@@ -76,6 +114,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "districts_missing": ("{n} distritos sin dato (en gris): el dato falta en la fuente, no es "
                           "cero.", "{n} districts without data (grey): missing in the source, "
                                    "not zero."),
+    "clicked": ("Distrito elegido en el mapa: **{name}**.", "District picked on the map: "
+                                                            "**{name}**."),
+    "open_district": ("Ver la ficha del distrito", "Open the district's page"),
+    "pending_value": ("calculando…", "computing…"),
     # ranking
     "eligible": ("Elegibles", "Eligible"),
     "selected": ("Seleccionados", "Selected"),
@@ -86,13 +128,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "Districts whose eligibility depends on where their poverty falls "
                             "within INEI's interval (eligible in 10% to 90% of the draws)."),
     "p_eligible": ("Prob. de ser elegible", "Prob. eligible"),
-    "score_unit_minmax": ("0 a 1 (1 = mayor necesidad)", "0 to 1 (1 = greatest need)"),
-    "score_unit_rank": ("percentil 0 a 1 (1 = mayor necesidad)",
-                        "percentile 0 to 1 (1 = greatest need)"),
-    "score_unit_target": ("0 a 1 (0 = meta cumplida)", "0 to 1 (0 = target met)"),
-    "score_unit_zscore": ("desviaciones estándar respecto del promedio (0 = promedio)",
-                          "standard deviations from the mean (0 = average)"),
-    "score_min_help": ("Con min–max y percentiles el puntaje va de 0 a 1; con puntajes z, 0 es "
+    "score_unit_minmax": ("0 a 1; 1 = mayor necesidad", "0 to 1; 1 = greatest need"),
+    "score_unit_rank": ("percentil 0 a 1; 1 = mayor necesidad",
+                        "percentile 0 to 1; 1 = greatest need"),
+    "score_unit_target": ("0 a 1; 0 = meta cumplida", "0 to 1; 0 = target met"),
+    "score_unit_zscore": ("desviaciones estándar; 0 = promedio",
+                          "standard deviations; 0 = average"),
+    "score_min_help": ("Con mín–máx y percentiles el puntaje va de 0 a 1; con puntajes z, 0 es "
                        "el promedio y los valores negativos están por debajo.",
                        "With min–max and percentiles the score runs from 0 to 1; with z-scores, "
                        "0 is the average and negative values are below it."),
@@ -104,73 +146,257 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "10% y 90% al variar pesos y pobreza dentro de su intervalo).",
                        "Districts whose place in the list is close to a coin toss (probability "
                        "between 10% and 90% when weights and poverty vary)."),
-    "stunted_children": ("Niños con desnutrición crónica", "Stunted children"),
+    "stunted_children": ("Niños con desnutrición", "Stunted children"),
+    "stunted_children_help": ("Niños menores de 5 años con desnutrición crónica en los distritos "
+                              "seleccionados (tasa × población: un orden de magnitud).",
+                              "Children under 5 with chronic malnutrition in the selected "
+                              "districts (rate × population: an order of magnitude)."),
     "anemic_children": ("Niños con anemia", "Anaemic children"),
+    "anemic_children_help": ("Niños de 6 a 35 meses con anemia en los distritos seleccionados.",
+                             "Children 6 to 35 months old with anemia in the selected "
+                             "districts."),
     "poor_people": ("Personas en pobreza", "People in poverty"),
-    "search": ("Buscar distrito, provincia o departamento", "Search district, province or "
-                                                            "department"),
+    "poor_people_help": ("Personas en pobreza monetaria en los distritos seleccionados.",
+                         "People in monetary poverty in the selected districts."),
+    "search": ("Buscar distrito, provincia, departamento o ubigeo",
+               "Search district, province, department or ubigeo"),
+    "search_placeholder": ("p. ej. Yurúa, rio tambo, junin, 2502",
+                           "e.g. Yurúa, rio tambo, junin, 2502"),
     "only_selected": ("Solo seleccionados", "Selected only"),
     "reasons": ("Razones", "Reasons"),
     "score_col": ("Puntaje", "Score"),
-    "excluded": ("{n} distritos sin puntaje por datos faltantes: {ids}",
-                 "{n} districts without a score because of missing data: {ids}"),
-    "suspicious": ("Revisar: {names} están en la lista con 0% de agua de red en el censo (dato "
-                   "sospechoso, ver VALIDATION.md).",
-                   "Check: {names} are in the list with 0% public water in the census (a "
-                   "suspicious figure, see VALIDATION.md)."),
+    "no_rows": ("Ningún distrito coincide", "No district matches"),
+    "shown_rows": ("{shown} de {total} distritos", "{shown} of {total} districts"),
+    "excluded": ("{n} distritos sin puntaje por datos faltantes: {names}",
+                 "{n} districts without a score because of missing data: {names}"),
+    "suspicious": ("Revisar: {names} están en la lista con 0% de agua de red en el censo 2017, "
+                   "una cifra sospechosa (el censo la registra así; puede ser un error de "
+                   "registro).", "Check: {names} are in the list with 0% public water in the "
+                   "2017 census, a suspicious figure (the census records it so; it may be a "
+                   "recording error)."),
+    "budget_what": ("**Presupuesto {budget}** ({cost}): {n} distritos, {spent} asignados. Se "
+                    "maximizó **{need}**: la suma en los distritos elegidos.",
+                    "**Budget {budget}** ({cost}): {n} districts, {spent} allocated. It "
+                    "maximised **{need}**: the sum over the districts chosen."),
+    "budget_cost_district": ("{cost} por distrito", "{cost} per district"),
+    "budget_cost_benef": ("{cost} por beneficiario", "{cost} per beneficiary"),
+    "budget_method": ("Método voraz: los distritos entran en orden de necesidad por sol "
+                      "invertido hasta agotar el presupuesto; cubre {value} frente a {exact} del "
+                      "óptimo exacto ({gap} menos).",
+                      "Greedy method: districts enter in order of need per sol spent until the "
+                      "budget runs out; it covers {value} against {exact} for the exact optimum "
+                      "({gap} less)."),
+    "budget_people": ("Por eso entran distritos grandes con tasas bajas: cuentan muchas "
+                      "personas. Para favorecer las tasas altas elija «{alt}» en «Necesidad que "
+                      "el presupuesto maximiza».",
+                      "That is why large districts with low rates are in the list: they hold "
+                      "many people. To favour high rates choose “{alt}” under “Need the budget "
+                      "maximises”."),
+    "budget_weighted": ("Cada persona cuenta en proporción a la tasa de su distrito: las tasas "
+                        "altas pesan más que el tamaño.", "Each person counts in proportion to "
+                        "their district's rate: high rates weigh more than size."),
+    "budget_score": ("El puntaje no cuenta personas: el tamaño del distrito no pesa.",
+                     "The score does not count people: district size does not weigh."),
+    "budget_shifted": ("Los puntajes z negativos se desplazaron para que el último distrito "
+                       "tenga necesidad 0.", "Negative z-scores were shifted so that the last "
+                       "district has need 0."),
     "export": ("Exportar", "Export"),
+    "export_format": ("Formato", "Format"),
     "export_help": ("Los archivos tienen todas las filas de la tabla mostrada y el escenario.",
                     "Files hold every row of the table shown, and the scenario."),
+    "export_wait": ("Las exportaciones estarán listas cuando termine el cálculo de "
+                    "incertidumbre.", "Exports will be ready when the uncertainty is computed."),
     "download": ("Descargar {fmt}", "Download {fmt}"),
+    "fmt_csv": ("CSV", "CSV"),
+    "fmt_xlsx": ("Excel (XLSX)", "Excel (XLSX)"),
+    "fmt_geojson": ("GeoJSON", "GeoJSON"),
+    "fmt_gpkg": ("GeoPackage", "GeoPackage"),
+    "fmt_zip": ("Shapefile (ZIP)", "Shapefile (ZIP)"),
+    "fmt_html": ("Mapa HTML", "HTML map"),
+    "fmt_png": ("Mapa PNG", "PNG map"),
+    "fmt_toml": ("Escenario TOML", "TOML scenario"),
     # district
     "pick_district": ("Elija un distrito (o haga clic en el mapa)",
                       "Pick a district (or click it on the map)"),
+    "pick_placeholder": ("Escriba un nombre o un ubigeo", "Type a name or a ubigeo"),
     "indicator": ("Indicador", "Indicator"),
     "value": ("Valor", "Value"),
     "unit": ("Unidad", "Unit"),
     "dept_value": ("Departamento", "Department"),
     "nation_value": ("Nacional", "National"),
-    "endes_trend": ("ENDES {dep}: desnutrición crónica y anemia 2009–2025 (encuesta)",
-                    "ENDES {dep}: stunting and anemia 2009-2025 (survey)"),
+    "endes_trend": ("ENDES {dep}: desnutrición crónica y anemia {first}–{last} (encuesta por "
+                    "departamento)", "ENDES {dep}: stunting and anemia {first}–{last} (survey "
+                    "by department)"),
+    "endes_stunting": ("Desnutrición crónica (< 5 años)", "Stunting (under 5)"),
+    "endes_anemia": ("Anemia (6 a 35 meses)", "Anemia (6-35 months)"),
+    "endes_year": ("Año", "Year"),
+    "endes_y": ("% de niños", "% of children"),
+    "endes_series": ("Serie", "Series"),
     "district_rank": ("Puesto {rank} (intervalo 90%: {lo}–{hi}); probabilidad de selección {p}",
-                      "Rank {rank} (90% interval: {lo}-{hi}); probability of selection {p}"),
+                      "Rank {rank} (90% interval: {lo}–{hi}); probability of selection {p}"),
+    "district_rank_point": ("Puesto {rank}; el intervalo y la probabilidad se están calculando.",
+                            "Rank {rank}; the interval and the probability are being "
+                            "computed."),
     "not_ranked": ("Sin puesto en este escenario.", "Not ranked in this scenario."),
+    "yes": ("sí", "yes"),
+    "no": ("no", "no"),
     # data
     "catalog": ("Catálogo de indicadores", "Indicator catalog"),
+    "cat_id": ("Id (para reglas)", "Id (for rules)"),
+    "cat_label": ("Indicador", "Indicator"),
+    "cat_unit": ("Unidad", "Unit"),
+    "cat_year": ("Año", "Year"),
+    "cat_source": ("Fuente", "Source"),
+    "cat_direction": ("Mayor valor es", "Higher value is"),
+    "cat_kind": ("Tipo", "Kind"),
+    "cat_caveats": ("Advertencias", "Caveats"),
+    "worse": ("peor", "worse"),
+    "better": ("mejor", "better"),
+    "kind_indicator": ("indicador", "indicator"),
+    "kind_count": ("conteo", "count"),
+    "kind_flag": ("sí/no", "yes/no"),
+    "kind_context": ("contexto", "context"),
+    "kind_bound": ("límite de intervalo", "interval bound"),
+    "kind_group": ("grupo", "group"),
     "upload_table": ("Subir una tabla de indicadores (CSV o XLSX, una fila por distrito)",
                      "Upload an indicator table (CSV or XLSX, one row per district)"),
     "upload_raster": ("Subir un GeoTIFF (estadística zonal por distrito)",
                       "Upload a GeoTIFF (zonal statistic per district)"),
     "upload_bounds": ("Subir límites (GeoPackage, GeoJSON o shapefile en .zip)",
                       "Upload boundaries (GeoPackage, GeoJSON or zipped shapefile)"),
+    "upload_note": ("Límite: 50 MB por archivo. Lo que suba vive solo en su sesión: no se guarda "
+                    "en el servidor.", "Limit: 50 MB per file. What you upload lives only in "
+                    "your session: nothing is kept on the server."),
     "join_report": ("Informe de unión", "Join report"),
+    "join_summary": ("{rows} filas leídas por la columna «{column}» (códigos {scheme}): "
+                     "{matched} emparejadas, {recoded} recodificadas, {unmatched} sin emparejar, "
+                     "{invalid} sin código válido, {duplicates} códigos repetidos; {missing} de "
+                     "los {total} distritos no tienen fila.",
+                     "{rows} rows read by column “{column}” ({scheme} codes): {matched} matched, "
+                     "{recoded} recoded, {unmatched} unmatched, {invalid} without a valid code, "
+                     "{duplicates} repeated codes; {missing} of the {total} districts have no "
+                     "row."),
+    "join_row": ("Fila", "Row"),
+    "join_code": ("Código", "Code"),
+    "join_problem": ("Qué pasó", "What happened"),
+    "join_unmatched": ("no es un distrito de 2017 ni un código RENIEC, posterior a 2017 o "
+                       "antiguo conocido: revise el código",
+                       "not a 2017 district nor a known RENIEC, post-2017 or old code: check "
+                       "the code"),
+    "join_invalid": ("no es un código de ubigeo", "not a ubigeo code"),
+    "join_duplicate": ("código repetido en las filas {rows}: se usó la primera",
+                       "code repeated in rows {rows}: the first was used"),
+    "join_recoded": ("recodificado a {ubigeo} ({scheme})", "recoded to {ubigeo} ({scheme})"),
+    "scheme_reniec": ("RENIEC", "RENIEC"),
+    "scheme_inei": ("INEI", "INEI"),
+    "scheme_post2017": ("distrito creado después de 2017", "district created after 2017"),
+    "scheme_old": ("código antiguo", "old code"),
     "matched": ("Emparejadas", "Matched"),
     "unmatched": ("Sin emparejar", "Unmatched"),
     "duplicates": ("Duplicadas", "Duplicated"),
     "recoded": ("Recodificadas", "Recoded"),
     "no_row": ("Distritos sin fila", "Districts without a row"),
     "column_to_add": ("Columna a usar como indicador", "Column to use as indicator"),
-    "new_id": ("Id del nuevo indicador", "Id of the new indicator"),
+    "no_numeric": ("El archivo no tiene columnas numéricas para usar como indicador.",
+                   "The file has no numeric column to use as an indicator."),
+    "new_label": ("Nombre del nuevo indicador", "Name of the new indicator"),
+    "new_id": ("Id para reglas: {id}", "Id for rules: {id}"),
+    "new_unit": ("Unidad (opcional)", "Unit (optional)"),
     "higher_worse": ("Mayor valor = peor situación", "Higher value = worse"),
     "add": ("Añadir al escenario", "Add to the scenario"),
-    "added": ("Indicador {id} añadido: ya puede usarse en pesos y reglas.",
-              "Indicator {id} added: it can now be used in weights and rules."),
+    "added_ok": ("Indicador «{label}» añadido con el id {id}: ya aparece en «Añadir un "
+                 "indicador», en la regla, en el mapa y en la ficha del distrito.",
+                 "Indicator “{label}” added with id {id}: it is now in “Add an indicator”, in "
+                 "rules, on the map and on the district page."),
+    "id_taken": ("El id {id} ya existe en los datos: cambie el nombre del indicador.",
+                 "The id {id} already exists in the data: change the indicator's name."),
     "bad_file": ("No se pudo leer el archivo: {msg}", "The file could not be read: {msg}"),
     "stat": ("Estadística", "Statistic"),
-    "uploaded_bounds": ("{n} polígonos leídos (CRS de origen {crs}).",
-                        "{n} polygons read (source CRS {crs})."),
+    "zonal_methods": ("Cómo se calculó por distrito", "How it was computed per district"),
+    "zonal_method": ("Método", "Method"),
+    "zonal_count": ("Distritos", "Districts"),
+    "uploaded_bounds": ("{n} polígonos leídos (sistema de coordenadas de origen {crs}).",
+                        "{n} polygons read (source coordinate system {crs})."),
+    "uploaded_by_user": ("{name} (subido por el usuario)", "{name} (uploaded by the user)"),
     # clusters
+    "analysis": ("Análisis", "Analysis"),
     "typology": ("Tipologías de distritos", "District typologies"),
-    "hotspots_tab": ("Puntos calientes", "Hot spots"),
     "zones": ("Zonas contiguas de intervención", "Contiguous intervention zones"),
     "hotspots": ("Puntos calientes", "Hot spots"),
     "cluster_indicators": ("Indicadores para agrupar", "Indicators to group on"),
+    "cluster_need_two": ("Elija al menos dos indicadores para agrupar.",
+                         "Choose at least two indicators to group on."),
     "method": ("Método", "Method"),
     "k": ("Número de grupos (0 = automático)", "Number of groups (0 = automatic)"),
     "min_pop": ("Población mínima por zona (0 = sin mínimo)", "Minimum population per zone "
                                                               "(0 = none)"),
     "alpha": ("Nivel de significancia", "Significance level"),
     "run": ("Calcular", "Compute"),
+    "group": ("Grupo", "Group"),
+    "zone": ("Zona", "Zone"),
+    "profile": ("Perfil", "Profile"),
+    "size": ("Distritos", "Districts"),
+    "population": ("Población", "Population"),
+    "profile_table": ("Promedio de cada indicador por grupo", "Mean of each indicator by group"),
+    "profile_heat": ("Cuánto se aparta cada grupo del promedio nacional (desviaciones "
+                     "estándar; rojo = más necesidad que el promedio, azul = menos)",
+                     "How far each group is from the national average (standard deviations; "
+                     "red = more need than average, blue = less)"),
+    "z": ("Desviaciones estándar", "Standard deviations"),
+    "hotspot_class": ("Clase", "Class"),
+}
+
+#: option id -> (es, en), by the control that offers it
+OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "preset": {"fonie": ("FONIE (servicios básicos)", "FONIE (basic services)"),
+               "dci": ("MIDIS desnutrición crónica", "MIDIS chronic malnutrition"),
+               "anemia": ("Anemia (6 a 35 meses)", "Anemia (6-35 months)")},
+    "mode": {"all": ("Todos los elegibles", "All eligible"), "top_n": ("Primeros N", "Top N"),
+             "threshold": ("Puntaje mínimo", "Score threshold"),
+             "budget": ("Presupuesto", "Budget")},
+    "normalisation": {"minmax": ("Mín–máx (0 a 1)", "Min–max (0 to 1)"),
+                      "zscore": ("Puntaje z", "Z-score"),
+                      "rank": ("Percentiles", "Percentiles"),
+                      "target": ("Distancia a la meta", "Distance to target")},
+    "aggregation": {"arithmetic": ("Media aritmética", "Arithmetic mean"),
+                    "geometric": ("Media geométrica", "Geometric mean")},
+    "missing": {"reweight": ("Repartir su peso entre los demás", "Share its weight among the "
+                                                                 "others"),
+                "exclude": ("Dejar el distrito sin puntaje", "Leave the district unscored"),
+                "impute": ("Usar la mediana nacional", "Use the national median")},
+    "need": {"score": ("Puntaje del escenario", "Scenario score"),
+             "stunted_children": ("Niños con desnutrición crónica", "Stunted children"),
+             "stunted_children_rate_weighted": ("Niños con desnutrición crónica, ponderados por "
+                                                "la tasa", "Stunted children, weighted by the "
+                                                           "rate"),
+             "anemic_children": ("Niños con anemia", "Anaemic children"),
+             "anemic_children_rate_weighted": ("Niños con anemia, ponderados por la tasa",
+                                               "Anaemic children, weighted by the rate"),
+             "poor_people": ("Personas en pobreza", "People in poverty"),
+             "poor_people_rate_weighted": ("Personas en pobreza, ponderadas por la tasa",
+                                           "People in poverty, weighted by the rate")},
+    "scheme": {"quantiles": ("Cuantiles", "Quantiles"),
+               "fisher_jenks": ("Fisher-Jenks", "Fisher-Jenks"),
+               "equal_interval": ("Intervalos iguales", "Equal interval"),
+               "natural_breaks": ("Cortes naturales", "Natural breaks")},
+    "cluster_method": {"kmeans": ("k-medias", "k-means"), "ward": ("Ward (jerárquico)",
+                                                                  "Ward (hierarchical)"),
+                       "gmm": ("Mezcla gaussiana", "Gaussian mixture")},
+    "hotspot_method": {"local_moran": ("Moran local (LISA)", "Local Moran (LISA)"),
+                       "gi_star": ("Getis-Ord Gi*", "Getis-Ord Gi*")},
+    "hotspot": {"HH": ("alto-alto", "high-high"), "LL": ("bajo-bajo", "low-low"),
+                "HL": ("alto rodeado de bajos", "high among lows"),
+                "LH": ("bajo rodeado de altos", "low among highs"),
+                "hot": ("punto caliente", "hot spot"), "cold": ("punto frío", "cold spot"),
+                "ns": ("no significativo", "not significant")},
+    "stat": {"mean": ("promedio", "mean"), "median": ("mediana", "median"),
+             "max": ("máximo", "maximum"), "min": ("mínimo", "minimum"), "sum": ("suma", "sum")},
+    "zonal": {"centre": ("celdas con centro en el distrito", "cells centred in the district"),
+              "touched": ("celdas que tocan el distrito (distrito pequeño)",
+                          "cells touching the district (small district)"),
+              "point": ("celda del centro del distrito (distrito muy pequeño)",
+                        "cell at the district's centre (very small district)"),
+              "none": ("sin celdas con dato", "no cells with data")},
 }
 
 
@@ -181,6 +407,20 @@ def t(key: str, lang: str, **kwargs: object) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def option(group: str, value: object, lang: str) -> str:
+    """How option ``value`` of control ``group`` reads in ``lang`` (its id if unknown).
+
+    Examples
+    --------
+    >>> option("normalisation", "minmax", "es"), option("hotspot", "HH", "en")
+    ('Mín–máx (0 a 1)', 'high-high')
+    """
+    pair = OPTIONS[group].get(str(value))
+    if pair is None:
+        return str(value)
+    return pair[1] if lang == "en" else pair[0]
+
+
 def label(catalog_row, lang: str) -> str:
-    """An indicator's label in ``lang`` from a catalog row (Series)."""
+    """An indicator's label in ``lang`` from a catalog row (Series or mapping)."""
     return str(catalog_row["label_en" if lang == "en" else "label_es"])

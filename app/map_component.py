@@ -46,7 +46,8 @@ FRONTEND = Path(__file__).with_name("map_component")
 # sending them again. ``ubigeo`` is what a click returns.
 NAME_COLUMNS = ("ubigeo", "district", "province", "department")
 STATIC_URL = "/app/static/"
-_component = components.declare_component("district_map", path=str(FRONTEND))
+COMPONENT = f"{__name__}.district_map"  # Streamlit names a component after its module
+_component = None
 _PUBLISHED: dict[str, dict[str, Any]] = {}  # url -> {"n": features, "columns": [...]}
 
 
@@ -203,6 +204,23 @@ def map_args(encoded_url: str, *, colours: Sequence, palette: Sequence[str] | No
             "missing": str(missing), "locale": str(locale), "style": dict(style or {})}
 
 
+def _declared():
+    """The component, declared (registered with the running server) on first use.
+
+    Streamlit registers a component only when it is declared during a script run: a module
+    imported earlier (the server's start-up warm-up imports this one) would otherwise leave
+    the component unknown to the server and its frame would answer 404.
+    """
+    global _component
+    from streamlit.runtime import exists, get_instance
+
+    registry = get_instance().component_registry if exists() else None
+    if _component is None or (registry is not None
+                              and registry.get_component_path(COMPONENT) is None):
+        _component = components.declare_component("district_map", path=str(FRONTEND))
+    return _component
+
+
 def district_map(encoded_url: str, *, colours: Sequence, palette: Sequence[str] | None = None,
                  table: Mapping[str, Sequence] | pd.DataFrame | None = None,
                  fields: Sequence[str] = (), aliases: Sequence[str] | None = None,
@@ -248,5 +266,5 @@ def district_map(encoded_url: str, *, colours: Sequence, palette: Sequence[str] 
     args = map_args(encoded_url, colours=colours, palette=palette, table=table, fields=fields,
                     aliases=aliases, outline=outline, legend_html=legend_html, height=height,
                     **options)
-    value = _component(**args, key=key, default=None)
+    value = _declared()(**args, key=key, default=None)
     return value if isinstance(value, str) else None

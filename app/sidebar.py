@@ -1,121 +1,277 @@
-"""The scenario panel: preset, weights, rule, filters, list size; the scenario in the URL."""
+"""The sidebar: language, and the scenario panel (preset, weights, rule, filters, list size).
+
+The scenario *applied* (what every page shows) lives in ``st.session_state["sc_applied"]``;
+the *base* it is compared with (a preset, or a scenario from a link) in ``"sc_base"``. The
+controls live in a fragment: moving a slider reruns only the panel (it marks the controls
+that differ from the base "modificado" and says when changes are not applied yet);
+"Aplicar" and a preset switch rerun the page. A preset switch writes every control from the
+preset (:func:`app.scenario_form.form_values`), so nothing is left over from the previous one.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app.i18n import label, t
-from app.state import catalog, districts
+from app.i18n import label, option, t
+from app.scenario_form import (
+    DRAWS,
+    FIELDS,
+    MODES,
+    NEEDS,
+    PRESETS,
+    base_of,
+    changed,
+    changed_fields,
+    form_values,
+    scenario_from,
+)
+from app.state import catalog, districts, indicator_ids
+from geoprio import fmt
 from geoprio.errors import GeoprioError
 from geoprio.scenario import Scenario
 
-PRESETS = ("fonie", "dci", "anemia")
+LINK = "link"
 
 
 def language() -> str:
-    default = st.query_params.get("lang", "es")
-    lang = st.sidebar.radio(t("language", "es") + " / Language", ["es", "en"], horizontal=True,
-                            index=1 if default == "en" else 0,
+    """The page's language, kept in the URL (``?lang=en``; Spanish by default; app.urlstate)."""
+    return st.sidebar.radio("Idioma / Language", ["es", "en"], horizontal=True, key="lang",
+                            persist_state="session",
                             format_func=lambda c: {"es": "Español", "en": "English"}[c])
-    st.query_params["lang"] = lang
-    return lang
 
 
-def _initial() -> Scenario:
+def _departments() -> list[str]:
+    return sorted(districts()["department"].dropna().unique())
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return {g: t(f"field_{g}", lang) for g in FIELDS}
+
+
+def _load(s: Scenario) -> None:
+    """Write every control's value for ``s`` (callbacks and the first run only)."""
+    st.session_state.update(form_values(s, _departments()))
+    st.session_state["sc_add"] = None
+
+
+def _same_beyond_panel(a: Scenario, b: Scenario) -> bool:
+    """Whether ``a`` and ``b`` agree on every field the panel has no control for."""
+    skip = {"name", "description", "weights", "rule", "departments", "top_n", "threshold",
+            "budget", "cost_per_district", "cost_per_beneficiary", "need", "normalisation",
+            "aggregation", "missing", "n_draws"}
+    da, db = a.to_dict(), b.to_dict()
+    return all(da[k] == db[k] for k in da if k not in skip)
+
+
+def _start(lang: str) -> None:
+    """The session's first run: the scenario from the link (``?s=``) or the DCI preset."""
     token = st.query_params.get("s")
+    scenario = Scenario.preset("dci")
     if token:
         try:
-            return Scenario.from_token(token, catalog=catalog())
+            scenario = Scenario.from_token(token, catalog=catalog())
         except GeoprioError as exc:
-            st.sidebar.error(str(exc))
-    return Scenario.preset(st.query_params.get("preset", "dci"))
+            st.session_state["sc_error"] = t("link_error", lang, msg=exc)
+    base = base_of(scenario)
+    if base is not scenario and not _same_beyond_panel(base, scenario):
+        base = scenario  # a link that changed what the panel cannot show: its own base
+    applied = scenario_from(form_values(scenario, _departments()), base, lang,
+                            labels=_labels(lang), departments=_departments())
+    st.session_state["sc_base"] = base
+    st.session_state["sc_applied"] = applied
+    st.session_state["sc_preset"] = base.name if base.name in PRESETS else LINK
+    if base.name not in PRESETS:
+        st.session_state["sc_link"] = base
+    _load(applied)
 
 
-def scenario_panel(lang: str) -> Scenario:
-    """Widgets that build the scenario; returns the scenario in force."""
-    if "scenario" not in st.session_state:
-        st.session_state["scenario"] = _initial()
-        st.session_state["form_version"] = 0
-    current: Scenario = st.session_state["scenario"]
+def _restore_missing() -> None:
+    """Put back any control Streamlit dropped (a run interrupted before a widget was drawn
+    forgets it): from the scenario applied, so the panel never shows a stale value."""
+    applied: Scenario = st.session_state["sc_applied"]
+    values = form_values(applied, _departments())
+    if "sc_inds" not in st.session_state:
+        st.session_state["sc_inds"] = values["sc_inds"]
+    for key, value in values.items():
+        if key.startswith("sc_w_") and key[5:] not in st.session_state["sc_inds"]:
+            continue
+        if key not in st.session_state:
+            st.session_state[key] = value
+    for ind in st.session_state["sc_inds"]:  # an added indicator's slider
+        st.session_state.setdefault(f"sc_w_{ind}", 10.0)
+
+
+def _switch_preset() -> None:
+    choice = st.session_state["sc_preset"]
+    base = st.session_state.get("sc_link") if choice == LINK else Scenario.preset(choice)
+    st.session_state["sc_base"] = base
+    st.session_state["sc_applied"] = base
+    st.session_state.pop("sc_error", None)
+    _load(base)
+
+
+def _values() -> dict:
+    keys = [k for k in st.session_state if str(k).startswith("sc_") and k not in (
+        "sc_base", "sc_applied", "sc_link", "sc_error", "sc_preset", "sc_add")]
+    return {k: st.session_state[k] for k in keys}
+
+
+def _apply(lang: str) -> None:
+    base: Scenario = st.session_state["sc_base"]
+    cat, frame = catalog(), districts()
+    try:
+        new = scenario_from(_values(), base, lang, labels=_labels(lang),
+                            departments=_departments())
+        new.validate(catalog=cat, columns=list(frame.columns))
+    except GeoprioError as exc:
+        key = "rule_error" if "rule" in str(exc).lower() else "scenario_error"
+        st.session_state["sc_error"] = t(key, lang, msg=exc)
+        return
+    st.session_state.pop("sc_error", None)
+    st.session_state["sc_applied"] = new
+
+
+def _add_indicator() -> None:
+    ind = st.session_state.get("sc_add")
+    if ind and ind not in st.session_state["sc_inds"]:
+        st.session_state["sc_inds"] = [*st.session_state["sc_inds"], ind]
+        st.session_state[f"sc_w_{ind}"] = 10.0
+    st.session_state["sc_add"] = None
+
+
+def preset_name(base: Scenario, lang: str) -> str:
+    """How the base scenario reads: the preset's name in ``lang``, or the link's name."""
+    return option("preset", base.name, lang) if base.name in PRESETS else base.name
+
+
+def scenario_panel(lang: str) -> tuple[Scenario, Scenario]:
+    """Draw the scenario panel; the scenario applied and its base."""
+    if "sc_applied" not in st.session_state:
+        _start(lang)
+    _restore_missing()
     sb = st.sidebar
     sb.header(t("scenario", lang))
-    preset = sb.selectbox(t("preset", lang), PRESETS,
-                          index=PRESETS.index(current.name) if current.name in PRESETS else 1,
-                          format_func=lambda p: t(f"preset_{p}", lang), key="preset_choice")
-    if preset != st.session_state.get("last_preset", current.name if current.name in PRESETS
-                                      else preset):
-        current = Scenario.preset(preset)
-        st.session_state["scenario"] = current
-        st.session_state["form_version"] += 1
-    st.session_state["last_preset"] = preset
-    version = st.session_state["form_version"]
-
-    cat = catalog()
-    frame = districts()
-    usable = cat[cat["kind"].isin(["indicator"]) & cat["id"].isin(frame.columns)]
-    labels = {r["id"]: label(r, lang) for _, r in usable.iterrows()}
-    with sb.form(f"scenario_form_{version}"):
-        chosen = st.multiselect(t("weights", lang), list(labels),
-                                default=[w for w in current.weights if w in labels],
-                                format_func=labels.get)
-        weights = {}
-        for ind in chosen:
-            weights[ind] = st.slider(labels[ind], 0.0, 1.0,
-                                     float(current.weights.get(ind, 0.5)), 0.05, key=f"w_{ind}")
-        rule = st.text_area(t("rule", lang), current.rule, help=t("rule_help", lang), height=80)
-        deps = sorted(frame["department"].unique())
-        departments = st.multiselect(t("departments", lang), deps,
-                                     default=[d for d in current.departments if d in deps])
-        modes = ["all", "top_n", "threshold", "budget"]
-        mode_now = ("budget" if current.budget is not None else
-                    "threshold" if current.threshold is not None else
-                    "top_n" if current.top_n is not None else "all")
-        mode = st.radio(t("list_size", lang), modes, index=modes.index(mode_now),
-                        format_func=lambda m: t(m, lang), horizontal=True)
-        top_n = st.number_input(t("n", lang), 1, len(frame), int(current.top_n or 375))
-        # the score's range follows the normalisation: 0-1, or z-scores around 0 (no bounds)
-        threshold = st.number_input(t("score_min", lang), value=float(
-            current.threshold if current.threshold is not None else
-            (0.0 if current.normalisation == "zscore" else 0.5)), step=0.05,
-            help=t("score_min_help", lang))
-        budget = st.number_input(t("budget_amount", lang), 0.0, 1e12,
-                                 float(current.budget or 100_000_000.0), 1_000_000.0)
-        cost = st.number_input(t("cost_per_district", lang), 1.0, 1e10,
-                               float(current.cost_per_district or 2_000_000.0), 100_000.0)
-        c1, c2 = st.columns(2)
-        normalisation = c1.selectbox(t("normalisation", lang), ["minmax", "zscore", "rank"],
-                                     index=["minmax", "zscore", "rank"].index(
-                                         current.normalisation)
-                                     if current.normalisation != "target" else 0)
-        aggregation = c2.selectbox(t("aggregation", lang), ["arithmetic", "geometric"],
-                                   index=["arithmetic", "geometric"].index(current.aggregation))
-        missing = st.selectbox(t("missing_policy", lang), ["reweight", "exclude", "impute"],
-                               index=["reweight", "exclude", "impute"].index(current.missing))
-        draws = st.select_slider(t("draws", lang), [0, 100, 250, 500, 1000],
-                                 value=min([0, 100, 250, 500, 1000],
-                                           key=lambda v: abs(v - current.n_draws)))
-        submitted = st.form_submit_button(t("apply", lang), type="primary")
-    if submitted:
-        changes = dict(weights=weights, rule=rule.strip(), departments=departments,
-                       normalisation=normalisation, aggregation=aggregation, missing=missing,
-                       n_draws=int(draws), top_n=None, threshold=None, budget=None,
-                       cost_per_district=None)
-        if mode == "all":
-            pass  # every eligible district, ordered by score
-        elif mode == "top_n":
-            changes["top_n"] = int(top_n)
-        elif mode == "threshold":
-            changes["threshold"] = float(threshold)
-        else:
-            changes.update(budget=float(budget), cost_per_district=float(cost))
-        try:
-            new = current.replace(**changes).validate(catalog=cat, columns=list(frame.columns))
-        except GeoprioError as exc:
-            key = "rule_error" if "rule" in str(exc).lower() else "scenario_error"
-            sb.error(t(key, lang, msg=exc))
-        else:
-            st.session_state["scenario"] = new
-            current = new
-    st.query_params["s"] = current.to_token()
+    options = [*PRESETS, *([LINK] if "sc_link" in st.session_state else [])]
+    link = st.session_state.get("sc_link")
+    sb.selectbox(t("preset", lang), options, key="sc_preset", on_change=_switch_preset,
+                 help=t("preset_help", lang), persist_state="session",
+                 format_func=lambda p: t("preset_link", lang, name=link.name) if p == LINK
+                 else option("preset", p, lang))
+    _controls(lang)
+    sb.button(t("apply", lang), type="primary", key="sc_apply", on_click=_apply, args=(lang,),
+              width="stretch")
+    if st.session_state.get("sc_error"):
+        sb.error(st.session_state["sc_error"])
+    applied: Scenario = st.session_state["sc_applied"]
+    st.query_params["s"] = applied.to_token()
     sb.caption(t("link", lang))
-    return current
+    return applied, st.session_state["sc_base"]
+
+
+@st.fragment
+def _controls(lang: str) -> None:
+    """The controls (a fragment: a change reruns only this panel)."""
+    base: Scenario = st.session_state["sc_base"]
+    applied: Scenario = st.session_state["sc_applied"]
+    deps = _departments()
+    loaded = form_values(base, deps)
+    values = _values()
+    marks = changed(values, loaded)
+    word = t("modified", lang)
+
+    def mark(text: str, key: str) -> str:
+        return f"{text} · {word}" if key in marks else text
+
+    cat = catalog().set_index("id")
+    frame_cols = districts().columns
+    usable = indicator_ids(cat.reset_index(), frame_cols)
+    names = {i: label(cat.loc[i], lang) for i in usable}
+    with st.sidebar:
+        st.markdown(f"**{t('weights', lang)}**", help=t("weights_help", lang))
+        inds = list(st.session_state["sc_inds"])
+        for ind in inds:
+            key = f"sc_w_{ind}"
+            text = names.get(ind, ind)
+            if ind not in loaded["sc_inds"] and key in marks:
+                text = f"{text} · {t('added', lang)}"
+            else:
+                text = mark(text, key)
+            st.slider(text, 0.0, 100.0, step=5.0, format="%.0f%%", key=key,
+                      persist_state="session")
+        shares = _shares(inds, lang)
+        if shares:
+            st.caption(shares)
+        st.selectbox(t("add_indicator", lang), [i for i in usable if i not in inds],
+                     index=None, key="sc_add", on_change=_add_indicator,
+                     placeholder=t("add_placeholder", lang), format_func=names.get)
+        st.text_area(mark(t("rule", lang), "sc_rule"), key="sc_rule", height=80,
+                     help=t("rule_help", lang), placeholder=t("rule_placeholder", lang),
+                     persist_state="session")
+        st.multiselect(mark(t("departments", lang), "sc_deps"), deps, key="sc_deps",
+                       placeholder=t("departments_placeholder", lang), persist_state="session")
+        st.radio(mark(t("list_size", lang), "sc_mode"), MODES, key="sc_mode", horizontal=True,
+                 format_func=lambda m: option("mode", m, lang), persist_state="session")
+        mode = st.session_state["sc_mode"]
+        if mode == "top_n":
+            st.number_input(mark(t("n", lang), "sc_top_n"), 1, 1_000_000, step=25,
+                            key="sc_top_n", persist_state="session")
+        elif mode == "threshold":
+            st.number_input(mark(t("score_min", lang), "sc_threshold"), step=0.05,
+                            format="%.2f", key="sc_threshold", help=t("score_min_help", lang),
+                            persist_state="session")
+        elif mode == "budget":
+            st.number_input(mark(t("budget_amount", lang), "sc_budget"), 0.0, 1e12,
+                            step=1_000_000.0, format="%.0f", key="sc_budget",
+                            persist_state="session")
+            st.caption(fmt.money(st.session_state["sc_budget"], lang))
+            if base.cost_per_beneficiary is not None:
+                st.number_input(mark(t("cost_per_beneficiary", lang), "sc_cost_b"), 0.01,
+                                1e9, step=100.0, format="%.0f", key="sc_cost_b",
+                                persist_state="session")
+                st.caption(fmt.money(st.session_state["sc_cost_b"], lang))
+            else:
+                st.number_input(mark(t("cost_per_district", lang), "sc_cost"), 1.0, 1e10,
+                                step=100_000.0, format="%.0f", key="sc_cost",
+                                persist_state="session")
+                st.caption(fmt.money(st.session_state["sc_cost"], lang))
+            needs = list(NEEDS)
+            if st.session_state["sc_need"] not in needs:
+                needs.append(st.session_state["sc_need"])
+            st.selectbox(mark(t("need", lang), "sc_need"), needs, key="sc_need",
+                         help=t("need_help", lang), persist_state="session",
+                         format_func=lambda n: option("need", n, lang) if n in NEEDS
+                         else names.get(n, n))
+        norms = ["minmax", "zscore", "rank"]
+        if "target" in (base.normalisation, applied.normalisation,
+                        st.session_state["sc_norm"]):
+            norms.append("target")
+        st.selectbox(mark(t("normalisation", lang), "sc_norm"), norms, key="sc_norm",
+                     format_func=lambda v: option("normalisation", v, lang),
+                     persist_state="session")
+        st.selectbox(mark(t("aggregation", lang), "sc_agg"), ["arithmetic", "geometric"],
+                     key="sc_agg", format_func=lambda v: option("aggregation", v, lang),
+                     persist_state="session")
+        st.selectbox(mark(t("missing_policy", lang), "sc_missing"),
+                     ["reweight", "exclude", "impute"], key="sc_missing",
+                     format_func=lambda v: option("missing", v, lang), persist_state="session")
+        draws = sorted({*DRAWS, int(st.session_state["sc_draws"])})
+        st.select_slider(mark(t("draws", lang), "sc_draws"), draws, key="sc_draws",
+                         format_func=lambda v: fmt.integer(v, lang), persist_state="session")
+        if marks:
+            what = ", ".join(t(f"field_{g}", lang) for g in changed_fields(marks))
+            st.caption(t("modified_summary", lang, base=preset_name(base, lang), what=what))
+        if changed(_values(), form_values(applied, deps)):
+            st.warning(t("pending", lang))
+
+
+def _shares(inds: list[str], lang: str) -> str:
+    """How the weights add up when not 100%: each weight counts as its share of the sum."""
+    weights = [float(st.session_state.get(f"sc_w_{i}", 0.0)) for i in inds]
+    total = sum(weights)
+    if not inds or abs(total - 100) < 0.5:
+        return ""
+    if lang == "en":
+        return (f"The weights add up to {fmt.percent(total, 0, lang)}: each counts as its "
+                f"share of that sum.")
+    return (f"Los pesos suman {fmt.percent(total, 0, lang)}: cada uno cuenta como su parte de "
+            f"esa suma.")

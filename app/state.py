@@ -1,18 +1,36 @@
-"""What the page shares across tabs: cached data, the session's uploads, the ranked frame."""
+"""What the pages share: cached data, the session's uploads, the ranking of a scenario.
+
+Process-wide caches hold one copy for every session; each caller gets its own copy, so no
+session can change what another sees (a copy of the 1,874-row table takes about 1 ms). Every
+cache is keyed on everything that changes its answer: the scenario's token, the fingerprint of
+the session's uploads (values and catalog rows) and the language.
+
+The ranking comes in two steps (:func:`ranking`): the point ranking at once (``prioritize``
+without draws, about 0.02 s) and the full one, with the Monte Carlo, from a background job
+(:mod:`app.jobs`); the page shows the first and fills in the rank intervals and
+probabilities when the second is ready.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import geoprio
+from app.jobs import Jobs, PageRuns
 from geoprio import mapping
 from geoprio.scenario import Scenario
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
@@ -38,8 +56,6 @@ def geometry_url() -> str:
     return publish_geometry(STATIC, geoprio.load_districts(display=True)[cols])
 
 
-# Process-wide caches hold one copy for every session; each caller gets its own copy, so no
-# session can change what another sees (a copy of the 1,874-row table takes about 1 ms).
 @st.cache_resource
 def _base_districts() -> pd.DataFrame:
     return pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
@@ -61,6 +77,28 @@ def display_geometry():
 
 
 @st.cache_resource
+def _display_order():
+    order = _display_geometry()["ubigeo"].astype(str).to_numpy()
+    order.setflags(write=False)
+    return order
+
+
+def display_order():
+    """The ubigeo of each district in the order the map's geometry was published (read-only)."""
+    return _display_order()
+
+
+@st.cache_resource
+def _full_geometry():
+    return geoprio.load_districts()[["ubigeo", "geometry"]]
+
+
+def full_geometry():
+    """The full district geometry (GIS exports, clusters): a private copy."""
+    return _full_geometry().copy()
+
+
+@st.cache_resource
 def _base_catalog() -> pd.DataFrame:
     return geoprio.catalog()
 
@@ -78,6 +116,32 @@ def _endes() -> pd.DataFrame:
 def endes() -> pd.DataFrame:
     """The ENDES department series: a private copy."""
     return _endes().copy()
+
+
+@st.cache_resource
+def _district_labels() -> dict[str, str]:
+    frame = geoprio.load_districts(display=True)
+    return {u: f"{d} — {p}, {dep} ({u})" for u, d, p, dep in
+            zip(frame["ubigeo"], frame["district"], frame["province"], frame["department"],
+                strict=True)}
+
+
+def district_labels() -> dict[str, str]:
+    """ubigeo -> "YURUA — ATALAYA, UCAYALI (250204)", in map order (a private copy)."""
+    return dict(_district_labels())
+
+
+@st.cache_resource
+def page_runs() -> PageRuns:
+    """The page runs in progress in this process (the entry script enters it)."""
+    return PageRuns()
+
+
+@st.cache_resource
+def jobs() -> Jobs:
+    """The process's background jobs (Monte Carlo of each scenario); a job waits (at most
+    8 s) until no page is being drawn, so that a burst of "Aplicar" gets its colours first."""
+    return Jobs(quiet=page_runs().quiet)
 
 
 def uploads() -> dict[str, dict]:
@@ -110,18 +174,120 @@ def districts() -> pd.DataFrame:
 
 
 def catalog() -> pd.DataFrame:
+    """The shipped catalog plus this session's uploaded indicators' rows."""
     extra = [v["row"] for v in uploads().values()]
     if not extra:
         return base_catalog()
     return pd.concat([base_catalog(), pd.DataFrame(extra)], ignore_index=True)
 
 
+def indicator_ids(cat: pd.DataFrame, columns) -> list[str]:
+    """Catalog indicators present in ``columns``, in catalog order (uploads last)."""
+    cols = set(columns)
+    return [i for i, k in zip(cat["id"], cat["kind"], strict=True)
+            if k == "indicator" and i in cols]
+
+
+# ---------------------------------------------------------------------------- ranking
 @st.cache_data(max_entries=64, show_spinner=False)
-def _ranked(token: str, uploads_fingerprint: str, lang: str, _frame: pd.DataFrame,
-            _catalog: pd.DataFrame) -> pd.DataFrame:
-    return geoprio.prioritize(_frame, Scenario.from_token(token), catalog=_catalog, lang=lang)
+def _point(token: str, uploads_fingerprint: str, lang: str, _frame: pd.DataFrame,
+           _catalog: pd.DataFrame) -> pd.DataFrame:
+    scenario = Scenario.from_token(token)
+    return geoprio.prioritize(_frame, scenario.replace(n_draws=0), catalog=_catalog, lang=lang)
 
 
-def ranked(scenario: Scenario, lang: str) -> pd.DataFrame:
-    """``geoprio.prioritize`` on the session's districts, cached per scenario and uploads."""
-    return _ranked(scenario.to_token(), uploads_key(), lang, districts(), catalog())
+def _full(scenario: Scenario, lang: str, frame: pd.DataFrame, cat: pd.DataFrame):
+    t0 = time.process_time()
+    out = geoprio.prioritize(frame, scenario, catalog=cat, lang=lang)
+    log.info("Monte Carlo of %r (%d draws): %.2f s CPU", scenario.name, scenario.n_draws,
+             time.process_time() - t0)
+    return out
+
+
+def full_key(scenario: Scenario, lang: str, fingerprint: str | None = None) -> tuple:
+    """What names a full ranking: scenario token, uploads fingerprint, language."""
+    return ("ranking", scenario.to_token(), fingerprint or uploads_key(), lang)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A scenario's ranking as far as it is known.
+
+    Attributes
+    ----------
+    frame : the full ranking when ``complete``, else the point ranking (scores, ranks,
+        eligibility and the list are final; rank intervals equal the rank and probabilities
+        are 0 or 1 until the draws are done).
+    complete : whether the Monte Carlo is in ``frame``.
+    key : the background job's key (:func:`full_key`).
+    start : starts the Monte Carlo in the background (idempotent); the page calls it after it
+        has been drawn, so that the colours are not kept waiting behind the draws.
+    error : why the Monte Carlo failed (the point ranking is then all there is), or None.
+    """
+
+    frame: pd.DataFrame
+    complete: bool
+    key: tuple
+    start: Callable[[], None]
+    error: str | None = None
+
+
+def ranking(scenario: Scenario, lang: str) -> Ranking:
+    """The ranking of ``scenario`` for this session (see :class:`Ranking`)."""
+    fingerprint = uploads_key()
+    frame, cat = districts(), catalog()
+    key = full_key(scenario, lang, fingerprint)
+    if scenario.n_draws == 0:
+        point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
+        return Ranking(point, True, key, lambda: None)
+    try:
+        done = jobs().get(key)
+    except Exception as exc:  # the draws failed: the point ranking stands, said so
+        point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
+        return Ranking(point, True, key, lambda: None, error=str(exc))
+    if done is not None:  # shared by every session with this key: each gets its own copy
+        return Ranking(done.copy(), True, key, lambda: None)
+    point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
+    return Ranking(point, False, key,
+                   lambda: jobs().get(key, lambda: _full(scenario, lang, frame, cat)))
+
+
+def full_ranking(scenario: Scenario, lang: str, *, frame: pd.DataFrame, cat: pd.DataFrame,
+                 fingerprint: str, timeout: float = 300) -> pd.DataFrame:
+    """The complete ranking (with the Monte Carlo), waiting for it if needed (exports).
+
+    Takes the session's table, catalog and uploads fingerprint explicitly: a deferred
+    download runs outside the page's run, where the session state is not at hand.
+    """
+    if scenario.n_draws == 0:
+        return _point(scenario.to_token(), fingerprint, lang, frame, cat)
+    key = full_key(scenario, lang, fingerprint)
+    done = jobs().get(key, lambda: _full(scenario, lang, frame, cat))
+    done = done if done is not None else jobs().wait(key, timeout=timeout)
+    return done.copy()
+
+
+def warm(langs: tuple[str, ...] = ("es",), presets: tuple[str, ...] = ("dci", "fonie",
+                                                                        "anemia")) -> float:
+    """Fill the process's caches before the first visitor: data, map geometry, presets.
+
+    Called when the server process starts (``deploy/serve.py``). Returns the seconds taken.
+    """
+    t0 = time.perf_counter()
+    leaflet_base_url()
+    geometry_url()
+    frame, cat = base_districts(), base_catalog()
+    _display_geometry()
+    _endes()
+    import geoprio.exporting  # noqa: F401  (first export: no import cost then)
+    for lang in langs:
+        for name in presets:
+            scenario = Scenario.preset(name)
+            fingerprint = hashlib.sha1().hexdigest()  # no uploads
+            _point(scenario.to_token(), fingerprint, lang, frame, cat)
+            key = full_key(scenario, lang, fingerprint)
+            jobs().get(key, lambda s=scenario, la=lang: _full(s, la, frame, cat))
+    jobs().wait_all(timeout=600)
+    seconds = time.perf_counter() - t0
+    log.info("caches warmed in %.1f s", seconds)
+    return seconds

@@ -1,23 +1,31 @@
-"""Benchmark of the app in Debian's Chromium: first map draw, bytes sent, a weight change.
+"""Benchmark of the app in Debian's Chromium: loads, reruns, CPU per rerun, bytes.
 
-Run from the repository root: ``python benchmarks/bench_app.py`` (``--runs 3`` by default).
-It starts ``streamlit run streamlit_app.py`` on a free localhost port (file watching off),
-drives ``/usr/bin/chromium`` with Playwright for Python (never downloads a browser) and
-prints a Markdown table, one column per run and the median:
+Run from the repository root::
 
-- time from navigation to the map showing all 1,874 districts (``window.geoprioLayer`` in
-  the map's frame), a new browser context (empty cache, new Streamlit session) each run; the
-  very first session after the server starts (data loaded, caches empty) is reported apart;
-- bytes the browser received for that first load, read from Chrome DevTools Protocol
-  ``Network`` events: HTTP (``loadingFinished.encodedDataLength``: bodies and headers as they
-  came over the wire) and websocket frames (decoded payload sizes), and bytes it sent;
-- the same after a reload in the same context (browser cache warm: a returning planner);
-- a weight change: the anemia slider moved to a value no earlier run used (so the server's
-  ranking cache misses), "Aplicar" clicked; time until the map is redrawn or recoloured
-  (``window.geoprioStats`` of the map component, or a new layer), time until the script run
-  ends, and the bytes of that change.
+    python benchmarks/bench_app.py                       # this checkout
+    python benchmarks/bench_app.py --baseline /tmp/base  # and an older tree, in the same run
 
-Figures depend on the machine's load (printed with the table); run it on a quiet machine.
+``--baseline DIR`` is another checkout of geoprio (e.g. ``git archive <commit> | tar -x -C
+DIR``): it is measured the same way, right before this one, so both columns share the
+machine's load (printed). For each app it starts a server on a free localhost port (file
+watching off) — this checkout through ``deploy/serve.py`` (as ``deploy/systemd`` starts it:
+caches warmed when the process starts), a baseline through its ``streamlit_app.py`` (or its
+``deploy/serve.py`` if it has one) — and drives ``/usr/bin/chromium`` with Playwright (never
+downloads a browser). Each run is a new browser context (empty cache, new session):
+
+- first load: navigation → 1,874 districts drawn (``window.geoprioLayer`` in a frame of the
+  page), → script run ended, bytes received (Chrome DevTools ``Network`` events); the first
+  session after the server started is reported apart;
+- "Aplicar" after a weight change (the anemia slider moved to a value no run used before, so
+  the ranking cache misses): → map recoloured, → run ended, → rank intervals filled in (the
+  background Monte Carlo), the app process's CPU in page runs and in the Monte Carlo thread
+  (``geoprio-mc``, see ``app/jobs.py``), read per thread from ``/proc``;
+- a preset switch (DCI → FONIE): → recoloured, → run ended, CPU;
+- a page switch (Map → Ranking: CPU of that run; tabs of an old app switch in the browser);
+- this checkout only: the first load through nginx (``deploy/nginx/geoprio.conf``, gzip) vs
+  straight from the app process: bytes and time.
+
+Figures depend on the machine's load (printed with the tables): run it on a quiet machine.
 """
 
 from __future__ import annotations
@@ -25,22 +33,32 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import re
 import statistics
 import sys
+import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
-from app.localserver import CHROMIUM_ARGS, app_server, wait_for, wait_idle  # noqa: E402
+from app.localserver import (  # noqa: E402
+    CHROMIUM_ARGS,
+    app_server,
+    proxied_apps,
+    running,
+    wait_for,
+    wait_idle,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 1000}
 N_DISTRICTS = 1874
-ANEMIA = "Anemia en niños de 6 a 35 meses"
+ANEMIA = re.compile(r"^Anemia en niños de 6 a 35 meses")
+FONIE = "FONIE (servicios básicos)"
+MC_THREAD = "geoprio-mc"
+PAGE_THREAD = "geoprio-page"  # app/jobs.py names the threads that run the page script
 
 LAYER_COUNT = "() => window.geoprioLayer ? window.geoprioLayer.getLayers().length : null"
 MAP_STATE = """() => window.geoprioLayer ? {n: window.geoprioLayer.getLayers().length,
@@ -48,29 +66,33 @@ MAP_STATE = """() => window.geoprioLayer ? {n: window.geoprioLayer.getLayers().l
     draws: (window.geoprioStats || {}).draws || 0,
     recolours: (window.geoprioStats || {}).recolours || 0,
     update_ms: (window.geoprioStats || {}).last_update_ms,
-    draw_ms: (window.geoprioStats || {}).draw_ms} : null"""
+    draw_ms: (window.geoprioStats || {}).draw_ms,
+    drawn_at: (window.geoprioStats || {}).drawn_at,
+    recoloured_at: (window.geoprioStats || {}).recoloured_at} : null"""
 MAP_MARK = """() => { window.geoprioLayer._geoprioBenchMark = true;
     return {draws: (window.geoprioStats || {}).draws || 0,
             recolours: (window.geoprioStats || {}).recolours || 0}; }"""
 
 
-# ------------------------------------------------------------------ server and page helpers
-
-
-
-
-
-
-
+# ------------------------------------------------------------------ page helpers
+_FRAMES: dict[int, object] = {}  # page -> its map frame, found once (polling 20 pages is slow)
 
 
 def map_frame(page):
-    """The Map tab's map frame (the first iframe of the first tab panel), or None."""
-    iframe = page.locator("[data-testid=stTabPanel]").first.locator("iframe").first
-    if not iframe.count():
-        return None
-    handle = iframe.element_handle()
-    return handle.content_frame() if handle else None
+    """The frame that holds the district map (the app's own component), or None."""
+    known = _FRAMES.get(id(page))
+    if known is not None and not known.is_detached():
+        return known
+    for frame in page.frames:
+        if "district_map" not in frame.url:  # not the cluster maps (st_folium, same decoder)
+            continue
+        try:
+            if frame.evaluate("() => !!window.geoprioLayer"):
+                _FRAMES[id(page)] = frame
+                return frame
+        except Exception:  # a frame (re)loading or detached: try the next one
+            continue
+    return None
 
 
 def in_map(page, script: str):
@@ -79,7 +101,8 @@ def in_map(page, script: str):
         return None
     try:
         return frame.evaluate(script)
-    except Exception:  # frame (re)loading
+    except Exception:  # frame (re)loading: look for it again next time
+        _FRAMES.pop(id(page), None)
         return None
 
 
@@ -103,14 +126,21 @@ def redrawn(page, since: dict) -> dict | None:
     return None
 
 
+def computing(page) -> bool:
+    """Whether the page says the Monte Carlo is still running (this app's header)."""
+    return page.get_by_text(re.compile("Calculando la incertidumbre")).count() > 0
 
 
-
-
-
-
-def launch(pw):
-    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def launch(pw, nice: int = 0):
+    """Debian's Chromium; with ``nice`` > 0 at a lower priority than the app, as if the
+    planners' browsers ran on their own computers rather than on the server's cores."""
+    path = CHROMIUM
+    if nice:
+        wrapper = Path(tempfile.mkdtemp(prefix="geoprio-chromium-")) / "chromium"
+        wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {CHROMIUM} "$@"\n')
+        wrapper.chmod(0o755)
+        path = str(wrapper)
+    return pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
 
 
 def load_average() -> str:
@@ -120,13 +150,66 @@ def load_average() -> str:
         return "n/a"
 
 
+# ------------------------------------------------------------------ CPU per thread
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of process ``pid`` by thread: ``mc`` (geoprio-mc), ``script`` (the page
+    script's runs, geoprio-page) and ``page`` (all but the Monte Carlo: script runs and the
+    server's own threads, which send the page)."""
+    out = {"mc": 0.0, "page": 0.0, "script": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            comm = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        out["mc" if comm.startswith(MC_THREAD) else "page"] += seconds
+        if comm.startswith(PAGE_THREAD):
+            out["script"] += seconds
+    return out
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` including threads that already ended."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Cpu:
+    """CPU of the app process between two points: the Monte Carlo's threads apart, and the
+    page script's runs as the app logs them (``GEOPRIO_RUN_LOG``: a run's thread ends with
+    the run, so ``/proc`` cannot tell it afterwards)."""
+
+    def __init__(self, pid: int, run_log: Path | None = None) -> None:
+        self.pid, self.run_log = pid, run_log
+        self.start()
+
+    def _runs(self) -> float:
+        if self.run_log is None or not self.run_log.exists():
+            return 0.0
+        return sum(float(line.split()[-1]) for line in
+                   self.run_log.read_text().splitlines() if line.strip())
+
+    def start(self) -> None:
+        self.t0, self.all0 = thread_cpu(self.pid), process_cpu(self.pid)
+        self.runs0 = self._runs()
+
+    def read(self) -> dict[str, float]:
+        t1, all1 = thread_cpu(self.pid), process_cpu(self.pid)
+        mc = max(0.0, t1["mc"] - self.t0["mc"])
+        total = all1 - self.all0
+        return {"mc": mc, "page": max(0.0, total - mc), "total": total,
+                "script": self._runs() - self.runs0}
+
+
 # ------------------------------------------------------------------ byte counting (CDP)
 class Traffic:
     """Bytes the page received and sent, from DevTools ``Network`` events (all its frames).
 
     HTTP bytes are also split by where they come from: Streamlit's own front end
     (``/static/``), the app's static files (``/app/static/``: geometry, Leaflet, decoder),
-    components (``/component/``), media (``/media/``: download buttons, images), other.
+    components (``/component/``), media (``/media/``), other.
     """
 
     KINDS = (("/app/static/", "app static"), ("/static/", "streamlit front end"),
@@ -138,22 +221,14 @@ class Traffic:
         self.reset()
         self.cdp.on("Network.requestWillBeSent", self._request)
         self.cdp.on("Network.loadingFinished", self._http)
-        self.cdp.on("Network.webSocketCreated", self._ws_open)
         self.cdp.on("Network.webSocketFrameReceived", self._ws_in)
         self.cdp.on("Network.webSocketFrameSent", self._ws_out)
         self.cdp.send("Network.enable")
 
     def reset(self) -> None:
         self.t0 = time.monotonic()
-        self.http = 0
-        self.requests = 0
-        self.ws_in = 0
-        self.ws_out = 0
-        self.first_frame_s: float | None = None
-        self.ws_open_s: float | None = None
+        self.http = self.requests = self.ws_in = self.ws_out = 0
         self.by_kind: dict[str, int] = {}
-        self.ws_kinds: dict[str, int] = {}
-        self.media: list[str] = []
 
     def kind(self, url: str) -> str:
         path = urllib.parse.urlparse(url).path
@@ -176,22 +251,11 @@ class Traffic:
         size = int(event.get("encodedDataLength", 0))
         self.http += size
         self.requests += 1
-        url = self.urls.get(event["requestId"], "")
-        kind = self.kind(url)
+        kind = self.kind(self.urls.get(event["requestId"], ""))
         self.by_kind[kind] = self.by_kind.get(kind, 0) + size
-        if kind == "media":
-            self.media.append(f"{urllib.parse.urlparse(url).path} ({size:,} B)")
-
-    def _ws_open(self, event: dict) -> None:
-        self.ws_open_s = time.monotonic() - self.t0
 
     def _ws_in(self, event: dict) -> None:
-        size = self._size(event["response"])
-        self.ws_in += size
-        kind = message_kind(event["response"])
-        self.ws_kinds[kind] = self.ws_kinds.get(kind, 0) + size
-        if self.first_frame_s is None:
-            self.first_frame_s = time.monotonic() - self.t0
+        self.ws_in += self._size(event["response"])
 
     def _ws_out(self, event: dict) -> None:
         self.ws_out += self._size(event["response"])
@@ -199,36 +263,10 @@ class Traffic:
     def snapshot(self) -> dict:
         return {"http": self.http, "requests": self.requests, "ws_in": self.ws_in,
                 "ws_out": self.ws_out, "received": self.http + self.ws_in,
-                "ws_open_s": self.ws_open_s, "first_frame_s": self.first_frame_s,
-                "ws_kinds": dict(self.ws_kinds), "media": list(self.media),
                 **{f"http {k}": v for k, v in self.by_kind.items()}}
 
 
-def message_kind(frame: dict) -> str:
-    """What a websocket message from Streamlit carries: the element type of a delta, else the
-    message type (decoded with Streamlit's own protobuf classes)."""
-    if frame.get("opcode") != 2:
-        return "text"
-    try:
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        msg = ForwardMsg.FromString(base64.b64decode(frame.get("payloadData", "")))
-    except Exception:  # another Streamlit version: count it, unnamed
-        return "unknown"
-    kind = msg.WhichOneof("type") or "unknown"
-    if kind == "delta":
-        delta = msg.delta
-        part = delta.WhichOneof("type") or "delta"
-        if part == "new_element":
-            element = delta.new_element.WhichOneof("type") or "element"
-            if element == "component_instance":
-                return f"component {delta.new_element.component_instance.component_name}"
-            return element
-        return part
-    return kind
-
-
-# ------------------------------------------------------------------ one run
+# ------------------------------------------------------------------ one session
 def first_load(browser, base: str) -> tuple[dict, object, object, Traffic]:
     """A new context and session: navigation to all districts drawn; figures and handles."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -245,18 +283,19 @@ def first_load(browser, base: str) -> tuple[dict, object, object, Traffic]:
              **traffic.snapshot()}, context, page, traffic)
 
 
-def reload(page, traffic: Traffic) -> dict:
-    traffic.reset()
+def _settle(page, timeout: float = 120) -> float | None:
+    """Seconds until the background Monte Carlo's notice is gone (None: there was none)."""
     t0 = time.monotonic()
-    page.reload(wait_until="commit", timeout=120_000)
-    wait_for(lambda: drawn(page), timeout=180, what="all districts drawn after a reload")
-    t_draw = time.monotonic() - t0
-    wait_idle(page, quiet=0.5)
-    return {"draw_s": t_draw, **traffic.snapshot()}
+    if not computing(page):
+        return None
+    wait_for(lambda: not computing(page), timeout=timeout, step=0.05,
+             what="the rank intervals filled in")
+    return time.monotonic() - t0
 
 
-def weight_change(page, traffic: Traffic, steps: int) -> dict:
-    """Anemia weight to ``0.05 * steps`` and "Aplicar": time to redraw, run end, bytes."""
+def weight_change(page, traffic: Traffic, cpu: Cpu, steps: int) -> dict:
+    """Anemia weight moved ``steps`` from 0 and "Aplicar": redraw, run end, CPU, bytes."""
+    _settle(page)
     slider = page.get_by_role("slider", name=ANEMIA)
     slider.focus()
     page.keyboard.press("Home")
@@ -264,126 +303,229 @@ def weight_change(page, traffic: Traffic, steps: int) -> dict:
         page.keyboard.press("ArrowRight")
     value = slider.get_attribute("aria-valuetext")
     time.sleep(1.0)  # the slider reports its value debounced
+    wait_idle(page, quiet=0.3)
     since = mark(page)
     traffic.reset()
+    cpu.start()
     t0 = time.monotonic()
     page.locator("[data-testid=stSidebar]").get_by_role("button", name="Aplicar").click()
     state = wait_for(lambda: redrawn(page, since), timeout=180, what="the map redrawn")
     t_redraw = time.monotonic() - t0
     t_idle = wait_idle(page, quiet=0.5) - t0
-    return {"value": value, "redraw_s": t_redraw, "idle_s": t_idle,
-            "recolour_ms": state.get("update_ms"), **traffic.snapshot()}
+    run_cpu = cpu.read()
+    filled = _settle(page)
+    t_filled = time.monotonic() - t0 if filled is not None else None
+    wait_idle(page, quiet=0.5)
+    all_cpu = cpu.read()
+    return {"value": value, "redraw_s": t_redraw, "idle_s": t_idle, "filled_s": t_filled,
+            "cpu_page": run_cpu["page"], "cpu_script": run_cpu["script"],
+            "cpu_mc": all_cpu["mc"],
+            "cpu_all_page": all_cpu["page"], "recolour_ms": state.get("update_ms"),
+            **traffic.snapshot()}
+
+
+def preset_switch(page, cpu: Cpu, name: str = FONIE) -> dict:
+    """"Punto de partida" → ``name``: time to new colours and to the run's end, CPU."""
+    _settle(page)
+    wait_idle(page, quiet=0.3)
+    since = mark(page)
+    box = page.get_by_role("combobox", name="Punto de partida")
+    option = page.get_by_role("option", name=name, exact=True)
+    for _ in range(3):
+        box.click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except Exception:  # the list did not open: try again
+            page.keyboard.press("Escape")
+    cpu.start()
+    t0 = time.monotonic()  # from the choice, not from opening the list
+    option.click()
+    wait_for(lambda: redrawn(page, since), timeout=180, what="the map after a preset switch")
+    t_redraw = time.monotonic() - t0
+    t_idle = wait_idle(page, quiet=0.5) - t0
+    c = cpu.read()
+    return {"redraw_s": t_redraw, "idle_s": t_idle, "cpu_page": c["page"],
+            "cpu_script": c["script"], "cpu_mc": c["mc"]}
+
+
+def page_switch(page, cpu: Cpu) -> dict:
+    """Map → Ranking (a page, or a tab of an old app) and back: CPU and times."""
+    _settle(page)
+    wait_idle(page, quiet=0.3)
+    tab = page.get_by_role("tab", name="Ranking", exact=True)
+    target = tab if tab.count() else page.get_by_role("link", name=re.compile("Ranking"))
+    cpu.start()
+    t0 = time.monotonic()
+    target.first.click()
+    page.get_by_text(re.compile(r"^Seleccionados$")).first.wait_for(timeout=60_000)
+    t_shown = time.monotonic() - t0
+    t_idle = (wait_idle(page, quiet=0.5) if running(page) or not tab.count()
+              else time.monotonic()) - t0
+    c = cpu.read()
+    back = page.get_by_role("tab", name="Mapa", exact=True)
+    back = back if back.count() else page.get_by_role("link", name=re.compile("Mapa"))
+    t1 = time.monotonic()
+    back.first.click()
+    wait_for(lambda: drawn(page), timeout=120, what="the map again")
+    t_back = time.monotonic() - t1
+    wait_idle(page, quiet=0.5)
+    return {"shown_s": t_shown, "idle_s": t_idle, "cpu_page": c["page"],
+            "cpu_script": c["script"], "back_s": t_back}
+
+
+# ------------------------------------------------------------------ one app
+def entry(folder: Path) -> str:
+    return "deploy/serve.py" if (folder / "deploy" / "serve.py").exists() else "streamlit_app.py"
+
+
+def measure(folder: Path, runs: int, pw, label: str) -> dict:
+    """Every measure of the app in ``folder``."""
+    out: dict = {"label": label, "entry": entry(folder), "loads": [], "changes": [],
+                 "presets": [], "pages": []}
+    t0 = time.monotonic()
+    run_log = Path(tempfile.mkdtemp(prefix="geoprio-runs-")) / "runs.log"
+    env = {"PYTHONPATH": str(folder), "GEOPRIO_RUN_LOG": str(run_log)}
+    with app_server(entry(folder), cwd=folder, env=env, timeout=240) as (base, proc, _log):
+        out["start_s"] = time.monotonic() - t0
+        cpu = Cpu(proc.pid, run_log)
+        browser = launch(pw)
+        try:
+            cold, context, _page, _traffic = first_load(browser, base)
+            out["cold"] = cold
+            context.close()
+            for run in range(runs):
+                load, context, page, traffic = first_load(browser, base)
+                out["loads"].append(load)
+                # anemia to 0, 5, 10, 15, 25%... of the slider: never the preset's 20%
+                out["changes"].append(weight_change(page, traffic, cpu,
+                                                    steps=run if run < 4 else run + 1))
+                out["pages"].append(page_switch(page, cpu))
+                out["presets"].append(preset_switch(page, cpu))
+                context.close()
+        finally:
+            browser.close()
+    return out
+
+
+def through_proxy(runs: int, pw) -> dict:
+    """This checkout behind nginx (one process): first-load bytes and time, direct vs proxy."""
+    out: dict = {"proxy": [], "direct": []}
+    with proxied_apps(1) as stack:
+        browser = launch(pw)
+        try:
+            for _ in range(runs):
+                for kind, url in (("direct", stack.app_url(0)), ("proxy", stack.url)):
+                    load, context, _page, _t = first_load(browser, url)
+                    out[kind].append(load)
+                    context.close()
+        finally:
+            browser.close()
+    return out
 
 
 # ------------------------------------------------------------------ report
-def kb(n: float) -> str:
-    return f"{n / 1000:,.1f} kB"
+def kb(n: float | None) -> str:
+    return "n/a" if n is None else f"{n / 1000:,.0f} kB"
 
 
 def seconds(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.2f} s"
 
 
-def ms(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.0f} ms"
+def med(values: list) -> float | None:
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
 
 
-def row(name: str, values: list, fmt, goal: str = "") -> str:
-    shown = [fmt(v) for v in values]
-    numeric = [v for v in values if v is not None]
-    median = fmt(statistics.median(numeric)) if numeric else "n/a"
-    return f"| {name} | " + " | ".join(shown) + f" | **{median}** | {goal} |"
+def report(results: list[dict], proxy: dict | None) -> str:
+    cols = [r["label"] for r in results]
+    head = "| measure (median of runs) | " + " | ".join(cols) + " | goal |\n|---|" + \
+        "---:|" * len(cols) + "---|"
+    rows = [head]
 
+    def row(name: str, pick, fmt, goal: str = "") -> None:
+        rows.append(f"| {name} | " + " | ".join(fmt(pick(r)) for r in results) + f" | {goal} |")
 
-def table(cold: dict, loads: list[dict], reloads: list[dict], changes: list[dict]) -> str:
-    runs = len(loads)
-    head = ("| measure | " + " | ".join(f"run {i + 1}" for i in range(runs))
-            + " | median | goal |\n|---|" + "---:|" * runs + "---:|---|")
-    lines = [
-        head,
-        row("first load: navigation → websocket open", [x["ws_open_s"] for x in loads],
-            seconds),
-        row("first load: navigation → first websocket message",
-            [x["first_frame_s"] for x in loads], seconds),
-        row("first load: navigation → 1,874 districts drawn", [x["draw_s"] for x in loads],
-            seconds, "< 5 s"),
-        row("first load: navigation → script run ended", [x["idle_s"] for x in loads],
-            seconds),
-        row("first load: map draw inside the browser (component)",
-            [x["browser_draw_ms"] for x in loads], ms),
-        row("first load: bytes received, HTTP", [x["http"] for x in loads], kb),
-        row("first load: bytes received, websocket", [x["ws_in"] for x in loads], kb),
-        row("first load: bytes received, total", [x["received"] for x in loads], kb),
-        *[row(f"first load: bytes received, HTTP {name}", [x.get(f"http {name}", 0)
-                                                            for x in loads], kb)
-          for _, name in Traffic.KINDS],
-        row("first load: HTTP requests", [x["requests"] for x in loads], str),
-        row("reload, browser cache warm: → districts drawn", [x["draw_s"] for x in reloads],
-            seconds),
-        row("reload, browser cache warm: bytes received", [x["received"] for x in reloads],
-            kb),
-        row("weight change: Aplicar → map redrawn", [x["redraw_s"] for x in changes], seconds,
-            "< 1.5 s"),
-        row("weight change: Aplicar → script run ended", [x["idle_s"] for x in changes],
-            seconds),
-        row("weight change: recolour inside the browser", [x["recolour_ms"] for x in changes],
-            ms),
-        row("weight change: bytes received, HTTP", [x["http"] for x in changes], kb),
-        *[row(f"weight change: bytes received, HTTP {name}", [x.get(f"http {name}", 0)
-                                                               for x in changes], kb)
-          for _, name in Traffic.KINDS if any(x.get(f"http {name}") for x in changes)],
-        row("weight change: bytes received, websocket", [x["ws_in"] for x in changes], kb),
-        row("weight change: bytes sent, websocket", [x["ws_out"] for x in changes], kb),
-    ]
-    values = ", ".join(x["value"] for x in changes)
-
-    def parts(kinds: dict[str, int], top: int = 6) -> str:
-        big = sorted(kinds.items(), key=lambda kv: -kv[1])[:top]
-        return ", ".join(f"{name} {kb(size)}" for name, size in big)
-
-    notes = (f"\nFirst session after the server started (caches empty): districts drawn after "
-             f"{cold['draw_s']:.2f} s, script run ended after {cold['idle_s']:.2f} s, "
-             f"{kb(cold['received'])} received ({kb(cold['http'])} HTTP, "
-             f"{kb(cold['ws_in'])} websocket).\n"
-             f"Anemia weights set in the weight-change runs: {values}. Each run is a new "
-             f"browser context (empty cache) and a new Streamlit session.\n"
-             f"Largest websocket parts, first load (run 1): {parts(loads[0]['ws_kinds'])}.\n"
-             f"Largest websocket parts, weight change (run 1): "
-             f"{parts(changes[0]['ws_kinds'])}.\n"
-             f"Media fetched on the weight change (run 1): "
-             f"{', '.join(changes[0]['media']) or 'none'}.")
-    return "\n".join(lines) + "\n" + notes
+    row("server start → health check answers", lambda r: r["start_s"], seconds)
+    row("first session after a start: → 1,874 districts drawn", lambda r: r["cold"]["draw_s"],
+        seconds, "≤ 5 s")
+    row("new session (warm server): → 1,874 districts drawn",
+        lambda r: med([x["draw_s"] for x in r["loads"]]), seconds, "≤ 3 s")
+    row("new session: → script run ended", lambda r: med([x["idle_s"] for x in r["loads"]]),
+        seconds)
+    row("new session: bytes received (HTTP + websocket)",
+        lambda r: med([x["received"] for x in r["loads"]]), kb)
+    row("new session: Streamlit's front end (HTTP)",
+        lambda r: med([x.get("http streamlit front end", 0) for x in r["loads"]]), kb)
+    row("Aplicar (weight) → map recoloured",
+        lambda r: med([x["redraw_s"] for x in r["changes"]]), seconds)
+    row("Aplicar (weight) → script run ended",
+        lambda r: med([x["idle_s"] for x in r["changes"]]), seconds)
+    row("Aplicar (weight) → rank intervals filled in",
+        lambda r: med([x["filled_s"] or x["idle_s"] for x in r["changes"]]), seconds)
+    row("Aplicar (weight): CPU of the rerun (all threads but the Monte Carlo)",
+        lambda r: med([x["cpu_page"] for x in r["changes"]]), seconds, "≤ 0.3 s")
+    row("… of which the page script's run (this checkout logs it)",
+        lambda r: med([x["cpu_script"] for x in r["changes"]]), seconds)
+    row("Aplicar (weight): CPU of the Monte Carlo (background thread)",
+        lambda r: med([x["cpu_mc"] for x in r["changes"]]), seconds)
+    row("Aplicar (weight): websocket bytes received",
+        lambda r: med([x["ws_in"] for x in r["changes"]]), kb)
+    row("preset switch → map recoloured",
+        lambda r: med([x["redraw_s"] for x in r["presets"]]), seconds)
+    row("preset switch: CPU of the rerun (all threads but the Monte Carlo)",
+        lambda r: med([x["cpu_page"] for x in r["presets"]]), seconds, "≤ 0.3 s")
+    row("… of which the page script's run", lambda r: med([x["cpu_script"]
+                                                            for x in r["presets"]]), seconds)
+    row("page (tab) switch Map → Ranking: table shown",
+        lambda r: med([x["shown_s"] for x in r["pages"]]), seconds)
+    row("page (tab) switch: CPU (all threads)",
+        lambda r: med([x["cpu_page"] for x in r["pages"]]), seconds, "≤ 0.3 s")
+    row("… of which the page script's run", lambda r: med([x["cpu_script"]
+                                                            for x in r["pages"]]), seconds)
+    row("back to the map: districts drawn", lambda r: med([x["back_s"] for x in r["pages"]]),
+        seconds)
+    text = "\n".join(rows)
+    values = ", ".join(x["value"] or "?" for x in results[-1]["changes"])
+    text += ("\n\nEntry points: " + "; ".join(f"{r['label']}: {r['entry']}" for r in results)
+             + f". Anemia weights set in the weight-change runs: {values}.")
+    if proxy:
+        text += ("\n\n| first load, this checkout, one process | straight from the process | "
+                 "through nginx (gzip) |\n|---|---:|---:|\n")
+        for name, key, fmt in (("→ 1,874 districts drawn", "draw_s", seconds),
+                               ("bytes received, total", "received", kb),
+                               ("bytes of Streamlit's front end", "http streamlit front end",
+                                kb),
+                               ("bytes over HTTP", "http", kb)):
+            text += (f"| {name} | {fmt(med([x.get(key, 0) for x in proxy['direct']]))} | "
+                     f"{fmt(med([x.get(key, 0) for x in proxy['proxy']]))} |\n")
+    return text
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="repetitions (default 3)")
+    parser.add_argument("--runs", type=int, default=3, help="sessions per app (default 3)")
+    parser.add_argument("--baseline", type=Path, help="another geoprio checkout to compare")
+    parser.add_argument("--no-proxy", action="store_true", help="skip the nginx measure")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: apt-get install chromium", file=sys.stderr)
         return 1
     from playwright.sync_api import sync_playwright
 
-    loads, reloads, changes = [], [], []
     before = load_average()
-    with app_server() as (base, _proc, _log), sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            cold, context, _page, _traffic = first_load(browser, base)
-            context.close()
-            for run in range(args.runs):
-                load, context, page, traffic = first_load(browser, base)
-                loads.append(load)
-                # anemia to 0.00, 0.05, 0.10, 0.15, 0.25...: never the preset's 0.20
-                changes.append(weight_change(page, traffic, steps=run if run < 4 else run + 1))
-                reloads.append(reload(page, traffic))
-                context.close()
-        finally:
-            browser.close()
-    print(f"geoprio app in Chromium ({CHROMIUM}), {args.runs} runs, viewport "
-          f"{VIEWPORT['width']}×{VIEWPORT['height']}; load average before "
-          f"{before}, after {load_average()} ({os.cpu_count()} CPUs).\n")
-    print(table(cold, loads, reloads, changes))
+    t0 = time.monotonic()
+    results = []
+    with sync_playwright() as pw:
+        if args.baseline:
+            results.append(measure(args.baseline.resolve(), args.runs, pw, "baseline"))
+        results.append(measure(ROOT, args.runs, pw, "this checkout"))
+        proxy = None if args.no_proxy else through_proxy(args.runs, pw)
+    print(f"geoprio app in Chromium ({CHROMIUM}), {args.runs} sessions per app, viewport "
+          f"{VIEWPORT['width']}×{VIEWPORT['height']}, {time.monotonic() - t0:.0f} s; load "
+          f"average before {before}, after {load_average()} ({os.cpu_count()} CPUs).\n")
+    print(report(results, proxy))
     return 0
 
 

@@ -1,25 +1,37 @@
-"""Load benchmark: twenty planners on the app at once, on localhost only.
+"""Load benchmark: twenty planners pressing "Aplicar" at once, on localhost only.
 
-Run from the repository root: ``python benchmarks/bench_load.py`` (``--sessions 20
---rounds 2`` by default; at most 40 sessions, and the whole run stops itself after
-``--deadline`` seconds, 900 by default). It starts ``streamlit run streamlit_app.py`` bound to
-127.0.0.1 (file watching off), opens the sessions in one Debian Chromium (``/usr/bin/chromium``,
-one browser context each, so each is its own Streamlit session) and prints a Markdown table:
+Run from the repository root::
 
-- the app process's resident memory (``VmRSS``; psutil when installed) after start, after one
-  session (data loaded, map drawn), after all sessions, and after the reruns; memory per extra
-  session = (all − one) / (sessions − 1) (goal < 50 MB: data held once per process);
-- the time each session took to draw its map when they all opened together;
-- rerun times: each page switches the map's indicator select box (score ⇄ poverty) and waits
-  until its map is recoloured; all pages are switched one after the other without waiting
-  (so the runs overlap on the server), ``--rounds`` times; median, 95th percentile, max;
-- errors: exception boxes (``stException``) and error alerts on every page, "Error" in the
-  map frames, and tracebacks in the server log.
+    python benchmarks/bench_load.py                        # this checkout, 1 and 2 processes
+    python benchmarks/bench_load.py --baseline /tmp/base   # and an older tree, same run
+
+(``--sessions 20`` by default, at most 40; the whole run stops itself after ``--deadline``
+seconds, 1500 by default.) Each setup is measured the same way, one after the other:
+
+- ``baseline``: the older tree's ``streamlit run streamlit_app.py``, one process;
+- ``1 process``: this checkout as ``deploy/systemd`` starts it (``deploy/serve.py``), alone;
+- ``2 processes + nginx``: two such processes behind ``deploy/nginx/geoprio.conf``.
+
+The sessions open in one Debian Chromium (``/usr/bin/chromium``, one browser context each, so
+each is its own Streamlit session; with nginx each gets its own sticky cookie). Then:
+
+- every session sets the anemia weight to its own value (none the preset's, so no two share
+  a cached ranking), and all press "Aplicar" one right after the other; for each, the time
+  from its click to its map's new colours and to the end of its script run;
+- every session switches the map's indicator at once (score ⇄ poverty), as the earlier
+  version of this benchmark did;
+- memory: resident memory of the app processes (``VmRSS``) after start, after one session,
+  after all, after the reruns; per extra session = (all − one) / (sessions − 1);
+- errors: exception boxes and error alerts on every page, "Error" in the map frames,
+  tracebacks in the server logs.
+
+Prints one Markdown table with a column per setup, and the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import statistics
@@ -29,10 +41,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_app import (
+    ANEMIA,
     CHROMIUM,
+    ROOT,
     VIEWPORT,
     app_server,
     drawn,
+    entry,
     in_map,
     launch,
     load_average,
@@ -43,34 +58,32 @@ from bench_app import (
     wait_idle,
 )
 
+from app.localserver import proxied_apps
+
 MAX_SESSIONS = 40
-SERIAL = 5  # reruns timed one at a time, before the overlapping rounds
 OPTIONS = ("Pobreza monetaria 2018", "Puntaje del escenario")  # map indicator select box
 
 
 def rss_mb(pid: int) -> float:
     """Resident memory of process ``pid`` in MB (10^6 bytes)."""
-    try:
-        import psutil
-
-        return psutil.Process(pid).memory_info().rss / 1e6
-    except ImportError:
-        pass
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024 / 1e6
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def cpu_s(pid: int) -> float:
-    """CPU seconds (user + system, all threads) process ``pid`` has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system, all threads) the processes have used."""
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def settled_rss(pid: int, pause: float = 3.0) -> float:
+def settled_rss(pids: list[int], pause: float = 3.0) -> float:
     time.sleep(pause)
-    return rss_mb(pid)
+    return sum(rss_mb(p) for p in pids)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -88,8 +101,8 @@ def errors_on(page) -> dict[str, int]:
 
 
 def choose(page, option: str) -> None:
-    page.locator(".st-key-map_column").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    page.locator(".st-key-map_column, .st-key-mapa").first.click(timeout=120_000)
+    page.get_by_role("option", name=option, exact=True).click(timeout=120_000)
 
 
 class Deadline:
@@ -103,27 +116,90 @@ class Deadline:
         return left
 
 
-def run(sessions: int, rounds: int, deadline: Deadline) -> dict:
-    from playwright.sync_api import sync_playwright
+def set_weight(page, steps: int) -> str:
+    """The anemia slider to ``steps`` steps from 0 (not applied yet); the value it shows."""
+    slider = page.get_by_role("slider", name=ANEMIA)
+    for _ in range(3):
+        slider.focus()
+        page.keyboard.press("Home")
+        for _ in range(steps):
+            page.keyboard.press("ArrowRight")
+        value = slider.get_attribute("aria-valuetext") or ""
+        if value.rstrip("%") not in ("0.20", "20"):  # the preset's value: the keys were lost
+            return value
+    raise RuntimeError(f"the anemia slider did not move (shows {value})")
 
-    out: dict = {"sessions": sessions, "rounds": rounds, "rerun_s": [], "open_s": [],
-                 "serial_s": [], "serial_end_s": [], "rerun_end_s": []}
-    with app_server() as (base, proc, log), sync_playwright() as pw:
-        out["rss_start"] = settled_rss(proc.pid)
-        browser = launch(pw)
+
+def overlapping(pages, start, deadline: Deadline, out_redraw: list, out_end: list,
+                out_page: list | None = None) -> int:
+    """Start an action on every page (``start(i, page)``) back to back; time each to its
+    map's new colours and to the end of its run, as this script sees them (polling the 20
+    pages one after the other adds up to a sweep's delay) and, where the map records it
+    (``geoprioStats.recoloured_at``), by the page's own clock (``out_page``). Returns how
+    many never showed new colours within 300 s (counted, not waited for)."""
+    marks, sent, lost, clicked = {}, {}, 0, {}
+    for i, page in enumerate(pages):
+        marks[i] = mark(page)
+    for i, page in enumerate(pages):
+        try:
+            clicked[i] = page.evaluate("() => Date.now()")
+            start(i, page)
+        except Exception as exc:  # the page could not even be clicked: count it
+            print(f"session {i}: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+            lost += 1
+            continue
+        sent[i] = time.monotonic()
+    pending, ending = set(sent), set()
+    end = time.monotonic() + min(300.0, deadline.left())
+    while pending or ending:
+        if time.monotonic() > end:
+            return lost + len(pending) + len(ending)
+        for i in sorted(ending):
+            if not running(pages[i]):
+                out_end.append(time.monotonic() - sent[i])
+                ending.discard(i)
+        for i in sorted(pending):
+            state = redrawn(pages[i], marks[i])
+            if state:
+                out_redraw.append(time.monotonic() - sent[i])
+                at = state.get("recoloured_at") or state.get("drawn_at")
+                if out_page is not None and at:
+                    out_page.append((at - clicked[i]) / 1000)
+                pending.discard(i)
+                ending.add(i)
+        time.sleep(0.05)
+    return lost
+
+
+def run(setup: str, folder: Path, sessions: int, deadline: Deadline, pw,
+        browser_nice: int = 0) -> dict:
+    out: dict = {"setup": setup, "sessions": sessions, "open_s": [], "apply_s": [],
+                 "apply_end_s": [], "switch_s": [], "switch_end_s": [], "apply_page_s": [],
+                 "switch_page_s": []}
+    if setup.startswith("2"):
+        stack_cm = proxied_apps(2)
+    else:
+        stack_cm = app_server(entry(folder), cwd=folder, env={"PYTHONPATH": str(folder)},
+                              timeout=240)
+    with stack_cm as stack:
+        if setup.startswith("2"):
+            base, pids, logs = stack.url, [p.pid for p in stack.apps], stack.logs
+        else:
+            base, proc, log = stack
+            pids, logs = [proc.pid], [log]
+        out["rss_start"] = settled_rss(pids)
+        browser = launch(pw, browser_nice)
         try:
             contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(sessions)]
             pages = [c.new_page() for c in contexts]
-            # one session: data loaded, caches filled
             t0 = time.monotonic()
             pages[0].goto(base, wait_until="commit", timeout=120_000)
             wait_for(lambda: drawn(pages[0]), timeout=min(180, deadline.left()),
                      what="the first session's map")
             out["first_s"] = time.monotonic() - t0
             wait_idle(pages[0], timeout=min(120, deadline.left()))
-            out["rss_one"] = settled_rss(proc.pid)
-            # the others all at once
-            cpu0 = cpu_s(proc.pid)
+            out["rss_one"] = settled_rss(pids)
+            cpu0 = cpu_s(pids)
             starts = {}
             for i, page in enumerate(pages[1:], start=1):
                 starts[i] = time.monotonic()
@@ -138,104 +214,93 @@ def run(sessions: int, rounds: int, deadline: Deadline) -> dict:
                 time.sleep(0.1)
             for page in pages:
                 wait_idle(page, timeout=min(300, deadline.left()))
-            out["cpu_open"] = (cpu_s(proc.pid) - cpu0) / (sessions - 1)
-            out["rss_all"] = settled_rss(proc.pid)
-            # reruns one at a time (the other sessions open but idle): no overlap
-            cpu0 = cpu_s(proc.pid)
-            current = dict.fromkeys(range(sessions), OPTIONS[1])  # the map shows the score
-            for i, page in enumerate(pages[:SERIAL]):
-                since = mark(page)
-                choose(page, OPTIONS[0])
-                current[i] = OPTIONS[0]
-                t0 = time.monotonic()
-                wait_for(lambda p=page, m=since: redrawn(p, m), timeout=min(120, deadline.left()),
-                         what="a map recoloured")
-                out["serial_s"].append(time.monotonic() - t0)
-                out["serial_end_s"].append(wait_idle(page, timeout=min(120, deadline.left()))
-                                           - t0)
-            out["cpu_serial"] = (cpu_s(proc.pid) - cpu0) / len(out["serial_s"])
-            # reruns: every page switches the map's indicator, runs overlapping
-            cpu0 = cpu_s(proc.pid)
-            for _ in range(rounds):
-                marks, sent = {}, {}
-                for i, page in enumerate(pages):  # each page to the indicator it doesn't show
-                    marks[i] = mark(page)
-                    current[i] = OPTIONS[1] if current[i] == OPTIONS[0] else OPTIONS[0]
-                    choose(page, current[i])
-                    sent[i] = time.monotonic()
-                pending, ending = set(sent), set()
-                round_end = time.monotonic() + min(300.0, deadline.left())
-                while pending or ending:
-                    if time.monotonic() > round_end:
-                        raise TimeoutError(f"after 300 s, sessions {sorted(pending)} had not "
-                                           f"redrawn and {sorted(ending)} were still running")
-                    for i in sorted(ending):
-                        if not running(pages[i]):  # the run that recoloured the map ended
-                            out["rerun_end_s"].append(time.monotonic() - sent[i])
-                            ending.discard(i)
-                    for i in sorted(pending):
-                        if redrawn(pages[i], marks[i]):
-                            out["rerun_s"].append(time.monotonic() - sent[i])
-                            pending.discard(i)
-                            ending.add(i)
-                    time.sleep(0.05)
-                for page in pages:
-                    wait_idle(page, timeout=min(300, deadline.left()))
-            out["cpu_rerun"] = (cpu_s(proc.pid) - cpu0) / (rounds * sessions)
-            out["rss_end"] = settled_rss(proc.pid)
+            out["cpu_open"] = (cpu_s(pids) - cpu0) / (sessions - 1)
+            out["rss_all"] = settled_rss(pids)
+            # every session its own anemia weight (steps 0..; skip the preset's 20%)
+            steps = [s for s in range(sessions + 1) if s != 4][:sessions]
+            out["weights"] = [set_weight(page, s) for page, s in zip(pages, steps, strict=True)]
+            time.sleep(1.5)  # sliders report their values debounced
+            for page in pages:
+                wait_idle(page, timeout=min(120, deadline.left()), quiet=0.3)
+            cpu0 = cpu_s(pids)
+            out["lost_apply"] = overlapping(
+                pages, lambda i, p: p.locator("[data-testid=stSidebar]").get_by_role(
+                    "button", name="Aplicar").click(), deadline, out["apply_s"],
+                out["apply_end_s"], out["apply_page_s"])
+            for page in pages:
+                wait_idle(page, timeout=min(300, deadline.left()))
+            # the background Monte Carlo of every session, then its fill-in rerun
+            with contextlib.suppress(TimeoutError):
+                wait_for(lambda: all(p.get_by_text("Calculando la incertidumbre").count() == 0
+                                     for p in pages), timeout=min(180, deadline.left()),
+                         step=0.5, what="the rank intervals")
+            for page in pages:
+                wait_idle(page, timeout=min(300, deadline.left()), quiet=0.5)
+            out["cpu_apply"] = (cpu_s(pids) - cpu0) / sessions
+            # each page to the map indicator it does not show, all at once
+            cpu0 = cpu_s(pids)
+            out["lost_switch"] = overlapping(pages, lambda i, p: choose(p, OPTIONS[0]),
+                                             deadline, out["switch_s"], out["switch_end_s"],
+                                             out["switch_page_s"])
+            for page in pages:
+                wait_idle(page, timeout=min(300, deadline.left()))
+            out["cpu_switch"] = (cpu_s(pids) - cpu0) / sessions
+            out["rss_end"] = settled_rss(pids)
             counts = [errors_on(p) for p in pages]
             out["errors"] = {k: sum(c[k] for c in counts) for k in counts[0]}
-            out["still_running"] = sum(running(p) for p in pages)
         finally:
             browser.close()
-        text = log.read_text(errors="replace")
+        text = "".join(Path(log).read_text(errors="replace") for log in logs
+                       if Path(log).exists())
         out["tracebacks"] = text.count("Traceback (most recent call last)")
-        out["log_errors"] = sum("ERROR" in line or "Error" in line for line in text.splitlines())
     return out
 
 
-def report(r: dict) -> str:
-    n = r["sessions"]
-    per = (r["rss_all"] - r["rss_one"]) / (n - 1)
-    rer = r["rerun_s"]
-    opens = r["open_s"]
-    e = r["errors"]
-    rows = [
-        "| measure | value | goal |",
-        "|---|---:|---|",
-        f"| sessions open at once | {n} | 20 |",
-        f"| app RSS after start (no session) | {r['rss_start']:,.1f} MB | |",
-        f"| app RSS after 1 session (map drawn) | {r['rss_one']:,.1f} MB | |",
-        f"| app RSS after {n} sessions | {r['rss_all']:,.1f} MB | |",
-        f"| app RSS after the reruns | {r['rss_end']:,.1f} MB | |",
-        f"| memory per extra session ({n} − 1 sessions) | **{per:,.1f} MB** | < 50 MB |",
-        f"| first session: navigation → map drawn (alone) | {r['first_s']:.2f} s | |",
-        f"| {n - 1} sessions opened together: map drawn, median | "
-        f"{statistics.median(opens):.2f} s | |",
-        f"| {n - 1} sessions opened together: map drawn, max | {max(opens):.2f} s | |",
-        f"| app CPU per session opened | {r['cpu_open']:.2f} s | |",
-        f"| rerun alone ({len(r['serial_s'])} pages one at a time, {n} sessions open), median | "
-        f"{statistics.median(r['serial_s']):.2f} s | |",
-        f"| rerun alone, max | {max(r['serial_s']):.2f} s | |",
-        f"| rerun alone: indicator switch → script run ended, median | "
-        f"{statistics.median(r['serial_end_s']):.2f} s | |",
-        f"| app CPU per rerun (alone) | {r['cpu_serial']:.2f} s | |",
-        f"| reruns measured ({r['rounds']} rounds × {n} pages, overlapping) | {len(rer)} | |",
-        f"| rerun (overlapping: indicator switch → map recoloured), median | "
-        f"{statistics.median(rer):.2f} s | |",
-        f"| rerun (overlapping), 95th percentile | **{percentile(rer, 0.95):.2f} s** | |",
-        f"| rerun (overlapping), max | {max(rer):.2f} s | |",
-        f"| rerun (overlapping): switch → script run ended, median | "
-        f"{statistics.median(r['rerun_end_s']):.2f} s | |",
-        f"| rerun (overlapping): switch → script run ended, 95th percentile | "
-        f"**{percentile(r['rerun_end_s'], 0.95):.2f} s** | |",
-        f"| app CPU per rerun (overlapping) | {r['cpu_rerun']:.2f} s | |",
-        f"| exception boxes (stException) on all pages | {e['exceptions']} | 0 |",
-        f"| error alerts on all pages | {e['error_alerts']} | 0 |",
-        f"| map frames showing an error | {e['map_errors']} | 0 |",
-        f"| tracebacks in the server log | {r['tracebacks']} | 0 |",
-        f"| pages still running at the end | {r['still_running']} | 0 |",
-    ]
+def report(results: list[dict]) -> str:
+    cols = [r["setup"] for r in results]
+    rows = ["| measure | " + " | ".join(cols) + " | goal |", "|---|" + "---:|" * len(cols)
+            + "---|"]
+
+    def row(name: str, pick, fmt, goal: str = "") -> None:
+        rows.append(f"| {name} | " + " | ".join(fmt(pick(r)) for r in results) + f" | {goal} |")
+
+    s = lambda x: f"{x:.2f} s"  # noqa: E731
+    mb = lambda x: f"{x:,.1f} MB"  # noqa: E731
+    row("sessions open at once", lambda r: r["sessions"], str, "20")
+    row("app RSS after start (no session)", lambda r: r["rss_start"], mb)
+    row("app RSS after 1 session (map drawn)", lambda r: r["rss_one"], mb)
+    row("app RSS after all sessions", lambda r: r["rss_all"], mb)
+    row("app RSS after the reruns", lambda r: r["rss_end"], mb)
+    row("**memory per extra session**",
+        lambda r: (r["rss_all"] - r["rss_one"]) / (r["sessions"] - 1), mb, "< 50 MB")
+    row("first session: navigation → map drawn", lambda r: r["first_s"], s)
+    row("the others opened together: map drawn, median",
+        lambda r: statistics.median(r["open_s"]), s)
+    row("the others opened together: map drawn, max", lambda r: max(r["open_s"]), s)
+    row("all press Aplicar: → new colours, median",
+        lambda r: statistics.median(r["apply_s"]), s)
+    row("**all press Aplicar: → new colours, 95th percentile**",
+        lambda r: percentile(r["apply_s"], 0.95), s, "≤ 8 s")
+    row("all press Aplicar: → new colours, max", lambda r: max(r["apply_s"]), s)
+    row("… 95th percentile by the page's own clock (no polling delay)",
+        lambda r: percentile(r["apply_page_s"], 0.95) if r["apply_page_s"] else None,
+        lambda x: "n/a" if x is None else s(x))
+    row("all press Aplicar: → run ended, 95th percentile",
+        lambda r: percentile(r["apply_end_s"], 0.95), s)
+    row("app CPU per Aplicar (all processes; Monte Carlo and fill-in rerun included)",
+        lambda r: r["cpu_apply"], s)
+    row("all switch the map's indicator: → new colours, 95th percentile",
+        lambda r: percentile(r["switch_s"], 0.95), s)
+    row("… 95th percentile by the page's own clock",
+        lambda r: percentile(r["switch_page_s"], 0.95) if r["switch_page_s"] else None,
+        lambda x: "n/a" if x is None else s(x))
+    row("app CPU per indicator switch", lambda r: r["cpu_switch"], s)
+    row("sessions whose map never showed the new colours (300 s)",
+        lambda r: f"{r['lost_apply']} / {r['lost_switch']}", str, "0 / 0")
+    row("exception boxes / error alerts / map errors",
+        lambda r: "{exceptions} / {error_alerts} / {map_errors}".format(**r["errors"]), str,
+        "0 / 0 / 0")
+    row("tracebacks in the server logs", lambda r: r["tracebacks"], str, "0")
     return "\n".join(rows)
 
 
@@ -243,24 +308,41 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20,
                         help=f"sessions at once (2 to {MAX_SESSIONS}, default 20)")
-    parser.add_argument("--rounds", type=int, default=2, help="rerun rounds (1 to 5)")
-    parser.add_argument("--deadline", type=float, default=900.0,
-                        help="stop after this many seconds (default 900)")
+    parser.add_argument("--baseline", type=Path, help="another geoprio checkout to compare")
+    parser.add_argument("--setups", default="1,2",
+                        help="this checkout with 1 and/or 2 processes (default '1,2')")
+    parser.add_argument("--browser-nice", type=int, default=0,
+                        help="run Chromium at this nice level (e.g. 15: the browsers as if on "
+                             "the planners' own computers; default 0)")
+    parser.add_argument("--deadline", type=float, default=1500.0,
+                        help="stop after this many seconds (default 1500)")
     args = parser.parse_args()
     if not 2 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be from 2 to {MAX_SESSIONS}; got {args.sessions}")
-    if not 1 <= args.rounds <= 5:
-        parser.error(f"--rounds must be from 1 to 5; got {args.rounds}")
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: apt-get install chromium", file=sys.stderr)
         return 1
+    from playwright.sync_api import sync_playwright
+
     before = load_average()
     t0 = time.monotonic()
-    result = run(args.sessions, args.rounds, Deadline(args.deadline))
-    print(f"geoprio app under load: {args.sessions} Chromium sessions on 127.0.0.1, "
-          f"{time.monotonic() - t0:.0f} s in all; load average before {before}, after "
-          f"{load_average()} ({os.cpu_count()} CPUs).\n")
-    print(report(result))
+    deadline = Deadline(args.deadline)
+    setups = []
+    if args.baseline:
+        setups.append(("baseline (1 process)", args.baseline.resolve()))
+    wanted = args.setups.split(",")
+    if "1" in wanted:
+        setups.append(("1 process", ROOT))
+    if "2" in wanted:
+        setups.append(("2 processes + nginx", ROOT))
+    results = []
+    with sync_playwright() as pw:
+        for name, folder in setups:
+            results.append(run(name, folder, args.sessions, deadline, pw, args.browser_nice))
+    print(f"geoprio app under load: {args.sessions} Chromium sessions on 127.0.0.1 (browser "
+          f"nice {args.browser_nice}), {time.monotonic() - t0:.0f} s in all; load average "
+          f"before {before}, after {load_average()} ({os.cpu_count()} CPUs).\n")
+    print(report(results))
     return 0
 
 

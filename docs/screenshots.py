@@ -1,13 +1,15 @@
 """Take the documents' screenshots from the real app in Debian's Chromium.
 
 Run from the repository root: ``python docs/screenshots.py``. It starts the app on a free
-local port, waits for the map, and writes ``docs/img/app-map.png`` (README) and the user
-guide's ``docs/img/guia-*.png``. It uses Playwright for Python with ``/usr/bin/chromium``
-(``apt-get install chromium``); it never downloads a browser.
+local port, waits for the map (and for the Monte Carlo to fill the page in), and writes
+``docs/img/app-map.png`` (README) and the user guide's ``docs/img/guia-*.png``. It uses
+Playwright for Python with ``/usr/bin/chromium`` (``apt-get install chromium``); it never
+downloads a browser.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,7 +19,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
-from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server  # noqa: E402
+from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
 
 
 def wait_for_map(page: Page, timeout: float = 120) -> None:
@@ -41,22 +43,41 @@ def shoot(page: Page, name: str) -> None:
     print("wrote", IMG / name)
 
 
+def open_page(page: Page, name: str) -> None:
+    """Click a page's link in the navigation bar and let its run end."""
+    page.get_by_role("link", name=re.compile(rf"{name}$")).first.click()
+    wait_idle(page)
+
+
+def settled(page: Page) -> None:
+    """Until the background Monte Carlo has filled in the page."""
+    end = time.monotonic() + 120
+    while page.get_by_text(re.compile("Calculando la incertidumbre")).count():
+        if time.monotonic() > end:
+            raise TimeoutError("the Monte Carlo did not finish")
+        time.sleep(0.25)
+    wait_idle(page)
+
+
 def main() -> int:
     with app_server() as (url, _proc, _log), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         wait_for_map(page)
+        settled(page)
         shoot(page, "app-map.png")
         shoot(page, "guia-mapa.png")
-        page.get_by_role("tab", name="Ranking").click()
+        open_page(page, "Ranking")
         shoot(page, "guia-ranking.png")
         page.get_by_text("Exportar", exact=True).first.scroll_into_view_if_needed()
         shoot(page, "guia-exportar.png")
-        page.get_by_role("tab", name="Distrito").click()
+        open_page(page, "Distrito")
         shoot(page, "guia-distrito.png")
-        page.get_by_role("tab", name="Conglomerados").click()
-        time.sleep(4)
+        open_page(page, "Conglomerados")
+        page.get_by_text(re.compile("tipologías")).first.wait_for(timeout=60_000)
+        wait_idle(page)
+        page.mouse.move(700, 600)
         page.mouse.wheel(0, 500)
         shoot(page, "guia-conglomerados.png")
         browser.close()

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geoprio import fmt
 from geoprio.budget import allocation_table, knapsack
 from geoprio.derived import DERIVED, add_derived, derive, inputs_of, people_totals
 from geoprio.errors import InputError, ScenarioError
@@ -68,17 +69,21 @@ UNCERTAIN_BAND = (0.1, 0.9)
 
 _TEXT = {
     "es": {"filter": "fuera del filtro", "dept": "departamento", "prov": "provincia",
-           "noscore": "sin puntaje (faltan datos: {ids}; política '{policy}')",
+           "noscore": "sin puntaje (faltan datos: {ids}; política de datos faltantes: "
+                      "{policy})",
+           "policy": {"exclude": "excluir", "reweight": "repartir el peso",
+                      "impute": "imputar la mediana"},
            "rank": "puesto {rank} de {total}", "sel": "seleccionado", "nosel": "no seleccionado",
            "unsure": "selección incierta", "ineligible": "no elegible",
-           "elig_p": "elegible en {p:.0%} de las simulaciones", "elig_unsure":
-           "elegibilidad incierta", "sel_p": "seleccionado en {p:.0%} de las simulaciones"},
+           "elig_p": "elegible en {p} de las simulaciones", "elig_unsure":
+           "elegibilidad incierta", "sel_p": "seleccionado en {p} de las simulaciones"},
     "en": {"filter": "outside the filter", "dept": "department", "prov": "province",
-           "noscore": "no score (missing data: {ids}; policy '{policy}')",
+           "noscore": "no score (missing data: {ids}; missing-data policy: {policy})",
+           "policy": {"exclude": "exclude", "reweight": "reweight", "impute": "impute"},
            "rank": "rank {rank} of {total}", "sel": "selected", "nosel": "not selected",
            "unsure": "uncertain selection", "ineligible": "not eligible",
-           "elig_p": "eligible in {p:.0%} of the simulations", "elig_unsure":
-           "uncertain eligibility", "sel_p": "selected in {p:.0%} of the simulations"},
+           "elig_p": "eligible in {p} of the simulations", "elig_unsure":
+           "uncertain eligibility", "sel_p": "selected in {p} of the simulations"},
 }
 
 
@@ -189,6 +194,9 @@ class Plan:
         self.raw, self.missing_counts, self.imputed = prepare_raw(frame, self.ids,
                                                                   missing=s.missing)
         self.directions = directions_from_catalog(self.ids, catalog, s.higher_is_worse)
+        col = "label_en" if lang == "en" else "label_es"
+        self.labels = ({str(i): str(v) for i, v in zip(catalog["id"], catalog[col], strict=True)
+                        if isinstance(v, str)} if col in catalog.columns else {})
         self.rule = Rule(s.rule)
         in_dept, why_dept = _filter_mask(frame, "department", s.departments, lang)
         in_prov, why_prov = _filter_mask(frame, "province", s.provinces, lang)
@@ -319,33 +327,43 @@ def _explain(
     plan: Plan, point: Outcome, rule_reasons: np.ndarray, p_eligible: np.ndarray,
     p_selected: np.ndarray, simulated: bool, lang: str,
 ) -> list[str]:
-    """Step 6: one reason per district, with its probabilities where they are not firm."""
+    """Step 6: one reason per district, with its probabilities where they are not firm.
+
+    Each part is a sentence that starts with a capital; numbers are written as ``lang``
+    writes them (:mod:`geoprio.fmt`: ``puesto 1 698 de 1 865``, ``p = 0,94``).
+    """
     t = _TEXT[lang]
     lo, hi = UNCERTAIN_BAND
     total = int(point.ranked.sum())
     missing = np.isnan(plan.raw) if plan.ids else np.zeros((plan.n, 0), dtype=bool)
     scored = np.isfinite(point.score)
     ids = np.asarray(plan.ids)
+
+    def pct(p: float) -> str:
+        return fmt.percent(100 * p, 0, lang)
+
     out = []
     for i in range(plan.n):
         parts = [x for x in (plan.filter_why[i], rule_reasons[i]) if x]
         if not scored[i]:
-            lacking = ", ".join(ids[missing[i]]) or "-"
-            state = t["noscore"].format(ids=lacking, policy=plan.scenario.missing)
+            lacking = ", ".join(plan.labels.get(str(x), str(x)) for x in ids[missing[i]]) or "-"
+            policy = t["policy"].get(plan.scenario.missing, plan.scenario.missing)
+            state = t["noscore"].format(ids=lacking, policy=policy)
         elif point.ranked[i]:
             chosen = t["sel"] if point.selected[i] else t["nosel"]
             tail = f", {t['unsure']}" if lo < p_selected[i] < hi else ""
-            state = (f"{t['rank'].format(rank=point.rank[i], total=total)}; {chosen} "
-                     f"(p = {p_selected[i]:.2f}{tail})")
+            rank = t["rank"].format(rank=fmt.integer(point.rank[i], lang),
+                                    total=fmt.integer(total, lang))
+            state = f"{rank}; {chosen} (p = {fmt.number(p_selected[i], 2, lang)}{tail})"
         else:
             state = t["ineligible"]
             if simulated and p_selected[i] > 0:
                 tail = f", {t['unsure']}" if lo < p_selected[i] < hi else ""
-                state += f" ({t['sel_p'].format(p=p_selected[i])}{tail})"
+                state += f" ({t['sel_p'].format(p=pct(p_selected[i]))}{tail})"
         if simulated and lo < p_eligible[i] < hi:
-            state += f"; {t['elig_unsure']} ({t['elig_p'].format(p=p_eligible[i])})"
+            state += f"; {t['elig_unsure']} ({t['elig_p'].format(p=pct(p_eligible[i]))})"
         parts.append(state)
-        out.append(". ".join(parts))
+        out.append(". ".join(p[:1].upper() + p[1:] for p in parts))
     return out
 
 
@@ -416,6 +434,11 @@ def prioritize(
     plan = Plan(frame, scenario, catalog, lang)
     point = plan.run(plan.point_values(), plan.weights)
     verdict = plan.rule.evaluate(frame, catalog=catalog, lang=lang)
+    rule_reasons = verdict.reasons.to_numpy()
+    if not (~verdict.eligible & ~verdict.unknown).any():
+        # a rule no district with data fails (an empty rule, "x >= 0") tells nothing: only
+        # "no data" stays
+        rule_reasons = np.where(verdict.unknown.to_numpy(), rule_reasons, "")
     # 5. simulation: the same steps in every draw
     n = len(frame)
     simulated = scenario.n_draws > 0
@@ -428,7 +451,7 @@ def prioritize(
         p05 = p50 = p95 = np.where(point.ranked, point.rank, np.nan).astype(float)
         p_elig, p_sel = point.eligible.astype(float), point.selected.astype(float)
     # 6. explanation
-    reasons = _explain(plan, point, verdict.reasons.to_numpy(), p_elig, p_sel, simulated, lang)
+    reasons = _explain(plan, point, rule_reasons, p_elig, p_sel, simulated, lang)
 
     lo, hi = UNCERTAIN_BAND
     out = frame.copy()

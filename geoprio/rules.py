@@ -31,7 +31,7 @@ Examples
 >>> res.eligible.tolist()
 [True, False, False]
 >>> res.reasons.tolist()
-['cumple: poverty_2018 52.7 ≥ 40; en VRAEM', 'no cumple: poverty_2018 20 < 40', \
+['cumple: poverty_2018 52,7 ≥ 40; en VRAEM', 'no cumple: poverty_2018 20 < 40', \
 'sin dato: poverty_2018 sin dato']
 """
 
@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from geoprio.errors import RuleError
+from geoprio.fmt import DECIMAL, THOUSANDS
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,14 @@ _WORDS = {
     "en": {"no_data": "no data", "in": "in", "not_in": "not in", "yes": "yes", "no": "no",
            "T": "meets", "F": "fails", "U": "no data", "always": "always", "never": "never"},
 }
+#: labels of the columns geoprio derives (:mod:`geoprio.derived`), used with a catalog
+DERIVED_LABELS: dict[str, dict[str, str]] = {
+    "poverty_quintile_2018": {"es": "quintil de pobreza 2018",
+                              "en": "poverty quintile 2018"},
+    "stunted_children": {"es": "niños con desnutrición crónica", "en": "stunted children"},
+    "anemic_children": {"es": "niños con anemia", "en": "anaemic children"},
+    "poor_people": {"es": "personas en pobreza", "en": "people in poverty"},
+}
 #: phrasing of known flags: id -> {lang: (when true, when false)}
 FLAG_PHRASES: dict[str, dict[str, tuple[str, str]]] = {
     "vraem": {"es": ("en VRAEM", "fuera del VRAEM"), "en": ("in the VRAEM", "outside the VRAEM")},
@@ -131,13 +140,19 @@ def _fold(text: object) -> object:
     return "".join(c for c in norm if not unicodedata.combining(c)).casefold().strip()
 
 
-def _fmt(v: object) -> str:
+def _fmt(v: object, lang: str | None = None) -> str:
+    """A number as a reason shows it: at most 2 decimals, in ``lang``'s convention
+    (:mod:`geoprio.fmt`; ``None``: plain, as in a rule's text)."""
     if isinstance(v, str):
         return v
     x = float(v)  # type: ignore[arg-type]
     if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x) >= 0.01 else f"{x:.3g}"
+        text = f"{int(x):,}"
+    else:
+        text = f"{x:,.2f}".rstrip("0").rstrip(".") if abs(x) >= 0.01 else f"{x:.3g}"
+    if lang is None:
+        return text.replace(",", "")
+    return text.translate({ord(","): THOUSANDS[lang], ord("."): DECIMAL[lang]})
 
 
 class Rule:
@@ -425,11 +440,13 @@ class _Evaluator:
         self.labels: dict[str, str] = {}
         col = "label_es" if lang == "es" else "label_en"
         if catalog is not None and "id" in catalog and col in catalog:
-            self.labels = {
+            # columns geoprio derives (not in the catalog) read as words too
+            self.labels = {k: v[lang] for k, v in DERIVED_LABELS.items()}
+            self.labels.update({
                 str(i): str(lab)
                 for i, lab in zip(catalog["id"], catalog[col], strict=True)
                 if not pd.isna(lab)
-            }
+            })
 
     def _err(self, node: ast.AST, msg: str) -> RuleError:
         segment = ast.get_source_segment(self.text, node) or ""
@@ -583,7 +600,8 @@ class _Evaluator:
         state = np.where(miss, _U, np.where(hit, _T, _F)).astype(np.int8)
         if not self.explain:
             return state, None
-        shown = "[" + ", ".join(_fmt(i) for i in items) + "]"
+        sep = "; " if self.lang == "es" else ", "  # "1,5" is a number in Spanish
+        shown = "[" + sep.join(_fmt(i, self.lang) for i in items) + "]"
         inside, outside = self.w["in"], self.w["not_in"]
         if isinstance(op, ast.NotIn):
             inside, outside = outside, inside
@@ -603,7 +621,7 @@ class _Evaluator:
                 desc = np.full(self.n, repr(v), dtype=object) if self.explain else None
                 return _Term("str", np.full(self.n, _fold(v), dtype=object), desc, repr(v), True)
             x = _number(v, self.text)
-            desc = np.full(self.n, _fmt(v), dtype=object) if self.explain else None
+            desc = np.full(self.n, _fmt(v, self.lang), dtype=object) if self.explain else None
             return _Term("num", np.full(self.n, x), desc, _fmt(v), True)
         if isinstance(node, ast.Name):
             return self._column(node)
@@ -633,8 +651,9 @@ class _Evaluator:
         desc = None
         if self.explain:
             desc = np.array(
-                [_fmt(v) if const else
-                 f"{label} {self.w['no_data'] if np.isnan(v) else _fmt(v)}" for v in vals],
+                [_fmt(v, self.lang) if const else
+                 f"{label} {self.w['no_data'] if np.isnan(v) else _fmt(v, self.lang)}"
+                 for v in vals],
                 dtype=object,
             )
         return _Term("num", vals, desc, label, const)
@@ -647,7 +666,8 @@ class _Evaluator:
             vals = np.asarray(self.values[name], dtype=float)
             desc = None
             if self.explain:
-                desc = np.array([f"{label} {nd}" if np.isnan(v) else f"{label} {_fmt(v)}"
+                desc = np.array([f"{label} {nd}" if np.isnan(v) else
+                                 f"{label} {_fmt(v, self.lang)}"
                                  for v in vals], dtype=object)
             return _Term("num", vals, desc, label)
         s = self.frame[name]
@@ -667,7 +687,8 @@ class _Evaluator:
             desc = None
             if self.explain:
                 desc = np.array(
-                    [f"{label} {nd}" if np.isnan(v) else f"{label} {_fmt(v)}" for v in vals],
+                    [f"{label} {nd}" if np.isnan(v) else f"{label} {_fmt(v, self.lang)}"
+                     for v in vals],
                     dtype=object,
                 )
             return _Term("num", vals, desc, label)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -65,7 +67,7 @@ def test_department_filter_keeps_everyone_and_says_why(districts):
     aya = out["department"] == "AYACUCHO"
     assert out["eligible"].tolist() == aya.tolist()
     assert int(aya.sum()) == 119
-    assert out.loc[~aya, "reasons"].str.startswith("fuera del filtro: departamento ").all()
+    assert out.loc[~aya, "reasons"].str.startswith("Fuera del filtro: departamento ").all()
     assert int(out["selected"].sum()) == 10
     best = districts[aya].sort_values("poverty_2018", ascending=False, kind="stable").head(10)
     assert sorted(out.loc[out["selected"], "ubigeo"]) == sorted(best["ubigeo"])
@@ -79,7 +81,9 @@ def test_missing_exclude_leaves_district_unranked_with_reason(districts):
     assert int(lacking.sum()) == 37
     assert out.loc[lacking, "rank"].isna().all() and out.loc[lacking, "score"].isna().all()
     assert out.loc[lacking, "reasons"].str.contains(
-        r"sin puntaje \(faltan datos: anemia_6_35m_2022_eb; política 'exclude'\)").all()
+        r"Sin puntaje \(faltan datos: Anemia en niños de 6 a 35 meses 2022 \(suavizada\); "
+        r"política de datos "
+        r"faltantes: excluir\)").all()
     assert out["rank"].max() == 1874 - 37
 
 
@@ -158,8 +162,42 @@ def test_english_reasons(districts, cat):
     out = prioritize(districts, Scenario.preset("fonie").replace(n_draws=0), catalog=cat,
                      lang="en")
     row = out.set_index("ubigeo").loc["050410"]  # Uchuraccay
-    assert row["reasons"].startswith("meets: ")
-    assert "in the VRAEM" in row["reasons"] and "selected (p = 1.00)" in row["reasons"]
+    assert re.fullmatch(r"Meets: poverty quintile 2018 1 ≤ 2; in the VRAEM\. Rank \d+ of 800; "
+                        r"selected \(p = 1\.00\)", row["reasons"]), row["reasons"]
+
+
+def test_reasons_are_sentences_with_numbers_as_spanish_writes_them(districts, cat):
+    # the 800 eligible districts of FONIE (Ley 29951); a decimal comma, a capital per sentence
+    out = prioritize(districts, Scenario.preset("fonie").replace(n_draws=0), catalog=cat)
+    row = out.set_index("ubigeo").loc["050410"]  # Uchuraccay: quintile 1, VRAEM
+    assert re.fullmatch(r"Cumple: quintil de pobreza 2018 1 ≤ 2; en VRAEM\. Puesto \d+ de 800; "
+                        r"seleccionado \(p = 1,00\)", row["reasons"]), row["reasons"]
+    # ranks past 999 and totals take a space between thousands (INEI); 1,874 with poverty
+    s = Scenario(weights={"poverty_2018": 1}, top_n=10, n_draws=0)
+    ranked = prioritize(districts, s, catalog=cat)
+    assert int(ranked["rank"].max()) == 1874
+    least_poor = districts.sort_values("poverty_2018", kind="stable")["ubigeo"].iloc[0]
+    assert ranked.set_index("ubigeo").loc[least_poor, "reasons"] == (
+        "Puesto 1\u00a0874 de 1\u00a0874; no seleccionado (p = 0,00)")
+
+
+def test_a_rule_every_district_with_data_meets_adds_nothing(districts, cat):
+    # "stunting_u5_2019 >= 0" (DCI's kind of rule) holds wherever stunting is known: the reason
+    # starts with the rank; the districts without a stunting figure still say so
+    s = Scenario(weights={"poverty_2018": 1}, rule="stunting_u5_2019 >= 0", n_draws=0)
+    out = prioritize(districts, s, catalog=cat)
+    known = districts["stunting_u5_2019"].notna().to_numpy()
+    assert int((~known).sum()) == 9  # (SD) or (****) in SIEN 2019 (see data/VALIDATION.md)
+    assert out.loc[known, "reasons"].str.startswith("Puesto ").all()
+    assert not out["reasons"].str.contains("≥ 0").any()
+    assert out.loc[~known, "reasons"].str.startswith(
+        "Sin dato: Desnutrición crónica en menores de 5 años sin dato").all()
+    # so does an empty rule ("every district eligible")
+    empty = prioritize(districts, s.replace(rule=""), catalog=cat)
+    assert empty["reasons"].str.startswith("Puesto ").all()
+    # a rule some district fails keeps its reason everywhere
+    some = prioritize(districts, s.replace(rule="stunting_u5_2019 >= 20"), catalog=cat)
+    assert some.loc[known, "reasons"].str.match(r"(No cumple|Cumple): Desnutrición").all()
 
 
 def test_input_checks(districts):

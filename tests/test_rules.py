@@ -93,14 +93,39 @@ def test_missing_values_are_unknown_not_eligible(table):
 def test_reasons_with_catalog_labels(table, cat):
     res = evaluate_rule(table, "poverty_2018 >= 40 and (vraem or border)", catalog=cat)
     i = table.index[table["ubigeo"] == "050410"][0]  # Uchuraccay, VRAEM, 81.3%
-    assert res.reasons[i] == "cumple: Pobreza monetaria 2018 81.3 ≥ 40; en VRAEM"
+    assert res.reasons[i] == "cumple: Pobreza monetaria 2018 81,3 ≥ 40; en VRAEM"
     j = table.index[table["ubigeo"] == "010101"][0]  # Chachapoyas, 9.05%
     # both sides of the 'and' fail, and both are said
     assert res.reasons[j] == (
-        "no cumple: Pobreza monetaria 2018 9.05 < 40; fuera del VRAEM; fuera de zona de frontera"
+        "no cumple: Pobreza monetaria 2018 9,05 < 40; fuera del VRAEM; fuera de zona de frontera"
     )
     en = evaluate_rule(table, "poverty_2018 >= 40 and vraem", catalog=cat, lang="en")
     assert en.reasons[i] == "meets: Monetary poverty 2018 81.3 ≥ 40; in the VRAEM"
+
+
+def test_reasons_write_numbers_as_the_language_does(table, cat):
+    # Spanish: decimal comma and a space between thousands (INEI); English: 1,234.5
+    res = evaluate_rule(table, "pop_2017 > 100000 and poverty_2018 in [9.05, 12.5]",
+                        catalog=cat)
+    j = table.index[table["ubigeo"] == "010101"][0]  # Chachapoyas: 35,868 people, 9.05%
+    assert res.reasons[j] == ("no cumple: Población 2017 35\u00a0868 ≤ 100\u00a0000")
+    en = evaluate_rule(table, "pop_2017 < 100000 and poverty_2018 in [9.05, 12.5]",
+                       catalog=cat, lang="en")
+    assert en.reasons[j] == ("meets: Population 2017 35,868 < 100,000; "
+                             "Monetary poverty 2018 9.05 in [9.05, 12.5]")
+    es = evaluate_rule(table, "poverty_2018 in [9.05, 12.5]", catalog=cat)
+    assert es.reasons[j] == "cumple: Pobreza monetaria 2018 9,05 en [9,05; 12,5]"
+
+
+def test_derived_columns_read_as_words_with_a_catalog(table, cat):
+    from geoprio.derived import add_derived
+
+    frame = add_derived(table, ["poverty_quintile_2018"])
+    res = evaluate_rule(frame, "poverty_quintile_2018 <= 2", catalog=cat)
+    i = frame.index[frame["ubigeo"] == "050410"][0]  # Uchuraccay, 81.3%: quintile 1
+    assert res.reasons[i] == "cumple: quintil de pobreza 2018 1 ≤ 2"
+    assert evaluate_rule(frame, "poverty_quintile_2018 <= 2").reasons[i] == (
+        "cumple: poverty_quintile_2018 1 ≤ 2")  # no catalog: the id, as before
 
 
 def test_reasons_without_catalog_use_ids(table):
@@ -108,7 +133,7 @@ def test_reasons_without_catalog_use_ids(table):
     i = table.index[table["ubigeo"] == "060308"][0]  # Oxamarca 81.0%, not border
     assert res.reasons[i] == "cumple: poverty_2018 81 ≥ 80"
     j = table.index[table["ubigeo"] == "010101"][0]
-    assert res.reasons[j] == "no cumple: poverty_2018 9.05 < 80; fuera de zona de frontera"
+    assert res.reasons[j] == "no cumple: poverty_2018 9,05 < 80; fuera de zona de frontera"
 
 
 def test_type_errors_say_what_to_do(table):
@@ -132,7 +157,9 @@ def test_division_by_zero_is_unknown():
     res = evaluate_rule(f, "a / b < 1")
     assert res.unknown.tolist() == [True, False]
     assert res.eligible.tolist() == [False, True]
-    assert res.reasons.tolist()[1] == "cumple: (a / b) 0.5 < 1"
+    assert res.reasons.tolist()[1] == "cumple: (a / b) 0,5 < 1"
+    en = evaluate_rule(f, "a / b < 1", lang="en")
+    assert en.reasons.tolist()[1] == "meets: (a / b) 0.5 < 1"
 
 
 def test_long_rule_refused():

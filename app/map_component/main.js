@@ -18,9 +18,10 @@
                base: null, height: null, tiles: null, tileLayer: null, legend: null,
                outlineKey: null};
   // What tests and benchmarks read: how often each step ran and how long the last took.
+  // *_at: the page's clock (Date.now()) when the map was last drawn or recoloured.
   var stats = window.geoprioStats = {renders: 0, draws: 0, fetches: 0, recolours: 0,
                                      updates: 0, last_update_ms: null, draw_ms: null,
-                                     clicked: null};
+                                     clicked: null, drawn_at: null, recoloured_at: null};
 
   function send(type, extra) {
     var msg = {isStreamlitMessage: true, type: type};
@@ -165,6 +166,7 @@
     state.url = args.geometry;
     stats.draws += 1;
     stats.draw_ms = performance.now() - t0;
+    stats.drawn_at = Date.now();
     document.getElementById("status").style.display = "none";
   }
 
@@ -173,6 +175,7 @@
     if (!sameList(d.palette, args.palette) || !sameList(d.colour, args.colour)) {
       state.out.setColours(args.palette, args.colour);  // restyles in place, view unchanged
       stats.recolours += 1;
+      stats.recoloured_at = Date.now();
     }
     d.table = merged(state.base, args.table);  // read by the tooltip on the next hover
     d.fields = args.fields || [];
@@ -189,9 +192,11 @@
   function start(args) {
     state.started = true;
     loadCss(args.leaflet_css);
+    // the geometry downloads while Leaflet and the decoder load: one round trip, not three
+    var geometry = fetchGeometry(args.geometry);
     loadScript(args.leaflet_js)
       .then(function () { return loadScript(args.decoder); })
-      .then(function () { return fetchGeometry(args.geometry); })
+      .then(function () { return geometry; })
       .then(function (geometry) {
         state.ready = true;
         var latest = state.pending;

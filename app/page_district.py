@@ -1,0 +1,136 @@
+"""District page: one district's indicators beside its department and the nation; ENDES trend.
+
+The district is kept in the URL (``?distrito=250204``): the map's "open the district" link
+and a shared link open it directly.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app.i18n import label, t
+from app.state import catalog, district_labels, districts, endes, uploads_key
+from app.urlstate import valid
+from app.view import View
+from geoprio import fmt
+from geoprio.data import aggregate
+
+KINDS = ("indicator", "count", "flag", "context")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def rollups(key: str, *, _table: pd.DataFrame, _catalog: pd.DataFrame
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Department and national figures, once per set of uploaded indicators."""
+    return (aggregate(_table, "department", _catalog).set_index("ubigeo"),
+            aggregate(_table, "nation", _catalog))
+
+
+def value_text(value, unit: str, kind: str, lang: str) -> str:
+    """A value as the page writes it: yes/no for flags, whole counts, 1 decimal for %."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return t("missing", lang)
+    if kind == "flag" or isinstance(value, bool) or type(value).__name__ == "bool_":
+        return t("yes", lang) if bool(value) else t("no", lang)
+    if isinstance(value, str):
+        return value
+    x = float(value)
+    if kind == "count":
+        return fmt.integer(x, lang)
+    if unit == "%":
+        return fmt.number(x, 1, lang)
+    if abs(x) >= 100 or x.is_integer():
+        return fmt.number(x, 0 if abs(x) >= 100 else 1 if not x.is_integer() else 0, lang)
+    return fmt.number(x, 2 if abs(x) >= 1 else 3, lang)
+
+
+def profile(ubigeo: str, lang: str) -> pd.DataFrame:
+    """Indicator, unit, district value, department value and national value (as text)."""
+    cat = catalog()
+    table = districts()
+    dep_table, nation_table = rollups(uploads_key(), _table=table, _catalog=cat)
+    dep = dep_table.loc[ubigeo[:2]]
+    nation = nation_table.iloc[0]
+    row = table.set_index("ubigeo").loc[ubigeo]
+    rows = []
+    for r in cat[cat["kind"].isin(KINDS)].to_dict("records"):
+        if r["id"] not in row.index:
+            continue
+        unit, kind = str(r["unit"]), str(r["kind"])
+        rows.append({t("indicator", lang): label(r, lang), t("unit", lang): unit,
+                     t("value", lang): value_text(row[r["id"]], unit, kind, lang),
+                     t("dept_value", lang): value_text(dep.get(r["id"]), unit, kind, lang),
+                     t("nation_value", lang): value_text(nation.get(r["id"]), unit, kind,
+                                                         lang)})
+    return pd.DataFrame(rows)
+
+
+def endes_chart(dep_code: str, lang: str) -> tuple[str, alt.Chart] | None:
+    """The ENDES series of the district's department and of Peru: title and chart."""
+    series = endes()
+    trend = series[(series["area"] == "total") & series["department_code"].isin([dep_code,
+                                                                                "00"])]
+    if trend.empty or not (trend["department_code"] == dep_code).any():
+        return None
+    dep_name = trend.loc[trend["department_code"] == dep_code, "department"].iloc[0]
+    names = {"stunting_u5": t("endes_stunting", lang), "anemia_6_35m": t("endes_anemia", lang)}
+    long = trend.melt(id_vars=["year", "department"], value_vars=list(names),
+                      var_name="indicator", value_name="value").dropna(subset=["value"])
+    long["series"] = long["indicator"].map(names) + " · " + long["department"]
+    long["text"] = [fmt.percent(v, 1, lang) for v in long["value"]]
+    long["year_text"] = long["year"].astype(int).astype(str)
+    first, last = int(long["year"].min()), int(long["year"].max())
+    colours = alt.Scale(domain=sorted(long["series"].unique()),
+                        range=["#1b9e77", "#7fc97f", "#d95f02", "#fdb462"])
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:Q", title=t("endes_year", lang), scale=alt.Scale(
+                domain=[first, last], nice=False, zero=False),
+                axis=alt.Axis(format="d", tickMinStep=1, labelAngle=0)),
+            y=alt.Y("value:Q", title=t("endes_y", lang), scale=alt.Scale(zero=True),
+                    axis=alt.Axis(format="d")),
+            color=alt.Color("series:N", title=None, scale=colours, legend=alt.Legend(
+                orient="bottom", columns=2, labelLimit=0, symbolType="stroke")),
+            strokeDash=alt.StrokeDash("department:N", legend=None),
+            tooltip=[alt.Tooltip("series:N", title=t("endes_series", lang)),
+                     alt.Tooltip("year_text:N", title=t("endes_year", lang)),
+                     alt.Tooltip("text:N", title=t("endes_y", lang))],
+        )
+        .properties(height=320)
+    )
+    return t("endes_trend", lang, dep=dep_name, first=first, last=last), chart
+
+
+def render(view: View) -> None:
+    lang, ranked = view.lang, view.ranked
+    names = district_labels()
+    options = list(names)
+    valid("distrito", options)
+    pick = st.selectbox(t("pick_district", lang), options, key="distrito",
+                        persist_state="session", format_func=names.get,
+                        placeholder=t("pick_placeholder", lang))
+    if pick is None:
+        return
+    r = ranked.set_index("ubigeo").loc[pick]
+    st.subheader(names[pick])
+    if pd.notna(r.get("rank")):
+        if view.complete:
+            st.markdown(t("district_rank", lang, rank=fmt.integer(r["rank"], lang),
+                          lo=fmt.integer(r["rank_p05"], lang), hi=fmt.integer(r["rank_p95"],
+                                                                              lang),
+                          p=fmt.percent(100 * r["p_selected"], 0, lang)))
+        else:
+            st.markdown(t("district_rank_point", lang, rank=fmt.integer(r["rank"], lang)))
+    else:
+        st.markdown(t("not_ranked", lang))
+    st.caption(str(r["reasons"]))
+    st.dataframe(profile(pick, lang), hide_index=True, width="stretch")
+    trend = endes_chart(pick[:2], lang)
+    if trend is not None:
+        title, chart = trend
+        st.markdown(f"**{title}**")
+        st.altair_chart(chart, width="stretch")

@@ -1,0 +1,121 @@
+"""Map page: choropleth of the score or any indicator, selected districts outlined.
+
+The indicator, the classification and the number of classes are kept in the URL
+(``?mapa=…&clasificacion=…&clases=…``) so that a link opens the same map.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.i18n import label, option, t
+from app.map_component import district_map
+from app.state import catalog, display_order, geometry_url, indicator_ids
+from app.urlstate import valid
+from app.view import View
+from geoprio import fmt, mapping
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DISTRICT_PAGE = "distrito"
+
+
+def _decimals(values: pd.Series, unit: str) -> int:
+    """Decimals a tooltip value needs: none for counts, one for percentages, else 2-3."""
+    if unit in ("%",):
+        return 1
+    finite = values.dropna()
+    if finite.empty:
+        return 0
+    if (finite == finite.round()).all():
+        return 0
+    return 3 if finite.abs().max() < 10 else 1
+
+
+def tooltip_table(ranked: pd.DataFrame, column: str, unit: str, view: View) -> pd.DataFrame:
+    """Tooltip values as text in the page's language (the map shows them as given)."""
+    lang = view.lang
+    d = 3 if column == "score" else _decimals(ranked[column], unit)
+    table = pd.DataFrame(index=ranked.index)
+    table[column] = [fmt.number(v, d, lang) for v in ranked[column]]
+    table["rank"] = [fmt.integer(v, lang) if pd.notna(v) else "" for v in ranked["rank"]]
+    if view.complete:
+        lo, hi = ranked["rank_p05"], ranked["rank_p95"]
+        table["rank_interval"] = [
+            f"{fmt.integer(a, lang)}–{fmt.integer(b, lang)}" if pd.notna(r) and pd.notna(a)
+            else "" for r, a, b in zip(ranked["rank"], lo, hi, strict=True)]
+        table["p_selected"] = [fmt.percent(100 * p, 0, lang) for p in ranked["p_selected"]]
+    return table
+
+
+def in_map_order(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The ranking in the order of the published geometry (colours go by position)."""
+    order = display_order()
+    if len(ranked) == len(order) and (ranked["ubigeo"].to_numpy() == order).all():
+        return ranked
+    return ranked.set_index("ubigeo").reindex(order).reset_index()
+
+
+def render(view: View) -> None:
+    lang = view.lang
+    ranked = in_map_order(view.ranked)
+    normalisation = view.scenario.normalisation
+    cat = catalog().set_index("id")
+    options = ["score", *indicator_ids(cat.reset_index(), ranked.columns)]
+    valid("mapa", options)
+    valid("clasificacion", mapping.SCHEMES)
+    c1, c2, c3 = st.columns([3, 2, 1])
+    column = c1.selectbox(t("map_of", lang), options, key="mapa", persist_state="session",
+                          format_func=lambda i: t("score", lang) if i == "score"
+                          else label(cat.loc[i], lang))
+    scheme = c2.selectbox(t("scheme", lang), list(mapping.SCHEMES), key="clasificacion",
+                          persist_state="session",
+                          format_func=lambda s: option("scheme", s, lang))
+    k = c3.number_input(t("classes", lang), 3, 7, key="clases", persist_state="session")
+    if column == "score":
+        title, palette, source = t("score", lang), "YlOrRd", ""
+        unit = t(f"score_unit_{normalisation}", lang)
+        raw_unit = ""
+    else:
+        row = cat.loc[column]
+        title = label(row, lang)
+        raw_unit = str(row["unit"])
+        unit = f"{raw_unit}, {int(row['year'])}" if pd.notna(row["year"]) else raw_unit
+        palette = "PuBu" if row["higher_is_worse"] is False else "YlOrRd"
+        source = f"{t('source', lang)}: {row['source']}."
+    values = ranked[column].astype("float64")
+    breaks = mapping.class_breaks(values, scheme=scheme, k=int(k), palette=palette)
+    labels = fmt.break_labels(breaks.lower, breaks.bins, lang)
+    rows = [(c, lab, fmt.integer(n, lang)) for c, lab, n in
+            zip(breaks.colours, labels, breaks.counts, strict=True)]
+    if breaks.missing:
+        rows.append((mapping.MISSING_COLOUR, t("missing", lang), fmt.integer(breaks.missing,
+                                                                              lang)))
+    fields = {"district": t("district", lang), "province": t("province", lang),
+              "department": t("department", lang), "ubigeo": t("ubigeo", lang),
+              column: title, "rank": t("rank", lang)}
+    if view.complete:
+        fields.update(rank_interval=t("rank_interval", lang), p_selected=t("p_selected", lang))
+    basemap = st.checkbox(t("basemap", lang), False, key="map_basemap")
+    # geometry travels once (a static file); each rerun sends only colours and the tooltip table
+    clicked = district_map(
+        geometry_url(), colours=breaks.colour_of(),
+        table=tooltip_table(ranked, column, raw_unit, view),
+        fields=list(fields), aliases=list(fields.values()),
+        outline=ranked["selected"].fillna(False).astype(bool),
+        legend_html=mapping.legend_html(rows, title, unit), height=640, key="map",
+        missing=t("missing", lang), tiles=OSM_TILES if basemap else None,
+        attribution="© OpenStreetMap")
+    st.caption(t("outline_selected", lang) + (" " + source if source else ""))
+    if clicked and clicked in set(ranked["ubigeo"]):
+        r = ranked.loc[ranked["ubigeo"] == clicked].iloc[0]
+        name = f"{r['district']} — {r['province']}, {r['department']} ({clicked})"
+        c1, c2 = st.columns([3, 1])
+        c1.markdown(t("clicked", lang, name=name))
+        c2.page_link(st.session_state["pages"][DISTRICT_PAGE], label=t("open_district", lang),
+                     icon=":material/arrow_forward:", query_params={"distrito": clicked})
+    if breaks.missing:
+        st.warning(t("districts_missing", lang, n=fmt.integer(breaks.missing, lang)))
+    if column != "score" and isinstance(cat.loc[column, "caveats"], str) and \
+            cat.loc[column, "caveats"].strip():
+        st.info(f"{t('caveats', lang)}: {cat.loc[column, 'caveats']}".replace("*", "\\*"))
