@@ -276,3 +276,21 @@ def wait_idle(page: Any, *, timeout: float = 120.0, quiet: float = 1.0) -> float
             return calm_since
         time.sleep(0.05)
     raise TimeoutError(f"the app was still running after {timeout:.0f} s")
+
+
+def child_frames(page: Any, src: str = "") -> list[Any]:
+    """The Playwright frames of the page's iframes whose address contains ``src``.
+
+    Read through each ``<iframe>`` element, not ``page.frames``: with Debian's Chromium 150
+    an iframe that React detaches and attaches again (Streamlit does so with components on
+    the first runs) is missing from ``page.frames`` although it is drawn and reachable.
+    """
+    frames = []
+    for element in page.query_selector_all("iframe"):
+        try:
+            frame = element.content_frame()
+        except Exception:  # the element went away meanwhile
+            continue
+        if frame is not None and src in frame.url:
+            frames.append(frame)
+    return frames

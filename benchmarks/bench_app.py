@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ imp
 from app.localserver import (  # noqa: E402
     CHROMIUM_ARGS,
     app_server,
+    child_frames,
     proxied_apps,
     running,
     wait_for,
@@ -83,9 +84,7 @@ def map_frame(page):
     known = _FRAMES.get(id(page))
     if known is not None and not known.is_detached():
         return known
-    for frame in page.frames:
-        if "district_map" not in frame.url:  # not the cluster maps (st_folium, same decoder)
-            continue
+    for frame in child_frames(page, "district_map"):  # not the cluster maps (st_folium)
         try:
             if frame.evaluate("() => !!window.geoprioLayer"):
                 _FRAMES[id(page)] = frame

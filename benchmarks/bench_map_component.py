@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
-from app.localserver import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for  # noqa: E402
+from app.localserver import CHROMIUM, CHROMIUM_ARGS, child_frames, free_port, wait_for  # noqa: E402
 
 INDICATORS = ["poverty_2018", "stunting_u5_2019", "anemia_6_35m_2019", "no_water_2017",
               "no_sewer_2017", "no_electricity_2017"]
@@ -99,7 +99,7 @@ def kb(n: float) -> str:
 def measure(page, cdp_frames: list[int], http: dict, base: str, mode: str,
             colours: dict[str, list[str]], repeat: int) -> dict:
     def fill_in_any_frame(row: int) -> tuple | None:
-        for f in page.frames:
+        for f in child_frames(page):
             try:
                 colour = f.evaluate(FILL, row)
             except Exception:  # a frame being replaced

@@ -19,14 +19,14 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
-from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
+from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, child_frames, wait_idle  # noqa: E402
 
 
 def wait_for_map(page: Page, timeout: float = 120) -> None:
     """Until some frame of the page has drawn the 1,874 districts."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        for frame in page.frames:
+        for frame in child_frames(page):
             try:
                 if frame.evaluate("window.geoprioLayer ? "
                                   "window.geoprioLayer.getLayers().length : 0") == 1874:

@@ -32,6 +32,7 @@ from app.localserver import (
     NGINX_SITE,
     ROOT,
     UNIT,
+    child_frames,
     nginx_config,
     proxied_apps,
     unit_command,
@@ -119,7 +120,7 @@ def _served_by(stack, cookie: str) -> int:
 
 
 def _drawn(page) -> int:
-    for frame in page.frames:
+    for frame in child_frames(page):
         try:
             n = frame.evaluate(LAYER_COUNT)
         except Exception:  # a frame navigating: try the next

@@ -19,7 +19,7 @@ import geopandas as gpd
 import pytest
 
 import geoprio
-from app.localserver import CHROMIUM_ARGS, app_server, wait_for
+from app.localserver import CHROMIUM_ARGS, app_server, child_frames, wait_for
 from app.map_component import NAME_COLUMNS, decoder_name, map_args, publish_geometry
 from geoprio.errors import InputError
 from geoprio.mapcodec import DECODER_JS, decode_rings
@@ -198,8 +198,8 @@ def test_component_in_chromium(server, display):
             page.goto(base)
             iframe = page.locator("iframe").first
             iframe.wait_for(timeout=60_000)
-            frame = wait_for(lambda: next((f for f in page.frames if f.url.startswith(
-                base + "/component/")), None), timeout=60, what="the component frame")
+            frame = wait_for(lambda: next(iter(child_frames(page, base + "/component/")), None),
+                             timeout=60, what="the component frame")
             drawn = wait_for(lambda: frame.evaluate(
                 "() => window.geoprioLayer ? window.geoprioLayer.getLayers().length : 0"),
                 timeout=60, what="the districts to be drawn")
