@@ -424,6 +424,8 @@ def add_smooth(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--table", type=Path, help="your own CSV/XLSX with the two columns, one "
                                               "row per district (default: the shipped data)")
     p.add_argument("--key", help="with --table: the code column")
+    p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
+                   help="with --table: the code numbering (auto refuses an ambiguous table)")
     p.add_argument("--level", type=float, default=0.9, help="interval probability (0.9)")
     p.add_argument("--percent", action="store_true", help="rates in %% (default: 0-1)")
     p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
@@ -437,7 +439,8 @@ def run_smooth(args: argparse.Namespace) -> int:
     if args.table:
         table = geoprio.read_table(args.table, key=args.key)
         base = districts[["ubigeo", "district", "province", "department", "geometry"]]
-        districts, report = geoprio.join_indicators(base, table, key=args.key)
+        districts, report = geoprio.join_indicators(base, table, key=args.key,
+                                                    scheme=args.scheme)
         print(report.summary())
     result = geoprio.smooth_rates(districts, args.events, args.population, method=args.method,
                                   level=args.level, scale=100 if args.percent else 1)

@@ -198,3 +198,18 @@ def test_cli_smooth_writes_a_table(tmp_path, capsys):
     assert len(t) == 1874
     assert t.loc["010102", "population"] == 6
     assert main(["smooth", "stunted_u5_2022", "nope", "--out", str(out)]) == 2
+
+
+def test_cli_smooth_refuses_an_ambiguous_numbering_unless_told(tmp_path, capsys):
+    """150101 and 250204 are districts in INEI and (other ones) in RENIEC numbering."""
+    from geoprio.cli import main
+
+    table = tmp_path / "conteos.csv"
+    table.write_text("ubigeo,y,n\n150101,3,40\n250204,2,10\n010101,1,20\n", encoding="utf-8")
+    out = tmp_path / "eb.csv"
+    assert main(["smooth", "y", "n", "--table", str(table), "--out", str(out)]) == 2
+    assert "both INEI and RENIEC numbering" in capsys.readouterr().err
+    assert main(["smooth", "y", "n", "--table", str(table), "--scheme", "inei",
+                 "--out", str(out)]) == 0
+    t = pd.read_csv(out, dtype={"ubigeo": str}, encoding="utf-8-sig").set_index("ubigeo")
+    assert t.loc["250204", "population"] == 10  # Yurúa in INEI numbering, not Neshuya
