@@ -344,6 +344,87 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "red = more need than average, blue = less)"),
     "z": ("Desviaciones estándar", "Standard deviations"),
     "hotspot_class": ("Clase", "Class"),
+    # ---- issue 16: Comparar, Presupuesto, brechas FONIE, fichas (one block, for merging)
+    "page_compare": ("Comparar", "Compare"),
+    "page_budget": ("Presupuesto", "Budget"),
+    "cmp_intro": ("Compare dos escenarios: qué distritos entran, salen o se mantienen en la "
+                  "lista, y si cada cambio es noticia o cabe en el intervalo del puesto.",
+                  "Compare two scenarios: which districts enter, leave or stay on the list, and "
+                  "whether each change is news or fits within the rank interval."),
+    "cmp_side_a": ("Escenario A", "Scenario A"),
+    "cmp_side_b": ("Escenario B", "Scenario B"),
+    "cmp_src_current": ("El escenario aplicado (barra lateral)",
+                        "The scenario applied (sidebar)"),
+    "cmp_src_file": ("Desde un archivo TOML", "From a TOML file"),
+    "cmp_src_link": ("Desde un enlace del aplicativo", "From an app link"),
+    "cmp_src_a2019": ("El escenario A con los datos de 2019", "Scenario A on the 2019 data"),
+    "cmp_file": ("Archivo de escenario (.toml)", "Scenario file (.toml)"),
+    "cmp_file_help": ("Un escenario guardado con Exportar → Escenario TOML (máximo 1 MB).",
+                      "A scenario saved with Export → Scenario TOML (at most 1 MB)."),
+    "cmp_link": ("Enlace o código del escenario", "Link or scenario code"),
+    "cmp_link_placeholder": ("Pegue la dirección completa del aplicativo",
+                             "Paste the app's whole address"),
+    "cmp_bad_scenario": ("No se pudo leer el escenario: {msg}",
+                         "The scenario could not be read: {msg}"),
+    "cmp_choose": ("Elija los dos escenarios (suba el archivo o pegue el enlace).",
+                   "Choose both scenarios (upload the file or paste the link)."),
+    "cmp_names": ("**A:** {a} · **B:** {b}", "**A:** {a} · **B:** {b}"),
+    "cmp_computing": ("Calculando los dos rankings…", "Computing both rankings…"),
+    "cmp_same": ("Los dos escenarios son iguales: ningún distrito cambia.",
+                 "Both scenarios are the same: no district changes."),
+    "cmp_spearman": ("Correlación de puestos (Spearman)", "Rank correlation (Spearman)"),
+    "cmp_spearman_help": ("Sobre los {n} distritos con puesto en ambos escenarios; 1 = mismo "
+                          "orden.", "Over the {n} districts ranked in both scenarios; 1 = same "
+                                    "order."),
+    "cmp_kendall": ("Correlación de Kendall", "Kendall correlation"),
+    "cmp_change": ("Cambio", "Change"),
+    "cmp_change_entering": ("Entran", "Enter"),
+    "cmp_change_leaving": ("Salen", "Leave"),
+    "cmp_change_kept": ("Se mantienen", "Stay"),
+    "cmp_change_out": ("Fuera de ambas listas", "Out of both lists"),
+    "cmp_unranked": ("Sin puesto en ambos", "Ranked in neither"),
+    "cmp_within_help": ("{n} de ellos cambian dentro de su intervalo del puesto.",
+                        "{n} of them move within their rank interval."),
+    "cmp_within_line": ("De los {n_e} que entran, {e} cambian dentro de su intervalo del 90% "
+                        "del puesto; de los {n_l} que salen, {l}. Esos cambios no son noticia: "
+                        "los datos no distinguen los dos puestos.",
+                        "Of the {n_e} that enter, {e} move within their 90% rank interval; of "
+                        "the {n_l} that leave, {l}. Those moves are not news: the data do not "
+                        "tell the two ranks apart."),
+    "cmp_map_title": ("Cambio de A a B", "Change from A to B"),
+    "cmp_map_caption": ("Borde negro: el distrito entra o sale y los intervalos del puesto no "
+                        "lo explican (noticia).",
+                        "Black outline: the district enters or leaves and the rank intervals "
+                        "do not explain it (news)."),
+    "cmp_mark": ("¿Noticia?", "News?"),
+    "cmp_mark_help": ("Dentro del intervalo: los intervalos del 90% de los dos puestos se "
+                      "superponen, el cambio no es noticia. Noticia: no se superponen.",
+                      "Within the interval: the 90% intervals of both ranks overlap, the move "
+                      "is not news. News: they do not overlap."),
+    "cmp_news": ("Noticia", "News"),
+    "cmp_within": ("Dentro del intervalo", "Within the interval"),
+    "cmp_rank_a": ("Puesto A", "Rank A"),
+    "cmp_rank_b": ("Puesto B", "Rank B"),
+    "cmp_interval_a": ("Intervalo A", "Interval A"),
+    "cmp_interval_b": ("Intervalo B", "Interval B"),
+    "cmp_reasons_a": ("Razones A", "Reasons A"),
+    "cmp_reasons_b": ("Razones B", "Reasons B"),
+    "cmp_only_changes": ("Solo los que entran o salen", "Only those that enter or leave"),
+    "cmp_people_title": ("Personas alcanzadas por cada lista", "People reached by each list"),
+    "cmp_people": ("Personas", "People"),
+    "cmp_list_a": ("Lista A", "List A"),
+    "cmp_list_b": ("Lista B", "List B"),
+    "cmp_difference": ("Diferencia (B − A)", "Difference (B − A)"),
+    "cmp_people_note": ("Estimaciones de prevalencia × población (un orden de magnitud); ambas "
+                        "listas se cuentan con las tasas suavizadas de 2022.",
+                        "Prevalence × population estimates (an order of magnitude); both lists "
+                        "are counted with the 2022 smoothed rates."),
+    "cmp_export_help": ("La tabla completa de la comparación; la hoja «metodologia» (Excel) y "
+                        "la capa «escenario» (GeoPackage) guardan los dos escenarios y las "
+                        "cifras de la comparación.",
+                        "The whole comparison table; the “metodologia” sheet (Excel) and the "
+                        "“escenario” layer (GeoPackage) hold both scenarios and the "
+                        "comparison's figures."),
 }
 
 #: option id -> (es, en), by the control that offers it
