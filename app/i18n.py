@@ -425,6 +425,62 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "The whole comparison table; the “metodologia” sheet (Excel) and the "
                         "“escenario” layer (GeoPackage) hold both scenarios and the "
                         "comparison's figures."),
+    "bud_intro": ("El mismo dinero puede llegar a la mayor cantidad de niños (distritos grandes "
+                  "con tasas bajas) o a las tasas más altas (distritos pequeños y alejados). "
+                  "La curva muestra cada lista óptima entre los dos extremos: elija un punto y "
+                  "vea su lista y su mapa. La elegibilidad y los costos son los del escenario "
+                  "aplicado.",
+                  "The same money can reach the most children (large districts with low rates) "
+                  "or the highest rates (small remote districts). The curve shows every optimal "
+                  "list between the two ends: pick a point and see its list and map. "
+                  "Eligibility and costs are the applied scenario's."),
+    "bud_people": ("Personas que se cuentan", "People counted"),
+    "bud_people_help": ("La tasa es la de esas personas: desnutrición, anemia o pobreza.",
+                        "The rate is those people's: stunting, anaemia or poverty."),
+    "bud_cost_benef": ("Costo por beneficiario del escenario: {cost}",
+                       "The scenario's cost per beneficiary: {cost}"),
+    "bud_lo": ("Presupuesto menor (S/)", "Smallest budget (S/)"),
+    "bud_hi": ("Presupuesto mayor (S/)", "Largest budget (S/)"),
+    "bud_n": ("Curvas", "Curves"),
+    "bud_n_help": ("Cuántos presupuestos, repartidos por igual entre el menor y el mayor.",
+                   "How many budgets, evenly spread from the smallest to the largest."),
+    "bud_steps": ("Puntos por curva", "Points per curve"),
+    "bud_steps_help": ("Cada punto es un problema exacto (0-1) resuelto con HiGHS: más puntos, "
+                       "más segundos.", "Each point is an exact (0-1) program solved with "
+                                        "HiGHS: more points, more seconds."),
+    "bud_run": ("Calcular la frontera", "Compute the frontier"),
+    "bud_ask": ("Elija el rango de presupuestos y pulse «Calcular la frontera».",
+                "Choose the budget range and press “Compute the frontier”."),
+    "bud_computing": ("Resolviendo {n} problemas exactos…", "Solving {n} exact programs…"),
+    "bud_empty": ("Ningún distrito elegible cabe en esos presupuestos.",
+                  "No eligible district fits those budgets."),
+    "bud_mean_rate": ("Tasa media de la lista (%)", "Mean rate of the list (%)"),
+    "bud_rate": ("Tasa (%)", "Rate (%)"),
+    "bud_point": ("Punto", "Point"),
+    "bud_n_selected": ("Distritos en la lista", "Districts on the list"),
+    "bud_cost": ("Costo de la lista", "Cost of the list"),
+    "bud_pick": ("Punto de la curva", "Point on the curve"),
+    "bud_pick_help": ("Punto 0: la lista que llega a más personas; el último: la de tasa más "
+                      "alta.", "Point 0: the list reaching the most people; the last one: the "
+                               "highest rate."),
+    "bud_point_label": ("{k}: {n} personas, tasa {r}, {d} distritos",
+                        "{k}: {n} people, rate {r}, {d} districts"),
+    "bud_chart_note": ("Cada curva es un presupuesto; cada punto, una lista óptima: ninguna otra "
+                       "lista de ese costo alcanza a más personas con una tasa media igual o "
+                       "mayor. Círculo rojo: el punto elegido.",
+                       "Each curve is a budget; each point an optimal list: no other list of "
+                       "that cost reaches more people with an equal or higher mean rate. Red "
+                       "circle: the point chosen."),
+    "bud_map_title": ("Lista del punto elegido", "List of the point chosen"),
+    "bud_map_chosen": ("En la lista", "On the list"),
+    "bud_map_eligible": ("Elegible, fuera de la lista", "Eligible, off the list"),
+    "bud_map_other": ("No elegible o sin dato", "Not eligible or no data"),
+    "bud_export_help": ("Los distritos de la lista del punto; cada fila lleva el presupuesto, "
+                        "el punto y sus dos valores (personas y tasa media), y la hoja "
+                        "«metodologia» (Excel) el escenario y el punto.",
+                        "The districts of the point's list; each row carries the budget, the "
+                        "point and its two values (people and mean rate), and the "
+                        "“metodologia” sheet (Excel) the scenario and the point."),
 }
 
 #: option id -> (es, en), by the control that offers it
