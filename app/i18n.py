@@ -481,6 +481,57 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "The districts of the point's list; each row carries the budget, the "
                         "point and its two values (people and mean rate), and the "
                         "“metodologia” sheet (Excel) the scenario and the point."),
+    "fonie_toggle": ("Brechas simultáneas FONIE", "FONIE's simultaneous gaps"),
+    "fonie_toggle_help": ("La Ley 29951 pide al FONIE financiar agua, saneamiento, "
+                          "electrificación, telecomunicaciones y caminos rurales «de "
+                          "preferencia en forma simultánea»: el mapa cuenta en cuántos de esos "
+                          "sectores el distrito tiene una brecha sobre la referencia.",
+                          "Law 29951 asks FONIE to finance water, sanitation, electrification, "
+                          "telecommunications and rural roads “preferably together”: the map "
+                          "counts in how many of those sectors the district has a gap above the "
+                          "reference."),
+    "fonie_reference": ("Referencia", "Reference"),
+    "fonie_reference_help": ("Mediana nacional: cada sector con su mediana de los distritos "
+                             "(la mitad está por encima). Umbral: un mismo % para todos.",
+                             "National median: each sector against its median over the "
+                             "districts (half lie above it). Threshold: one % for all."),
+    "fonie_ref_median": ("Mediana nacional", "National median"),
+    "fonie_ref_threshold": ("Umbral propio", "Own threshold"),
+    "fonie_ref_value": ("brecha mayor que {v}", "gap above {v}"),
+    "fonie_threshold": ("Umbral (%)", "Threshold (%)"),
+    "fonie_roads": ("Caminos rurales", "Rural roads"),
+    "fonie_roads_none": ("Sin datos (no se evalúa)", "No data (not assessed)"),
+    "fonie_roads_help": ("Los caminos rurales no tienen datos por distrito en las fuentes. "
+                         "Suba una tabla en la página Datos (mayor valor = más brecha) y "
+                         "elíjala aquí.",
+                         "Rural roads have no district data in the sources. Upload a table on "
+                         "the Data page (higher = larger gap) and choose it here."),
+    "fonie_min": ("Al menos N brechas", "At least N gaps"),
+    "fonie_legend": ("Brechas FONIE sobre la referencia", "FONIE gaps above the reference"),
+    "fonie_n_gaps": ("{n} brechas", "{n} gaps"),
+    "fonie_one_gap": ("1 brecha", "1 gap"),
+    "fonie_count": ("Brechas", "Gaps"),
+    "fonie_sectors": ("Sectores con brecha", "Sectors with a gap"),
+    "fonie_unknown": ("Sectores sin dato", "Sectors without data"),
+    "fonie_outlined": ("Borde negro: los {n} distritos con al menos {k} brechas.",
+                       "Black outline: the {n} districts with at least {k} gaps."),
+    "fonie_method": ("Brecha = por encima de: {refs}. Agua y saneamiento: todos los hogares "
+                     "(censo 2017); electrificación y telecomunicaciones: hogares rurales. Un "
+                     "sector sin dato no cuenta como brecha ni como ausencia de brecha.",
+                     "Gap = above: {refs}. Water and sanitation: all households (2017 census); "
+                     "electrification and telecommunications: rural households. A sector "
+                     "without data counts neither as a gap nor as no gap."),
+    "fonie_no_roads": ("Caminos rurales: las fuentes no tienen datos por distrito, así que "
+                       "no se cuentan. Para añadirlos, suba su tabla en la página Datos y "
+                       "elíjala en «Caminos rurales».",
+                       "Rural roads: the sources have no district data, so they are not "
+                       "counted. To add them, upload your table on the Data page and choose it "
+                       "under “Rural roads”."),
+    "fonie_column": ("Brechas FONIE", "FONIE gaps"),
+    "fonie_column_help": ("Número de sectores FONIE con brecha sobre la referencia elegida en el "
+                          "mapa (mediana nacional por defecto) y cuáles.",
+                          "Number of FONIE sectors with a gap above the reference chosen on the "
+                          "map (national median by default), and which."),
 }
 
 #: option id -> (es, en), by the control that offers it
