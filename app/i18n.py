@@ -532,6 +532,23 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "mapa (mediana nacional por defecto) y cuáles.",
                           "Number of FONIE sectors with a gap above the reference chosen on the "
                           "map (national median by default), and which."),
+    "sheet_download": ("Ficha del distrito ({fmt})", "District sheet ({fmt})"),
+    "sheet_help": ("Una página para entregar al municipio: mapa de ubicación, indicadores junto "
+                   "a su departamento y el país, tendencia de la desnutrición, puesto e "
+                   "intervalo en el escenario aplicado, brechas FONIE y advertencias.",
+                   "One page to hand to the municipality: location map, indicators beside the "
+                   "department and the country, the stunting trend, rank and interval under "
+                   "the scenario applied, FONIE gaps and caveats."),
+    "sheets_title": ("Fichas de los distritos de la lista", "Sheets of the list's districts"),
+    "sheets_prepare": ("Preparar las {n} fichas (PDF, ZIP)", "Prepare the {n} sheets (PDF, "
+                                                            "ZIP)"),
+    "sheets_help": ("Un ZIP con la ficha PDF de cada uno de los {n} distritos seleccionados y un "
+                    "índice; tarda cerca de {s} min.",
+                    "A ZIP with the PDF sheet of each of the {n} selected districts and an "
+                    "index; it takes about {s} min."),
+    "sheets_preparing": ("Preparando {n} fichas…", "Preparing {n} sheets…"),
+    "sheets_download": ("Descargar las {n} fichas (ZIP)", "Download the {n} sheets (ZIP)"),
+    "sheets_ready": ("Listo: {mb} MB.", "Ready: {mb} MB."),
 }
 
 #: option id -> (es, en), by the control that offers it

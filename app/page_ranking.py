@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
-from app import fonie_view
+from app import fonie_view, sheet_view
 from app.i18n import option, t
 from app.state import catalog, display_geometry, districts, full_geometry, full_ranking, uploads_key
 from app.view import View
@@ -178,6 +178,7 @@ def render(view: View) -> None:
     st.caption(t("shown_rows", lang, shown=fmt.integer(len(table), lang),
                  total=fmt.integer(len(ranked), lang)))
     export_box(view, query or "", bool(only))
+    sheet_view.sheets_zip(view)  # the list's district sheets, a ZIP (issue 16)
 
 
 def export_box(view: View, query: str, only: bool) -> None:
