@@ -372,7 +372,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cmp_computing": ("Calculando los dos rankings…", "Computing both rankings…"),
     "cmp_same": ("Los dos escenarios son iguales: ningún distrito cambia.",
                  "Both scenarios are the same: no district changes."),
-    "cmp_spearman": ("Correlación de puestos (Spearman)", "Rank correlation (Spearman)"),
+    "cmp_spearman": ("Correlación (Spearman)", "Correlation (Spearman)"),
     "cmp_spearman_help": ("Sobre los {n} distritos con puesto en ambos escenarios; 1 = mismo "
                           "orden.", "Over the {n} districts ranked in both scenarios; 1 = same "
                                     "order."),
@@ -467,9 +467,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "{k}: {n} people, rate {r}, {d} districts"),
     "bud_chart_note": ("Cada curva es un presupuesto; cada punto, una lista óptima: ninguna otra "
                        "lista de ese costo alcanza a más personas con una tasa media igual o "
-                       "mayor. Círculo rojo: el punto elegido.",
+                       "mayor. Círculo negro: el punto elegido.",
                        "Each curve is a budget; each point an optimal list: no other list of "
-                       "that cost reaches more people with an equal or higher mean rate. Red "
+                       "that cost reaches more people with an equal or higher mean rate. Black "
                        "circle: the point chosen."),
     "bud_map_title": ("Lista del punto elegido", "List of the point chosen"),
     "bud_map_chosen": ("En la lista", "On the list"),
@@ -532,7 +532,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "mapa (mediana nacional por defecto) y cuáles.",
                           "Number of FONIE sectors with a gap above the reference chosen on the "
                           "map (national median by default), and which."),
-    "sheet_download": ("Ficha del distrito ({fmt})", "District sheet ({fmt})"),
+    "sheet_download": ("Ficha ({fmt})", "Sheet ({fmt})"),
+    "cmp_2019": ("{name}, datos 2019", "{name}, 2019 data"),
     "sheet_help": ("Una página para entregar al municipio: mapa de ubicación, indicadores junto "
                    "a su departamento y el país, tendencia de la desnutrición, puesto e "
                    "intervalo en el escenario aplicado, brechas FONIE y advertencias.",

@@ -94,7 +94,7 @@ def settings(view: View) -> dict | None:
 
 
 def chart(points: pd.DataFrame, chosen: pd.Series, people: str, lang: str) -> alt.Chart:
-    """The frontiers (one line per budget), the chosen point in red."""
+    """The frontiers (one line per budget), the chosen point circled in black."""
     data = points.drop(columns="ubigeos").assign(
         budget_text=[fmt.money(b, lang) for b in points["budget"]],
         children_text=[fmt.integer(v, lang) for v in points["children_reached"]],
@@ -115,7 +115,7 @@ def chart(points: pd.DataFrame, chosen: pd.Series, people: str, lang: str) -> al
                                               detail="budget_text:N")
     pick = alt.Chart(data[(data["budget"] == chosen["budget"])
                           & (data["point"] == chosen["point"])]).mark_point(
-        size=300, color="red", filled=False, strokeWidth=3).encode(x=x, y=y, tooltip=tips)
+        size=300, color="black", filled=False, strokeWidth=3).encode(x=x, y=y, tooltip=tips)
     return (lines + pick).properties(height=380)
 
 

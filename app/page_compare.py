@@ -55,6 +55,16 @@ def _source_name(src: str, lang: str) -> str:
     return t(f"cmp_src_{src}", lang)
 
 
+def scenario_name(s: Scenario, lang: str) -> str:
+    """How a scenario reads: a preset's name in ``lang`` (and "datos 2019"), else its own."""
+    if s.name in PRESETS:
+        return option("preset", s.name, lang)
+    base = s.name.removesuffix("_2019")
+    if s.name.endswith("_2019") and base in PRESETS:
+        return t("cmp_2019", lang, name=option("preset", base, lang))
+    return s.name
+
+
 def _token_of(text: str) -> str:
     """The scenario token of a pasted link (its ``s`` parameter) or of a bare token."""
     text = text.strip()
@@ -267,7 +277,8 @@ def render(view: View) -> None:
     if a is None or b is None:
         st.info(t("cmp_choose", lang))
         return
-    st.markdown(t("cmp_names", lang, a=plain(a.name), b=plain(b.name)))
+    st.markdown(t("cmp_names", lang, a=plain(scenario_name(a, lang)),
+                  b=plain(scenario_name(b, lang))))
     with st.spinner(t("cmp_computing", lang)):
         ra = view.ranked if a == view.scenario and view.complete else full_ranked(a, lang)
         rb = view.ranked if b == view.scenario and view.complete else full_ranked(b, lang)

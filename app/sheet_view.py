@@ -48,7 +48,7 @@ def sheet_buttons(view: View, ubigeo: str, name: str) -> None:
     """Download buttons for the district's sheet (PDF and HTML)."""
     lang, scenario = view.lang, view.scenario
     frame, cat, fingerprint = districts(), catalog(), uploads_key()
-    c1, c2, c3 = st.columns([1, 1, 3])
+    c1, c2, c3 = st.columns([1, 1, 2])
     for col, ext in ((c1, ".pdf"), (c2, ".html")):
         key = (ubigeo, scenario.to_token(), fingerprint, lang, ext)
         col.download_button(

@@ -132,6 +132,8 @@ def test_compare_counts_are_set_differences_of_two_prioritisations(compared):
     b = geoprio.prioritize(d, _dci_2019_by_hand().replace(n_draws=0))
     sel_a = set(a.loc[a["selected"], "ubigeo"])
     sel_b = set(b.loc[b["selected"], "ubigeo"])
+    assert ("**A:** MIDIS desnutrición crónica · **B:** MIDIS desnutrición crónica, datos "
+            "2019") in [m.value for m in at.markdown]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Entran"] == peru(len(sel_b - sel_a))
     assert metrics["Salen"] == peru(len(sel_a - sel_b))
@@ -142,7 +144,7 @@ def test_compare_counts_are_set_differences_of_two_prioritisations(compared):
     ra, rb = a.set_index("ubigeo")["rank"], b.set_index("ubigeo")["rank"]
     both = ra.notna() & rb.reindex(ra.index).notna()
     rho = spearmanr(ra[both].astype(float), rb.reindex(ra.index)[both].astype(float)).statistic
-    assert metrics["Correlación de puestos (Spearman)"] == peru(rho, 3)
+    assert metrics["Correlación (Spearman)"] == peru(rho, 3)
     people = table_with(at, "Lista A").set_index("Personas")
     stunted_a = (d["under5_2020"] * d["stunting_u5_2022_eb"] / 100)[a["selected"]].sum()
     assert people.loc["Niños con desnutrición", "Lista A"] == peru(stunted_a)
@@ -233,6 +235,13 @@ def test_a_hostile_scenario_file_gets_one_escaped_line():
     at.file_uploader(key="cmp_a_file").set_value(("big.toml", big, "application/toml")).run()
     assert "1,000,001 bytes" in at.error[0].value.replace("\\", "")
     assert at.info[-1].value.startswith("Elija los dos escenarios")
+    # a valid scenario whose name is Markdown: shown as text, never as a link or bold
+    named = Scenario.preset("fonie").replace(name="**x** [clic](javascript:alert(1))")
+    at.file_uploader(key="cmp_a_file").set_value(
+        ("f.toml", named.to_toml().encode(), "application/toml")).run()
+    assert not at.exception and not at.error
+    line = next(m.value for m in at.markdown if m.value.startswith("**A:**"))
+    assert line.startswith(r"**A:** \*\*x\*\* \[clic\]\(javascript\:alert\(1\)\)")
 
 
 # ---------------------------------------------------------------------------- Presupuesto
