@@ -42,8 +42,8 @@ def _full(token: str, fingerprint: str, lang: str, _frame: pd.DataFrame,
         done = jobs().get(full_key(scenario, lang, fingerprint))
     except Exception:  # that job failed: compute it here (its error shows again if real)
         done = None
-    if done is not None:
-        return done
+    if done is not None:  # shared by every session: a copy (a cache miss returns its value)
+        return done.copy()
     return geoprio.prioritize(_frame, scenario, catalog=_catalog, lang=lang)
 
 

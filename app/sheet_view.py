@@ -62,10 +62,14 @@ def sheet_buttons(view: View, ubigeo: str, name: str) -> None:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def zip_bytes(key: tuple, *, _scenario: Scenario, _frame: pd.DataFrame,
-              _catalog: pd.DataFrame) -> bytes:
-    """The ZIP of the list's sheets; ``key`` = (scenario token, uploads fingerprint, lang)."""
+              _catalog: pd.DataFrame, _ranked: pd.DataFrame | None = None) -> bytes:
+    """The ZIP of the list's sheets; ``key`` = (scenario token, uploads fingerprint, lang).
+
+    ``_ranked``: the complete ranking of that key when the page has it (else it is waited for).
+    """
     _, fingerprint, lang = key
-    ranked = full_ranking(_scenario, lang, frame=_frame, cat=_catalog, fingerprint=fingerprint)
+    ranked = _ranked if _ranked is not None else full_ranking(
+        _scenario, lang, frame=_frame, cat=_catalog, fingerprint=fingerprint)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fichas.zip"
         district_sheets(ranked, path, which="selected", lang=lang, districts=_frame,
@@ -91,7 +95,8 @@ def sheets_zip(view: View) -> None:
                      s=fmt.integer(max(1, round(n * 0.3 / 60)), lang)))
         return
     with st.spinner(t("sheets_preparing", lang, n=fmt.integer(n, lang))):
-        data = zip_bytes(key, _scenario=scenario, _frame=districts(), _catalog=catalog())
+        data = zip_bytes(key, _scenario=scenario, _frame=districts(), _catalog=catalog(),
+                         _ranked=view.ranked if view.complete else None)
     st.session_state["sheets_prepared"] = key
     name = safe_filename(f"fichas_{safe_id(scenario.name, default='escenario')}.zip")
     c1.download_button(t("sheets_download", lang, n=fmt.integer(n, lang)), data,

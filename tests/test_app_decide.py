@@ -177,6 +177,9 @@ def test_a_move_is_news_only_when_the_rank_intervals_do_not_overlap(compared):
         assert row["mark"] == ("Dentro del intervalo" if overlap else "Noticia"), u
         marks[row["mark"]] += 1
     assert marks["Dentro del intervalo"] and marks["Noticia"]  # both kinds occur
+    entering = table[table["change"] == "Entran"]
+    # the user guide's figures (section 9): of the 88 that enter, 61 within their interval
+    assert (len(entering), int((entering["mark"] == "Dentro del intervalo").sum())) == (88, 61)
 
 
 def test_compare_exports_both_scenarios_in_the_methodology(compared, downloads):
@@ -266,7 +269,7 @@ def test_budget_point_zero_reaches_the_most_children(budget):
     eligible = dci["rank"].notna() & n.notna() & (n > 0)
     best = n[eligible].nlargest(100).sum()
     metrics = {m.label: m.value for m in budget.metric}
-    assert metrics["Niños con desnutrición"] == peru(best)
+    assert metrics["Niños con desnutrición"] == peru(best) == f"157{NBSP}952"  # user guide
     assert metrics["Distritos en la lista"] == "100"
 
 
@@ -325,6 +328,7 @@ def test_fonie_gap_map_counts_sectors_above_the_national_median():
         assert counts[u] == str(int(expected[u])), u
     outlined = {display_order()[i] for i in args["outline"]}
     assert outlined == set(expected.index[expected >= 3])
+    assert len(outlined) == 721  # the figure the user guide gives (section 3)
     assert (f"Borde negro: los {peru((expected >= 3).sum())} distritos con al menos 3 "
             "brechas.") in [c.value for c in at.caption]
     assert any("Caminos rurales: las fuentes no tienen datos" in i.value for i in at.info)
@@ -411,3 +415,24 @@ def test_new_pages_show_no_raw_id_and_no_english_sentence(budget):
     problems = {k: v for k, v in problems.items()
                 if [w for w in v if not re.search(r"(?i)GeoPackage|OpenStreetMap", w)]}
     assert not problems, problems
+
+
+# --------------------------------------------------------------------------------- caches
+def test_the_ranking_cache_hands_out_private_copies():
+    """A ranking the background jobs hold is shared by every session: never handed out."""
+    import hashlib
+
+    from app import decide, state
+
+    s = Scenario.preset("anemia").replace(name="copias", n_draws=10)
+    frame, cat = state.base_districts(), state.base_catalog()
+    fingerprint = hashlib.sha1().hexdigest()  # no uploads
+    key = state.full_key(s, "es", fingerprint)
+    jobs().get(key, lambda: geoprio.prioritize(frame, s, catalog=cat))
+    shared = jobs().wait(key, timeout=120)
+    first = decide._full(s.to_token(), fingerprint, "es", frame, cat)  # a cache miss
+    first.loc[first.index[0], "rank"] = -1
+    again = decide._full(s.to_token(), fingerprint, "es", frame, cat)  # a cache hit
+    assert shared.loc[shared.index[0], "rank"] != -1
+    assert again.loc[again.index[0], "rank"] != -1
+    assert again["rank"].equals(shared["rank"])
