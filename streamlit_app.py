@@ -1,9 +1,10 @@
 """geoprio in the browser: ``streamlit run streamlit_app.py``.
 
 A thin shell: the sidebar builds the scenario; only the page on screen runs (Streamlit pages
-with ``st.navigation``: Mapa, Ranking, Conglomerados, Distrito, Datos, each under its own
-URL); every number comes from ``geoprio``. For a server, start ``deploy/serve.py`` instead:
-it warms the caches when the process starts (see ``deploy/README.md``).
+with ``st.navigation``: Mapa, Ranking, Comparar, Presupuesto, Conglomerados, Distrito, Datos,
+each under its own URL); every number comes from ``geoprio``. For a server, start
+``deploy/serve.py`` instead: it warms the caches when the process starts (see
+``deploy/README.md``).
 
 The ranking is drawn at once from the point estimates; the Monte Carlo (rank intervals,
 probabilities) runs in the background once no page is being drawn, and reruns the page when
@@ -30,6 +31,8 @@ HERE = Path(__file__).resolve().parent
 #: url path (and file under app/pages/), title key, icon
 PAGES = (("mapa", "page_map", ":material/map:"),
          ("ranking", "page_ranking", ":material/format_list_numbered:"),
+         ("comparar", "page_compare", ":material/compare_arrows:"),
+         ("presupuesto", "page_budget", ":material/payments:"),
          ("conglomerados", "page_clusters", ":material/hub:"),
          ("distrito", "page_district", ":material/location_on:"),
          ("datos", "page_data", ":material/database:"))

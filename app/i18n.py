@@ -344,6 +344,212 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "red = more need than average, blue = less)"),
     "z": ("Desviaciones estándar", "Standard deviations"),
     "hotspot_class": ("Clase", "Class"),
+    # ---- issue 16: Comparar, Presupuesto, brechas FONIE, fichas (one block, for merging)
+    "page_compare": ("Comparar", "Compare"),
+    "page_budget": ("Presupuesto", "Budget"),
+    "cmp_intro": ("Compare dos escenarios: qué distritos entran, salen o se mantienen en la "
+                  "lista, y si cada cambio es noticia o cabe en el intervalo del puesto.",
+                  "Compare two scenarios: which districts enter, leave or stay on the list, and "
+                  "whether each change is news or fits within the rank interval."),
+    "cmp_side_a": ("Escenario A", "Scenario A"),
+    "cmp_side_b": ("Escenario B", "Scenario B"),
+    "cmp_src_current": ("El escenario aplicado (barra lateral)",
+                        "The scenario applied (sidebar)"),
+    "cmp_src_file": ("Desde un archivo TOML", "From a TOML file"),
+    "cmp_src_link": ("Desde un enlace del aplicativo", "From an app link"),
+    "cmp_src_a2019": ("El escenario A con los datos de 2019", "Scenario A on the 2019 data"),
+    "cmp_file": ("Archivo de escenario (.toml)", "Scenario file (.toml)"),
+    "cmp_file_help": ("Un escenario guardado con Exportar → Escenario TOML (máximo 1 MB).",
+                      "A scenario saved with Export → Scenario TOML (at most 1 MB)."),
+    "cmp_link": ("Enlace o código del escenario", "Link or scenario code"),
+    "cmp_link_placeholder": ("Pegue la dirección completa del aplicativo",
+                             "Paste the app's whole address"),
+    "cmp_bad_scenario": ("No se pudo leer el escenario: {msg}",
+                         "The scenario could not be read: {msg}"),
+    "cmp_choose": ("Elija los dos escenarios (suba el archivo o pegue el enlace).",
+                   "Choose both scenarios (upload the file or paste the link)."),
+    "cmp_names": ("**A:** {a} · **B:** {b}", "**A:** {a} · **B:** {b}"),
+    "cmp_computing": ("Calculando los dos rankings…", "Computing both rankings…"),
+    "cmp_same": ("Los dos escenarios son iguales: ningún distrito cambia.",
+                 "Both scenarios are the same: no district changes."),
+    "cmp_spearman": ("Correlación (Spearman)", "Correlation (Spearman)"),
+    "cmp_spearman_help": ("Sobre los {n} distritos con puesto en ambos escenarios; 1 = mismo "
+                          "orden.", "Over the {n} districts ranked in both scenarios; 1 = same "
+                                    "order."),
+    "cmp_kendall": ("Correlación de Kendall", "Kendall correlation"),
+    "cmp_change": ("Cambio", "Change"),
+    "cmp_change_entering": ("Entran", "Enter"),
+    "cmp_change_leaving": ("Salen", "Leave"),
+    "cmp_change_kept": ("Se mantienen", "Stay"),
+    "cmp_change_out": ("Fuera de ambas listas", "Out of both lists"),
+    "cmp_unranked": ("Sin puesto en ambos", "Ranked in neither"),
+    "cmp_within_help": ("{n} de ellos cambian dentro de su intervalo del puesto.",
+                        "{n} of them move within their rank interval."),
+    "cmp_within_line": ("De los {n_e} que entran, {e} cambian dentro de su intervalo del 90% "
+                        "del puesto; de los {n_l} que salen, {l}. Esos cambios no son noticia: "
+                        "los datos no distinguen los dos puestos.",
+                        "Of the {n_e} that enter, {e} move within their 90% rank interval; of "
+                        "the {n_l} that leave, {l}. Those moves are not news: the data do not "
+                        "tell the two ranks apart."),
+    "cmp_map_title": ("Cambio de A a B", "Change from A to B"),
+    "cmp_map_caption": ("Borde negro: el distrito entra o sale y los intervalos del puesto no "
+                        "lo explican (noticia).",
+                        "Black outline: the district enters or leaves and the rank intervals "
+                        "do not explain it (news)."),
+    "cmp_mark": ("¿Noticia?", "News?"),
+    "cmp_mark_help": ("Dentro del intervalo: los intervalos del 90% de los dos puestos se "
+                      "superponen, el cambio no es noticia. Noticia: no se superponen.",
+                      "Within the interval: the 90% intervals of both ranks overlap, the move "
+                      "is not news. News: they do not overlap."),
+    "cmp_news": ("Noticia", "News"),
+    "cmp_within": ("Dentro del intervalo", "Within the interval"),
+    "cmp_rank_a": ("Puesto A", "Rank A"),
+    "cmp_rank_b": ("Puesto B", "Rank B"),
+    "cmp_interval_a": ("Intervalo A", "Interval A"),
+    "cmp_interval_b": ("Intervalo B", "Interval B"),
+    "cmp_reasons_a": ("Razones A", "Reasons A"),
+    "cmp_reasons_b": ("Razones B", "Reasons B"),
+    "cmp_only_changes": ("Solo los que entran o salen", "Only those that enter or leave"),
+    "cmp_people_title": ("Personas alcanzadas por cada lista", "People reached by each list"),
+    "cmp_people": ("Personas", "People"),
+    "cmp_list_a": ("Lista A", "List A"),
+    "cmp_list_b": ("Lista B", "List B"),
+    "cmp_difference": ("Diferencia (B − A)", "Difference (B − A)"),
+    "cmp_people_note": ("Estimaciones de prevalencia × población (un orden de magnitud); ambas "
+                        "listas se cuentan con las tasas suavizadas de 2022.",
+                        "Prevalence × population estimates (an order of magnitude); both lists "
+                        "are counted with the 2022 smoothed rates."),
+    "cmp_export_help": ("La tabla completa de la comparación; la hoja «metodologia» (Excel) y "
+                        "la capa «escenario» (GeoPackage) guardan los dos escenarios y las "
+                        "cifras de la comparación.",
+                        "The whole comparison table; the “metodologia” sheet (Excel) and the "
+                        "“escenario” layer (GeoPackage) hold both scenarios and the "
+                        "comparison's figures."),
+    "bud_intro": ("El mismo dinero puede llegar a la mayor cantidad de niños (distritos grandes "
+                  "con tasas bajas) o a las tasas más altas (distritos pequeños y alejados). "
+                  "La curva muestra cada lista óptima entre los dos extremos: elija un punto y "
+                  "vea su lista y su mapa. La elegibilidad y los costos son los del escenario "
+                  "aplicado.",
+                  "The same money can reach the most children (large districts with low rates) "
+                  "or the highest rates (small remote districts). The curve shows every optimal "
+                  "list between the two ends: pick a point and see its list and map. "
+                  "Eligibility and costs are the applied scenario's."),
+    "bud_people": ("Personas que se cuentan", "People counted"),
+    "bud_people_help": ("La tasa es la de esas personas: desnutrición, anemia o pobreza.",
+                        "The rate is those people's: stunting, anaemia or poverty."),
+    "bud_cost_benef": ("Costo por beneficiario del escenario: {cost}",
+                       "The scenario's cost per beneficiary: {cost}"),
+    "bud_lo": ("Presupuesto menor (S/)", "Smallest budget (S/)"),
+    "bud_hi": ("Presupuesto mayor (S/)", "Largest budget (S/)"),
+    "bud_n": ("Curvas", "Curves"),
+    "bud_n_help": ("Cuántos presupuestos, repartidos por igual entre el menor y el mayor.",
+                   "How many budgets, evenly spread from the smallest to the largest."),
+    "bud_steps": ("Puntos por curva", "Points per curve"),
+    "bud_steps_help": ("Cada punto es un problema exacto (0-1) resuelto con HiGHS: más puntos, "
+                       "más segundos.", "Each point is an exact (0-1) program solved with "
+                                        "HiGHS: more points, more seconds."),
+    "bud_run": ("Calcular la frontera", "Compute the frontier"),
+    "bud_ask": ("Elija el rango de presupuestos y pulse «Calcular la frontera».",
+                "Choose the budget range and press “Compute the frontier”."),
+    "bud_computing": ("Resolviendo {n} problemas exactos…", "Solving {n} exact programs…"),
+    "bud_empty": ("Ningún distrito elegible cabe en esos presupuestos.",
+                  "No eligible district fits those budgets."),
+    "bud_mean_rate": ("Tasa media de la lista (%)", "Mean rate of the list (%)"),
+    "bud_rate": ("Tasa (%)", "Rate (%)"),
+    "bud_point": ("Punto", "Point"),
+    "bud_n_selected": ("Distritos en la lista", "Districts on the list"),
+    "bud_cost": ("Costo de la lista", "Cost of the list"),
+    "bud_pick": ("Punto de la curva", "Point on the curve"),
+    "bud_pick_help": ("Punto 0: la lista que llega a más personas; el último: la de tasa más "
+                      "alta.", "Point 0: the list reaching the most people; the last one: the "
+                               "highest rate."),
+    "bud_point_label": ("{k}: {n} personas, tasa {r}, {d} distritos",
+                        "{k}: {n} people, rate {r}, {d} districts"),
+    "bud_chart_note": ("Cada curva es un presupuesto; cada punto, una lista óptima: ninguna otra "
+                       "lista de ese costo alcanza a más personas con una tasa media igual o "
+                       "mayor. Círculo negro: el punto elegido.",
+                       "Each curve is a budget; each point an optimal list: no other list of "
+                       "that cost reaches more people with an equal or higher mean rate. Black "
+                       "circle: the point chosen."),
+    "bud_map_title": ("Lista del punto elegido", "List of the point chosen"),
+    "bud_map_chosen": ("En la lista", "On the list"),
+    "bud_map_eligible": ("Elegible, fuera de la lista", "Eligible, off the list"),
+    "bud_map_other": ("No elegible o sin dato", "Not eligible or no data"),
+    "bud_export_help": ("Los distritos de la lista del punto; cada fila lleva el presupuesto, "
+                        "el punto y sus dos valores (personas y tasa media), y la hoja "
+                        "«metodologia» (Excel) el escenario y el punto.",
+                        "The districts of the point's list; each row carries the budget, the "
+                        "point and its two values (people and mean rate), and the "
+                        "“metodologia” sheet (Excel) the scenario and the point."),
+    "fonie_toggle": ("Brechas simultáneas FONIE", "FONIE's simultaneous gaps"),
+    "fonie_toggle_help": ("La Ley 29951 pide al FONIE financiar agua, saneamiento, "
+                          "electrificación, telecomunicaciones y caminos rurales «de "
+                          "preferencia en forma simultánea»: el mapa cuenta en cuántos de esos "
+                          "sectores el distrito tiene una brecha sobre la referencia.",
+                          "Law 29951 asks FONIE to finance water, sanitation, electrification, "
+                          "telecommunications and rural roads “preferably together”: the map "
+                          "counts in how many of those sectors the district has a gap above the "
+                          "reference."),
+    "fonie_reference": ("Referencia", "Reference"),
+    "fonie_reference_help": ("Mediana nacional: cada sector con su mediana de los distritos "
+                             "(la mitad está por encima). Umbral: un mismo % para todos.",
+                             "National median: each sector against its median over the "
+                             "districts (half lie above it). Threshold: one % for all."),
+    "fonie_ref_median": ("Mediana nacional", "National median"),
+    "fonie_ref_threshold": ("Umbral propio", "Own threshold"),
+    "fonie_ref_value": ("brecha mayor que {v}", "gap above {v}"),
+    "fonie_threshold": ("Umbral (%)", "Threshold (%)"),
+    "fonie_roads": ("Caminos rurales", "Rural roads"),
+    "fonie_roads_none": ("Sin datos (no se evalúa)", "No data (not assessed)"),
+    "fonie_roads_help": ("Los caminos rurales no tienen datos por distrito en las fuentes. "
+                         "Suba una tabla en la página Datos (mayor valor = más brecha) y "
+                         "elíjala aquí.",
+                         "Rural roads have no district data in the sources. Upload a table on "
+                         "the Data page (higher = larger gap) and choose it here."),
+    "fonie_min": ("Al menos N brechas", "At least N gaps"),
+    "fonie_legend": ("Brechas FONIE sobre la referencia", "FONIE gaps above the reference"),
+    "fonie_n_gaps": ("{n} brechas", "{n} gaps"),
+    "fonie_one_gap": ("1 brecha", "1 gap"),
+    "fonie_count": ("Brechas", "Gaps"),
+    "fonie_sectors": ("Sectores con brecha", "Sectors with a gap"),
+    "fonie_unknown": ("Sectores sin dato", "Sectors without data"),
+    "fonie_outlined": ("Borde negro: los {n} distritos con al menos {k} brechas.",
+                       "Black outline: the {n} districts with at least {k} gaps."),
+    "fonie_method": ("Brecha = por encima de: {refs}. Agua y saneamiento: todos los hogares "
+                     "(censo 2017); electrificación y telecomunicaciones: hogares rurales. Un "
+                     "sector sin dato no cuenta como brecha ni como ausencia de brecha.",
+                     "Gap = above: {refs}. Water and sanitation: all households (2017 census); "
+                     "electrification and telecommunications: rural households. A sector "
+                     "without data counts neither as a gap nor as no gap."),
+    "fonie_no_roads": ("Caminos rurales: las fuentes no tienen datos por distrito, así que "
+                       "no se cuentan. Para añadirlos, suba su tabla en la página Datos y "
+                       "elíjala en «Caminos rurales».",
+                       "Rural roads: the sources have no district data, so they are not "
+                       "counted. To add them, upload your table on the Data page and choose it "
+                       "under “Rural roads”."),
+    "fonie_column": ("Brechas FONIE", "FONIE gaps"),
+    "fonie_column_help": ("Número de sectores FONIE con brecha sobre la referencia elegida en el "
+                          "mapa (mediana nacional por defecto) y cuáles.",
+                          "Number of FONIE sectors with a gap above the reference chosen on the "
+                          "map (national median by default), and which."),
+    "sheet_download": ("Ficha ({fmt})", "Sheet ({fmt})"),
+    "cmp_2019": ("{name}, datos 2019", "{name}, 2019 data"),
+    "sheet_help": ("Una página para entregar al municipio: mapa de ubicación, indicadores junto "
+                   "a su departamento y el país, tendencia de la desnutrición, puesto e "
+                   "intervalo en el escenario aplicado, brechas FONIE y advertencias.",
+                   "One page to hand to the municipality: location map, indicators beside the "
+                   "department and the country, the stunting trend, rank and interval under "
+                   "the scenario applied, FONIE gaps and caveats."),
+    "sheets_title": ("Fichas de los distritos de la lista", "Sheets of the list's districts"),
+    "sheets_prepare": ("Preparar las {n} fichas (PDF, ZIP)", "Prepare the {n} sheets (PDF, "
+                                                            "ZIP)"),
+    "sheets_help": ("Un ZIP con la ficha PDF de cada uno de los {n} distritos seleccionados y un "
+                    "índice; tarda cerca de {s} min.",
+                    "A ZIP with the PDF sheet of each of the {n} selected districts and an "
+                    "index; it takes about {s} min."),
+    "sheets_preparing": ("Preparando {n} fichas…", "Preparing {n} sheets…"),
+    "sheets_download": ("Descargar las {n} fichas (ZIP)", "Download the {n} sheets (ZIP)"),
+    "sheets_ready": ("Listo: {mb} MB.", "Ready: {mb} MB."),
 }
 
 #: option id -> (es, en), by the control that offers it

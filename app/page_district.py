@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app import sheet_view
 from app.i18n import label, t
 from app.state import catalog, district_labels, districts, endes, uploads_key
 from app.urlstate import valid
@@ -117,6 +118,7 @@ def render(view: View) -> None:
         return
     r = ranked.set_index("ubigeo").loc[pick]
     st.subheader(names[pick])
+    sheet_view.sheet_buttons(view, pick, str(r.get("district", pick)))  # PDF/HTML (issue 16)
     if pd.notna(r.get("rank")):
         if view.complete:
             st.markdown(t("district_rank", lang, rank=fmt.integer(r["rank"], lang),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app import fonie_view
 from app.i18n import label, option, t
 from app.map_component import district_map
 from app.state import catalog, display_order, geometry_url, indicator_ids
@@ -59,6 +60,8 @@ def in_map_order(ranked: pd.DataFrame) -> pd.DataFrame:
 def render(view: View) -> None:
     lang = view.lang
     ranked = in_map_order(view.ranked)
+    if fonie_view.gaps_map(view, ranked):  # FONIE's simultaneous gaps instead (issue 16)
+        return
     normalisation = view.scenario.normalisation
     cat = catalog().set_index("id")
     options = ["score", *indicator_ids(cat.reset_index(), ranked.columns)]

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
+from app import fonie_view, sheet_view
 from app.i18n import option, t
 from app.state import catalog, display_geometry, districts, full_geometry, full_ranking, uploads_key
 from app.view import View
@@ -24,7 +25,8 @@ from geoprio.search import matches, safe_id
 
 COLUMNS = ["rank", "ubigeo", "district", "province", "department", "score", "rank_p05",
            "rank_p95", "p_selected", "p_eligible", "eligible", "selected", "budget_need",
-           "cost", "cum_cost", "stunted_children", "anemic_children", "poor_people", "reasons"]
+           "cost", "cum_cost", "stunted_children", "anemic_children", "poor_people",
+           fonie_view.COLUMN, "reasons"]
 UNCERTAIN = ("rank_p05", "rank_p95", "p_selected", "p_eligible")
 COUNTS = ("stunted_children", "anemic_children", "poor_people")
 #: export formats: extension -> i18n key of its name
@@ -147,6 +149,8 @@ def column_config(view: View) -> dict:
         "cum_cost": cc.NumberColumn("S/ Σ", format=whole),
         **{k: cc.NumberColumn(t(k, lang), format=whole, help=t(f"{k}_help", lang))
            for k in COUNTS},
+        fonie_view.COLUMN: cc.TextColumn(t("fonie_column", lang),
+                                         help=t("fonie_column_help", lang)),
         "reasons": cc.TextColumn(t("reasons", lang), width="large"),
     }
 
@@ -168,12 +172,13 @@ def render(view: View) -> None:
     query = c1.text_input(t("search", lang), key="buscar", persist_state="session",
                           placeholder=t("search_placeholder", lang))
     only = c2.checkbox(t("only_selected", lang), key="solo", persist_state="session")
-    table = shown_table(ranked, query, only)
+    table = fonie_view.ranking_gaps(shown_table(ranked, query, only), lang)
     st.dataframe(table_for_screen(table, view), hide_index=True, width="stretch", height=480,
                  column_config=column_config(view), placeholder=t("no_rows", lang))
     st.caption(t("shown_rows", lang, shown=fmt.integer(len(table), lang),
                  total=fmt.integer(len(ranked), lang)))
     export_box(view, query or "", bool(only))
+    sheet_view.sheets_zip(view)  # the list's district sheets, a ZIP (issue 16)
 
 
 def export_box(view: View, query: str, only: bool) -> None:

@@ -2,7 +2,9 @@
 
 Run from the repository root: ``python docs/screenshots.py``. It starts the app on a free
 local port, waits for the map (and for the Monte Carlo to fill the page in), and writes
-``docs/img/app-map.png`` (README) and the user guide's ``docs/img/guia-*.png``. It uses
+``docs/img/app-map.png`` (README) and the user guide's ``docs/img/guia-*.png``.
+``python docs/screenshots.py --decide`` takes only the decision views' images (issue 16:
+``guia-brechas.png``, ``guia-ficha.png``, ``guia-comparar.png``, ``guia-presupuesto.png``). It uses
 Playwright for Python with ``/usr/bin/chromium`` (``apt-get install chromium``); it never
 downloads a browser.
 """
@@ -59,13 +61,43 @@ def settled(page: Page) -> None:
     wait_idle(page)
 
 
+def decide_views(page: Page) -> None:
+    """The decision views (issue 16): FONIE gaps, the district sheet, Comparar, Presupuesto."""
+    open_page(page, "Mapa")
+    page.get_by_text("Brechas simultáneas FONIE", exact=True).first.click()
+    wait_idle(page)
+    wait_for_map(page)
+    shoot(page, "guia-brechas.png")
+    page.get_by_text("Brechas simultáneas FONIE", exact=True).first.click()  # back to the map
+    wait_idle(page)
+    open_page(page, "Distrito")
+    page.get_by_text("Ficha (PDF)").first.wait_for(timeout=60_000)
+    shoot(page, "guia-ficha.png")
+    open_page(page, "Comparar")
+    page.get_by_text("Correlación (Spearman)").first.wait_for(timeout=120_000)
+    wait_idle(page)
+    shoot(page, "guia-comparar.png")
+    open_page(page, "Presupuesto")
+    page.get_by_role("button", name="Calcular la frontera").click()
+    page.get_by_text("Punto de la curva").first.wait_for(timeout=180_000)
+    wait_idle(page)
+    page.mouse.move(700, 600)
+    page.mouse.wheel(0, 350)
+    shoot(page, "guia-presupuesto.png")
+
+
 def main() -> int:
+    only_decide = "--decide" in sys.argv[1:]
     with app_server() as (url, _proc, _log), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         wait_for_map(page)
         settled(page)
+        if only_decide:
+            decide_views(page)
+            browser.close()
+            return 0
         shoot(page, "app-map.png")
         shoot(page, "guia-mapa.png")
         open_page(page, "Ranking")
@@ -80,6 +112,7 @@ def main() -> int:
         page.mouse.move(700, 600)
         page.mouse.wheel(0, 500)
         shoot(page, "guia-conglomerados.png")
+        decide_views(page)
         browser.close()
     return 0
 
