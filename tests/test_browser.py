@@ -518,7 +518,8 @@ def test_a_click_on_the_map_opens_the_district(server, browser):
         context.close()
 
 
-@pytest.mark.parametrize("name", ["Mapa", "Ranking", "Conglomerados", "Distrito", "Datos"])
+@pytest.mark.parametrize("name", ["Mapa", "Ranking", "Comparar", "Presupuesto", "Conglomerados",
+                                  "Distrito", "Datos"])
 def test_spanish_page_shows_no_raw_id_and_no_english_sentence(session, name):
     """What a planner reads on each Spanish page (the visible text of the whole page)."""
     from tests.test_app import ENGLISH, _raw
