@@ -7,6 +7,7 @@ the button is clicked (Streamlit's deferred download), from the complete ranking
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -191,7 +192,10 @@ def export_box(view: View, query: str, only: bool) -> None:
                        label_visibility="collapsed")
     # the map formats colour the map page's indicator
     column = st.session_state.get("mapa", "score") if ext in (".html", ".png") else ""
-    key = (scenario.to_token(), uploads_key(), query, only, lang, ext, column)
+    # the page's language (labelled headers, ids kept in a second row) and today's date (the
+    # methodology sheet and the map's footer): both in the key, as everything that changes it
+    key = (scenario.to_token(), uploads_key(), query, only, lang, ext, column,
+           dt.date.today().isoformat())
     # "fonie (modificado)" -> geoprio_fonie_modificado.csv
     name = safe_filename(f"geoprio_{safe_id(scenario.name, default='escenario')}{ext}")
     frame, cat = districts(), catalog()
@@ -213,9 +217,9 @@ def export_bytes(key: tuple, *, _table: pd.DataFrame, _scenario: Scenario,
     """``geoprio.export`` of the table shown (geometry added for GIS and map formats).
 
     ``key`` = (token, uploads fingerprint, search, selected-only, language, extension, map
-    column): everything that changes the file.
+    column, date): everything that changes the file.
     """
-    ext, column = key[5], key[6]
+    lang, ext, column, date = key[4], key[5], key[6], dt.date.fromisoformat(key[7])
     frame = _table
     if ext in (".geojson", ".gpkg", ".zip", ".html", ".png"):
         import geopandas as gpd
@@ -225,6 +229,6 @@ def export_bytes(key: tuple, *, _table: pd.DataFrame, _scenario: Scenario,
                                  geometry="geometry", crs=4326)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export{ext}"
-        geoprio.export(frame, path, scenario=_scenario, catalog=_catalog,
+        geoprio.export(frame, path, scenario=_scenario, catalog=_catalog, lang=lang, date=date,
                        column=column if column in frame.columns else "score")
         return path.read_bytes()

@@ -202,10 +202,13 @@ def _csv(frame, path, *, catalog, lang, **_: Any) -> None:
     # fields and a decimal comma, as a spreadsheet set to Spanish reads it
     sep, mark = (";", ",") if lang == "es" else (",", ".")
     body = table.astype(object).copy()
+    yes, no = ("sí", "no") if lang == "es" else ("yes", "no")
     for col in table.columns:
         if pd.api.types.is_float_dtype(table[col]):
             body[col] = [None if pd.isna(v) else repr(float(v)).replace(".", mark)
                          for v in table[col]]
+        elif pd.api.types.is_bool_dtype(table[col]):  # words, not Python's True/False
+            body[col] = [yes if v else no for v in table[col]]
     body.columns = labels
     ids = pd.DataFrame([[str(c) for c in table.columns]], columns=labels)
     text = pd.concat([ids, body], ignore_index=True).to_csv(index=False, sep=sep,

@@ -145,7 +145,8 @@ def test_a_changed_control_says_modificado_and_so_do_the_name_and_the_methodolog
 
     page(settle(app), "ranking")  # (the browser test checks the downloaded file's name)
     assert [b.label for b in app.get("download_button")] == ["Descargar CSV"]
-    data = export_bytes(("t", "u", "", True, "es", ".xlsx", ""), _table=ranking_table(app),
+    data = export_bytes(("t", "u", "", True, "es", ".xlsx", "", "2026-11-28"),
+                        _table=ranking_table(app),
                         _scenario=new, _catalog=geoprio.catalog())
     import io
 
@@ -155,6 +156,7 @@ def test_a_changed_control_says_modificado_and_so_do_the_name_and_the_methodolog
     rows = {r[0]: r[1] for r in sheet.iter_rows(values_only=True)}
     assert rows["escenario.name"] == "fonie (modificado)"
     assert rows["escenario.description"].startswith("Modificado a partir de «fonie»")
+    assert rows["fecha"] == "2026-11-28"  # the date of the export, as the key says
 
 
 def test_bad_rule_shows_a_message_and_keeps_the_scenario(app):

@@ -200,6 +200,14 @@ def choose_preset(page: Page, name: str) -> None:
     wait_idle(page)
 
 
+def read_spanish_csv(path):
+    """A CSV the Spanish page exported: labels in the first row, ids in the second."""
+    import pandas as pd
+
+    return pd.read_csv(path, encoding="utf-8-sig", sep=";", decimal=",", skiprows=[0],
+                       dtype={"ubigeo": str})
+
+
 def expected_ranking(scenario_token: str):
     return geoprio.prioritize(geoprio.load_districts(), Scenario.from_token(scenario_token))
 
@@ -290,7 +298,6 @@ def test_no_request_leaves_localhost(session):
 def test_each_export_downloads_and_opens(session, dci_ranking, fmt, tmp_path):
     import geopandas as gpd
     import openpyxl
-    import pandas as pd
 
     page, _ = session
     if "/ranking" not in page.url:
@@ -307,7 +314,9 @@ def test_each_export_downloads_and_opens(session, dci_ranking, fmt, tmp_path):
     data = path.read_bytes()
     if fmt == "CSV":
         assert data[:3] == b"\xef\xbb\xbf"
-        table = pd.read_csv(path, encoding="utf-8-sig", dtype={"ubigeo": str})
+        # Spanish page: labelled headers, then the ids; ';' and decimal comma (Excel in Peru)
+        assert data[3:].decode("utf-8").startswith("Ubigeo;")
+        table = read_spanish_csv(path)
         assert len(table) == rows
         assert table["ubigeo"].iloc[0] == first
         assert set(table["ubigeo"]) == set(selected["ubigeo"])
@@ -319,9 +328,11 @@ def test_each_export_downloads_and_opens(session, dci_ranking, fmt, tmp_path):
         book = openpyxl.load_workbook(path)
         assert {"distritos", "metodologia"} <= set(book.sheetnames)
         sheet = book["distritos"]
-        assert sheet.max_row - 1 == rows
-        header = [c.value for c in sheet[1]]
-        assert sheet.cell(2, header.index("ubigeo") + 1).value == first
+        assert sheet.max_row - 2 == rows  # a row of labels, a row of ids
+        assert sheet.cell(1, 1).value == "Ubigeo"
+        header = [c.value for c in sheet[2]]
+        assert sheet.cell(3, header.index("ubigeo") + 1).value == first
+        assert "campos" in book.sheetnames
         method = {r[0]: r[1] for r in book["metodologia"].iter_rows(values_only=True)}
         assert method["escenario.name"] == "dci"
         assert int(method["distritos en el archivo"]) == rows
@@ -377,7 +388,6 @@ def test_upload_with_bad_codes_shows_the_join_report_in_spanish(session, tmp_pat
 
 
 def test_weight_change_changes_the_ranking_and_the_map(server, browser, tmp_path):
-    import pandas as pd
 
     context, page = new_session(browser, server)
     try:
@@ -416,7 +426,7 @@ def test_weight_change_changes_the_ranking_and_the_map(server, browser, tmp_path
         (tmp_path / "after").mkdir()
         path = download(page, "CSV", tmp_path / "after")
         assert path.name == "geoprio_dci_modificado.csv"
-        after = pd.read_csv(path, encoding="utf-8-sig", dtype={"ubigeo": str})
+        after = read_spanish_csv(path)
         old_rank, new_rank = expected_ranking(before_token), expected_ranking(after_token)
         def top(ranked, n=20):
             return ranked.dropna(subset=["rank"]).sort_values("rank")["ubigeo"].head(n).tolist()

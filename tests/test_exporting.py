@@ -174,6 +174,8 @@ def test_planner_csv_and_xlsx_in_spanish(tmp_path, ranked):
     assert ids[labels.index("Pobreza monetaria 2018")] == "poverty_2018"
     yurua = next(line.split(";") for line in lines[2:] if line.startswith("250204"))
     assert yurua[labels.index("Pobreza monetaria 2018")] == "52,65"  # decimal comma
+    selected = ids.index("selected")
+    assert {line.split(";")[selected] for line in lines[2:]} == {"sí", "no"}  # not True/False
     assert len(lines) == 2 + len(frame)
     wb = openpyxl.load_workbook(export(frame, tmp_path / "t.xlsx", scenario=scenario, lang="es"))
     rows = list(wb["distritos"].iter_rows(values_only=True))
