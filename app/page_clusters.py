@@ -96,11 +96,15 @@ def significance_label(code: str, lang: str) -> str:
     return t("p_le", lang, p=fmt.number(float(code), len(code.split(".")[-1]), lang))
 
 
-def _axis(lang: str) -> alt.Axis:
-    """An axis whose numbers read as ``lang`` writes them (decimal comma in Spanish)."""
+def _axis(lang: str, title_limit: int = 0) -> alt.Axis:
+    """An axis whose numbers read as ``lang`` writes them (decimal comma in Spanish).
+
+    ``title_limit`` (pixels) cuts a long title: the chart shrinks its plot to fit the whole
+    title otherwise."""
     if lang == "en":
-        return alt.Axis(format=".1f")
-    return alt.Axis(labelExpr="replace(format(datum.value, '.1f'), '.', ',')")
+        return alt.Axis(format=".1f", titleLimit=title_limit)
+    return alt.Axis(labelExpr="replace(format(datum.value, '.1f'), '.', ',')",
+                    titleLimit=title_limit)
 
 
 def scatter_chart(s, names: dict[str, str], lang: str) -> alt.Chart:
@@ -119,7 +123,7 @@ def scatter_chart(s, names: dict[str, str], lang: str) -> alt.Chart:
     colours = [HOTSPOT_COLOURS[q] for q in QUADRANTS]
     points = alt.Chart(pts).mark_circle(size=22, opacity=0.65).encode(
         x=alt.X("z:Q", title=t("scatter_x", lang, name=x_name), axis=_axis(lang)),
-        y=alt.Y("lag:Q", title=t("scatter_y", lang, name=y_name), axis=_axis(lang)),
+        y=alt.Y("lag:Q", title=t("scatter_y", lang, name=y_name), axis=_axis(lang, 390)),
         color=alt.Color("quadrant_text:N", title=t("quadrant", lang),
                         scale=alt.Scale(domain=quads, range=colours),
                         legend=alt.Legend(labelLimit=0, orient="bottom")),
@@ -146,9 +150,7 @@ def scatter_chart(s, names: dict[str, str], lang: str) -> alt.Chart:
         fontSize=13, fontWeight="bold", align="right")
     left = text.transform_filter("datum.align == 'left'").mark_text(
         fontSize=13, fontWeight="bold", align="left")
-    title = t("moran_i_bv" if s.against else "moran_i", lang) + " = " \
-        + fmt.number(s.I, 3, lang)
-    return (rules + points + line + right + left).properties(height=460, title=title)
+    return (rules + points + line + right + left).properties(height=420)
 
 
 def _map(frame: pd.DataFrame, column: str, colours: dict, labels: dict, title: str,
@@ -187,10 +189,14 @@ def group_summary(result, kind: str, lang: str, auto: bool) -> str:
 
 
 def hotspot_summary(result, lang: str) -> str:
-    """The engine's sentence with its significance level written as ``lang`` writes numbers."""
+    """The engine's sentence with its numbers written as ``lang`` writes them: the
+    significance level ("α = 0,05") and the permutations per run ("9 999")."""
     text = result.summary_en if lang == "en" else result.summary_es
-    return re.sub(r"α = ([0-9.]+)",
-                  lambda m: "α = " + fmt.number(float(m.group(1)), 2, lang), text)
+    local = result.local
+    text = re.sub(r"α = [0-9.,]+", lambda m: "α = " + fmt.number(local.alpha, 2, lang), text)
+    word = "permutations" if lang == "en" else "permutaciones"
+    return re.sub(rf"[0-9][0-9.,]* {word}",
+                  lambda m: f"{fmt.integer(local.permutations, lang)} {word}", text)
 
 
 def profile_tables(result, names: dict[str, str], units: dict[str, str], kind: str,
