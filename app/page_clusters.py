@@ -340,12 +340,10 @@ def hotspot_views(view_kind: str, frame_all: pd.DataFrame, key: tuple, ind: str,
         frame, result = run_bivariate(key, ind, against, alpha, _frame=frame_all)
         st.markdown(hotspot_summary(result, lang))
         st.caption(t("bivariate_note", lang, x=name, y=names[against]))
-        left, right = st.columns(2)
-        with left:
-            _label_map(frame, result, t("bivariate_map", lang, x=name, y=names[against]),
-                       {**tip, "value_text": name}, value_text(frame), "hs_bv_map", lang)
-        with right:
-            _scatter(run_scatter(key, ind, against, _frame=frame_all), names, lang)
+        # the map at full width (its legend names both indicators), the scatterplot below
+        _label_map(frame, result, t("bivariate_map", lang, x=name, y=names[against]),
+                   {**tip, "value_text": name}, value_text(frame), "hs_bv_map", lang)
+        _scatter(run_scatter(key, ind, against, _frame=frame_all), names, lang)
         return
     frame, result = run_hotspots(key, ind, method, alpha, _frame=frame_all)
     st.markdown(hotspot_summary(result, lang))
