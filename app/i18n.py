@@ -434,11 +434,11 @@ STRINGS.update({
     "p_le": ("p ≤ {p}", "p ≤ {p}"),
     "p_class": ("Valor p", "p-value"),
     "significance_note": (
-        "Valor p de {perms} permutaciones condicionales ({runs} corridas), ajustado por la "
+        "Valor p de {runs} corridas de {perms} permutaciones condicionales, ajustado por la "
         "tasa de falsos descubrimientos (FDR) como las etiquetas del mapa de conglomerados: un "
         "distrito tiene clase de p solo si tiene etiqueta. Inestable: menos de {agree} de "
         "{runs} corridas coinciden en su etiqueta; no se cuenta.",
-        "p-value from {perms} conditional permutations ({runs} runs), adjusted for the false "
+        "p-value from {runs} runs of {perms} conditional permutations, adjusted for the false "
         "discovery rate (FDR) as the cluster map's labels are: a district has a p class only "
         "if it has a label. Unstable: fewer than {agree} of {runs} runs agree on its label; it "
         "is not counted."),
