@@ -429,6 +429,12 @@ def label(catalog_row, lang: str) -> str:
 # --- GeoDa's everyday views on the Conglomerados page (issue 12) ---
 STRINGS.update({
     "geoda_view": ("Vista", "View"),
+    "geoda_error": ("Esta vista no se puede calcular para «{name}»: tiene dato en {n} "
+                    "distritos, con {k} valores distintos; se necesitan al menos 4 distritos "
+                    "con valores que varíen.",
+                    "This view cannot be computed for “{name}”: it has data for {n} "
+                    "districts, with {k} distinct values; it needs at least 4 districts with "
+                    "values that vary."),
     "cluster_map": ("Conglomerados: {name}", "Clusters: {name}"),
     "significance_map": ("Significancia: {name}", "Significance: {name}"),
     "p_le": ("p ≤ {p}", "p ≤ {p}"),

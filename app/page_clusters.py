@@ -6,6 +6,7 @@ fingerprint and the options, and computed only when this page is open.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 
@@ -30,6 +31,9 @@ from app.state import (
 from app.urlstate import valid
 from app.view import View
 from geoprio import fmt, mapping
+from geoprio.errors import GeoprioError
+
+log = logging.getLogger(__name__)
 
 # Okabe-Ito colours (colour-blind safe) for up to 8 groups, then greys
 GROUP_COLOURS = ["#d55e00", "#e69f00", "#f0e442", "#009e73", "#56b4e9", "#0072b2", "#cc79a7",
@@ -268,7 +272,15 @@ def render(view: View) -> None:
                                  format_func=lambda a: fmt.number(a, 2, lang))
         view_kind = st.radio(t("geoda_view", lang), GEODA_VIEWS, horizontal=True,
                              key="hs_view", format_func=lambda v: option("geoda_view", v, lang))
-        hotspot_views(view_kind, frame_all, key, ind, method, alpha, names, tip, usable, lang)
+        try:
+            hotspot_views(view_kind, frame_all, key, ind, method, alpha, names, tip, usable,
+                          lang)
+        except GeoprioError as error:  # e.g. an uploaded indicator with too few values
+            log.info("hot-spot view %s of %s: %s", view_kind, ind, error)
+            values = pd.to_numeric(frame_all[ind], errors="coerce").dropna()
+            st.warning(t("geoda_error", lang, name=names[ind],
+                         n=fmt.integer(len(values), lang),
+                         k=fmt.integer(values.nunique(), lang)))
         return
     defaults = [i for i in DEFAULTS if i in usable]
     with st.form(f"cluster_form_{kind}"):

@@ -11,6 +11,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
@@ -226,3 +227,26 @@ def test_spanish_views_show_no_raw_id_and_no_english_word(view):
         if raw or english:
             problems[text[:120]] = raw + english
     assert not problems, problems
+
+
+# ------------------------------------------------------------------ an uploaded indicator
+def test_an_uploaded_indicator_with_three_values_gets_a_message_not_a_crash():
+    table = geoprio.load_districts().set_index("ubigeo")
+    values = pd.Series(np.nan, index=table.index)
+    values.iloc[:3] = [10.0, 20.0, 30.0]  # a box map needs 4 values
+    upload = {"cov": {"values": values, "row": {
+        "id": "cov", "label_es": "cobertura", "label_en": "coverage", "unit": "%",
+        "year": 2024, "source": "test", "higher_is_worse": True, "kind": "indicator",
+        "aggregate": "wmean:pop_2020", "description": "", "caveats": ""}}}
+    at = page(make(session={"uploads": upload}), "conglomerados")
+    at.radio(key="analisis").set_value("hotspots").run()
+    at.selectbox(key="hs_ind").set_value("cov").run()
+    at.radio(key="hs_view").set_value("box").run()
+    assert not at.exception, at.exception
+    (warning,) = at.warning
+    assert warning.value == ("Esta vista no se puede calcular para «cobertura»: tiene dato "
+                             "en 3 distritos, con 3 valores distintos; se necesitan al menos "
+                             "4 distritos con valores que varíen.")
+    for view in ("clusters", "scatter", "bivariate"):  # 3 values: drawn or refused, no crash
+        at.radio(key="hs_view").set_value(view).run()
+        assert not at.exception, (view, at.exception)
