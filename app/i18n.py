@@ -630,3 +630,70 @@ def option(group: str, value: object, lang: str) -> str:
 def label(catalog_row, lang: str) -> str:
     """An indicator's label in ``lang`` from a catalog row (Series or mapping)."""
     return str(catalog_row["label_en" if lang == "en" else "label_es"])
+
+
+# --- GeoDa's everyday views on the Conglomerados page (issue 12) ---
+STRINGS.update({
+    "geoda_view": ("Vista", "View"),
+    "geoda_error": ("Esta vista no se puede calcular para «{name}»: tiene dato en {n} "
+                    "distritos, con {k} valores distintos; se necesitan al menos 4 distritos "
+                    "con valores que varíen.",
+                    "This view cannot be computed for “{name}”: it has data for {n} "
+                    "districts, with {k} distinct values; it needs at least 4 districts with "
+                    "values that vary."),
+    "cluster_map": ("Conglomerados: {name}", "Clusters: {name}"),
+    "significance_map": ("Significancia: {name}", "Significance: {name}"),
+    "p_le": ("p ≤ {p}", "p ≤ {p}"),
+    "p_class": ("Valor p", "p-value"),
+    "significance_note": (
+        "Valor p de {runs} corridas de {perms} permutaciones condicionales, ajustado por la "
+        "tasa de falsos descubrimientos (FDR) como las etiquetas del mapa de conglomerados: un "
+        "distrito tiene clase de p solo si tiene etiqueta. Inestable: menos de {agree} de "
+        "{runs} corridas coinciden en su etiqueta; no se cuenta.",
+        "p-value from {runs} runs of {perms} conditional permutations, adjusted for the false "
+        "discovery rate (FDR) as the cluster map's labels are: a district has a p class only "
+        "if it has a label. Unstable: fewer than {agree} of {runs} runs agree on its label; it "
+        "is not counted."),
+    "moran_i": ("I de Moran global", "Global Moran's I"),
+    "moran_i_bv": ("I de Moran bivariado", "Bivariate Moran's I"),
+    "moran_p": ("Valor p ({n} permutaciones)", "p-value ({n} permutations)"),
+    "scatter_x": ("{name} (estandarizado)", "{name} (standardised)"),
+    "scatter_y": ("Vecinos: {name}", "Neighbours: {name}"),
+    "quadrant": ("Cuadrante", "Quadrant"),
+    "lag": ("Promedio de los vecinos (estandarizado)", "Neighbours' average (standardised)"),
+    "z_value": ("Valor estandarizado", "Standardised value"),
+    "value": ("Valor", "Value"),
+    "scatter_note": (
+        "Cada punto es un distrito: su valor estandarizado frente al promedio de sus vecinos "
+        "(rezago espacial). La pendiente de la recta es el I de Moran; el valor p compara ese "
+        "I con {n} permutaciones al azar de los valores. {dropped} distritos sin dato quedan "
+        "fuera.",
+        "Each point is a district: its standardised value against its neighbours' average "
+        "(spatial lag). The line's slope is Moran's I; the p-value compares that I with {n} "
+        "random permutations of the values. {dropped} districts without data are left out."),
+    "box_map": ("Mapa de caja: {name}", "Box map: {name}"),
+    "box_class": ("Clase del mapa de caja", "Box map class"),
+    "box_note": (
+        "Cuartiles y vallas a {hinge} veces el rango intercuartílico, como en GeoDa: los "
+        "atípicos quedan más allá de las vallas. {high} atípicos altos, {low} atípicos bajos.",
+        "Quartiles and fences at {hinge} times the interquartile range, as in GeoDa: outliers "
+        "lie beyond the fences. {high} upper outliers, {low} lower outliers."),
+    "against": ("Frente al promedio de los vecinos en", "Against the neighbours' average of"),
+    "bivariate_same": ("Elija un segundo indicador distinto del primero.",
+                       "Choose a second indicator different from the first."),
+    "bivariate_map": ("{x} frente a {y} de los vecinos", "{x} against neighbours' {y}"),
+    "bivariate_note": (
+        "Moran local bivariado (GeoDa, esda): el valor de {x} en cada distrito frente al "
+        "promedio de {y} en sus vecinos. Alto-alto: ambos por encima del promedio; alto "
+        "rodeado de bajos: valor alto de {x} entre vecinos con valor bajo de {y}.",
+        "Bivariate Local Moran (GeoDa, esda): each district's {x} against the average {y} of "
+        "its neighbours. High-high: both above average; high among lows: high {x} among "
+        "neighbours with low {y}."),
+})
+OPTIONS["hotspot"]["unstable"] = ("inestable", "unstable")
+OPTIONS.update({
+    "geoda_view": {"clusters": ("Conglomerados y significancia", "Clusters and significance"),
+                   "scatter": ("Diagrama de dispersión de Moran", "Moran scatterplot"),
+                   "box": ("Mapa de caja (atípicos)", "Box map (outliers)"),
+                   "bivariate": ("Moran local bivariado", "Bivariate Local Moran")},
+})

@@ -52,6 +52,9 @@ _EXPORTS: dict[str, str] = {
     # clustering and spatial statistics
     "cluster": "geoprio.clustering",
     "hotspots": "geoprio.spatial",
+    "bivariate_hotspots": "geoprio.spatial",
+    "moran_scatter": "geoprio.spatial",
+    "significance_classes": "geoprio.spatial",
     # small-number smoothing
     "smooth_rates": "geoprio.smoothing",
     "posterior_beta": "geoprio.smoothing",

@@ -29,10 +29,13 @@ from jinja2 import Template
 from geoprio.errors import GeoprioError
 
 __all__ = [
+    "BOX_COLOURS",
     "PALETTES",
     "SCHEMES",
+    "BoxBreaks",
     "ClassBreaks",
     "add_report_frame",
+    "box_breaks",
     "category_map",
     "choropleth",
     "class_breaks",
@@ -124,6 +127,101 @@ def class_breaks(values: pd.Series | np.ndarray, *, scheme: str = "quantiles", k
     ([5.5, 10.0], [5, 5])
     """
     return ClassBreaks(values, scheme=scheme, k=k, palette=palette, reverse=reverse)
+
+
+#: GeoDa's box map: outliers dark, quartiles light, blue low to red high (ColorBrewer RdBu)
+BOX_COLOURS = ["#2166ac", "#67a9cf", "#d1e5f0", "#fddbc7", "#ef8a62", "#b2182b"]
+_BOX_NAMES = {"es": ("Atípico bajo", "< 25%", "25% – 50%", "50% – 75%", "> 75%", "Atípico alto"),
+              "en": ("Lower outlier", "< 25%", "25% – 50%", "50% – 75%", "> 75%",
+                     "Upper outlier")}
+
+
+class BoxBreaks:
+    """GeoDa's box map: the quartiles and the fences ``hinge`` x IQR beyond them.
+
+    Always six classes, by position: 0 lower outliers (at or below Q1 - hinge x IQR), 1 up
+    to Q1, 2 up to the median, 3 up to Q3, 4 up to Q3 + hinge x IQR, 5 upper outliers. The
+    breaks and classes are ``mapclassify.BoxPlot``'s (a class without members, such as
+    outliers that do not occur, stays empty).
+
+    Attributes
+    ----------
+    hinge : float
+    fences : tuple of float
+        Lower and upper fence.
+    quartiles : tuple of float
+        Q1, median, Q3.
+    yb : class of each value (-1 for missing).
+    counts : values per class (6).
+    colours : :data:`BOX_COLOURS`.
+    low_outliers, high_outliers : positions of the outliers in the input.
+    """
+
+    def __init__(self, values: pd.Series | np.ndarray, *, hinge: float = 1.5) -> None:
+        if isinstance(hinge, bool) or not isinstance(hinge, (int, float)) \
+                or not 0 < hinge <= 10:
+            raise GeoprioError(f"hinge must be a number above 0 and at most 10 (GeoDa offers "
+                               f"1.5 and 3); got {hinge!r}")
+        v = np.asarray(values, dtype="float64")
+        ok = np.isfinite(v)
+        if ok.sum() < 4:
+            raise GeoprioError(f"a box map needs at least 4 values; the column has "
+                               f"{int(ok.sum())}")
+        box = mapclassify.BoxPlot(v[ok], hinge=hinge)
+        self.hinge = float(hinge)
+        q1, q2, q3 = (float(b) for b in box.bins[1:4])
+        self.quartiles = (q1, q2, q3)
+        self.fences = (float(box.bins[0]), q3 + hinge * (q3 - q1))
+        self.lower, self.upper = float(v[ok].min()), float(v[ok].max())
+        self.bins = np.asarray(box.bins, dtype=float)
+        self.yb = np.full(len(v), -1, dtype=int)
+        self.yb[ok] = box.yb
+        self.counts = np.bincount(self.yb[ok], minlength=6)
+        self.colours = list(BOX_COLOURS)
+        self.missing = int((~ok).sum())
+        self.low_outliers = np.flatnonzero(self.yb == 0)
+        self.high_outliers = np.flatnonzero(self.yb == 5)
+
+    def colour_of(self) -> list[str]:
+        """The colour of each value (grey for missing)."""
+        return [self.colours[c] if c >= 0 else MISSING_COLOUR for c in self.yb]
+
+    def labels(self, lang: str = "es") -> list[str]:
+        """The six classes' names with their ranges, in ``lang``'s number format.
+
+        Examples
+        --------
+        >>> box_breaks([1, 2, 3, 4, 5, 6, 7, 8, 30]).labels("en")[3:]
+        ['50% – 75% (5.0 – 7.0)', '> 75% (7.0 – 13.0)', 'Upper outlier (> 13.0)']
+        """
+        from geoprio.fmt import decimals_for, number
+
+        lo, hi = self.fences
+        q1, q2, q3 = self.quartiles
+        ends = [lo, max(lo, self.lower), q1, q2, q3, min(hi, self.upper), hi]
+        d = decimals_for(ends, least=1)
+        f = [number(e, d, lang) for e in ends]
+        names = _BOX_NAMES["en" if lang == "en" else "es"]
+        ranges = [f"≤ {f[0]}", f"{f[1]} – {f[2]}", f"{f[2]} – {f[3]}", f"{f[3]} – {f[4]}",
+                  f"{f[4]} – {f[5]}", f"> {f[6]}"]
+        return [f"{name} ({r})" for name, r in zip(names, ranges, strict=True)]
+
+    def __repr__(self) -> str:
+        return (f"BoxBreaks(hinge={self.hinge}, fences={np.round(self.fences, 3).tolist()}, "
+                f"quartiles={np.round(self.quartiles, 3).tolist()}, "
+                f"counts={self.counts.tolist()}, missing={self.missing})")
+
+
+def box_breaks(values: pd.Series | np.ndarray, *, hinge: float = 1.5) -> BoxBreaks:
+    """GeoDa's box map classes of a column (:class:`BoxBreaks`, ``mapclassify.BoxPlot``).
+
+    Examples
+    --------
+    >>> b = box_breaks([1, 2, 3, 4, 5, 6, 7, 8, 30])
+    >>> b.quartiles, b.fences, b.counts.tolist()
+    ((3.0, 5.0, 7.0), (-3.0, 13.0), [0, 3, 2, 2, 1, 1])
+    """
+    return BoxBreaks(values, hinge=hinge)
 
 
 def _spread(colours: list[str], n: int) -> list[str]:
