@@ -137,7 +137,7 @@ def gaps_map(view: View, ranked: pd.DataFrame) -> bool:
                 t("fonie_ref_value", lang, v=fmt.percent(float(reference), 0, lang)))
     district_map(geometry_url(), colours=colours, table=tip, fields=list(fields),
                  aliases=list(fields.values()), outline=many,
-                 legend_html=mapping.legend_html(rows, t("fonie_legend", lang), ref_text),
+                 legend_html=mapping.legend_html(rows, t("fonie_legend", lang), ref_text, lang),
                  height=640, key="map", missing=t("missing", lang))
     if at_least:
         st.caption(t("fonie_outlined", lang, n=fmt.integer(int(many.sum()), lang),

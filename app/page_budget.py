@@ -144,7 +144,8 @@ def point_map(listed: pd.DataFrame, people: str, rate: str, lang: str) -> None:
               rate: t("bud_rate", lang), "rank": t("rank", lang)}
     district_map(geometry_url(), colours=[COLOURS[k] for k in kind], table=tip,
                  fields=list(fields), aliases=list(fields.values()), outline=chosen.to_numpy(),
-                 legend_html=mapping.legend_html(rows, t("bud_map_title", lang)), height=520,
+                 legend_html=mapping.legend_html(rows, t("bud_map_title", lang), lang=lang),
+                 height=520,
                  key="budget_map", missing=t("missing", lang))
 
 

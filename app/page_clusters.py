@@ -162,7 +162,7 @@ def _map(frame: pd.DataFrame, column: str, colours: dict, labels: dict, title: s
     geo = gpd.GeoDataFrame(display_geometry().merge(frame, on="ubigeo", how="left"),
                            geometry="geometry", crs=4326)
     m = mapping.category_map(geo, column, colours, labels, title=title, tooltip=tooltip,
-                             missing_label=t("missing", lang))
+                             missing_label=t("missing", lang), lang=lang)
     mapping.serve_assets_from(m, leaflet_base_url())
     st_folium(m, height=height, use_container_width=True, returned_objects=[], key=key)
 
@@ -270,8 +270,9 @@ def render(view: View) -> None:
                               format_func=lambda m: option("hotspot_method", m, lang))
         alpha = c3.select_slider(t("alpha", lang), [0.01, 0.05, 0.1], 0.05, key="hs_alpha",
                                  format_func=lambda a: fmt.number(a, 2, lang))
+        valid("vista", GEODA_VIEWS)
         view_kind = st.radio(t("geoda_view", lang), GEODA_VIEWS, horizontal=True,
-                             key="hs_view", format_func=lambda v: option("geoda_view", v, lang))
+                             key="vista", format_func=lambda v: option("geoda_view", v, lang))
         try:
             hotspot_views(view_kind, frame_all, key, ind, method, alpha, names, tip, usable,
                           lang)

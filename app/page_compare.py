@@ -223,7 +223,8 @@ def change_map(c: ScenarioComparison, lang: str) -> None:
     news = table["news"].fillna(False).astype(bool) & change.isin(["entering", "leaving"])
     district_map(geometry_url(), colours=colours, table=tip, fields=list(fields),
                  aliases=list(fields.values()), outline=news.to_numpy(),
-                 legend_html=mapping.legend_html(rows, t("cmp_map_title", lang)), height=560,
+                 legend_html=mapping.legend_html(rows, t("cmp_map_title", lang), lang=lang),
+                 height=560,
                  key="compare_map", missing=t("missing", lang))
     st.caption(t("cmp_map_caption", lang))
 

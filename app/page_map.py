@@ -106,7 +106,7 @@ def render(view: View) -> None:
         table=tooltip_table(ranked, column, raw_unit, view),
         fields=list(fields), aliases=list(fields.values()),
         outline=ranked["selected"].fillna(False).astype(bool),
-        legend_html=mapping.legend_html(rows, title, unit), height=640, key="map",
+        legend_html=mapping.legend_html(rows, title, unit, lang), height=640, key="map",
         missing=t("missing", lang), tiles=OSM_TILES if basemap else None,
         attribution="© OpenStreetMap")
     st.caption(t("outline_selected", lang) + (" " + source if source else ""))

@@ -54,6 +54,7 @@ DEFAULTS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "solo": (True, _bool),
     "distrito": ("250204", str),
     "analisis": ("typology", str),
+    "vista": ("clusters", str),  # the hot-spot view (GeoDa's four)
 }
 _SEEN = "_url_seen"  # what the address said when last read or written
 

@@ -398,7 +398,7 @@ def _html(frame, path, *, column, catalog, map_options, scenario, date, lang, **
     column = _map_column(frame, column)
     opts = _map_labels(column, catalog, map_options, scenario, lang or "es")
     report = {k: opts.pop(k) for k in ("source", "heading") if k in opts}
-    m, _breaks = mapping.choropleth(frame, column, **opts)
+    m, _breaks = mapping.choropleth(frame, column, lang=lang or "es", **opts)
     mapping.add_report_frame(m, heading=report.get("heading", ""),
                              footer=_footer(report.get("source", ""), date, lang or "es"),
                              outline=_country(frame))

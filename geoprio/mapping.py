@@ -256,7 +256,7 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, *, scheme: str = "quantiles
                unit: str = "", tooltip: dict[str, str] | None = None,
                outline: pd.Series | None = None, borders: bool = True,
                basemap: str | None = None, missing_label: str = "sin dato",
-               height: int = 600) -> tuple[folium.Map, ClassBreaks]:
+               height: int = 600, lang: str = "es") -> tuple[folium.Map, ClassBreaks]:
     """A folium choropleth of ``column`` with one GeoJSON layer and a legend.
 
     Parameters
@@ -269,6 +269,7 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, *, scheme: str = "quantiles
     outline : boolean Series: districts drawn with a thick outline (e.g. the selected list).
     borders : draw department borders (from the frame's ``department`` column).
     basemap : None (no tiles: works offline) or a tile provider name for folium.
+    lang : how the legend writes numbers, ``"es"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -277,9 +278,10 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, *, scheme: str = "quantiles
     if column not in frame.columns:
         raise GeoprioError(f"column {column!r} is not in the frame; columns: {list(frame.columns)}")
     breaks = class_breaks(frame[column], scheme=scheme, k=k, palette=palette, reverse=reverse)
-    legend = legend_html(list(zip(breaks.colours, breaks.labels(), breaks.counts, strict=True))
+    legend = legend_html(list(zip(breaks.colours, breaks.labels(lang), breaks.counts,
+                                  strict=True))
                          + ([(MISSING_COLOUR, missing_label, breaks.missing)]
-                            if breaks.missing else []), title or column, unit)
+                            if breaks.missing else []), title or column, unit, lang)
     m = filled_map(frame, breaks.colour_of(), tooltip=tooltip or {
         "district": "Distrito", "ubigeo": "Ubigeo", column: column}, outline=outline,
         borders=borders, basemap=basemap, height=height, legend=legend, name=title or column)
@@ -290,10 +292,11 @@ def category_map(frame: gpd.GeoDataFrame, column: str, colours: dict[Any, str],
                  labels: dict[Any, str] | None = None, *, title: str | None = None,
                  tooltip: dict[str, str] | None = None,
                  borders: bool = True, missing_label: str = "sin dato",
-                 height: int = 600) -> folium.Map:
+                 height: int = 600, lang: str = "es") -> folium.Map:
     """A map of a categorical column (clusters, zones, hot-spot labels) with a legend.
 
-    Values not in ``colours`` are drawn grey and counted under ``missing_label``.
+    Values not in ``colours`` are drawn grey and counted under ``missing_label``; counts are
+    written as ``lang`` writes numbers.
     """
     values = frame[column]
     fills = [colours.get(v, MISSING_COLOUR) for v in values]
@@ -304,7 +307,8 @@ def category_map(frame: gpd.GeoDataFrame, column: str, colours: dict[Any, str],
     if missing:
         rows.append((MISSING_COLOUR, missing_label, missing))
     return filled_map(frame, fills, tooltip=tooltip or {"district": "Distrito", column: column},
-                      borders=borders, height=height, legend=legend_html(rows, title or column),
+                      borders=borders, height=height,
+                      legend=legend_html(rows, title or column, lang=lang),
                       name=title or column)
 
 
@@ -378,12 +382,17 @@ def add_report_frame(m: folium.Map, *, heading: str, footer: str,
     return m
 
 
-def legend_html(rows: list[tuple[str, str, int]], title: str, unit: str = "") -> str:
-    """The legend as a fixed HTML box (no JavaScript): rows of (colour, label, count)."""
+def legend_html(rows: list[tuple[str, str, int]], title: str, unit: str = "",
+                lang: str = "es") -> str:
+    """The legend as a fixed HTML box (no JavaScript): rows of (colour, label, count), the
+    counts written as ``lang`` writes numbers ("1 537" in Spanish, "1,537" in English)."""
+    from geoprio.fmt import integer
+
     body = "".join(
         f'<div><span style="background:{c};width:14px;height:14px;display:inline-block;'
         f'margin-right:6px;border:1px solid #999"></span>{html.escape(str(lab))} '
-        f'<span style="color:#666">({n})</span></div>' for c, lab, n in rows)
+        f'<span style="color:#666">({html.escape(integer(n, lang))})</span></div>'
+        for c, lab, n in rows)
     unit_text = f" ({html.escape(unit)})" if unit else ""
     return (f'<div class="geoprio-legend" style="position:absolute;top:12px;right:12px;'
             f'z-index:1000;white-space:nowrap;background:rgba(255,255,255,.92);'

@@ -35,7 +35,7 @@ def hotspots_page(lang: str = "es", view: str | None = None):
     at = page(make({"lang": lang} if lang == "en" else None), "conglomerados")
     at.radio(key="analisis").set_value("hotspots").run()
     if view:
-        at.radio(key="hs_view").set_value(view).run()
+        at.radio(key="vista").set_value(view).run()
     assert not at.exception, at.exception
     return at
 
@@ -49,8 +49,10 @@ def legends(at) -> dict[str, dict[str, int]]:
                         re.S)
         if not box:
             continue
-        rows = re.findall(r"</span>([^<]*) <span[^>]*>\((\d+)\)</span>", box.group(2))
-        out[html.unescape(box.group(1))] = {html.unescape(lab): int(n) for lab, n in rows}
+        # counts as Peru writes them: "1 537" with a no-break space
+        rows = re.findall(r"</span>([^<]*) <span[^>]*>\(([^)<]+)\)</span>", box.group(2))
+        out[html.unescape(box.group(1))] = {html.unescape(lab): int(re.sub(r"\D", "", n))
+                                            for lab, n in rows}
     return out
 
 
@@ -241,12 +243,23 @@ def test_an_uploaded_indicator_with_three_values_gets_a_message_not_a_crash():
     at = page(make(session={"uploads": upload}), "conglomerados")
     at.radio(key="analisis").set_value("hotspots").run()
     at.selectbox(key="hs_ind").set_value("cov").run()
-    at.radio(key="hs_view").set_value("box").run()
+    at.radio(key="vista").set_value("box").run()
     assert not at.exception, at.exception
     (warning,) = at.warning
     assert warning.value == ("Esta vista no se puede calcular para «cobertura»: tiene dato "
                              "en 3 distritos, con 3 valores distintos; se necesitan al menos "
                              "4 distritos con valores que varíen.")
     for view in ("clusters", "scatter", "bivariate"):  # 3 values: drawn or refused, no crash
-        at.radio(key="hs_view").set_value(view).run()
+        at.radio(key="vista").set_value(view).run()
         assert not at.exception, (view, at.exception)
+
+
+def test_a_link_opens_the_hot_spot_view_it_names():
+    """?analisis=hotspots&vista=box: a colleague's link opens the box map, not the default."""
+    at = page(make({"analisis": "hotspots", "vista": "box"}), "conglomerados")
+    assert not at.exception, at.exception
+    assert at.radio(key="vista").value == "box"
+    (legend,) = legends(at).values()
+    assert next(iter(legend)).startswith("Atípico bajo")
+    at.radio(key="vista").set_value("scatter").run()
+    assert at.query_params["vista"] in ("scatter", ["scatter"])  # written back to the link

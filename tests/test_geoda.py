@@ -240,3 +240,13 @@ def test_bivariate_labels_do_not_depend_on_the_seed(districts, real_w):
     assert both.sum() > 1700
     assert (la[both] == lb[both]).mean() > 0.995
     assert pd.Series(a.local.Is).equals(pd.Series(b.local.Is))
+
+
+def test_legend_counts_are_written_as_the_page_writes_numbers():
+    """The cluster maps' legends read "(1537)"; INEI writes 1 537 (and English 1,537)."""
+    from geoprio import mapping
+
+    es = mapping.legend_html([("#ffffff", "no significativo", 1537)], "Moran local")
+    en = mapping.legend_html([("#ffffff", "not significant", 1537)], "Local Moran", lang="en")
+    assert "(1\u00a0537)" in es and "(1537)" not in es
+    assert "(1,537)" in en
