@@ -658,7 +658,7 @@ STRINGS.update({
     "moran_i_bv": ("I de Moran bivariado", "Bivariate Moran's I"),
     "moran_p": ("Valor p ({n} permutaciones)", "p-value ({n} permutations)"),
     "scatter_x": ("{name} (estandarizado)", "{name} (standardised)"),
-    "scatter_y": ("Vecinos: {name}", "Neighbours: {name}"),
+    "scatter_y": ("Promedio de los vecinos en|{name}", "Neighbours' average of|{name}"),
     "quadrant": ("Cuadrante", "Quadrant"),
     "lag": ("Promedio de los vecinos (estandarizado)", "Neighbours' average (standardised)"),
     "z_value": ("Valor estandarizado", "Standardised value"),

@@ -127,7 +127,8 @@ def scatter_chart(s, names: dict[str, str], lang: str) -> alt.Chart:
     colours = [HOTSPOT_COLOURS[q] for q in QUADRANTS]
     points = alt.Chart(pts).mark_circle(size=22, opacity=0.65).encode(
         x=alt.X("z:Q", title=t("scatter_x", lang, name=x_name), axis=_axis(lang)),
-        y=alt.Y("lag:Q", title=t("scatter_y", lang, name=y_name), axis=_axis(lang, 390)),
+        y=alt.Y("lag:Q", title=t("scatter_y", lang, name=y_name).split("|"),  # two lines
+                axis=_axis(lang, 390)),
         color=alt.Color("quadrant_text:N", title=t("quadrant", lang),
                         scale=alt.Scale(domain=quads, range=colours),
                         legend=alt.Legend(labelLimit=0, orient="bottom")),

@@ -4,7 +4,8 @@ Run from the repository root: ``python docs/screenshots.py``. It starts the app 
 local port, waits for the map (and for the Monte Carlo to fill the page in), and writes
 ``docs/img/app-map.png`` (README) and the user guide's ``docs/img/guia-*.png``.
 ``python docs/screenshots.py --decide`` takes only the decision views' images (issue 16:
-``guia-brechas.png``, ``guia-ficha.png``, ``guia-comparar.png``, ``guia-presupuesto.png``). It uses
+``guia-brechas.png``, ``guia-ficha.png``, ``guia-comparar.png``, ``guia-presupuesto.png``);
+``--geoda`` only GeoDa's views (``guia-geoda-mapas.png``, ``guia-geoda-moran.png``). It uses
 Playwright for Python with ``/usr/bin/chromium`` (``apt-get install chromium``); it never
 downloads a browser.
 """
@@ -86,8 +87,36 @@ def decide_views(page: Page) -> None:
     shoot(page, "guia-presupuesto.png")
 
 
+def geoda_views(page: Page) -> None:
+    """GeoDa's views on the Conglomerados page (issue 12): cluster and significance maps, the
+    Moran scatterplot."""
+    open_page(page, "Conglomerados")
+    page.get_by_text("Puntos calientes", exact=True).first.click()
+    wait_idle(page)
+    page.get_by_text("Conglomerados y significancia", exact=True).first.wait_for(
+        timeout=180_000)
+    wait_idle(page)
+    time.sleep(4)  # the two folium maps draw in their frames (no wheel here: it would zoom)
+    shoot(page, "guia-geoda-mapas.png")
+    page.get_by_text("Diagrama de dispersión de Moran", exact=True).first.click()
+    wait_idle(page)
+    page.mouse.move(700, 300)  # over the page, not a map
+    page.mouse.wheel(0, 400)
+    shoot(page, "guia-geoda-moran.png")
+
+
 def main() -> int:
     only_decide = "--decide" in sys.argv[1:]
+    if "--geoda" in sys.argv[1:]:
+        with app_server() as (url, _proc, _log), sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            wait_for_map(page)
+            settled(page)
+            geoda_views(page)
+            browser.close()
+        return 0
     with app_server() as (url, _proc, _log), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -109,9 +138,10 @@ def main() -> int:
         open_page(page, "Conglomerados")
         page.get_by_text(re.compile("tipologías")).first.wait_for(timeout=60_000)
         wait_idle(page)
-        page.mouse.move(700, 600)
+        page.mouse.move(700, 150)  # over the controls: a wheel over a map would zoom it
         page.mouse.wheel(0, 500)
         shoot(page, "guia-conglomerados.png")
+        geoda_views(page)
         decide_views(page)
         browser.close()
     return 0

@@ -125,7 +125,7 @@ def test_moran_scatterplot_with_global_i_equal_to_esda(districts_w):
     assert points["x"]["field"] == "z" and points["y"]["field"] == "lag"
     name = geoprio.catalog().set_index("id").loc[IND, "label_es"]
     assert points["x"]["title"] == f"{name} (estandarizado)"
-    assert points["y"]["title"] == f"Vecinos: {name}"
+    assert points["y"]["title"] == ["Promedio de los vecinos en", name]
     assert "replace(format(datum.value, '.1f'), '.', ',')" in points["x"]["axis"]["labelExpr"]
     assert points["color"]["scale"]["domain"] == ["alto-alto", "bajo rodeado de altos",
                                                   "bajo-bajo", "alto rodeado de bajos"]
@@ -201,7 +201,8 @@ def test_bivariate_local_moran_against_poverty(districts_w):
     # the chart beside the map: y is the lag of poverty
     points = next(layer for layer in chart_spec(at)["layer"]
                   if layer["encoding"].get("y", {}).get("field") == "lag")
-    assert points["encoding"]["y"]["title"] == "Vecinos: Pobreza monetaria 2018"
+    assert points["encoding"]["y"]["title"] == ["Promedio de los vecinos en",
+                                                "Pobreza monetaria 2018"]
     # another second indicator: the map follows
     box.set_value("no_water_2017").run()
     assert not at.exception
