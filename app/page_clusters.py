@@ -25,6 +25,7 @@ from app.state import (
     leaflet_base_url,
     uploads_key,
 )
+from app.text import md
 from app.urlstate import valid
 from app.view import View
 from geoprio import fmt, mapping
@@ -169,7 +170,7 @@ def render(view: View) -> None:
         frame, result = run_hotspots(key, ind, method, alpha, _frame=frame_all)
         col = f"hotspot_{ind}"
         frame["hotspot_text"] = frame[col].map(lambda v: option("hotspot", v, lang))
-        st.markdown(hotspot_summary(result, lang))
+        st.markdown(md(hotspot_summary(result, lang)))  # names uploaded indicators
         present = [v for v in HOTSPOT_COLOURS if v in set(frame[col])]
         labels = {v: option("hotspot", v, lang) for v in present}
         _map(frame, col, {v: HOTSPOT_COLOURS[v] for v in present}, labels, names[ind],
@@ -193,7 +194,7 @@ def render(view: View) -> None:
     frame, result = run_cluster(key, tuple(inds), method, "auto" if k == 0 else int(k),
                                 kind == "zones", float(floor) or None, _frame=frame_all)
     col = "zone" if kind == "zones" else "cluster"
-    st.markdown(group_summary(result, kind, lang, auto=k == 0))
+    st.markdown(md(group_summary(result, kind, lang, auto=k == 0)))  # user labels in it
     groups = sorted(v for v in frame[col].dropna().unique() if v >= 1)
     colours = {g: GROUP_COLOURS[(g - 1) % len(GROUP_COLOURS)] for g in groups}
     text_col = f"{col}_{lang}"

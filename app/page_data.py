@@ -17,6 +17,7 @@ import streamlit as st
 import geoprio
 from app.i18n import label, option, t
 from app.state import base_districts, catalog, uploads
+from app.text import error_text, md
 from app.view import View
 from geoprio import fmt
 from geoprio.errors import GeoprioError
@@ -61,13 +62,13 @@ def _indicator_form(values: pd.Series, default_label: str, lang: str, key: str,
                     source: str) -> None:
     name = st.text_input(t("new_label", lang), default_label, key=f"{key}_label")
     new_id = safe_id(name)
-    st.caption(t("new_id", lang, id=new_id))
+    st.caption(t("new_id", lang, id=md(new_id)))
     unit = st.text_input(t("new_unit", lang), "", key=f"{key}_unit")
     worse = st.checkbox(t("higher_worse", lang), True, key=f"{key}_worse")
     if st.button(t("add", lang), key=f"{key}_add"):
         taken = set(base_districts().columns) | set(catalog()["id"])
         if new_id in taken and new_id not in uploads():
-            st.error(t("id_taken", lang, id=new_id))
+            st.error(t("id_taken", lang, id=md(new_id)))
             return
         text = name.strip() or new_id
         uploads()[new_id] = {"values": values.astype("float64"), "row": {
@@ -75,14 +76,14 @@ def _indicator_form(values: pd.Series, default_label: str, lang: str, key: str,
             "year": pd.NA, "source": source, "higher_is_worse": bool(worse),
             "kind": "indicator", "aggregate": "wmean:pop_2020", "description": source,
             "caveats": ""}}
-        st.session_state["data_added"] = t("added_ok", lang, label=text, id=new_id)
+        st.session_state["data_added"] = t("added_ok", lang, label=md(text), id=md(new_id))
         st.rerun()  # the sidebar, the map and the district page offer it from this run on
 
 
 def join_report(report, name: str, lang: str) -> None:
     """The join report in ``lang``: counts, one sentence, and every problem row."""
     c = report.to_dict()["counts"]
-    st.markdown(f"**{t('join_report', lang)}** — {name}")
+    st.markdown(f"**{t('join_report', lang)}** — {md(name)}")
     cols = st.columns(5)
     for col, key in zip(cols, ("matched", "unmatched", "duplicates", "recoded", "no_row"),
                         strict=True):
@@ -120,7 +121,7 @@ def upload_table(lang: str) -> None:
         table = geoprio.read_table(up.getvalue(), name=up.name)
         joined, report = geoprio.join_indicators(base_districts(), table)
     except GeoprioError as exc:
-        st.error(t("bad_file", lang, msg=exc))
+        st.error(t("bad_file", lang, msg=error_text(exc)))
         return
     join_report(report, up.name, lang)
     numeric = [col for col in table.columns if col != report.key
@@ -147,7 +148,7 @@ def upload_raster(lang: str) -> None:
         try:
             table = geoprio.zonal_stats(geoprio.load_districts(), path, stats=(stat, "count"))
         except GeoprioError as exc:
-            st.error(t("bad_file", lang, msg=exc))
+            st.error(t("bad_file", lang, msg=error_text(exc)))
             return
     counts = table["zonal_method"].value_counts()
     st.markdown(f"**{t('zonal_methods', lang)}**")
@@ -170,9 +171,9 @@ def upload_boundaries(lang: str) -> None:
     try:
         frame = geoprio.read_boundaries(up.getvalue(), name=up.name)
     except GeoprioError as exc:
-        st.error(t("bad_file", lang, msg=exc))
+        st.error(t("bad_file", lang, msg=error_text(exc)))
         return
     info = frame.attrs.get("read", {})
     st.success(t("uploaded_bounds", lang, n=fmt.integer(len(frame), lang),
-                 crs=info.get("source_crs", "?")))
+                 crs=md(info.get("source_crs", "?"))))
     st.dataframe(pd.DataFrame(frame.drop(columns="geometry")).head(50), width="stretch")

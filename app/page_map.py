@@ -12,6 +12,7 @@ import streamlit as st
 from app.i18n import label, option, t
 from app.map_component import district_map
 from app.state import catalog, display_order, geometry_url, indicator_ids
+from app.text import md
 from app.urlstate import valid
 from app.view import View
 from geoprio import fmt, mapping
@@ -82,7 +83,7 @@ def render(view: View) -> None:
         raw_unit = str(row["unit"])
         unit = f"{raw_unit}, {int(row['year'])}" if pd.notna(row["year"]) else raw_unit
         palette = "PuBu" if row["higher_is_worse"] is False else "YlOrRd"
-        source = f"{t('source', lang)}: {row['source']}."
+        source = f"{t('source', lang)}: {md(row['source'])}."
     values = ranked[column].astype("float64")
     breaks = mapping.class_breaks(values, scheme=scheme, k=int(k), palette=palette)
     labels = fmt.break_labels(breaks.lower, breaks.bins, lang)
@@ -118,4 +119,4 @@ def render(view: View) -> None:
         st.warning(t("districts_missing", lang, n=fmt.integer(breaks.missing, lang)))
     if column != "score" and isinstance(cat.loc[column, "caveats"], str) and \
             cat.loc[column, "caveats"].strip():
-        st.info(f"{t('caveats', lang)}: {cat.loc[column, 'caveats']}".replace("*", "\\*"))
+        st.info(f"{t('caveats', lang)}: {md(cat.loc[column, 'caveats'], 4000)}")
