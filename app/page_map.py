@@ -57,6 +57,18 @@ def in_map_order(ranked: pd.DataFrame) -> pd.DataFrame:
     return ranked.set_index("ubigeo").reindex(order).reset_index()
 
 
+def map_breaks(column: str, values: pd.Series, scheme: str, k: int, palette: str,
+               cat: pd.DataFrame) -> mapping.ClassBreaks:
+    """The map's classes; a change (an id with ``_change_``, e.g. stunting 2019→2022) on a
+    diverging palette centred on 0: blues where it fell, reds where it rose (when a rise is
+    worse, as the catalog says)."""
+    if "_change_" in column:
+        better_up = column in cat.index and cat.loc[column, "higher_is_worse"] is False
+        return mapping.diverging_breaks(values, scheme=scheme, k=k, centre=0.0,
+                                        reverse=bool(better_up))
+    return mapping.class_breaks(values, scheme=scheme, k=k, palette=palette)
+
+
 def render(view: View) -> None:
     lang = view.lang
     ranked = in_map_order(view.ranked)
@@ -85,7 +97,7 @@ def render(view: View) -> None:
         palette = "PuBu" if row["higher_is_worse"] is False else "YlOrRd"
         source = f"{t('source', lang)}: {md(row['source'])}."
     values = ranked[column].astype("float64")
-    breaks = mapping.class_breaks(values, scheme=scheme, k=int(k), palette=palette)
+    breaks = map_breaks(column, values, scheme, int(k), palette, cat)
     labels = fmt.break_labels(breaks.lower, breaks.bins, lang)
     rows = [(c, lab, fmt.integer(n, lang)) for c, lab, n in
             zip(breaks.colours, labels, breaks.counts, strict=True)]
