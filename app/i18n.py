@@ -361,8 +361,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mon_n_unpublished": ("no publicado", "not published"),
     "mon_series_endes": ("ENDES {dep}", "ENDES {dep}"),
     "mon_series_raw": ("Distrito, tasa bruta (SIEN)", "District, raw rate (SIEN)"),
-    "mon_series_eb": ("Distrito 2022, suavizada e intervalo 90 %",
-                      "District 2022, smoothed and 90% interval"),
+    "mon_series_eb": ("Distrito, suavizada (IC 90 %)", "District, smoothed (90% CI)"),
     "mon_small_2022": ("{ind} 2022: niños medidos, {n} (menos de {min}); la tasa bruta es "
                        "sobre todo ruido: lea la tasa suavizada y su intervalo.",
                        "{ind} 2022: children measured, {n} (fewer than {min}); the raw "
