@@ -8,6 +8,7 @@ map and the district page all offer it.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from app.view import View
 from geoprio import fmt
 from geoprio.errors import GeoprioError
 from geoprio.search import safe_id
+
+log = logging.getLogger(__name__)
 
 KIND_KEYS = {"indicator": "kind_indicator", "count": "kind_count", "flag": "kind_flag",
              "context": "kind_context", "bound": "kind_bound", "group": "kind_group"}
@@ -113,6 +116,14 @@ def join_report(report, name: str, lang: str) -> None:
                      width="stretch", height=min(400, 38 + 35 * len(rows)))
 
 
+def _bad_file(exc: Exception, name: str, lang: str) -> None:
+    """One escaped line for a file that could not be read; anything but a ``GeoprioError`` is
+    a bug met by a user's file: its traceback goes to the server's log, not to the page."""
+    if not isinstance(exc, GeoprioError):
+        log.error("upload %r: unexpected %s", name, type(exc).__name__, exc_info=exc)
+    st.error(t("bad_file", lang, msg=error_text(exc)))
+
+
 def upload_table(lang: str) -> None:
     up = st.file_uploader(t("upload_table", lang), type=["csv", "xlsx", "txt"], key="up_table")
     if up is None:
@@ -120,8 +131,8 @@ def upload_table(lang: str) -> None:
     try:
         table = geoprio.read_table(up.getvalue(), name=up.name)
         joined, report = geoprio.join_indicators(base_districts(), table)
-    except GeoprioError as exc:
-        st.error(t("bad_file", lang, msg=error_text(exc)))
+    except Exception as exc:  # a user's file: whatever it raises is one line, never a trace
+        _bad_file(exc, up.name, lang)
         return
     join_report(report, up.name, lang)
     numeric = [col for col in table.columns if col != report.key
@@ -147,8 +158,8 @@ def upload_raster(lang: str) -> None:
         path.write_bytes(up.getvalue())
         try:
             table = geoprio.zonal_stats(geoprio.load_districts(), path, stats=(stat, "count"))
-        except GeoprioError as exc:
-            st.error(t("bad_file", lang, msg=error_text(exc)))
+        except Exception as exc:  # a user's file: one line, never a trace
+            _bad_file(exc, up.name, lang)
             return
     counts = table["zonal_method"].value_counts()
     st.markdown(f"**{t('zonal_methods', lang)}**")
@@ -170,8 +181,8 @@ def upload_boundaries(lang: str) -> None:
         return
     try:
         frame = geoprio.read_boundaries(up.getvalue(), name=up.name)
-    except GeoprioError as exc:
-        st.error(t("bad_file", lang, msg=error_text(exc)))
+    except Exception as exc:  # a user's file: whatever it raises is one line, never a trace
+        _bad_file(exc, up.name, lang)
         return
     info = frame.attrs.get("read", {})
     st.success(t("uploaded_bounds", lang, n=fmt.integer(len(frame), lang),

@@ -10,6 +10,8 @@ preset (:func:`app.scenario_form.form_values`), so nothing is left over from the
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from app.i18n import label, option, t
@@ -32,6 +34,7 @@ from geoprio.errors import GeoprioError
 from geoprio.scenario import Scenario
 
 LINK = "link"
+log = logging.getLogger(__name__)
 
 
 def language() -> str:
@@ -68,22 +71,31 @@ def _start(lang: str) -> None:
     """The session's first run: the scenario from the link (``?s=``) or the DCI preset."""
     token = st.query_params.get("s")
     scenario = Scenario.preset("dci")
-    if token:
-        try:
+    try:
+        if token:
             scenario = Scenario.from_token(token, catalog=catalog())
-        except GeoprioError as exc:
-            st.session_state["sc_error"] = t("link_error", lang, msg=error_text(exc))
-    base = base_of(scenario)
-    if base is not scenario and not _same_beyond_panel(base, scenario):
-        base = scenario  # a link that changed what the panel cannot show: its own base
-    applied = scenario_from(form_values(scenario, _departments()), base, lang,
-                            labels=_labels(lang), departments=_departments())
+        base, applied = _panel_of(scenario, lang)
+    except Exception as exc:  # a link is the user's text: one line, the DCI preset opens
+        if not isinstance(exc, GeoprioError):
+            log.error("link scenario: unexpected %s", type(exc).__name__, exc_info=exc)
+        st.session_state["sc_error"] = t("link_error", lang, msg=error_text(exc))
+        base, applied = _panel_of(Scenario.preset("dci"), lang)
     st.session_state["sc_base"] = base
     st.session_state["sc_applied"] = applied
     st.session_state["sc_preset"] = base.name if base.name in PRESETS else LINK
     if base.name not in PRESETS:
         st.session_state["sc_link"] = base
     _load(applied)
+
+
+def _panel_of(scenario: Scenario, lang: str) -> tuple[Scenario, Scenario]:
+    """The base a scenario is compared with, and the scenario as the panel applies it."""
+    base = base_of(scenario)
+    if base is not scenario and not _same_beyond_panel(base, scenario):
+        base = scenario  # a link that changed what the panel cannot show: its own base
+    applied = scenario_from(form_values(scenario, _departments()), base, lang,
+                            labels=_labels(lang), departments=_departments())
+    return base, applied
 
 
 def _restore_missing() -> None:

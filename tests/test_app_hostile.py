@@ -424,3 +424,33 @@ def test_the_text_modules_examples_hold():
     import app.text
 
     assert doctest.testmod(app.text).failed == 0
+
+
+# ------------------------------------------------------- what the engine did not foresee
+def test_an_unexpected_error_reading_an_upload_is_one_line_without_trace(monkeypatch):
+    def boom(*args, **kwargs):
+        raise ValueError("/srv/geoprio/app/secret_module.py: bad\n  second line "
+                         "/srv/geoprio/x.py")
+
+    at = page(make(), "datos")
+    monkeypatch.setattr(geoprio, "read_table", boom)
+    at.file_uploader(key="up_table").set_value(("tabla.csv", b"ubigeo,x\n150101,1\n",
+                                                "text/csv")).run()
+    assert not at.exception, at.exception  # no Streamlit exception box
+    errors = [e.value for e in at.main.error]
+    assert errors == ["No se pudo leer el archivo: secret_module.py: bad second line x.py"]
+    monkeypatch.undo()
+    page(at, "mapa")  # and the session goes on
+
+
+def test_an_unexpected_error_in_a_link_opens_the_preset(monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("internal /srv/geoprio/geoprio/scenario.py")
+
+    monkeypatch.setattr(Scenario, "from_token", boom)
+    at = make({"s": Scenario.preset("anemia").to_token()})
+    errors = [e.value for e in at.sidebar.error]
+    assert len(errors) == 1 and errors[0].startswith(LINK_ERROR)
+    assert "/srv" not in errors[0] and "scenario.py" in errors[0]
+    monkeypatch.undo()
+    assert applied(at) == Scenario.preset("dci")
