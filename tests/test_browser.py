@@ -72,6 +72,9 @@ STREAMLIT_OWN = ("Browse files", "Drag and drop file here", "Limit 50MB per file
 # ---------------------------------------------------------------------------- helpers
 def map_frame(page: Page) -> Frame | None:
     """The frame that holds the district map (geoprio's own component), or None."""
+    # page.frames is a cached list, updated only when Playwright's event loop runs: a sleep
+    # between polls never runs it, so an iframe attached after goto() would never be seen
+    page.wait_for_timeout(1)
     for frame in page.frames:
         if "district_map" not in frame.url:  # not the cluster maps (st_folium, same decoder)
             continue

@@ -58,6 +58,9 @@ STATIC_FILES = re.compile(r"^(?:leaflet\.js|leaflet\.css|geoprio-decoder\.[0-9a-
 # ---------------------------------------------------------------------------- helpers
 def drawn_districts(page: Page) -> int | None:
     """Districts drawn by the district map component (None while not drawn)."""
+    # page.frames is a cached list, updated only when Playwright's event loop runs: a sleep
+    # between polls never runs it, so an iframe attached after goto() would never be seen
+    page.wait_for_timeout(1)
     for frame in page.frames:
         if "district_map" not in frame.url:
             continue
