@@ -23,6 +23,7 @@ from app import sidebar, urlstate
 from app.i18n import t
 from app.jobs import name_thread, rerun_trigger
 from app.state import jobs, page_runs, ranking
+from app.text import error_text
 from app.view import View
 from geoprio import fmt
 from geoprio.errors import GeoprioError
@@ -50,7 +51,7 @@ def run() -> None:
     try:
         result = ranking(scenario, lang)
     except GeoprioError as exc:
-        st.error(t("scenario_error", lang, msg=exc))
+        st.error(t("scenario_error", lang, msg=error_text(exc)))
         st.stop()
     st.session_state["view"] = View(lang=lang, scenario=scenario, base=base,
                                     ranked=result.frame, complete=result.complete)
@@ -63,7 +64,7 @@ def run() -> None:
 
     st.title(t("title", lang))
     st.caption(t("subtitle", lang, n=fmt.integer(len(result.frame), lang)))
-    st.markdown(t("scenario_line", lang, name=sidebar.preset_name(base, lang) + (
+    st.markdown(t("scenario_line", lang, name=sidebar.preset_markdown(base, lang) + (
         f" · {t('modified', lang)}" if scenario != base else "")))
     waiting = "⏳ " + t("computing", lang, n=fmt.integer(scenario.n_draws, lang))
 
@@ -81,7 +82,7 @@ def run() -> None:
 
     trigger = None if result.complete else rerun_trigger()
     if result.error:
-        st.warning(t("mc_failed", lang, msg=result.error))
+        st.warning(t("mc_failed", lang, msg=error_text(result.error)))
     elif not result.complete and trigger is not None:  # the job reruns the page when done
         st.caption(waiting)
     elif not result.complete:

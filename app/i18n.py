@@ -550,6 +550,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sheets_preparing": ("Preparando {n} fichas…", "Preparing {n} sheets…"),
     "sheets_download": ("Descargar las {n} fichas (ZIP)", "Download the {n} sheets (ZIP)"),
     "sheets_ready": ("Listo: {mb} MB.", "Ready: {mb} MB."),
+    # district monitoring (app/district_monitoring.py): 2019 and 2022 beside ENDES
+    "mon_title": ("Seguimiento: desnutrición crónica y anemia 2019 y 2022 del distrito, junto "
+                  "a la ENDES de su departamento",
+                  "Monitoring: the district's stunting and anaemia in 2019 and 2022, beside its "
+                  "department's ENDES"),
+    "mon_source": ("Fuente", "Source"),
+    "mon_raw": ("Tasa bruta (%)", "Raw rate (%)"),
+    "mon_smoothed": ("Tasa suavizada (%)", "Smoothed rate (%)"),
+    "mon_interval": ("Intervalo 90 %", "90% interval"),
+    "mon_n": ("Niños medidos", "Children measured"),
+    "mon_src_2019": ("SIEN 2019 (MINSA, vía CEPLAN)", "SIEN 2019 (MINSA, via CEPLAN)"),
+    "mon_src_2022": ("SIEN-HIS 2022 (INS)", "SIEN-HIS 2022 (INS)"),
+    "mon_src_endes": ("ENDES {dep} (INEI, encuesta)", "ENDES {dep} (INEI, survey)"),
+    "mon_n_min": ("no publicado (al menos {n})", "not published (at least {n})"),
+    "mon_n_unpublished": ("no publicado", "not published"),
+    "mon_series_endes": ("ENDES {dep}", "ENDES {dep}"),
+    "mon_series_raw": ("Distrito, tasa bruta (SIEN)", "District, raw rate (SIEN)"),
+    "mon_series_eb": ("Distrito, suavizada (IC 90 %)", "District, smoothed (90% CI)"),
+    "mon_small_2022": ("{ind} 2022: niños medidos, {n} (menos de {min}); la tasa bruta es "
+                       "sobre todo ruido: lea la tasa suavizada y su intervalo.",
+                       "{ind} 2022: children measured, {n} (fewer than {min}); the raw "
+                       "rate is mostly noise: read the smoothed rate and its interval."),
+    "mon_none_2022": ("{ind} 2022: el distrito no tiene registro en SIEN-HIS (dato faltante, no "
+                      "cero): no hay tasa 2022 que comparar.",
+                      "{ind} 2022: the district has no SIEN-HIS record (missing, not zero): "
+                      "there is no 2022 rate to compare."),
+    "mon_small_2019": ("{ind} 2019: la tasa puede basarse en apenas {n} niños (menos de {min}; "
+                       "el número no se publicó): tómela con cautela.",
+                       "{ind} 2019: the rate may rest on as few as {n} children (fewer than "
+                       "{min}; the number was not published): read it with care."),
+    "mon_note": ("SIEN cuenta a los niños atendidos en establecimientos del MINSA, por distrito "
+                 "del establecimiento; la ENDES es una encuesta representativa por departamento, "
+                 "no por distrito. Compare tendencias, no niveles. Tasa suavizada: Bayes "
+                 "empírico (Marshall 1991) con su intervalo de 90 %.",
+                 "SIEN counts children seen at MINSA facilities, by the facility's district; "
+                 "ENDES is a survey representative by department, not by district. Compare "
+                 "trends, not levels. Smoothed rate: Empirical Bayes (Marshall 1991) with its "
+                 "90% interval."),
 }
 
 #: option id -> (es, en), by the control that offers it

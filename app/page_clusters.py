@@ -28,6 +28,7 @@ from app.state import (
     leaflet_base_url,
     uploads_key,
 )
+from app.text import md
 from app.urlstate import valid
 from app.view import View
 from geoprio import fmt, mapping
@@ -280,7 +281,7 @@ def render(view: View) -> None:
         except GeoprioError as error:  # e.g. an uploaded indicator with too few values
             log.info("hot-spot view %s of %s: %s", view_kind, ind, error)
             values = pd.to_numeric(frame_all[ind], errors="coerce").dropna()
-            st.warning(t("geoda_error", lang, name=names[ind],
+            st.warning(t("geoda_error", lang, name=md(names[ind]),
                          n=fmt.integer(len(values), lang),
                          k=fmt.integer(values.nunique(), lang)))
         return
@@ -302,7 +303,7 @@ def render(view: View) -> None:
     frame, result = run_cluster(key, tuple(inds), method, "auto" if k == 0 else int(k),
                                 kind == "zones", float(floor) or None, _frame=frame_all)
     col = "zone" if kind == "zones" else "cluster"
-    st.markdown(group_summary(result, kind, lang, auto=k == 0))
+    st.markdown(md(group_summary(result, kind, lang, auto=k == 0)))  # user labels in it
     groups = sorted(v for v in frame[col].dropna().unique() if v >= 1)
     colours = {g: GROUP_COLOURS[(g - 1) % len(GROUP_COLOURS)] for g in groups}
     text_col = f"{col}_{lang}"
@@ -352,15 +353,15 @@ def hotspot_views(view_kind: str, frame_all: pd.DataFrame, key: tuple, ind: str,
         against = st.selectbox(t("against", lang), others, index=others.index(default),
                                format_func=names.get, key="hs_against")
         frame, result = run_bivariate(key, ind, against, alpha, _frame=frame_all)
-        st.markdown(hotspot_summary(result, lang))
-        st.caption(t("bivariate_note", lang, x=name, y=names[against]))
+        st.markdown(md(hotspot_summary(result, lang)))  # names uploaded indicators
+        st.caption(t("bivariate_note", lang, x=md(name), y=md(names[against])))
         # the map at full width (its legend names both indicators), the scatterplot below
         _label_map(frame, result, t("bivariate_map", lang, x=name, y=names[against]),
                    {**tip, "value_text": name}, value_text(frame), "hs_bv_map", lang)
         _scatter(run_scatter(key, ind, against, _frame=frame_all), names, lang)
         return
     frame, result = run_hotspots(key, ind, method, alpha, _frame=frame_all)
-    st.markdown(hotspot_summary(result, lang))
+    st.markdown(md(hotspot_summary(result, lang)))  # names uploaded indicators
     left, right = st.columns(2)
     with left:
         _label_map(frame, result, t("cluster_map", lang, name=name),

@@ -8,6 +8,7 @@ map and the district page all offer it.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -17,10 +18,13 @@ import streamlit as st
 import geoprio
 from app.i18n import label, option, t
 from app.state import base_districts, catalog, uploads
+from app.text import error_text, md
 from app.view import View
 from geoprio import fmt
 from geoprio.errors import GeoprioError
 from geoprio.search import safe_id
+
+log = logging.getLogger(__name__)
 
 KIND_KEYS = {"indicator": "kind_indicator", "count": "kind_count", "flag": "kind_flag",
              "context": "kind_context", "bound": "kind_bound", "group": "kind_group"}
@@ -61,13 +65,13 @@ def _indicator_form(values: pd.Series, default_label: str, lang: str, key: str,
                     source: str) -> None:
     name = st.text_input(t("new_label", lang), default_label, key=f"{key}_label")
     new_id = safe_id(name)
-    st.caption(t("new_id", lang, id=new_id))
+    st.caption(t("new_id", lang, id=md(new_id)))
     unit = st.text_input(t("new_unit", lang), "", key=f"{key}_unit")
     worse = st.checkbox(t("higher_worse", lang), True, key=f"{key}_worse")
     if st.button(t("add", lang), key=f"{key}_add"):
         taken = set(base_districts().columns) | set(catalog()["id"])
         if new_id in taken and new_id not in uploads():
-            st.error(t("id_taken", lang, id=new_id))
+            st.error(t("id_taken", lang, id=md(new_id)))
             return
         text = name.strip() or new_id
         uploads()[new_id] = {"values": values.astype("float64"), "row": {
@@ -75,14 +79,14 @@ def _indicator_form(values: pd.Series, default_label: str, lang: str, key: str,
             "year": pd.NA, "source": source, "higher_is_worse": bool(worse),
             "kind": "indicator", "aggregate": "wmean:pop_2020", "description": source,
             "caveats": ""}}
-        st.session_state["data_added"] = t("added_ok", lang, label=text, id=new_id)
+        st.session_state["data_added"] = t("added_ok", lang, label=md(text), id=md(new_id))
         st.rerun()  # the sidebar, the map and the district page offer it from this run on
 
 
 def join_report(report, name: str, lang: str) -> None:
     """The join report in ``lang``: counts, one sentence, and every problem row."""
     c = report.to_dict()["counts"]
-    st.markdown(f"**{t('join_report', lang)}** — {name}")
+    st.markdown(f"**{t('join_report', lang)}** — {md(name)}")
     cols = st.columns(5)
     for col, key in zip(cols, ("matched", "unmatched", "duplicates", "recoded", "no_row"),
                         strict=True):
@@ -112,6 +116,14 @@ def join_report(report, name: str, lang: str) -> None:
                      width="stretch", height=min(400, 38 + 35 * len(rows)))
 
 
+def _bad_file(exc: Exception, name: str, lang: str) -> None:
+    """One escaped line for a file that could not be read; anything but a ``GeoprioError`` is
+    a bug met by a user's file: its traceback goes to the server's log, not to the page."""
+    if not isinstance(exc, GeoprioError):
+        log.error("upload %r: unexpected %s", name, type(exc).__name__, exc_info=exc)
+    st.error(t("bad_file", lang, msg=error_text(exc)))
+
+
 def upload_table(lang: str) -> None:
     up = st.file_uploader(t("upload_table", lang), type=["csv", "xlsx", "txt"], key="up_table")
     if up is None:
@@ -119,8 +131,8 @@ def upload_table(lang: str) -> None:
     try:
         table = geoprio.read_table(up.getvalue(), name=up.name)
         joined, report = geoprio.join_indicators(base_districts(), table)
-    except GeoprioError as exc:
-        st.error(t("bad_file", lang, msg=exc))
+    except Exception as exc:  # a user's file: whatever it raises is one line, never a trace
+        _bad_file(exc, up.name, lang)
         return
     join_report(report, up.name, lang)
     numeric = [col for col in table.columns if col != report.key
@@ -146,8 +158,8 @@ def upload_raster(lang: str) -> None:
         path.write_bytes(up.getvalue())
         try:
             table = geoprio.zonal_stats(geoprio.load_districts(), path, stats=(stat, "count"))
-        except GeoprioError as exc:
-            st.error(t("bad_file", lang, msg=exc))
+        except Exception as exc:  # a user's file: one line, never a trace
+            _bad_file(exc, up.name, lang)
             return
     counts = table["zonal_method"].value_counts()
     st.markdown(f"**{t('zonal_methods', lang)}**")
@@ -169,10 +181,10 @@ def upload_boundaries(lang: str) -> None:
         return
     try:
         frame = geoprio.read_boundaries(up.getvalue(), name=up.name)
-    except GeoprioError as exc:
-        st.error(t("bad_file", lang, msg=exc))
+    except Exception as exc:  # a user's file: whatever it raises is one line, never a trace
+        _bad_file(exc, up.name, lang)
         return
     info = frame.attrs.get("read", {})
     st.success(t("uploaded_bounds", lang, n=fmt.integer(len(frame), lang),
-                 crs=info.get("source_crs", "?")))
+                 crs=md(info.get("source_crs", "?"))))
     st.dataframe(pd.DataFrame(frame.drop(columns="geometry")).head(50), width="stretch")

@@ -11,8 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from app import sheet_view
+from app.district_monitoring import render_monitoring
 from app.i18n import label, t
 from app.state import catalog, district_labels, districts, endes, uploads_key
+from app.text import md
 from app.urlstate import valid
 from app.view import View
 from geoprio import fmt
@@ -129,8 +131,9 @@ def render(view: View) -> None:
             st.markdown(t("district_rank_point", lang, rank=fmt.integer(r["rank"], lang)))
     else:
         st.markdown(t("not_ranked", lang))
-    st.caption(str(r["reasons"]))
+    st.caption(md(r["reasons"], 4000))  # a rule from a link is the user's text
     st.dataframe(profile(pick, lang), hide_index=True, width="stretch")
+    render_monitoring(pick, lang)  # 2019 and 2022 beside ENDES (app/district_monitoring.py)
     trend = endes_chart(pick[:2], lang)
     if trend is not None:
         title, chart = trend

@@ -13,6 +13,7 @@ from app import fonie_view
 from app.i18n import label, option, t
 from app.map_component import district_map
 from app.state import catalog, display_order, geometry_url, indicator_ids
+from app.text import md
 from app.urlstate import valid
 from app.view import View
 from geoprio import fmt, mapping
@@ -57,6 +58,18 @@ def in_map_order(ranked: pd.DataFrame) -> pd.DataFrame:
     return ranked.set_index("ubigeo").reindex(order).reset_index()
 
 
+def map_breaks(column: str, values: pd.Series, scheme: str, k: int, palette: str,
+               cat: pd.DataFrame) -> mapping.ClassBreaks:
+    """The map's classes; a change (an id with ``_change_``, e.g. stunting 2019→2022) on a
+    diverging palette centred on 0: blues where it fell, reds where it rose (when a rise is
+    worse, as the catalog says)."""
+    if "_change_" in column:
+        better_up = column in cat.index and cat.loc[column, "higher_is_worse"] is False
+        return mapping.diverging_breaks(values, scheme=scheme, k=k, centre=0.0,
+                                        reverse=bool(better_up))
+    return mapping.class_breaks(values, scheme=scheme, k=k, palette=palette)
+
+
 def render(view: View) -> None:
     lang = view.lang
     ranked = in_map_order(view.ranked)
@@ -85,9 +98,9 @@ def render(view: View) -> None:
         raw_unit = str(row["unit"])
         unit = f"{raw_unit}, {int(row['year'])}" if pd.notna(row["year"]) else raw_unit
         palette = "PuBu" if row["higher_is_worse"] is False else "YlOrRd"
-        source = f"{t('source', lang)}: {row['source']}."
+        source = f"{t('source', lang)}: {md(row['source'])}."
     values = ranked[column].astype("float64")
-    breaks = mapping.class_breaks(values, scheme=scheme, k=int(k), palette=palette)
+    breaks = map_breaks(column, values, scheme, int(k), palette, cat)
     labels = fmt.break_labels(breaks.lower, breaks.bins, lang)
     rows = [(c, lab, fmt.integer(n, lang)) for c, lab, n in
             zip(breaks.colours, labels, breaks.counts, strict=True)]
@@ -121,4 +134,4 @@ def render(view: View) -> None:
         st.warning(t("districts_missing", lang, n=fmt.integer(breaks.missing, lang)))
     if column != "score" and isinstance(cat.loc[column, "caveats"], str) and \
             cat.loc[column, "caveats"].strip():
-        st.info(f"{t('caveats', lang)}: {cat.loc[column, 'caveats']}".replace("*", "\\*"))
+        st.info(f"{t('caveats', lang)}: {md(cat.loc[column, 'caveats'], 4000)}")

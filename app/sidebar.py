@@ -10,6 +10,8 @@ preset (:func:`app.scenario_form.form_values`), so nothing is left over from the
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from app.i18n import label, option, t
@@ -26,11 +28,13 @@ from app.scenario_form import (
     scenario_from,
 )
 from app.state import catalog, districts, indicator_ids
+from app.text import error_text, md
 from geoprio import fmt
 from geoprio.errors import GeoprioError
 from geoprio.scenario import Scenario
 
 LINK = "link"
+log = logging.getLogger(__name__)
 
 
 def language() -> str:
@@ -67,22 +71,31 @@ def _start(lang: str) -> None:
     """The session's first run: the scenario from the link (``?s=``) or the DCI preset."""
     token = st.query_params.get("s")
     scenario = Scenario.preset("dci")
-    if token:
-        try:
+    try:
+        if token:
             scenario = Scenario.from_token(token, catalog=catalog())
-        except GeoprioError as exc:
-            st.session_state["sc_error"] = t("link_error", lang, msg=exc)
-    base = base_of(scenario)
-    if base is not scenario and not _same_beyond_panel(base, scenario):
-        base = scenario  # a link that changed what the panel cannot show: its own base
-    applied = scenario_from(form_values(scenario, _departments()), base, lang,
-                            labels=_labels(lang), departments=_departments())
+        base, applied = _panel_of(scenario, lang)
+    except Exception as exc:  # a link is the user's text: one line, the DCI preset opens
+        if not isinstance(exc, GeoprioError):
+            log.error("link scenario: unexpected %s", type(exc).__name__, exc_info=exc)
+        st.session_state["sc_error"] = t("link_error", lang, msg=error_text(exc))
+        base, applied = _panel_of(Scenario.preset("dci"), lang)
     st.session_state["sc_base"] = base
     st.session_state["sc_applied"] = applied
     st.session_state["sc_preset"] = base.name if base.name in PRESETS else LINK
     if base.name not in PRESETS:
         st.session_state["sc_link"] = base
     _load(applied)
+
+
+def _panel_of(scenario: Scenario, lang: str) -> tuple[Scenario, Scenario]:
+    """The base a scenario is compared with, and the scenario as the panel applies it."""
+    base = base_of(scenario)
+    if base is not scenario and not _same_beyond_panel(base, scenario):
+        base = scenario  # a link that changed what the panel cannot show: its own base
+    applied = scenario_from(form_values(scenario, _departments()), base, lang,
+                            labels=_labels(lang), departments=_departments())
+    return base, applied
 
 
 def _restore_missing() -> None:
@@ -125,7 +138,7 @@ def _apply(lang: str) -> None:
         new.validate(catalog=cat, columns=list(frame.columns))
     except GeoprioError as exc:
         key = "rule_error" if "rule" in str(exc).lower() else "scenario_error"
-        st.session_state["sc_error"] = t(key, lang, msg=exc)
+        st.session_state["sc_error"] = t(key, lang, msg=error_text(exc))
         return
     st.session_state.pop("sc_error", None)
     st.session_state["sc_applied"] = new
@@ -142,6 +155,11 @@ def _add_indicator() -> None:
 def preset_name(base: Scenario, lang: str) -> str:
     """How the base scenario reads: the preset's name in ``lang``, or the link's name."""
     return option("preset", base.name, lang) if base.name in PRESETS else base.name
+
+
+def preset_markdown(base: Scenario, lang: str) -> str:
+    """:func:`preset_name` for a Markdown element: a link's name is the user's text, escaped."""
+    return option("preset", base.name, lang) if base.name in PRESETS else md(base.name)
 
 
 def scenario_panel(lang: str) -> tuple[Scenario, Scenario]:
@@ -191,7 +209,7 @@ def _controls(lang: str) -> None:
         inds = list(st.session_state["sc_inds"])
         for ind in inds:
             key = f"sc_w_{ind}"
-            text = names.get(ind, ind)
+            text = md(names.get(ind, ind))  # a label: Markdown; an upload's is user text
             if ind not in loaded["sc_inds"] and key in marks:
                 text = f"{text} · {t('added', lang)}"
             else:
@@ -259,7 +277,7 @@ def _controls(lang: str) -> None:
                          format_func=lambda v: fmt.integer(v, lang), persist_state="session")
         if marks:
             what = ", ".join(t(f"field_{g}", lang) for g in changed_fields(marks))
-            st.caption(t("modified_summary", lang, base=preset_name(base, lang), what=what))
+            st.caption(t("modified_summary", lang, base=preset_markdown(base, lang), what=what))
         if changed(_values(), form_values(applied, deps)):
             st.warning(t("pending", lang))
 

@@ -39,6 +39,7 @@ __all__ = [
     "category_map",
     "choropleth",
     "class_breaks",
+    "diverging_breaks",
     "filled_map",
     "leaflet_assets",
     "map_html",
@@ -222,6 +223,47 @@ def box_breaks(values: pd.Series | np.ndarray, *, hinge: float = 1.5) -> BoxBrea
     ((3.0, 5.0, 7.0), (-3.0, 13.0), [0, 3, 2, 2, 1, 1])
     """
     return BoxBreaks(values, hinge=hinge)
+#: ColorBrewer RdBu (11 classes) split at its centre, light to dark away from it: blues for
+#: values at or below the centre, reds above (for a change where a rise is worse).
+DIVERGING_BELOW = ["#d1e5f0", "#92c5de", "#4393c3", "#2166ac", "#053061"]
+DIVERGING_ABOVE = ["#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]
+
+
+def diverging_breaks(values: pd.Series | np.ndarray, *, scheme: str = "quantiles", k: int = 5,
+                     centre: float = 0.0, reverse: bool = False) -> ClassBreaks:
+    """Class breaks with a diverging palette centred on ``centre`` (a change: 0).
+
+    The classes are those of :func:`class_breaks`, with ``centre`` added as a break when it
+    falls inside a class, so that no class straddles it. Classes up to ``centre`` take blues
+    (``DIVERGING_BELOW``), classes above it reds (``DIVERGING_ABOVE``), each lighter nearer the
+    centre; ``reverse=True`` swaps the sides (a rise that is better). A side with more classes
+    than its palette has colours reuses the darkest.
+
+    Examples
+    --------
+    >>> cb = diverging_breaks([-6, -2, -1, 1, 3, 9], scheme="equal_interval", k=3)
+    >>> cb.bins.tolist(), cb.counts.tolist()
+    ([-1.0, 0.0, 4.0, 9.0], [3, 0, 2, 1])
+    >>> cb.colours == ["#92c5de", "#d1e5f0", "#fddbc7", "#f4a582"]
+    True
+    """
+    cb = ClassBreaks(values, scheme=scheme, k=k)
+    bins = cb.bins
+    if cb.lower < centre < bins[-1] and not np.isclose(bins, centre).any():
+        bins = np.sort(np.append(bins, centre))
+    v = np.asarray(values, dtype="float64")
+    ok = ~np.isnan(v)
+    cb.bins = bins
+    cb.k = len(bins)
+    cb.yb = np.full(len(v), -1, dtype=int)
+    cb.yb[ok] = np.minimum(np.searchsorted(bins, v[ok], side="left"), len(bins) - 1)
+    cb.counts = np.bincount(cb.yb[ok], minlength=len(bins))
+    below, above = (DIVERGING_ABOVE, DIVERGING_BELOW) if reverse else (DIVERGING_BELOW,
+                                                                        DIVERGING_ABOVE)
+    n_below = int((bins <= centre).sum())
+    cb.colours = ([below[min(n_below - 1 - i, len(below) - 1)] for i in range(n_below)]
+                  + [above[min(i, len(above) - 1)] for i in range(len(bins) - n_below)])
+    return cb
 
 
 def _spread(colours: list[str], n: int) -> list[str]:
