@@ -8,30 +8,22 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
 import geoprio
 from app.state import catalog, districts, full_key, jobs, uploads_key
-from geoprio.safety import one_line
+from app.text import md
 from geoprio.scenario import Scenario
 
 __all__ = ["full_ranked", "plain"]
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&^])")
 
 
 def plain(text: object, limit: int = 300) -> str:
-    r"""``text`` on one short line with every Markdown character escaped.
-
-    Examples
-    --------
-    >>> print(plain("**x** [a](javascript:1) :red[b] $x$"))
-    \*\*x\*\* \[a\]\(javascript\:1\) \:red\[b\] \$x\$
-    """
-    return _MARKDOWN.sub(r"\\\1", one_line(text, limit=limit))
+    """``text`` on one short line, escaped for Markdown and HTML (:func:`app.text.md`: also
+    no autolinks)."""
+    return md(text, limit=limit)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
