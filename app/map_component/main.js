@@ -193,10 +193,10 @@
     state.started = true;
     loadCss(args.leaflet_css);
     // the geometry downloads while Leaflet and the decoder load: one round trip, not three
-    var geometry = fetchGeometry(args.geometry);
+    var download = fetchGeometry(args.geometry);
     loadScript(args.leaflet_js)
       .then(function () { return loadScript(args.decoder); })
-      .then(function () { return geometry; })
+      .then(function () { return download; })
       .then(function (geometry) {
         state.ready = true;
         var latest = state.pending;
