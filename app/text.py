@@ -64,8 +64,13 @@ def md(text: Any, limit: int = MAX_MESSAGE_CHARS) -> str:
     ('a b \\\\*c\\\\*', '\\\\# 1. título', '1\\\\. uno')
     >>> JOINER in md("ana@evil.example") and JOINER in md("www.evil.example")
     True
+    >>> md("1\u00a0874 distritos")  # a number's no-break space is kept
+    '1\xa0874 distritos'
     """
-    flat = _AUTOLINK.sub(JOINER, one_line(text, limit))
+    # the no-break spaces of numbers as Peru writes them ("9 999") survive the flattening
+    kept = str(text).replace("\u00a0", "\x00nb\x00").replace("\u202f", "\x00nn\x00")
+    flat = one_line(kept, limit).replace("\x00nb\x00", "\u00a0").replace("\x00nn\x00", "\u202f")
+    flat = _AUTOLINK.sub(JOINER, flat)
     flat = _ESCAPE.sub(r"\\\g<0>", flat)
     return _LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else
                                                     m.group(3) + "\\" + m.group(4)), flat)
