@@ -165,11 +165,12 @@ def export_frame(listed: pd.DataFrame, cost: float | None) -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner=False)
 def export_bytes(key: tuple, *, _frame: pd.DataFrame, _catalog: pd.DataFrame) -> bytes:
     """:func:`export_tradeoff` of the point's list; ``key`` names everything that changes it
-    (scenario token, uploads fingerprint, settings, budget, point, extension)."""
-    ext = key[-1]
+    (scenario token, uploads fingerprint, settings, budget, point, language, extension); the
+    headers in the page's language with the ids kept below them."""
+    lang, ext = key[-2], key[-1]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"frontera{ext}"
-        export_tradeoff(_frame, path, catalog=_catalog)
+        export_tradeoff(_frame, path, catalog=_catalog, lang=lang)
         return path.read_bytes()
 
 
@@ -243,7 +244,7 @@ def render(view: View) -> None:
     cols2 = st.columns(2)
     for col, ext, key in zip(cols2, (".csv", ".xlsx"), ("fmt_csv", "fmt_xlsx"), strict=True):
         k = (s.to_token(), uploads_key(), asked["budgets"], asked["steps"], people,
-             float(budget), int(point), ext)
+             float(budget), int(point), lang, ext)
         col.download_button(t("download", lang, fmt=t(key, lang)),
                             lambda k=k: export_bytes(k, _frame=frame, _catalog=cat),
                             file_name=f"{stem}{ext}", mime=MIME[ext],

@@ -247,7 +247,9 @@ def comparison_bytes(key: tuple, *, _comparison: ScenarioComparison,
         c = dataclasses.replace(c, table=geo)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"comparacion{ext}"
-        export_comparison(c, path, catalog=_catalog)
+        # the workbook for a planner in the page's language (ids kept below the labels); the
+        # GeoPackage with its field ids, for GIS software
+        export_comparison(c, path, catalog=_catalog, lang=key[3] if ext == ".xlsx" else None)
         return path.read_bytes()
 
 

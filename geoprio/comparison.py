@@ -325,14 +325,15 @@ def with_2019_rates(scenario: Scenario | str) -> Scenario:
 
 def export_comparison(
     comparison: ScenarioComparison, path: str | Path, *, catalog: pd.DataFrame | None = None,
-    date: Any = None,
+    date: Any = None, lang: str | None = None,
 ) -> Path:
     """Write a comparison's table with both scenarios and its figures in the methodology.
 
     The format comes from the extension (:func:`geoprio.export`): ``.xlsx`` (the ``metodologia``
     sheet holds ``escenario.a.*``, ``escenario.b.*`` and ``escenario.comparacion.*``),
     ``.gpkg`` (the ``escenario`` layer holds both scenarios as TOML), ``.csv``, ``.geojson``,
-    ``.zip``. Map formats need the geometry (compare GeoDataFrames).
+    ``.zip``. Map formats need the geometry (compare GeoDataFrames). ``lang`` (``"es"`` or
+    ``"en"``) writes labelled headers above the ids, as :func:`geoprio.export` does.
 
     Examples
     --------
@@ -350,4 +351,5 @@ def export_comparison(
                         f"{type(comparison).__name__}")
     record = ExportRecord(a=comparison.scenario_a, b=comparison.scenario_b,
                           comparacion=comparison.summary())
-    return export(comparison.table, path, scenario=record, catalog=catalog, date=date)
+    return export(comparison.table, path, scenario=record, catalog=catalog, date=date,
+                  lang=lang)

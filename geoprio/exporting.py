@@ -208,7 +208,7 @@ def _csv(frame, path, *, catalog, lang, **_: Any) -> None:
             body[col] = [None if pd.isna(v) else repr(float(v)).replace(".", mark)
                          for v in table[col]]
         elif pd.api.types.is_bool_dtype(table[col]):  # words, not Python's True/False
-            body[col] = [yes if v else no for v in table[col]]
+            body[col] = [None if pd.isna(v) else yes if v else no for v in table[col]]
     body.columns = labels
     ids = pd.DataFrame([[str(c) for c in table.columns]], columns=labels)
     text = pd.concat([ids, body], ignore_index=True).to_csv(index=False, sep=sep,

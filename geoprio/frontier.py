@@ -337,12 +337,14 @@ def tradeoff_list(result: pd.DataFrame, frontier: pd.DataFrame, point: int,
 
 
 def export_tradeoff(frame: pd.DataFrame, path: str | Path, *,
-                    catalog: pd.DataFrame | None = None, date: Any = None) -> Path:
+                    catalog: pd.DataFrame | None = None, date: Any = None,
+                    lang: str | None = None) -> Path:
     """Write a :func:`tradeoff_list` output with the scenario and the point in the methodology.
 
     The XLSX ``metodologia`` sheet gets ``escenario.escenario.*`` (the scenario) and
     ``escenario.punto.*`` (budget, severity floor, both objective values, method); a
-    GeoPackage's ``escenario`` layer both as TOML.
+    GeoPackage's ``escenario`` layer both as TOML. ``lang`` (``"es"`` or ``"en"``) writes
+    labelled headers above the ids, as :func:`geoprio.export` does.
     """
     from geoprio.exporting import export
 
@@ -350,4 +352,4 @@ def export_tradeoff(frame: pd.DataFrame, path: str | Path, *,
         raise ScenarioError("export_tradeoff needs a tradeoff_list() output (attrs['tradeoff'])")
     record = ExportRecord(escenario=frame.attrs.get("scenario", {}),
                           punto=frame.attrs["tradeoff"])
-    return export(frame, path, scenario=record, catalog=catalog, date=date)
+    return export(frame, path, scenario=record, catalog=catalog, date=date, lang=lang)

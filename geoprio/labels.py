@@ -54,6 +54,16 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "cum_cost": ("Costo acumulado", "Cumulative cost"),
     "cum_coverage": ("Cobertura acumulada de la necesidad", "Cumulative share of the need"),
     "zonal_method": ("Regla de píxeles (estadística zonal)", "Pixel rule (zonal statistics)"),
+    # a comparison of two scenarios (geoprio.compare_scenarios); "_a"/"_b" columns below
+    "change": ("Cambio de A a B", "Change from A to B"),
+    "rank_shift": ("Puestos que sube (B − A)", "Places moved up (B − A)"),
+    "within_intervals": ("Cambio dentro de los intervalos", "Move within the intervals"),
+    "news": ("Noticia (fuera de los intervalos)", "News (outside the intervals)"),
+    # a point of the budget trade-off (geoprio.tradeoff)
+    "tradeoff_budget": ("Presupuesto del punto", "Budget of the point"),
+    "tradeoff_point": ("Punto de la curva", "Point of the curve"),
+    "tradeoff_children_reached": ("Niños alcanzados en el punto", "Children reached at the point"),
+    "tradeoff_mean_rate": ("Tasa media en el punto", "Mean rate at the point"),
 }
 
 #: normalisation -> unit of the score (Spanish, English)
@@ -86,10 +96,15 @@ def column_label(column: str, lang: str = "es", catalog: pd.DataFrame | None = N
     'Pobreza monetaria 2018'
     >>> column_label("mi_columna", "en")
     'mi_columna'
+    >>> column_label("rank_p95_b", "es")
+    'Puesto p95 (B)'
     """
     i = _index(lang)
     if column in COLUMN_LABELS:
         return COLUMN_LABELS[column][i]
+    base, _, side = column.rpartition("_")
+    if side in ("a", "b") and base in COLUMN_LABELS:  # a comparison's two scenarios
+        return f"{COLUMN_LABELS[base][i]} ({side.upper()})"
     if catalog is not None and "id" in catalog:
         rows = catalog[catalog["id"] == column]
         if len(rows):

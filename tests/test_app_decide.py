@@ -197,6 +197,9 @@ def test_compare_exports_both_scenarios_in_the_methodology(compared, downloads):
     b = geoprio.prioritize(d, _dci_2019_by_hand().replace(n_draws=0))
     entering = int((b["selected"] & ~a["selected"]).sum())
     assert int(meta["escenario.comparacion.entering"]) == entering
+    labels = [c.value for c in next(wb["distritos"].iter_rows(max_row=1))]
+    assert "Puesto (A)" in labels and "Puesto p95 (B)" in labels  # the page's language
+    assert "Noticia (fuera de los intervalos)" in labels
     _, gpkg = fetch(downloads, r"\.gpkg$")
     assert gpkg[:16] == b"SQLite format 3\x00"
     assert at is compared
@@ -294,7 +297,10 @@ def test_budget_point_values_are_sums_over_its_districts(budget, downloads):
     # the export records the point and both values, in every row and in the methodology
     name, data = fetch(downloads, r"^frontera_.*\.csv$")
     assert name == "frontera_dci_200000000_2.csv"
-    csv = pd.read_csv(io.BytesIO(data), dtype={"ubigeo": str})
+    # a planner's CSV in Spanish: labels, then ids; ';' and decimal comma
+    assert data.decode("utf-8-sig").splitlines()[0].split(";")[-1] == "Tasa media en el punto"
+    csv = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", skiprows=[0], encoding="utf-8-sig",
+                      dtype={"ubigeo": str})
     assert set(csv["ubigeo"]) == set(shown["ubigeo"])
     assert csv["tradeoff_point"].unique().tolist() == [2]
     assert csv["tradeoff_children_reached"].iloc[0] == pytest.approx(n.sum(), rel=1e-9)

@@ -184,3 +184,12 @@ def test_planner_csv_and_xlsx_in_spanish(tmp_path, ranked):
     fields = {r[1]: r for r in wb["campos"].iter_rows(values_only=True)}
     assert fields["poverty_2018"][0] == "Pobreza monetaria 2018"
     assert fields["poverty_2018"][2] == "%"
+
+
+def test_planner_csv_writes_booleans_as_words_and_a_missing_one_as_empty(tmp_path):
+    frame = pd.DataFrame({"ubigeo": ["010101", "010102", "010103"],
+                          "selected": pd.array([True, False, pd.NA], dtype="boolean")})
+    text = export(frame, tmp_path / "b.csv", lang="es").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[2:] == ["010101;sí", "010102;no", "010103;"]
+    text = export(frame, tmp_path / "b.csv", lang="en").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[2:] == ["010101,yes", "010102,no", "010103,"]
