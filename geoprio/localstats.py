@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -262,21 +263,29 @@ class Moran:
         self.p_norm = math.erfc(abs(self.z_norm) / math.sqrt(2))
         self.p_sim = self.z_sim = self.EI_sim = self.seI_sim = math.nan
         if permutations:
-            rng = np.random.default_rng(seed)
-            sims = []
-            for start in range(0, permutations, 1000):  # bounded memory
-                zp = rng.permuted(np.broadcast_to(z, (min(1000, permutations - start), n)),
-                                  axis=1)
-                sims.append(n / s0 * np.einsum("ij,ji->i", zp, wr @ zp.T) / self.z2ss)
-            sim = self.sim = np.concatenate(sims)
-            self.p_sim = float(_pseudo_p((sim >= self.I).sum(), (sim <= self.I).sum(),
-                                         permutations, "directed"))
-            self.EI_sim, self.seI_sim = float(sim.mean()), float(sim.std())
-            self.z_sim = (self.I - self.EI_sim) / self.seI_sim
+            _global_permutations(self, z, permutations, seed, lambda zp: n / s0 * np.einsum(
+                "ij,ji->i", zp, wr @ zp.T) / self.z2ss)
 
     def __repr__(self) -> str:
         return (f"Moran(n={self.n}, I={self.I:.4f}, EI={self.EI:.4f}, z_norm={self.z_norm:.2f}, "
                 f"p_sim={self.p_sim:.4f}, permutations={self.permutations})")
+
+
+def _global_permutations(result: Any, z: np.ndarray, permutations: int, seed: Any,
+                         statistic: Callable[[np.ndarray], np.ndarray]) -> None:
+    """Permutation inference of a global statistic: ``statistic`` of rows of shuffled ``z``,
+    1,000 permutations at a time (bounded memory); sets ``sim``, ``p_sim`` (directed),
+    ``EI_sim``, ``seI_sim`` and ``z_sim`` on ``result``, as esda names them."""
+    rng = np.random.default_rng(seed)
+    n = len(z)
+    sims = [statistic(rng.permuted(np.broadcast_to(z, (min(1000, permutations - start), n)),
+                                   axis=1))
+            for start in range(0, permutations, 1000)]
+    sim = result.sim = np.concatenate(sims)
+    result.p_sim = float(_pseudo_p((sim >= result.I).sum(), (sim <= result.I).sum(),
+                                   permutations, "directed"))
+    result.EI_sim, result.seI_sim = float(sim.mean()), float(sim.std())
+    result.z_sim = (result.I - result.EI_sim) / result.seI_sim
 
 
 class _Local:
@@ -523,17 +532,8 @@ class MoranBV:
         self.I = float(self.zx @ (wr @ self.zy) / den)
         self.p_sim = self.z_sim = self.EI_sim = self.seI_sim = math.nan
         if permutations:
-            rng = np.random.default_rng(seed)
-            sims = []
-            for start in range(0, permutations, 1000):  # bounded memory
-                zp = rng.permuted(np.broadcast_to(self.zy, (min(1000, permutations - start), n)),
-                                  axis=1)
-                sims.append((wr @ zp.T).T @ self.zx / den)
-            sim = self.sim = np.concatenate(sims)
-            self.p_sim = float(_pseudo_p((sim >= self.I).sum(), (sim <= self.I).sum(),
-                                         permutations, "directed"))
-            self.EI_sim, self.seI_sim = float(sim.mean()), float(sim.std())
-            self.z_sim = (self.I - self.EI_sim) / self.seI_sim
+            _global_permutations(self, self.zy, permutations, seed,
+                                 lambda zp: (wr @ zp.T).T @ self.zx / den)
 
     def __repr__(self) -> str:
         return (f"MoranBV(n={self.n}, I={self.I:.4f}, p_sim={self.p_sim:.4f}, "

@@ -34,8 +34,10 @@ def settle(at: AppTest) -> AppTest:
     return at
 
 
-def make(query: dict | None = None, session: dict | None = None) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+def make(query: dict | None = None, session: dict | None = None,
+         timeout: float = TIMEOUT) -> AppTest:
+    """The app after its first run (and the Monte Carlo), with ``?query`` and session state."""
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=timeout)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     for k, v in (session or {}).items():

@@ -23,38 +23,19 @@ pytest.importorskip("streamlit")
 from scipy.stats import spearmanr
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+from test_app import NBSP, page
+from test_app import make as app_make
 
 import geoprio
 from app.state import jobs
 from geoprio.scenario import Scenario
 
 TIMEOUT = 180
-NBSP = "\u00a0"
-
-
-def settle(at: AppTest) -> AppTest:
-    """Wait for the background Monte Carlo and rerun (what the page's poll does)."""
-    jobs().wait_all(timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def make(query: dict | None = None, session: dict | None = None) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    for k, v in (session or {}).items():
-        at.session_state[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return settle(at)
-
-
-def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(f"app/pages/{name}.py").run()
-    assert not at.exception, at.exception
-    return at
+    """:func:`test_app.make` with more time: these pages run two rankings or a frontier."""
+    return app_make(query, session, timeout=TIMEOUT)
 
 
 def peru(value: float, decimals: int = 0) -> str:

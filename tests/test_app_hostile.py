@@ -33,6 +33,7 @@ pytest.importorskip("streamlit")
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
+from test_hostile import _vrt_reading as _ogr_vrt  # an OGR VRT that reads a local file
 
 import geoprio
 from app.state import jobs
@@ -253,17 +254,6 @@ def _outside_secret(tmp_path: Path) -> Path:
     secret.write_text('ubigeo,clave,WKT\n150101,TOPSECRET-7731,"POLYGON((-77.035 -12.05,'
                       '-77.025 -12.05,-77.025 -12.04,-77.035 -12.05))"\n', encoding="utf-8")
     return secret
-
-
-def _ogr_vrt(path: Path) -> bytes:
-    return f"""<OGRVRTDataSource>
-  <OGRVRTLayer name="{path.stem}">
-    <SrcDataSource>{path}</SrcDataSource>
-    <GeometryType>wkbPolygon</GeometryType>
-    <LayerSRS>EPSG:4326</LayerSRS>
-    <GeometryField encoding="WKT" field="WKT"/>
-  </OGRVRTLayer>
-</OGRVRTDataSource>""".encode()
 
 
 def _zip_bomb() -> bytes:
