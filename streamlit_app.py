@@ -21,8 +21,8 @@ import streamlit as st
 
 from app import sidebar, urlstate
 from app.i18n import t
-from app.jobs import name_thread, rerun_trigger
-from app.state import jobs, page_runs, ranking
+from app.jobs import name_thread, rerun_trigger, session_id
+from app.state import Ranking, jobs, page_runs, ranking
 from app.text import error_text
 from app.view import View
 from geoprio import fmt
@@ -66,38 +66,52 @@ def run() -> None:
     st.caption(t("subtitle", lang, n=fmt.integer(len(result.frame), lang)))
     st.markdown(t("scenario_line", lang, name=sidebar.preset_markdown(base, lang) + (
         f" · {t('modified', lang)}" if scenario != base else "")))
-    waiting = "⏳ " + t("computing", lang, n=fmt.integer(scenario.n_draws, lang))
+    uncertainty(result, lang, scenario.n_draws)
+    try:
+        current.run()
+    finally:
+        urlstate.publish()  # the view back into the address, for a link
+        if os.environ.get("GEOPRIO_RUN_LOG"):  # benchmarks: the CPU of each page run
+            with open(os.environ["GEOPRIO_RUN_LOG"], "a") as log:
+                log.write(f"{time.time():.3f} {current.url_path or 'mapa'} "
+                          f"{time.thread_time() - cpu0:.4f}\n")
 
-    @st.fragment(run_every=1.0)
+
+def uncertainty(result: Ranking, lang: str, n_draws: int) -> None:
+    """Ask for the Monte Carlo (rank intervals, probabilities) and say how it goes.
+
+    The job waits in the background until no page is being drawn, so asking before the page
+    is drawn costs the page nothing. When it ends, the session is rerun on the page it is on
+    (:func:`app.jobs.rerun_trigger`), or, where Streamlit cannot be asked to, a fragment polls.
+    When the queue is full, the page says the server is busy and the fragment asks again.
+    """
+    if result.error:
+        st.warning(t("mc_failed", lang, msg=error_text(result.error)))
+        return
+    if result.complete:
+        return
+    waiting = "⏳ " + t("computing", lang, n=fmt.integer(n_draws, lang))
+    queued = result.start()
+    trigger = rerun_trigger() if queued else None
+    if trigger is not None:
+        jobs().when_done(result.key, trigger, tag=session_id())
+        st.caption(waiting)
+        return
+
+    @st.fragment(run_every=1.0 if queued else 3.0)
     def poll() -> None:
-        """Where Streamlit cannot be asked to rerun the session when the Monte Carlo ends:
-        poll once a second; redraw the page when it is done."""
+        """Redraw the page when the Monte Carlo is done; ask again while the queue is full."""
+        nonlocal queued
+        queued = queued or result.start()
         try:
             done = jobs().get(result.key)
         except Exception:  # it failed: the next run says so
             done = True
         if done is not None:
             st.rerun()
-        st.caption(waiting)
+        st.caption(waiting if queued else "⏳ " + t("mc_busy", lang))
 
-    trigger = None if result.complete else rerun_trigger()
-    if result.error:
-        st.warning(t("mc_failed", lang, msg=error_text(result.error)))
-    elif not result.complete and trigger is not None:  # the job reruns the page when done
-        st.caption(waiting)
-    elif not result.complete:
-        poll()
-    try:
-        current.run()
-    finally:
-        urlstate.publish()  # the view back into the address, for a link
-        result.start()  # the Monte Carlo after the page (its colours first), even if stopped
-        if trigger is not None:
-            jobs().when_done(result.key, trigger)
-        if os.environ.get("GEOPRIO_RUN_LOG"):  # benchmarks: the CPU of each page run
-            with open(os.environ["GEOPRIO_RUN_LOG"], "a") as log:
-                log.write(f"{time.time():.3f} {current.url_path or 'mapa'} "
-                          f"{time.thread_time() - cpu0:.4f}\n")
+    poll()
 
 
 with page_runs():  # background jobs wait while a page is being drawn

@@ -141,7 +141,7 @@ def render_monitoring(ubigeo: str, lang: str) -> None:
     """The monitoring view of district ``ubigeo`` (called from the Distrito page)."""
     data = trend(ubigeo)
     st.markdown(f"**{t('mon_title', lang)}**")
-    st.dataframe(monitoring_table(data, lang), hide_index=True, width="stretch")
+    st.dataframe(monitoring_table(data, lang), hide_index=True, width="stretch", placeholder="—")
     for sentence in caveats(data, lang):
         st.warning(sentence)
     cols = st.columns(2)

@@ -90,6 +90,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "probabilidades y las exportaciones aparecen en unos segundos.",
                   "Computing the uncertainty ({n} draws): rank intervals, probabilities and "
                   "exports appear in a few seconds."),
+    "mc_busy": ("El servidor está ocupado con los cálculos de otros usuarios: la incertidumbre "
+                "se calculará en cuanto haya lugar (la lista ya es la definitiva).",
+                "The server is busy with other users' computations: the uncertainty will be "
+                "computed as soon as there is room (the list itself is final)."),
     "mc_failed": ("No se pudo calcular la incertidumbre: {msg}",
                   "The uncertainty could not be computed: {msg}"),
     # map
@@ -165,7 +169,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "only_selected": ("Solo seleccionados", "Selected only"),
     "reasons": ("Razones", "Reasons"),
     "score_col": ("Puntaje", "Score"),
-    "no_rows": ("Ningún distrito coincide", "No district matches"),
+    "no_rows": ("Ningún distrito coincide con la búsqueda.", "No district matches the search."),
+    "row_opens": ("Marque una fila para abrir la página de su distrito.",
+                  "Tick a row to open its district's page."),
     "shown_rows": ("{shown} de {total} distritos", "{shown} of {total} districts"),
     "excluded": ("{n} distritos sin puntaje por datos faltantes: {names}",
                  "{n} districts without a score because of missing data: {names}"),
@@ -218,7 +224,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     # district
     "pick_district": ("Elija un distrito (o haga clic en el mapa)",
                       "Pick a district (or click it on the map)"),
-    "pick_placeholder": ("Escriba un nombre o un ubigeo", "Type a name or a ubigeo"),
+    "district_search": ("Buscar un distrito: nombre, provincia, departamento o ubigeo",
+                        "Find a district: name, province, department or ubigeo"),
+    "district_none": ("Ningún distrito coincide con «{q}». Pruebe con menos letras, sin "
+                      "tildes o con el ubigeo.", "No district matches “{q}”. Try fewer "
+                      "letters or the ubigeo."),
+    "district_found": ("{n} distritos coinciden; la lista muestra {shown}.",
+                       "{n} districts match; the list shows {shown}."),
+    "pick_placeholder": ("p. ej. Yurúa, rio tambo, junin, 2502",
+                         "e.g. Yurúa, rio tambo, junin, 2502"),
     "indicator": ("Indicador", "Indicator"),
     "value": ("Valor", "Value"),
     "unit": ("Unidad", "Unit"),

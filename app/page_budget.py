@@ -235,7 +235,7 @@ def render(view: View) -> None:
                      "province": t("province", lang), "department": t("department", lang),
                      people: cc.NumberColumn(t(people, lang), format=whole),
                      rate: cc.NumberColumn(t("bud_rate", lang), format="%.1f"),
-                     "cost": cc.NumberColumn("S/", format=whole)})
+                     "cost": cc.NumberColumn("S/", format=whole)}, placeholder="—")
     st.subheader(t("export", lang))
     st.caption(t("bud_export_help", lang))
     frame, cat = export_frame(listed, asked["cost"]), catalog()

@@ -313,7 +313,7 @@ def render(view: View) -> None:
           text_col: t("profile", lang)}, f"{kind}_map", lang)
     means, long = profile_tables(result, names, units, kind, lang)
     st.markdown(f"**{t('profile_table', lang)}**")
-    st.dataframe(means, hide_index=True, width="stretch")
+    st.dataframe(means, hide_index=True, width="stretch", placeholder="—")
     if not long.empty:
         st.markdown(f"**{t('profile_heat', lang)}**")
         st.altair_chart(heat_chart(long, lang), width="stretch")

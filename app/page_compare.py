@@ -306,10 +306,10 @@ def render(view: View) -> None:
     only = st.checkbox(t("cmp_only_changes", lang), True, key="cmp_only")
     shown = table_for_screen(c, lang, only)
     st.dataframe(shown, hide_index=True, width="stretch", height=420,
-                 column_config=column_config(lang), placeholder=t("no_rows", lang))
+                 column_config=column_config(lang), placeholder="—")
     st.caption(t("shown_rows", lang, shown=fmt.integer(len(shown), lang),
                  total=fmt.integer(len(c.table), lang)))
     st.markdown(f"**{t('cmp_people_title', lang)}**")
-    st.dataframe(people_table(c, lang), hide_index=True)
+    st.dataframe(people_table(c, lang), hide_index=True, placeholder="—")
     st.caption(t("cmp_people_note", lang))
     downloads(c, a, b, lang)

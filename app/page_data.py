@@ -54,7 +54,7 @@ def render(view: View) -> None:
     if note:
         st.success(note)
     st.subheader(t("catalog", lang))
-    st.dataframe(catalog_table(lang), hide_index=True, width="stretch", height=320)
+    st.dataframe(catalog_table(lang), hide_index=True, width="stretch", height=320, placeholder="—")
     st.caption(t("upload_note", lang))
     upload_table(lang)
     upload_raster(lang)
@@ -113,7 +113,7 @@ def join_report(report, name: str, lang: str) -> None:
         problems = pd.DataFrame(rows, columns=[t("join_row", lang), t("join_code", lang),
                                                t("join_problem", lang)])
         st.dataframe(problems.sort_values(t("join_row", lang)), hide_index=True,
-                     width="stretch", height=min(400, 38 + 35 * len(rows)))
+                     width="stretch", height=min(400, 38 + 35 * len(rows)), placeholder="—")
 
 
 def _bad_file(exc: Exception, name: str, lang: str) -> None:
@@ -167,7 +167,7 @@ def upload_raster(lang: str) -> None:
                                                          for m in counts.index],
                                t("zonal_count", lang): [fmt.integer(v, lang)
                                                         for v in counts.to_numpy()]}),
-                 hide_index=True)
+                 hide_index=True, placeholder="—")
     values = table.set_index("ubigeo")[stat]
     _indicator_form(values, f"{Path(up.name).stem} ({option('stat', stat, lang)})", lang,
                     "up_raster", t("uploaded_by_user", "es",
@@ -187,4 +187,5 @@ def upload_boundaries(lang: str) -> None:
     info = frame.attrs.get("read", {})
     st.success(t("uploaded_bounds", lang, n=fmt.integer(len(frame), lang),
                  crs=md(info.get("source_crs", "?"))))
-    st.dataframe(pd.DataFrame(frame.drop(columns="geometry")).head(50), width="stretch")
+    st.dataframe(pd.DataFrame(frame.drop(columns="geometry")).head(50), width="stretch",
+                 placeholder="—")

@@ -19,6 +19,7 @@ from app.urlstate import valid
 from app.view import View
 from geoprio import fmt
 from geoprio.data import aggregate
+from geoprio.search import matches
 
 KINDS = ("indicator", "count", "flag", "context")
 
@@ -108,16 +109,50 @@ def endes_chart(dep_code: str, lang: str) -> tuple[str, alt.Chart] | None:
     return t("endes_trend", lang, dep=dep_name, first=first, last=last), chart
 
 
+#: districts a search lists at most (the picker says how many more matched)
+SHOWN_MATCHES = 200
+
+
+def search_matches(query: str) -> list[str]:
+    """The ubigeos a search finds, in map order: accents and case ignored, a number is the
+    start of a ubigeo (:func:`geoprio.search.matches`, as the Ranking page searches)."""
+    frame = districts()[["ubigeo", "district", "province", "department"]]
+    return frame.loc[matches(frame, query), "ubigeo"].astype(str).tolist()
+
+
+def picker(lang: str) -> str:
+    """The search box and the list of what it found; the district chosen (kept in the URL).
+
+    Streamlit's own type-to-filter is off (``filter_mode=None``): it neither ignores accents
+    nor reads a ubigeo as a code, and offered other districts for a name typed without its
+    accent. The search box does both, and the list holds only what it found.
+    """
+    names = district_labels()
+    valid("distrito", list(names))
+    query = st.text_input(t("district_search", lang), key="dist_buscar",
+                          placeholder=t("pick_placeholder", lang), persist_state="session")
+    found = search_matches(query) if query.strip() else []
+    if query.strip() and not found:
+        st.warning(t("district_none", lang, q=md(query, 100)))
+    current = st.session_state["distrito"]
+    fresh = query != st.session_state.get("_dist_searched", "")
+    st.session_state["_dist_searched"] = query
+    if fresh and found and current not in found:  # a new search shows its first match;
+        st.session_state["distrito"] = current = found[0]  # a link or a click is kept
+    options = found[:SHOWN_MATCHES] if found else list(names)
+    if current not in options:  # beyond the first matches: keep it listed
+        options = [current, *options]
+    if len(found) > 1:
+        st.caption(t("district_found", lang, n=fmt.integer(len(found), lang),
+                     shown=fmt.integer(min(len(found), SHOWN_MATCHES), lang)))
+    return st.selectbox(t("pick_district", lang), options, key="distrito",
+                        persist_state="session", format_func=names.get, filter_mode=None)
+
+
 def render(view: View) -> None:
     lang, ranked = view.lang, view.ranked
     names = district_labels()
-    options = list(names)
-    valid("distrito", options)
-    pick = st.selectbox(t("pick_district", lang), options, key="distrito",
-                        persist_state="session", format_func=names.get,
-                        placeholder=t("pick_placeholder", lang))
-    if pick is None:
-        return
+    pick = picker(lang)
     r = ranked.set_index("ubigeo").loc[pick]
     st.subheader(names[pick])
     sheet_view.sheet_buttons(view, pick, str(r.get("district", pick)))  # PDF/HTML (issue 16)
@@ -132,7 +167,7 @@ def render(view: View) -> None:
     else:
         st.markdown(t("not_ranked", lang))
     st.caption(md(r["reasons"], 4000))  # a rule from a link is the user's text
-    st.dataframe(profile(pick, lang), hide_index=True, width="stretch")
+    st.dataframe(profile(pick, lang), hide_index=True, width="stretch", placeholder="—")
     render_monitoring(pick, lang)  # 2019 and 2022 beside ENDES (app/district_monitoring.py)
     trend = endes_chart(pick[:2], lang)
     if trend is not None:

@@ -53,6 +53,13 @@ def shown_table(ranked: pd.DataFrame, query: str | None, only_selected: bool) ->
     return table.sort_values(["rank", "ubigeo"], na_position="last")
 
 
+def _open_row(ubigeos: list[str]) -> None:
+    """The table's row selection: remember the district to open (the run switches page)."""
+    rows = st.session_state["rank_table"].selection.rows
+    if rows and rows[0] < len(ubigeos):
+        st.session_state["_open_district"] = ubigeos[rows[0]]
+
+
 def totals(view: View) -> None:
     lang, ranked = view.lang, view.ranked
     sel = ranked[ranked["selected"]]
@@ -174,10 +181,20 @@ def render(view: View) -> None:
                           placeholder=t("search_placeholder", lang))
     only = c2.checkbox(t("only_selected", lang), key="solo", persist_state="session")
     table = fonie_view.ranking_gaps(shown_table(ranked, query, only), lang)
+    ubigeos = table["ubigeo"].astype(str).tolist()
     st.dataframe(table_for_screen(table, view), hide_index=True, width="stretch", height=480,
-                 column_config=column_config(view), placeholder=t("no_rows", lang))
-    st.caption(t("shown_rows", lang, shown=fmt.integer(len(table), lang),
+                 column_config=column_config(view), key="rank_table", placeholder="—",
+                 on_select=lambda: _open_row(ubigeos), selection_mode="single-row")
+    c1, c2 = st.columns([1, 3])
+    c1.caption(t("shown_rows", lang, shown=fmt.integer(len(table), lang),
                  total=fmt.integer(len(ranked), lang)))
+    c2.caption(t("row_opens", lang))
+    if not len(table):
+        st.info(t("no_rows", lang))
+    target = st.session_state.pop("_open_district", None)
+    if target:  # a row was clicked: its district's page
+        st.session_state["distrito"] = target
+        st.switch_page(st.session_state["pages"]["distrito"])
     export_box(view, query or "", bool(only))
     sheet_view.sheets_zip(view)  # the list's district sheets, a ZIP (issue 16)
 

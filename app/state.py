@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
-from app.jobs import Jobs, PageRuns
+from app.jobs import Jobs, PageRuns, session_id
 from geoprio import mapping
 from geoprio.scenario import Scenario
 
@@ -220,16 +220,21 @@ class Ranking:
         are 0 or 1 until the draws are done).
     complete : whether the Monte Carlo is in ``frame``.
     key : the background job's key (:func:`full_key`).
-    start : starts the Monte Carlo in the background (idempotent); the page calls it after it
-        has been drawn, so that the colours are not kept waiting behind the draws.
+    start : puts the Monte Carlo in the background queue for this session (idempotent;
+        a newer scenario of the same session supersedes an older one); False when the queue
+        is full (the page says so and asks again).
     error : why the Monte Carlo failed (the point ranking is then all there is), or None.
     """
 
     frame: pd.DataFrame
     complete: bool
     key: tuple
-    start: Callable[[], None]
+    start: Callable[[], bool]
     error: str | None = None
+
+
+def _started() -> bool:
+    return True
 
 
 def ranking(scenario: Scenario, lang: str) -> Ranking:
@@ -239,17 +244,19 @@ def ranking(scenario: Scenario, lang: str) -> Ranking:
     key = full_key(scenario, lang, fingerprint)
     if scenario.n_draws == 0:
         point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
-        return Ranking(point, True, key, lambda: None)
+        return Ranking(point, True, key, _started)
     try:
         done = jobs().get(key)
     except Exception as exc:  # the draws failed: the point ranking stands, said so
         point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
-        return Ranking(point, True, key, lambda: None, error=str(exc))
+        return Ranking(point, True, key, _started, error=str(exc))
     if done is not None:  # shared by every session with this key: each gets its own copy
-        return Ranking(done.copy(), True, key, lambda: None)
+        return Ranking(done.copy(), True, key, _started)
     point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
+    owner = session_id()
     return Ranking(point, False, key,
-                   lambda: jobs().get(key, lambda: _full(scenario, lang, frame, cat)))
+                   lambda: jobs().submit(key, lambda: _full(scenario, lang, frame, cat),
+                                         owner=owner))
 
 
 def full_ranking(scenario: Scenario, lang: str, *, frame: pd.DataFrame, cat: pd.DataFrame,
@@ -257,13 +264,17 @@ def full_ranking(scenario: Scenario, lang: str, *, frame: pd.DataFrame, cat: pd.
     """The complete ranking (with the Monte Carlo), waiting for it if needed (exports).
 
     Takes the session's table, catalog and uploads fingerprint explicitly: a deferred
-    download runs outside the page's run, where the session state is not at hand.
+    download runs outside the page's run, where the session state is not at hand. When the
+    queue is full, the export computes it in its own thread rather than fail.
     """
     if scenario.n_draws == 0:
         return _point(scenario.to_token(), fingerprint, lang, frame, cat)
     key = full_key(scenario, lang, fingerprint)
-    done = jobs().get(key, lambda: _full(scenario, lang, frame, cat))
-    done = done if done is not None else jobs().wait(key, timeout=timeout)
+    done = jobs().get(key)
+    if done is None and jobs().submit(key, lambda: _full(scenario, lang, frame, cat)):
+        done = jobs().wait(key, timeout=timeout)
+    if done is None:  # the queue is full
+        return _full(scenario, lang, frame, cat)
     return done.copy()
 
 
@@ -286,7 +297,7 @@ def warm(langs: tuple[str, ...] = ("es",), presets: tuple[str, ...] = ("dci", "f
             fingerprint = hashlib.sha1().hexdigest()  # no uploads
             _point(scenario.to_token(), fingerprint, lang, frame, cat)
             key = full_key(scenario, lang, fingerprint)
-            jobs().get(key, lambda s=scenario, la=lang: _full(s, la, frame, cat))
+            jobs().submit(key, lambda s=scenario, la=lang: _full(s, la, frame, cat))
     jobs().wait_all(timeout=600)
     seconds = time.perf_counter() - t0
     log.info("caches warmed in %.1f s", seconds)

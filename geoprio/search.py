@@ -1,8 +1,9 @@
 """Find districts the way people type them: accents and case ignored, in both directions.
 
 "Yurúa" finds YURUA, "rio tambo" finds RÍO TAMBO, "junin" finds JUNÍN, "2502" finds the
-ubigeos that start with it. Every word of the query must appear in the district's name,
-province, department or ubigeo (in any order).
+ubigeos that start with it (a word of digits is a code: it matches the start of the ubigeo,
+never its middle: "2502" does not find 122502). Every other word must appear in the
+district's name, province or department (in any order).
 
 Examples
 --------
@@ -62,6 +63,9 @@ def matches(frame: pd.DataFrame, query: str | None,
     >>> f = pd.DataFrame({"district": ["EL TAMBO", "TAMBO"], "department": ["JUNÍN", "AYACUCHO"]})
     >>> matches(f, "tambo junin").tolist(), matches(f, "").tolist()
     ([True, False], [True, True])
+    >>> g = pd.DataFrame({"ubigeo": ["250204", "122502"], "district": ["YURUA", "X"]})
+    >>> matches(g, "2502").tolist(), matches(g, "yurua 25").tolist()
+    ([True, False], [True, False])
     """
     words = fold(query).split()
     if not words:
@@ -69,12 +73,18 @@ def matches(frame: pd.DataFrame, query: str | None,
     present = [c for c in columns if c in frame.columns]
     if not present:
         raise KeyError(f"none of the columns {list(columns)} is in the table")
+    names = [c for c in present if c != "ubigeo"]
     hay = pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    for c in present:
+    for c in names:
         hay = hay + " " + frame[c].map(fold)
+    codes = (frame["ubigeo"].astype(str) if "ubigeo" in present else
+             pd.Series([""] * len(frame), index=frame.index, dtype=object))
     mask = np.ones(len(frame), dtype=bool)
     for w in words:
-        mask &= hay.str.contains(w, regex=False).to_numpy()
+        if w.isdigit():  # a code: the ubigeos that start with it ("2502": Atalaya)
+            mask &= codes.str.startswith(w).to_numpy()
+        else:
+            mask &= hay.str.contains(w, regex=False).to_numpy()
     return mask
 
 

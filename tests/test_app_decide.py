@@ -416,7 +416,7 @@ def test_the_ranking_cache_hands_out_private_copies():
     frame, cat = state.base_districts(), state.base_catalog()
     fingerprint = hashlib.sha1().hexdigest()  # no uploads
     key = state.full_key(s, "es", fingerprint)
-    jobs().get(key, lambda: geoprio.prioritize(frame, s, catalog=cat))
+    jobs().submit(key, lambda: geoprio.prioritize(frame, s, catalog=cat))
     shared = jobs().wait(key, timeout=120)
     first = decide._full(s.to_token(), fingerprint, "es", frame, cat)  # a cache miss
     first.loc[first.index[0], "rank"] = -1
