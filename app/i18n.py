@@ -29,6 +29,38 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "aplica.", "Changing the starting point loads all its values into every "
                     "control and applies it."),
     "preset_link": ("Escenario del enlace: {name}", "Scenario from the link: {name}"),
+    "not_the_preset": ("«{name}» (del enlace; no es el preset {preset})",
+                       "“{name}” (from the link; not the {preset} preset)"),
+    "link_not_preset": ("El enlace trae un escenario llamado «{name}» que no es el preset "
+                        "{preset}: difiere en {fields}. Se muestra como escenario del enlace; "
+                        "elija {preset} arriba para volver al preset.",
+                        "The link holds a scenario named “{name}” that is not the {preset} "
+                        "preset: it differs in {fields}. It is shown as the link's scenario; "
+                        "choose {preset} above to go back to the preset."),
+    "sfield_description": ("descripción", "description"),
+    "sfield_weights": ("pesos", "weights"),
+    "sfield_higher_is_worse": ("dirección de los indicadores (mayor es peor)",
+                               "indicator directions (higher is worse)"),
+    "sfield_targets": ("metas", "targets"),
+    "sfield_normalisation": ("normalización", "normalisation"),
+    "sfield_aggregation": ("agregación", "aggregation"),
+    "sfield_missing": ("datos faltantes", "missing data"),
+    "sfield_rule": ("regla", "rule"),
+    "sfield_departments": ("departamentos", "departments"),
+    "sfield_provinces": ("provincias", "provinces"),
+    "sfield_top_n": ("número de distritos", "number of districts"),
+    "sfield_threshold": ("puntaje mínimo", "minimum score"),
+    "sfield_budget": ("presupuesto", "budget"),
+    "sfield_cost_per_district": ("costo por distrito", "cost per district"),
+    "sfield_cost_per_beneficiary": ("costo por beneficiario", "cost per beneficiary"),
+    "sfield_beneficiary_column": ("columna de beneficiarios", "beneficiary column"),
+    "sfield_need": ("necesidad", "need"),
+    "sfield_quintiles": ("quintiles", "quintiles"),
+    "sfield_n_draws": ("simulaciones", "draws"),
+    "sfield_weight_spread": ("dispersión de los pesos", "weight spread"),
+    "sfield_seed": ("semilla", "seed"),
+    "sfield_sources": ("fuentes", "sources"),
+    "sfield_caveats": ("advertencias", "caveats"),
     "weights": ("Indicadores y pesos", "Indicators and weights"),
     "weights_help": ("Los pesos se reescalan para sumar 1. Un peso 0 quita el indicador.",
                      "Weights are rescaled to sum to 1. A weight of 0 removes the indicator."),
@@ -81,6 +113,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     # errors
     "rule_error": ("La regla no es válida: {msg}", "The rule is not valid: {msg}"),
     "scenario_error": ("El escenario no es válido: {msg}", "The scenario is not valid: {msg}"),
+    "link_missing_upload": ("el escenario usa {ids}, un indicador que quien envió el enlace "
+                            "subió en su sesión: un enlace no lleva archivos. Pídale el "
+                            "archivo y súbalo en la página Datos con el mismo nombre de "
+                            "columna; aparecerá un botón para abrir el escenario del enlace",
+                            "the scenario uses {ids}, an indicator the sender uploaded in "
+                            "their session: a link carries no files. Ask for the file and "
+                            "upload it on the Data page with the same column name; a button "
+                            "will then open the link's scenario"),
+    "open_pending_link": ("Abrir el escenario del enlace", "Open the link's scenario"),
+    "link_upload_warning": ("Este escenario usa {ids}, subido en esta sesión: el enlace no "
+                            "lleva el archivo. Envíelo junto con el enlace; quien lo abra "
+                            "deberá subirlo en Datos.",
+                            "This scenario uses {ids}, uploaded in this session: the link "
+                            "does not carry the file. Send it with the link; whoever opens "
+                            "it must upload it on the Data page."),
     "link_error": ("El enlace no trae un escenario válido ({msg}); se abre «MIDIS desnutrición "
                    "crónica».", "The link holds no valid scenario ({msg}); opening “MIDIS "
                    "chronic malnutrition”."),

@@ -22,6 +22,7 @@ import streamlit as st
 from app.decide import full_ranked, plain
 from app.i18n import option, t
 from app.map_component import district_map
+from app.sidebar import preset_name
 from app.state import catalog, display_order, districts, full_geometry, geometry_url, uploads_key
 from app.view import View
 from geoprio import fmt, mapping
@@ -56,13 +57,16 @@ def _source_name(src: str, lang: str) -> str:
 
 
 def scenario_name(s: Scenario, lang: str) -> str:
-    """How a scenario reads: a preset's name in ``lang`` (and "datos 2019"), else its own."""
-    if s.name in PRESETS:
+    """How a scenario reads: a preset's name in ``lang`` only if it is that preset field by
+    field (and "datos 2019" for a preset on 2019 rates); else its own name, and a name
+    borrowed from a preset says it is not that preset."""
+    if s.is_preset():
         return option("preset", s.name, lang)
     base = s.name.removesuffix("_2019")
-    if s.name.endswith("_2019") and base in PRESETS:
+    if s.name.endswith("_2019") and base in PRESETS and s == with_2019_rates(
+            Scenario.preset(base)):
         return t("cmp_2019", lang, name=option("preset", base, lang))
-    return s.name
+    return preset_name(s, lang)
 
 
 def _token_of(text: str) -> str:

@@ -34,7 +34,7 @@ from geoprio.scenario import Scenario
 from geoprio.search import fold
 
 __all__ = ["DRAWS", "FIELDS", "MODES", "PRESETS", "base_of", "changed", "changed_fields",
-           "form_values", "mode_of", "scenario_from"]
+           "form_values", "mode_of", "scenario_from", "slider_weights"]
 
 PRESETS = ("fonie", "dci", "anemia")
 MODES = ("all", "top_n", "threshold", "budget")
@@ -74,8 +74,8 @@ def _departments(wanted: Iterable[str], available: Iterable[str] | None) -> list
 
 
 def form_values(s: Scenario, departments: Iterable[str] | None = None) -> dict[str, Any]:
-    """Every control's value for scenario ``s`` (keys ``sc_*``; weights ``sc_w_<id>``, each as
-    its share of the score in percent: the engine rescales weights to sum 1).
+    """Every control's value for scenario ``s`` (keys ``sc_*``; weights ``sc_w_<id>`` in
+    percent, as :func:`slider_weights` shows them: the engine rescales weights to sum 1).
 
     ``departments`` are the names the data use, so that "Huanuco" in a scenario shows as the
     option "HUÁNUCO".
@@ -99,10 +99,29 @@ def form_values(s: Scenario, departments: Iterable[str] | None = None) -> dict[s
         "sc_missing": s.missing,
         "sc_draws": int(s.n_draws),
     }
-    total = sum(float(w) for w in s.weights.values()) or 1.0
-    for ind, w in s.weights.items():  # each weight as its share of the score, in percent
-        values[f"sc_w_{ind}"] = 100.0 * float(w) / total
+    for ind, w in slider_weights(s.weights).items():
+        values[f"sc_w_{ind}"] = w
     return values
+
+
+def slider_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """The sliders' values (0–100) for a scenario's weights: the weights as typed, in percent
+    (a link made with sliders at 30/20/20/20/20 opens at 30/20/20/20/20, not at their shares
+    27/18/18/18/18); only weights beyond the sliders' range (a file with weights 3 and 1) are
+    shown as their shares of the score.
+
+    Examples
+    --------
+    >>> slider_weights({"a": 0.3, "b": 0.2, "c": 0.2, "d": 0.2, "e": 0.2})["a"]
+    30.0
+    >>> slider_weights({"a": 3, "b": 1})
+    {'a': 75.0, 'b': 25.0}
+    """
+    raw = {ind: float(w) for ind, w in weights.items()}
+    if all(0 <= w <= 1 for w in raw.values()):
+        return {ind: round(100.0 * w, 9) for ind, w in raw.items()}
+    total = sum(raw.values()) or 1.0
+    return {ind: 100.0 * w / total for ind, w in raw.items()}
 
 
 def _same(a: Any, b: Any) -> bool:

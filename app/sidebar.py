@@ -21,17 +21,18 @@ from app.scenario_form import (
     MODES,
     NEEDS,
     PRESETS,
+    base_name,
     base_of,
     changed,
     changed_fields,
     form_values,
     scenario_from,
 )
-from app.state import catalog, districts, indicator_ids
+from app.state import catalog, districts, indicator_ids, uploads
 from app.text import error_text, md
 from geoprio import fmt
 from geoprio.errors import GeoprioError
-from geoprio.scenario import Scenario
+from geoprio.scenario import BASE_COLUMNS, DERIVED_COLUMNS, Scenario
 
 LINK = "link"
 log = logging.getLogger(__name__)
@@ -67,13 +68,26 @@ def _same_beyond_panel(a: Scenario, b: Scenario) -> bool:
     return all(da[k] == db[k] for k in da if k not in skip)
 
 
+def missing_ids(s: Scenario) -> list[str]:
+    """The ids a scenario uses that this session's data lack (an indicator the link's sender
+    uploaded: a link carries the scenario, never the file)."""
+    known = {*BASE_COLUMNS, *DERIVED_COLUMNS, *map(str, catalog()["id"]), *districts().columns}
+    return [n for n in s.names_used() if n not in known]
+
+
 def _start(lang: str) -> None:
     """The session's first run: the scenario from the link (``?s=``) or the DCI preset."""
     token = st.query_params.get("s")
     scenario = Scenario.preset("dci")
     try:
         if token:
-            scenario = Scenario.from_token(token, catalog=catalog())
+            linked = Scenario.from_token(token)
+            missing = missing_ids(linked)
+            if missing:  # the sender's upload: say which, keep the link to open it later
+                st.session_state["sc_pending_link"] = token
+                raise GeoprioError(t("link_missing_upload", lang, ids=", ".join(
+                    f"«{m}»" for m in missing[:5])))
+            scenario = linked.validate(catalog=catalog(), columns=list(districts().columns))
         base, applied = _panel_of(scenario, lang)
     except Exception as exc:  # a link is the user's text: one line, the DCI preset opens
         if not isinstance(exc, GeoprioError):
@@ -82,8 +96,8 @@ def _start(lang: str) -> None:
         base, applied = _panel_of(Scenario.preset("dci"), lang)
     st.session_state["sc_base"] = base
     st.session_state["sc_applied"] = applied
-    st.session_state["sc_preset"] = base.name if base.name in PRESETS else LINK
-    if base.name not in PRESETS:
+    st.session_state["sc_preset"] = base.name if base.is_preset() else LINK
+    if not base.is_preset():
         st.session_state["sc_link"] = base
     _load(applied)
 
@@ -152,14 +166,40 @@ def _add_indicator() -> None:
     st.session_state["sc_add"] = None
 
 
+def _posing_as(base: Scenario) -> str | None:
+    """The preset whose name a scenario bears without being it (field by field), or None."""
+    root = base_name(base).strip().lower()
+    return root if root in PRESETS and not base.is_preset() else None
+
+
+def differences(base: Scenario, lang: str) -> str:
+    """The fields in which a link named like a preset differs from that preset ("" if none)."""
+    root = _posing_as(base)
+    if root is None:
+        return ""
+    fields = base.differs_from(Scenario.preset(root))
+    return ", ".join(t(f"sfield_{f}", lang) for f in fields if f not in ("name",))
+
+
 def preset_name(base: Scenario, lang: str) -> str:
-    """How the base scenario reads: the preset's name in ``lang``, or the link's name."""
-    return option("preset", base.name, lang) if base.name in PRESETS else base.name
+    """How the base scenario reads: the preset's name in ``lang`` only if it *is* the preset
+    (field by field); a link's own name otherwise, saying which preset it is not."""
+    if base.is_preset():
+        return option("preset", base.name, lang)
+    root = _posing_as(base)
+    if root is None:
+        return base.name
+    return t("not_the_preset", lang, name=base.name, preset=option("preset", root, lang))
 
 
 def preset_markdown(base: Scenario, lang: str) -> str:
     """:func:`preset_name` for a Markdown element: a link's name is the user's text, escaped."""
-    return option("preset", base.name, lang) if base.name in PRESETS else md(base.name)
+    if base.is_preset():
+        return option("preset", base.name, lang)
+    root = _posing_as(base)
+    if root is None:
+        return md(base.name)
+    return t("not_the_preset", lang, name=md(base.name), preset=option("preset", root, lang))
 
 
 def scenario_panel(lang: str) -> tuple[Scenario, Scenario]:
@@ -173,17 +213,46 @@ def scenario_panel(lang: str) -> tuple[Scenario, Scenario]:
     link = st.session_state.get("sc_link")
     sb.selectbox(t("preset", lang), options, key="sc_preset", on_change=_switch_preset,
                  help=t("preset_help", lang), persist_state="session",
-                 format_func=lambda p: t("preset_link", lang, name=link.name) if p == LINK
-                 else option("preset", p, lang))
+                 format_func=lambda p: t("preset_link", lang, name=preset_name(link, lang))
+                 if p == LINK else option("preset", p, lang))
+    if st.session_state["sc_preset"] == LINK and differences(link, lang):
+        sb.warning(t("link_not_preset", lang, name=md(link.name),
+                     preset=option("preset", _posing_as(link), lang),
+                     fields=differences(link, lang)))
     _controls(lang)
     sb.button(t("apply", lang), type="primary", key="sc_apply", on_click=_apply, args=(lang,),
               width="stretch")
     if st.session_state.get("sc_error"):
         sb.error(st.session_state["sc_error"])
+    _pending_link(lang)
     applied: Scenario = st.session_state["sc_applied"]
     st.query_params["s"] = applied.to_token()
     sb.caption(t("link", lang))
+    mine = [i for i in applied.names_used() if i in uploads()]
+    if mine:  # the link will not carry the file: tell the sender before she copies it
+        sb.warning(t("link_upload_warning", lang, ids=", ".join(f"«{md(i)}»" for i in mine)))
     return applied, st.session_state["sc_base"]
+
+
+def _open_pending() -> None:
+    token = st.session_state.pop("sc_pending_link")
+    scenario = Scenario.from_token(token).validate(catalog=catalog(),
+                                                   columns=list(districts().columns))
+    base, applied = _panel_of(scenario, st.session_state.get("lang", "es"))
+    st.session_state["sc_base"], st.session_state["sc_applied"] = base, applied
+    st.session_state["sc_preset"] = base.name if base.is_preset() else LINK
+    if not base.is_preset():
+        st.session_state["sc_link"] = base
+    st.session_state.pop("sc_error", None)
+    _load(applied)
+
+
+def _pending_link(lang: str) -> None:
+    """A link that needed an upload: once the session has every id, offer to open it."""
+    token = st.session_state.get("sc_pending_link")
+    if token and not missing_ids(Scenario.from_token(token)):
+        st.sidebar.button(t("open_pending_link", lang), on_click=_open_pending,
+                          key="sc_open_link", type="primary")
 
 
 @st.fragment

@@ -453,6 +453,31 @@ to 1000000; got 0
         except ScenarioError as exc:
             raise ScenarioError(f"{path.name}: {exc}") from None
 
+    def differs_from(self, other: Scenario) -> list[str]:
+        """The fields whose values differ from ``other``'s, in field order.
+
+        Examples
+        --------
+        >>> fonie = Scenario.preset("fonie")
+        >>> fonie.replace(seed=1, provinces=["Lima"]).differs_from(fonie)
+        ['provinces', 'seed']
+        """
+        mine, theirs = self.to_dict(), other.to_dict()
+        return [k for k in mine if mine[k] != theirs[k]]
+
+    def is_preset(self) -> bool:
+        """Whether this is a preset, field by field: a scenario named "fonie" that reverses a
+        direction or changes the seed is not the FONIE preset.
+
+        Examples
+        --------
+        >>> Scenario.preset("fonie").is_preset(), Scenario.preset("fonie").replace(
+        ...     higher_is_worse={"poverty_2018": False}).is_preset()
+        (True, False)
+        """
+        key = self.name.strip().lower()
+        return key in PRESETS and self == PRESETS[key]()
+
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
@@ -621,12 +646,12 @@ def fonie() -> Scenario:
             "criterio 'más de 50% de hogares en proceso de inclusión' NO se aplica: falta "
             "en los datos; puede subirse como indicador y añadirse a la regla."
         ),
-        weights={
-            "no_water_2017": 1.0,
-            "no_sewer_2017": 1.0,
-            "no_electricity_2017": 1.0,
-            "rural_no_mobile_2017": 1.0,
-            "poverty_2018": 1.0,
+        weights={  # equal weights, written as shares of the score (the sliders' percents)
+            "no_water_2017": 0.2,
+            "no_sewer_2017": 0.2,
+            "no_electricity_2017": 0.2,
+            "rural_no_mobile_2017": 0.2,
+            "poverty_2018": 0.2,
         },
         rule="poverty_quintile_2018 <= 2 or vraem or border",
         need="poor_people",

@@ -107,8 +107,9 @@ def test_bad_toml_and_file_names(tmp_path):
 
 def test_fonie_preset_content():
     s = Scenario.preset("FONIE")
-    assert s.weights == {"no_water_2017": 1.0, "no_sewer_2017": 1.0, "no_electricity_2017": 1.0,
-                         "rural_no_mobile_2017": 1.0, "poverty_2018": 1.0}
+    # equal weights, written as the sliders show them: a fifth each
+    assert s.weights == {"no_water_2017": 0.2, "no_sewer_2017": 0.2, "no_electricity_2017": 0.2,
+                         "rural_no_mobile_2017": 0.2, "poverty_2018": 0.2}
     assert s.top_n is None and s.budget is None and s.threshold is None  # every eligible one
     assert any("Caminos rurales: sin datos distritales" in c for c in s.caveats)
     assert s.rule == "poverty_quintile_2018 <= 2 or vraem or border"
