@@ -116,10 +116,9 @@ def gaps_map(view: View, ranked: pd.DataFrame) -> bool:
     colours = [COLOURS[int(n)] if ok else mapping.MISSING_COLOUR
                for n, ok in zip(count, known, strict=True)]
     rows = [(COLOURS[k], t("fonie_n_gaps" if k != 1 else "fonie_one_gap", lang, n=k),
-             fmt.integer(int((count == k).sum()), lang)) for k in range(top + 1)]
+             int((count == k).sum())) for k in range(top + 1)]
     if (~known).any():
-        rows.append((mapping.MISSING_COLOUR, t("missing", lang),
-                     fmt.integer(int((~known).sum()), lang)))
+        rows.append((mapping.MISSING_COLOUR, t("missing", lang), int((~known).sum())))
     tip = pd.DataFrame({
         "count": [fmt.integer(n, lang) if ok else "" for n, ok in zip(count, known,
                                                                           strict=True)],

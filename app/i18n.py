@@ -193,6 +193,31 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rank_p95": ("Puesto p95", "Rank p95"),
     "eligible_col": ("Elegible", "Eligible"),
     "selected_col": ("Seleccionado", "Selected"),
+    "uncertain_in": ("Seleccionados con selección incierta", "Selected, selection uncertain"),
+    "uncertain_in_help": ("Distritos de la lista cuya selección no es firme: entran en la "
+                          "lista en más de 10% y menos de 90% de las simulaciones (pesos, "
+                          "pobreza y tasas variados dentro de su incertidumbre).",
+                          "Districts in the list whose selection is not firm: they are in "
+                          "the list in more than 10% and less than 90% of the draws."),
+    "uncertain_out": ("Fuera de la lista, podrían entrar", "Outside the list, could enter"),
+    "uncertain_out_help": ("Distritos que no están en la lista pero entran en ella en más de "
+                           "10% de las simulaciones.", "Districts not in the list that are in "
+                           "it in more than 10% of the draws."),
+    "p_selected_help": ("Porcentaje de las simulaciones en que el distrito entra en la lista.",
+                        "Share of the draws in which the district is in the list."),
+    "n_of_m": ("{n} de {m}", "{n} of {m}"),
+    "elig_uncertain_line": ("Elegibilidad incierta: {n} distritos son elegibles en más de 10% "
+                            "y menos de 90% de las simulaciones (su pobreza está cerca del "
+                            "corte de la regla, dentro del intervalo de INEI).",
+                            "Uncertain eligibility: {n} districts are eligible in more than "
+                            "10% and less than 90% of the draws (their poverty is near the "
+                            "rule's cut, within INEI's interval)."),
+    "rank_interval_help": ("Puesto p5 y Puesto p95: el puesto del distrito en el 5% mejor y en "
+                           "el 5% peor de las simulaciones; en 90% de ellas su puesto cae "
+                           "entre ambos. Un intervalo ancho dice que el puesto no es firme.",
+                           "Rank p5 and rank p95: the district's rank in the best 5% and the "
+                           "worst 5% of the draws; in 90% of them its rank lies between the "
+                           "two. A wide interval says the rank is not firm."),
     "uncertain_help": ("Distritos cuya entrada en la lista es casi un volado (probabilidad entre "
                        "10% y 90% al variar pesos y pobreza dentro de su intervalo).",
                        "Districts whose place in the list is close to a coin toss (probability "

@@ -132,7 +132,7 @@ def point_map(listed: pd.DataFrame, people: str, rate: str, lang: str) -> None:
     eligible = frame["eligible"].fillna(False).astype(bool) & ~chosen
     kind = np.where(chosen, "chosen", np.where(eligible, "eligible", "other"))
     labels = {k: t(f"bud_map_{k}", lang) for k in COLOURS}
-    rows = [(COLOURS[k], labels[k], fmt.integer(int((kind == k).sum()), lang)) for k in COLOURS]
+    rows = [(COLOURS[k], labels[k], int((kind == k).sum())) for k in COLOURS]
     tip = pd.DataFrame({
         "kind": [labels[k] for k in kind],
         people: [fmt.integer(v, lang) if pd.notna(v) else "" for v in frame[people]],

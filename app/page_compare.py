@@ -203,11 +203,10 @@ def change_map(c: ScenarioComparison, lang: str) -> None:
     colours = [COLOURS[x] if r else mapping.MISSING_COLOUR for x, r in
                zip(change, ranked, strict=True)]
     counts = change[ranked.to_numpy()].value_counts()
-    rows = [(COLOURS[k], t(f"cmp_change_{k}", lang), fmt.integer(int(counts.get(k, 0)), lang))
+    rows = [(COLOURS[k], t(f"cmp_change_{k}", lang), int(counts.get(k, 0)))
             for k in ("entering", "leaving", "kept", "out")]
     if (~ranked).any():
-        rows.append((mapping.MISSING_COLOUR, t("cmp_unranked", lang),
-                     fmt.integer(int((~ranked).sum()), lang)))
+        rows.append((mapping.MISSING_COLOUR, t("cmp_unranked", lang), int((~ranked).sum())))
     tip = pd.DataFrame({
         "change": [t(f"cmp_change_{x}", lang) for x in change],
         "rank_a": [fmt.integer(v, lang) if pd.notna(v) else "" for v in table["rank_a"]],

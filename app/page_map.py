@@ -102,11 +102,10 @@ def render(view: View) -> None:
     values = ranked[column].astype("float64")
     breaks = map_breaks(column, values, scheme, int(k), palette, cat)
     labels = fmt.break_labels(breaks.lower, breaks.bins, lang)
-    rows = [(c, lab, fmt.integer(n, lang)) for c, lab, n in
+    rows = [(c, lab, int(n)) for c, lab, n in
             zip(breaks.colours, labels, breaks.counts, strict=True)]
     if breaks.missing:
-        rows.append((mapping.MISSING_COLOUR, t("missing", lang), fmt.integer(breaks.missing,
-                                                                              lang)))
+        rows.append((mapping.MISSING_COLOUR, t("missing", lang), int(breaks.missing)))
     fields = {"district": t("district", lang), "province": t("province", lang),
               "department": t("department", lang), "ubigeo": t("ubigeo", lang),
               column: title, "rank": t("rank", lang)}

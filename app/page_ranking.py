@@ -60,6 +60,14 @@ def _open_row(ubigeos: list[str]) -> None:
         st.session_state["_open_district"] = ubigeos[rows[0]]
 
 
+def uncertain_counts(ranked: pd.DataFrame) -> tuple[int, int]:
+    """Districts whose selection is uncertain (probability between 10% and 90%): how many are
+    in the list, and how many outside it could enter."""
+    uncertain = ranked["selection_uncertain"].fillna(False).astype(bool)
+    selected = ranked["selected"].fillna(False).astype(bool)
+    return int((uncertain & selected).sum()), int((uncertain & ~selected).sum())
+
+
 def totals(view: View) -> None:
     lang, ranked = view.lang, view.ranked
     sel = ranked[ranked["selected"]]
@@ -67,12 +75,15 @@ def totals(view: View) -> None:
     row1 = st.columns(4)
     row1[0].metric(t("eligible", lang), fmt.integer(int(ranked["eligible"].sum()), lang))
     row1[1].metric(t("selected", lang), fmt.integer(len(sel), lang))
-    row1[2].metric(t("uncertain", lang), fmt.integer(int(ranked["selection_uncertain"].sum()),
-                                                     lang) if view.complete else waiting,
-                   help=t("uncertain_help", lang))
-    row1[3].metric(t("elig_uncertain", lang),
-                   fmt.integer(int(ranked["eligibility_uncertain"].sum()), lang)
-                   if view.complete else waiting, help=t("elig_uncertain_help", lang))
+    inside, outside = uncertain_counts(ranked)
+    row1[2].metric(t("uncertain_in", lang),
+                   t("n_of_m", lang, n=fmt.integer(inside, lang), m=fmt.integer(len(sel), lang))
+                   if view.complete else waiting, help=t("uncertain_in_help", lang))
+    row1[3].metric(t("uncertain_out", lang), fmt.integer(outside, lang)
+                   if view.complete else waiting, help=t("uncertain_out_help", lang))
+    if view.complete and int(ranked["eligibility_uncertain"].sum()):
+        st.caption(t("elig_uncertain_line", lang, n=fmt.integer(
+            int(ranked["eligibility_uncertain"].sum()), lang)))
     row2 = st.columns(4)
     for col, key in zip(row2, COUNTS, strict=False):
         if key in sel.columns:
@@ -144,10 +155,12 @@ def column_config(view: View) -> dict:
         "ubigeo": t("ubigeo", lang), "district": t("district", lang),
         "province": t("province", lang), "department": t("department", lang),
         "score": cc.NumberColumn(t("score_col", lang)),
-        "rank_p05": cc.NumberColumn(t("rank_p05", lang), format=whole),
-        "rank_p95": cc.NumberColumn(t("rank_p95", lang), format=whole),
+        "rank_p05": cc.NumberColumn(t("rank_p05", lang), format=whole,
+                                    help=t("rank_interval_help", lang)),
+        "rank_p95": cc.NumberColumn(t("rank_p95", lang), format=whole,
+                                    help=t("rank_interval_help", lang)),
         "p_selected": cc.ProgressColumn(t("p_selected", lang), min_value=0, max_value=100,
-                                        format="%d%%"),
+                                        format="%d%%", help=t("p_selected_help", lang)),
         "p_eligible": cc.ProgressColumn(t("p_eligible", lang), min_value=0, max_value=100,
                                         format="%d%%"),
         "eligible": cc.CheckboxColumn(t("eligible_col", lang)),

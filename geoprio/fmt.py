@@ -36,6 +36,8 @@ __all__ = [
     "number",
     "percent",
     "printf_integer",
+    "probability",
+    "toward_even_odds",
 ]
 
 #: thousands separator per language (Spanish: a no-break space, as INEI prints a space)
@@ -128,6 +130,40 @@ def money(value: object, lang: str = "es", decimals: int = 0) -> str:
     text = number(value, decimals, lang)
     sep = "\u00a0" if lang == "es" else " "
     return text if text == MISSING[_lang(lang)] else f"S/{sep}{text}"
+
+
+def toward_even_odds(p: object, decimals: int = 0) -> object:
+    """Probabilities (0–1) as percents rounded toward 50%, never toward certainty.
+
+    A probability of 0.897 is 89% or 89.7%, never 90%; 0.103 is 11% or 10.3%, never 10%; 0.999
+    is 99%, not 100%: a rounded figure never crosses a line it misses (the 10% and 90% that
+    make a selection uncertain) nor looks firmer than the draws say. Works on a number or an
+    array; NaN stays NaN.
+
+    Examples
+    --------
+    >>> toward_even_odds(0.897), toward_even_odds(0.103), toward_even_odds(0.999)
+    (89.0, 11.0, 99.0)
+    >>> toward_even_odds(0.8975, 1), toward_even_odds(1.0), toward_even_odds(0.0)
+    (89.7, 100.0, 0.0)
+    """
+    x = np.asarray(p, dtype=float) * 100 * 10**decimals
+    x = np.round(x, 6)  # 0.29 * 100 is 28.999999999999996: not a rounding to make
+    out = np.where(x >= 50 * 10**decimals, np.floor(x), np.ceil(x)) / 10**decimals
+    return float(out) if out.ndim == 0 else out
+
+
+def probability(p: object, decimals: int = 1, lang: str = "es") -> str:
+    """A probability (0–1) as a percent rounded toward 50% (:func:`toward_even_odds`).
+
+    Examples
+    --------
+    >>> probability(0.897), probability(0.897, 0, "en"), probability(None)
+    ('89,7%', '89%', 'sin dato')
+    """
+    if _missing(p):
+        return MISSING[_lang(lang)]
+    return percent(toward_even_odds(float(p), decimals), decimals, lang)
 
 
 def printf_integer(lang: str = "es") -> str:

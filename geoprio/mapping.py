@@ -427,8 +427,21 @@ def add_report_frame(m: folium.Map, *, heading: str, footer: str,
 def legend_html(rows: list[tuple[str, str, int]], title: str, unit: str = "",
                 lang: str = "es") -> str:
     """The legend as a fixed HTML box (no JavaScript): rows of (colour, label, count), the
-    counts written as ``lang`` writes numbers ("1 537" in Spanish, "1,537" in English)."""
+    counts written as ``lang`` writes numbers ("1 537" in Spanish, "1,537" in English).
+
+    A count is a number: one already written as text ("1 537") is refused, since writing it
+    again would read "sin dato".
+
+    Examples
+    --------
+    >>> "(1\xa0537)" in legend_html([("#fff", "0 – 1", 1537)], "Puntaje")
+    True
+    """
     from geoprio.fmt import integer
+
+    for _, lab, n in rows:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"legend count of {lab!r} must be an integer; got {n!r}")
 
     body = "".join(
         f'<div><span style="background:{c};width:14px;height:14px;display:inline-block;'

@@ -76,14 +76,18 @@ _TEXT = {
            "rank": "puesto {rank} de {total}", "sel": "seleccionado", "nosel": "no seleccionado",
            "unsure": "selección incierta", "ineligible": "no elegible",
            "elig_p": "elegible en {p} de las simulaciones", "elig_unsure":
-           "elegibilidad incierta", "sel_p": "seleccionado en {p} de las simulaciones"},
+           "elegibilidad incierta", "sel_p": "seleccionado en {p} de las simulaciones",
+           "in_list_p": "en la lista en {p} de las simulaciones",
+           "spread": "sin dato de {ids}: su peso se repartió entre los demás indicadores"},
     "en": {"filter": "outside the filter", "dept": "department", "prov": "province",
            "noscore": "no score (missing data: {ids}; missing-data policy: {policy})",
            "policy": {"exclude": "exclude", "reweight": "reweight", "impute": "impute"},
            "rank": "rank {rank} of {total}", "sel": "selected", "nosel": "not selected",
            "unsure": "uncertain selection", "ineligible": "not eligible",
            "elig_p": "eligible in {p} of the simulations", "elig_unsure":
-           "uncertain eligibility", "sel_p": "selected in {p} of the simulations"},
+           "uncertain eligibility", "sel_p": "selected in {p} of the simulations",
+           "in_list_p": "in the list in {p} of the simulations",
+           "spread": "no data for {ids}: its weight was shared among the other indicators"},
 }
 
 
@@ -330,7 +334,8 @@ def _explain(
     """Step 6: one reason per district, with its probabilities where they are not firm.
 
     Each part is a sentence that starts with a capital; numbers are written as ``lang``
-    writes them (:mod:`geoprio.fmt`: ``puesto 1 698 de 1 865``, ``p = 0,94``).
+    writes them (:mod:`geoprio.fmt`: ``puesto 1 698 de 1 865``, ``89,7%``: a probability is
+    rounded toward 50%, so it never reads as the 10% or 90% line it misses).
     """
     t = _TEXT[lang]
     lo, hi = UNCERTAIN_BAND
@@ -339,8 +344,8 @@ def _explain(
     scored = np.isfinite(point.score)
     ids = np.asarray(plan.ids)
 
-    def pct(p: float) -> str:
-        return fmt.percent(100 * p, 0, lang)
+    def pct(p: float) -> str:  # rounded toward 50%: 0.897 is 89,7%, never 90%
+        return fmt.probability(p, 0 if p in (0.0, 1.0) else 1, lang)
 
     out = []
     for i in range(plan.n):
@@ -354,7 +359,9 @@ def _explain(
             tail = f", {t['unsure']}" if lo < p_selected[i] < hi else ""
             rank = t["rank"].format(rank=fmt.integer(point.rank[i], lang),
                                     total=fmt.integer(total, lang))
-            state = f"{rank}; {chosen} (p = {fmt.number(p_selected[i], 2, lang)}{tail})"
+            state = f"{rank}; {chosen}"
+            if simulated:
+                state += f" ({t['in_list_p'].format(p=pct(p_selected[i]))}{tail})"
         else:
             state = t["ineligible"]
             if simulated and p_selected[i] > 0:
@@ -363,6 +370,10 @@ def _explain(
         if simulated and lo < p_eligible[i] < hi:
             state += f"; {t['elig_unsure']} ({t['elig_p'].format(p=pct(p_eligible[i]))})"
         parts.append(state)
+        spread = ids[missing[i]] if scored[i] and plan.scenario.missing == "reweight" else ()
+        if len(spread):
+            parts.append(t["spread"].format(ids=", ".join(plan.labels.get(str(x), str(x))
+                                                          for x in spread)))
         out.append(". ".join(p[:1].upper() + p[1:] for p in parts))
     return out
 

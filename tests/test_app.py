@@ -282,7 +282,7 @@ def test_numbers_as_inei_writes_them(app):
     assert row["Valor"] == "404"  # Yurúa, 250204
     assert row["Nacional"] == f"{nation:,.0f}".replace(",", NBSP)
     assert row["Nacional"] == f"2{NBSP}788{NBSP}624"  # MINSA's national row (Huachipa counted)
-    stunting = profile.set_index("Indicador").loc["Desnutrición crónica en menores de 5 años"]
+    stunting = profile.set_index("Indicador").loc["Desnutrición crónica en menores de 5 años 2019"]
     assert re.fullmatch(r"\d+,\d", stunting["Valor"])  # one decimal, a comma
 
 

@@ -162,8 +162,9 @@ def test_english_reasons(districts, cat):
     out = prioritize(districts, Scenario.preset("fonie").replace(n_draws=0), catalog=cat,
                      lang="en")
     row = out.set_index("ubigeo").loc["050410"]  # Uchuraccay
+    # no draws, no probability: the point ranking says only what it knows
     assert re.fullmatch(r"Meets: poverty quintile 2018 1 ≤ 2; in the VRAEM\. Rank \d+ of 800; "
-                        r"selected \(p = 1\.00\)", row["reasons"]), row["reasons"]
+                        r"selected", row["reasons"]), row["reasons"]
 
 
 def test_reasons_are_sentences_with_numbers_as_spanish_writes_them(districts, cat):
@@ -171,14 +172,14 @@ def test_reasons_are_sentences_with_numbers_as_spanish_writes_them(districts, ca
     out = prioritize(districts, Scenario.preset("fonie").replace(n_draws=0), catalog=cat)
     row = out.set_index("ubigeo").loc["050410"]  # Uchuraccay: quintile 1, VRAEM
     assert re.fullmatch(r"Cumple: quintil de pobreza 2018 1 ≤ 2; en VRAEM\. Puesto \d+ de 800; "
-                        r"seleccionado \(p = 1,00\)", row["reasons"]), row["reasons"]
+                        r"seleccionado", row["reasons"]), row["reasons"]
     # ranks past 999 and totals take a space between thousands (INEI); 1,874 with poverty
     s = Scenario(weights={"poverty_2018": 1}, top_n=10, n_draws=0)
     ranked = prioritize(districts, s, catalog=cat)
     assert int(ranked["rank"].max()) == 1874
     least_poor = districts.sort_values("poverty_2018", kind="stable")["ubigeo"].iloc[0]
     assert ranked.set_index("ubigeo").loc[least_poor, "reasons"] == (
-        "Puesto 1\u00a0874 de 1\u00a0874; no seleccionado (p = 0,00)")
+        "Puesto 1\u00a0874 de 1\u00a0874; no seleccionado")
 
 
 def test_a_rule_every_district_with_data_meets_adds_nothing(districts, cat):
@@ -191,7 +192,7 @@ def test_a_rule_every_district_with_data_meets_adds_nothing(districts, cat):
     assert out.loc[known, "reasons"].str.startswith("Puesto ").all()
     assert not out["reasons"].str.contains("≥ 0").any()
     assert out.loc[~known, "reasons"].str.startswith(
-        "Sin dato: Desnutrición crónica en menores de 5 años sin dato").all()
+        "Sin dato: Desnutrición crónica en menores de 5 años 2019 sin dato").all()
     # so does an empty rule ("every district eligible")
     empty = prioritize(districts, s.replace(rule=""), catalog=cat)
     assert empty["reasons"].str.startswith("Puesto ").all()
@@ -268,3 +269,23 @@ def test_geometric_mean_of_z_scores_rescales_first():
     by_hand = [np.sqrt(0.01 * 1.01) - 0.01, np.sqrt(0.51 * 0.01) - 0.01,
                np.sqrt(1.01 * 0.51) - 0.01]
     assert out["score"].tolist() == pytest.approx(by_hand)
+
+
+def test_a_missing_figure_whose_weight_was_spread_says_so(districts, cat):
+    # DCI re-weights: a district without anaemia 2022 is scored on the other four indicators,
+    # and its reasons say whose weight was shared (issue 19)
+    out = prioritize(districts, Scenario.preset("dci").replace(n_draws=0), catalog=cat)
+    lacking = districts["anemia_6_35m_2022_eb"].isna() & districts[
+        ["stunting_u5_2022_eb", "poverty_2018", "no_water_2017", "no_sewer_2017"]].notna().all(
+        axis=1)
+    assert int(lacking.sum()) > 0
+    said = out.loc[lacking.to_numpy(), "reasons"]
+    assert said.str.contains("Sin dato de Anemia en niños de 6 a 35 meses 2022 (suavizada): su "
+                             "peso se repartió entre los demás indicadores", regex=False).all()
+    complete = districts[["stunting_u5_2022_eb", "anemia_6_35m_2022_eb", "poverty_2018",
+                          "no_water_2017", "no_sewer_2017"]].notna().all(axis=1)
+    assert not out.loc[complete.to_numpy(), "reasons"].str.contains("se repartió").any()
+    # excluded, not re-weighted: no such sentence (the district has no score instead)
+    excl = prioritize(districts, Scenario.preset("dci").replace(n_draws=0, missing="exclude"),
+                      catalog=cat)
+    assert not excl["reasons"].str.contains("se repartió").any()

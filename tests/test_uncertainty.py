@@ -115,7 +115,7 @@ def test_reasons_never_call_an_uncertain_choice_firm(table):
     unsure = out["selection_uncertain"]
     assert int(unsure.sum()) > 50
     assert out.loc[unsure, "reasons"].str.contains("selección incierta").all()
-    assert not out["reasons"].str.contains(r"(?<!no )seleccionado \(p = 0\.00").any()
+    assert not out["reasons"].str.contains(r"(?<!no )seleccionado \(en la lista en 0%").any()
 
 
 def test_budget_list_and_its_probabilities_agree(table):
@@ -125,7 +125,7 @@ def test_budget_list_and_its_probabilities_agree(table):
     assert int(out["selected"].sum()) == 400  # equal costs: 2e9 / 5e6 districts
     assert out.attrs["budget"]["gap"] == 0.0  # greedy is exact when every cost is equal
     assert (out.loc[out["selected"], "p_selected"] > 0).all()
-    assert not out["reasons"].str.contains(r"(?<!no )seleccionado \(p = 0\.00").any()
+    assert not out["reasons"].str.contains(r"(?<!no )seleccionado \(en la lista en 0%").any()
     assert int(out["selection_uncertain"].sum()) > 10
 
 
@@ -225,3 +225,21 @@ def test_a_handful_of_children_gives_a_wide_rank_interval_not_rank_one(table):
     assert width[few].median() > 5 * width[many].median()
     assert out.loc[yauya, "rank"] > 100 and out.loc[yauya, "p_selected"] < 0.2
     assert width[yauya] > 1000
+
+
+def test_a_probability_in_the_reasons_never_crosses_the_line_it_misses(table):
+    """0.897 reads 89,7%, never 90% (a firm selection); 0.103 reads 10,3%, never 10%."""
+    import re
+
+    out = geoprio.prioritize(table, Scenario.preset("dci"))
+    text = out["reasons"].str.extract(r"en la lista en ([\d,]+)% de las simulaciones")[0]
+    shown = text.str.replace(",", ".").astype(float) / 100
+    p = out["p_selected"]
+    have = shown.notna()
+    assert int(have.sum()) == int(out["rank"].notna().sum())  # every ranked district says it
+    for line in (0.1, 0.9):  # same side of each line as the probability itself
+        assert ((shown[have] > line) == (p[have] > line)).all()
+        assert ((shown[have] < line) == (p[have] < line)).all()
+    assert (shown[have] - p[have]).abs().max() <= 0.001 + 1e-12  # 1,000 draws: exact to 0.1%
+    uncertain = out["selection_uncertain"]
+    assert out.loc[uncertain, "reasons"].map(lambda r: bool(re.search("incierta", r))).all()

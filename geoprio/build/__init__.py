@@ -27,7 +27,7 @@ import pandas as pd
 
 from geoprio.build import boundaries as bnd
 from geoprio.build import sources as src
-from geoprio.build.catalog_spec import CATALOG, COLUMNS
+from geoprio.build.catalog_spec import CATALOG, COLUMNS, dated
 from geoprio.build.census_fidt import CENSUS_CATALOG, FIDT_DIR, read_census_fidt
 from geoprio.build.municipal import BUDGET_CATALOG, BUDGET_DIR, read_municipal_budgets
 from geoprio.build.sien import SIEN_CATALOG, SIEN_FILE, read_sien_2022, sien_columns
@@ -270,6 +270,7 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     _write_csv(codes, out / "indicators" / "codes.csv")
     catalog = pd.DataFrame(catalog_rows, columns=COLUMNS)
     catalog["year"] = catalog["year"].astype("Int64")
+    catalog = dated(catalog)
     _write_csv(catalog, out / "indicators" / "catalog.csv")
 
     report = validate(districts, catalog, endes, codes, dist_out, problems=problems,

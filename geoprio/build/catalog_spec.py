@@ -8,6 +8,10 @@ departments: ``sum``, ``any``, ``max``, ``none`` (not aggregated) or ``wmean:<we
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
+
 CEPLAN = "CEPLAN, Matriz de indicadores 2007-2019 (12 jun 2020)"
 SIEN = CEPLAN + "; MINSA SIEN/HIS"
 REUNIS = "MINSA REUNIS, población estimada 2020 (INEI)"
@@ -106,6 +110,38 @@ CATALOG: list[tuple] = [
      "Lista no oficial; verificar con DS 040-2016-PCM / DS 102-2018-PCM. Distritos creados "
      "después de 2017 se asignan a su distrito de 2017."),
 ]
+
+#: kinds whose labels must say their year (a 2019 rate beside a 2022 one must not read as current)
+DATED_KINDS = ("indicator", "count")
+
+
+def with_year(label: str, year: object, lang: str) -> str:
+    """``label`` with its year at the end, unless it already names a year.
+
+    Examples
+    --------
+    >>> with_year("Hogares sin agua de red pública", 2017, "es")
+    'Hogares sin agua de red pública 2017'
+    >>> with_year("Stunting, children under 5", 2019, "en")
+    'Stunting, children under 5, 2019'
+    >>> with_year("Anemia 2022 (suavizada)", 2022, "es"), with_year("Altitud", None, "es")
+    ('Anemia 2022 (suavizada)', 'Altitud')
+    """
+    if year is None or pd.isna(year) or re.search(r"(?<!\d)(19|20)\d\d(?!\d)", label):
+        return label
+    sep = ", " if lang == "en" and "," in label else " "
+    return f"{label}{sep}{int(year)}"
+
+
+def dated(catalog: pd.DataFrame) -> pd.DataFrame:
+    """The catalog with every indicator's and count's label carrying its year (es and en)."""
+    out = catalog.copy()
+    rows = out["kind"].isin(DATED_KINDS)
+    for col, lang in (("label_es", "es"), ("label_en", "en")):
+        out.loc[rows, col] = [with_year(lab, y, lang) for lab, y in
+                              zip(out.loc[rows, col], out.loc[rows, "year"], strict=True)]
+    return out
+
 
 COLUMNS = ["id", "label_es", "label_en", "unit", "year", "source", "higher_is_worse", "kind",
            "aggregate", "description", "caveats"]
