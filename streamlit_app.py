@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import sidebar, urlstate
+from app import sidebar, style, urlstate
 from app.i18n import t
 from app.jobs import name_thread, rerun_trigger, session_id
 from app.state import Ranking, jobs, page_runs, ranking
@@ -47,11 +47,12 @@ def run() -> None:
     urlstate.restore()  # the view a link carries (language, map, search, district...)
 
     lang = sidebar.language()
+    style.apply(lang)  # the decision above the fold; Streamlit's own words in Spanish
     scenario, base = sidebar.scenario_panel(lang)
     try:
         result = ranking(scenario, lang)
     except GeoprioError as exc:
-        st.error(t("scenario_error", lang, msg=error_text(exc)))
+        st.error(t("scenario_error", lang, msg=error_text(exc, lang)))
         st.stop()
     st.session_state["view"] = View(lang=lang, scenario=scenario, base=base,
                                     ranked=result.frame, complete=result.complete)
@@ -86,7 +87,7 @@ def uncertainty(result: Ranking, lang: str, n_draws: int) -> None:
     When the queue is full, the page says the server is busy and the fragment asks again.
     """
     if result.error:
-        st.warning(t("mc_failed", lang, msg=error_text(result.error)))
+        st.warning(t("mc_failed", lang, msg=error_text(result.error, lang)))
         return
     if result.complete:
         return

@@ -7,6 +7,8 @@ Numbers are written with :mod:`geoprio.fmt`.
 
 from __future__ import annotations
 
+import re
+
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (es, en)
     "title": ("geoprio: ¿qué distritos atender primero?",
@@ -16,6 +18,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                  "Peru's {n} districts (2017 census) with poverty, stunting, anemia and service "
                  "gaps. Public data with their sources; nothing invented."),
     "language": ("Idioma", "Language"),
+    "upload_button": ("Elegir archivo", "Choose a file"),
+    "upload_limit": ("Arrastre el archivo aquí · hasta 50 MB", "Drop the file here · up to 50 MB"),
     # pages
     "page_map": ("Mapa", "Map"),
     "page_ranking": ("Ranking", "Ranking"),
@@ -81,6 +85,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "list_size": ("Tamaño de la lista", "List size"),
     "n": ("N distritos", "N districts"),
     "score_min": ("Puntaje mínimo", "Minimum score"),
+    "amount_range": ("El valor debe estar entre {low} y {high}.",
+                     "The value must be between {low} and {high}."),
     "budget_amount": ("Presupuesto (S/)", "Budget (S/)"),
     "cost_per_district": ("Costo por distrito (S/)", "Cost per district (S/)"),
     "cost_per_beneficiary": ("Costo por beneficiario (S/)", "Cost per beneficiary (S/)"),
@@ -162,8 +168,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "missing": ("sin dato", "no data"),
     "source": ("Fuente", "Source"),
     "caveats": ("Advertencias", "Caveats"),
-    "districts_missing": ("{n} distritos sin dato (en gris): el dato falta en la fuente, no es "
-                          "cero.", "{n} districts without data (grey): missing in the source, "
+    "districts_missing": ("{n} {n:distrito|distritos} sin dato (en gris): el dato falta en "
+                          "la fuente, no es cero.", "{n} {n:district|districts} without data "
+                          "(grey): missing in the source, "
                                    "not zero."),
     "clicked": ("Distrito elegido en el mapa: **{name}**.", "District picked on the map: "
                                                             "**{name}**."),
@@ -193,23 +200,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rank_p95": ("Puesto p95", "Rank p95"),
     "eligible_col": ("Elegible", "Eligible"),
     "selected_col": ("Seleccionado", "Selected"),
-    "uncertain_in": ("Seleccionados con selección incierta", "Selected, selection uncertain"),
+    "uncertain_in": ("Inciertos en la lista", "Uncertain in the list"),
     "uncertain_in_help": ("Distritos de la lista cuya selección no es firme: entran en la "
                           "lista en más de 10% y menos de 90% de las simulaciones (pesos, "
                           "pobreza y tasas variados dentro de su incertidumbre).",
                           "Districts in the list whose selection is not firm: they are in "
                           "the list in more than 10% and less than 90% of the draws."),
-    "uncertain_out": ("Fuera de la lista, podrían entrar", "Outside the list, could enter"),
+    "uncertain_out": ("Fuera, podrían entrar", "Outside, could enter"),
     "uncertain_out_help": ("Distritos que no están en la lista pero entran en ella en más de "
                            "10% de las simulaciones.", "Districts not in the list that are in "
                            "it in more than 10% of the draws."),
     "p_selected_help": ("Porcentaje de las simulaciones en que el distrito entra en la lista.",
                         "Share of the draws in which the district is in the list."),
     "n_of_m": ("{n} de {m}", "{n} of {m}"),
-    "elig_uncertain_line": ("Elegibilidad incierta: {n} distritos son elegibles en más de 10% "
+    "elig_uncertain_line": ("Elegibilidad incierta: {n} {n:distrito es elegible|distritos "
+                            "son elegibles} en más de 10% "
                             "y menos de 90% de las simulaciones (su pobreza está cerca del "
                             "corte de la regla, dentro del intervalo de INEI).",
-                            "Uncertain eligibility: {n} districts are eligible in more than "
+                            "Uncertain eligibility: {n} {n:district is|districts are} "
+                            "eligible in more than "
                             "10% and less than 90% of the draws (their poverty is near the "
                             "rule's cut, within INEI's interval)."),
     "rank_interval_help": ("Puesto p5 y Puesto p95: el puesto del distrito en el 5% mejor y en "
@@ -245,16 +254,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "row_opens": ("Marque una fila para abrir la página de su distrito.",
                   "Tick a row to open its district's page."),
     "shown_rows": ("{shown} de {total} distritos", "{shown} of {total} districts"),
-    "excluded": ("{n} distritos sin puntaje por datos faltantes: {names}",
-                 "{n} districts without a score because of missing data: {names}"),
+    "excluded": ("{n} {n:distrito|distritos} sin puntaje por datos faltantes: {names}",
+                 "{n} {n:district|districts} without a score because of missing data: {names}"),
     "suspicious": ("Revisar: {names} están en la lista con 0% de agua de red en el censo 2017, "
                    "una cifra sospechosa (el censo la registra así; puede ser un error de "
                    "registro).", "Check: {names} are in the list with 0% public water in the "
                    "2017 census, a suspicious figure (the census records it so; it may be a "
                    "recording error)."),
-    "budget_what": ("**Presupuesto {budget}** ({cost}): {n} distritos, {spent} asignados. Se "
+    "budget_what": ("**Presupuesto {budget}** ({cost}): {n} {n:distrito|distritos}, {spent} "
+                    "asignados. Se "
                     "maximizó **{need}**: la suma en los distritos elegidos.",
-                    "**Budget {budget}** ({cost}): {n} districts, {spent} allocated. It "
+                    "**Budget {budget}** ({cost}): {n} {n:district|districts}, {spent} "
+                    "allocated. It "
                     "maximised **{need}**: the sum over the districts chosen."),
     "budget_cost_district": ("{cost} por distrito", "{cost} per district"),
     "budget_cost_benef": ("{cost} por beneficiario", "{cost} per beneficiary"),
@@ -354,7 +365,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "en el servidor.", "Limit: 50 MB per file. What you upload lives only in "
                     "your session: nothing is kept on the server."),
     "join_report": ("Informe de unión", "Join report"),
-    "join_summary": ("{rows} filas leídas por la columna «{column}» (códigos {scheme}): "
+    "join_summary": ("{rows} {rows:fila leída|filas leídas} por la columna «{column}» "
+                     "(códigos {scheme}): "
                      "{matched} emparejadas, {recoded} recodificadas, {unmatched} sin emparejar, "
                      "{invalid} sin código válido, {duplicates} códigos repetidos; {missing} de "
                      "los {total} distritos no tienen fila.",
@@ -459,7 +471,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cmp_same": ("Los dos escenarios son iguales: ningún distrito cambia.",
                  "Both scenarios are the same: no district changes."),
     "cmp_spearman": ("Correlación (Spearman)", "Correlation (Spearman)"),
-    "cmp_spearman_help": ("Sobre los {n} distritos con puesto en ambos escenarios; 1 = mismo "
+    "cmp_spearman_help": ("Sobre {n:el|los} {n} {n:distrito|distritos} "
+                          "con puesto en ambos escenarios; 1 = mismo "
                           "orden.", "Over the {n} districts ranked in both scenarios; 1 = same "
                                     "order."),
     "cmp_kendall": ("Correlación de Kendall", "Kendall correlation"),
@@ -549,8 +562,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bud_pick_help": ("Punto 0: la lista que llega a más personas; el último: la de tasa más "
                       "alta.", "Point 0: the list reaching the most people; the last one: the "
                                "highest rate."),
-    "bud_point_label": ("{k}: {n} personas, tasa {r}, {d} distritos",
-                        "{k}: {n} people, rate {r}, {d} districts"),
+    "bud_point_label": ("{k}: {n} {n:persona|personas}, tasa {r}, {d} {d:distrito|distritos}",
+                        "{k}: {n} {n:person|people}, rate {r}, {d} {d:district|districts}"),
     "bud_chart_note": ("Cada curva es un presupuesto; cada punto, una lista óptima: ninguna otra "
                        "lista de ese costo alcanza a más personas con una tasa media igual o "
                        "mayor. Círculo negro: el punto elegido.",
@@ -599,8 +612,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fonie_count": ("Brechas", "Gaps"),
     "fonie_sectors": ("Sectores con brecha", "Sectors with a gap"),
     "fonie_unknown": ("Sectores sin dato", "Sectors without data"),
-    "fonie_outlined": ("Borde negro: los {n} distritos con al menos {k} brechas.",
-                       "Black outline: the {n} districts with at least {k} gaps."),
+    "fonie_outlined": ("Borde negro: {n:el|los} {n} {n:distrito|distritos} con al menos {k} "
+                       "{k:brecha|brechas}.", "Black outline: the {n} {n:district|districts} "
+                       "with at least {k} {k:gap|gaps}."),
     "fonie_method": ("Brecha = por encima de: {refs}. Agua y saneamiento: todos los hogares "
                      "(censo 2017); electrificación y telecomunicaciones: hogares rurales. Un "
                      "sector sin dato no cuenta como brecha ni como ausencia de brecha.",
@@ -629,7 +643,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sheets_title": ("Fichas de los distritos de la lista", "Sheets of the list's districts"),
     "sheets_prepare": ("Preparar las {n} fichas (PDF, ZIP)", "Prepare the {n} sheets (PDF, "
                                                             "ZIP)"),
-    "sheets_help": ("Un ZIP con la ficha PDF de cada uno de los {n} distritos seleccionados y un "
+    "sheets_help": ("Un ZIP con la ficha PDF de {n:el|cada uno de los} {n} "
+                    "{n:distrito seleccionado|distritos seleccionados} y un "
                     "índice; tarda cerca de {s} min.",
                     "A ZIP with the PDF sheet of each of the {n} selected districts and an "
                     "index; it takes about {s} min."),
@@ -662,7 +677,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "cero): no hay tasa 2022 que comparar.",
                       "{ind} 2022: the district has no SIEN-HIS record (missing, not zero): "
                       "there is no 2022 rate to compare."),
-    "mon_small_2019": ("{ind} 2019: la tasa puede basarse en apenas {n} niños (menos de {min}; "
+    "mon_small_2019": ("{ind} 2019: la tasa puede basarse en apenas {n} {n:niño|niños} "
+                       "(menos de {min}; "
                        "el número no se publicó): tómela con cautela.",
                        "{ind} 2019: the rate may rest on as few as {n} children (fewer than "
                        "{min}; the number was not published): read it with care."),
@@ -730,11 +746,39 @@ OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+_PLURAL = re.compile(r"\{(\w+):([^|{}]*)\|([^{}]*)\}")
+
+
+def _one(value: object) -> bool:
+    """Whether a count (a number, or a number as the page writes it) is exactly one."""
+    text = str(value).replace("\u00a0", "").replace(",", "").strip()
+    try:
+        return float(text) == 1
+    except ValueError:
+        return False
+
+
+def plural(text: str, values: dict[str, object]) -> str:
+    """``{n:distrito|distritos}`` in ``text`` as the count ``n`` asks: "1 distrito",
+    "2 distritos" (verbs too: ``{n:coincide|coinciden}``).
+
+    Examples
+    --------
+    >>> plural("{n} {n:distrito|distritos} sin dato", {"n": "1"})
+    '{n} distrito sin dato'
+    >>> plural("{n} {n:distrito|distritos}", {"n": "1\u00a0874"})
+    '{n} distritos'
+    """
+    return _PLURAL.sub(lambda m: m.group(2) if _one(values.get(m.group(1))) else m.group(3),
+                       text)
+
+
 def t(key: str, lang: str, **kwargs: object) -> str:
-    """The string ``key`` in ``lang`` (``"es"`` or ``"en"``)."""
+    """The string ``key`` in ``lang`` (``"es"`` or ``"en"``), singular or plural as its
+    counts ask (:func:`plural`)."""
     es, en = STRINGS[key]
     text = en if lang == "en" else es
-    return text.format(**kwargs) if kwargs else text
+    return plural(text, kwargs).format(**kwargs) if kwargs else text
 
 
 def option(group: str, value: object, lang: str) -> str:

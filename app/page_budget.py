@@ -21,9 +21,11 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
+from app.charts import number_axis
 from app.i18n import t
 from app.map_component import district_map
 from app.state import catalog, display_order, districts, geometry_url, uploads_key
+from app.text import error_text
 from app.view import View
 from geoprio import fmt, mapping
 from geoprio.derived import PEOPLE
@@ -59,11 +61,18 @@ def _defaults(s: Scenario) -> dict:
             "bud_hi": float(hi), "bud_n": 3, "bud_steps": 11}
 
 
+AMOUNTS = ("bud_cost", "bud_lo", "bud_hi")
+
+
 def settings(view: View) -> dict | None:
-    """The form: objective, cost, budget range, points; the settings last computed."""
+    """The form: objective, cost, budget range, points; the settings last computed.
+
+    Amounts are typed as Peru writes them ("200 000 000"; :func:`geoprio.fmt.parse_amount`)."""
     lang, s = view.lang, view.scenario
     for k, v in _defaults(s).items():
         st.session_state.setdefault(k, v)
+        if k in AMOUNTS:
+            st.session_state.setdefault(f"{k}_txt", fmt.number(v, 0, lang))
     with st.form("bud_form"):
         c1, c2 = st.columns(2)
         c1.selectbox(t("bud_people", lang), list(PEOPLE), key="bud_people",
@@ -71,18 +80,15 @@ def settings(view: View) -> dict | None:
         if s.cost_per_beneficiary is not None:
             c2.caption(t("bud_cost_benef", lang, cost=fmt.money(s.cost_per_beneficiary, lang)))
         else:
-            c2.number_input(t("cost_per_district", lang), 1.0, 1e10, step=100_000.0,
-                            format="%.0f", key="bud_cost")
+            c2.text_input(t("cost_per_district", lang), key="bud_cost_txt")
         c1, c2, c3, c4 = st.columns(4)
-        c1.number_input(t("bud_lo", lang), 1.0, 1e12, step=10_000_000.0, format="%.0f",
-                        key="bud_lo")
-        c2.number_input(t("bud_hi", lang), 1.0, 1e12, step=10_000_000.0, format="%.0f",
-                        key="bud_hi")
+        c1.text_input(t("bud_lo", lang), key="bud_lo_txt")
+        c2.text_input(t("bud_hi", lang), key="bud_hi_txt")
         c3.number_input(t("bud_n", lang), 1, 5, key="bud_n", help=t("bud_n_help", lang))
         c4.number_input(t("bud_steps", lang), 3, 21, key="bud_steps",
                         help=t("bud_steps_help", lang))
         asked = st.form_submit_button(t("bud_run", lang), type="primary")
-    if asked:
+    if asked and _read_amounts(lang, with_cost=s.cost_per_beneficiary is None):
         ss = st.session_state
         lo, hi = sorted((float(ss["bud_lo"]), float(ss["bud_hi"])))
         n = int(ss["bud_n"]) if hi > lo else 1
@@ -93,6 +99,24 @@ def settings(view: View) -> dict | None:
     return st.session_state.get("bud_asked")
 
 
+def _read_amounts(lang: str, *, with_cost: bool) -> bool:
+    """The form's amounts from their text boxes; False (and a message) if one is not one."""
+    ss = st.session_state
+    labels = {"bud_cost": "cost_per_district", "bud_lo": "bud_lo", "bud_hi": "bud_hi"}
+    for key in AMOUNTS if with_cost else AMOUNTS[1:]:
+        try:
+            value = fmt.parse_amount(ss[f"{key}_txt"])
+        except GeoprioError as exc:
+            st.error(f"{t(labels[key], lang)}: {error_text(exc, lang)}")
+            return False
+        if not 1 <= value <= 1e12:
+            limits = t("amount_range", lang, low="1", high=fmt.number(1e12, 0, lang))
+            st.error(f"{t(labels[key], lang)}: {limits}")
+            return False
+        ss[key] = value
+    return True
+
+
 def chart(points: pd.DataFrame, chosen: pd.Series, people: str, lang: str) -> alt.Chart:
     """The frontiers (one line per budget), the chosen point circled in black."""
     data = points.drop(columns="ubigeos").assign(
@@ -100,8 +124,9 @@ def chart(points: pd.DataFrame, chosen: pd.Series, people: str, lang: str) -> al
         children_text=[fmt.integer(v, lang) for v in points["children_reached"]],
         rate_text=[fmt.percent(v, 1, lang) for v in points["mean_rate"]],
         n_text=[fmt.integer(v, lang) for v in points["n_selected"]])
-    x = alt.X("children_reached:Q", title=t(people, lang), axis=alt.Axis(format="~s"))
-    y = alt.Y("mean_rate:Q", title=t("bud_mean_rate", lang), scale=alt.Scale(zero=False))
+    x = alt.X("children_reached:Q", title=t(people, lang), axis=number_axis(lang))
+    y = alt.Y("mean_rate:Q", title=t("bud_mean_rate", lang), scale=alt.Scale(zero=False),
+              axis=number_axis(lang, 1))
     tips = [alt.Tooltip("budget_text:N", title=t("budget_amount", lang)),
             alt.Tooltip("point:O", title=t("bud_point", lang)),
             alt.Tooltip("children_text:N", title=t(people, lang)),

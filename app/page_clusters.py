@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import geoprio
+from app.charts import number_axis
 from app.i18n import label, option, t
 from app.state import (
     catalog,
@@ -106,10 +107,7 @@ def _axis(lang: str, title_limit: int = 0) -> alt.Axis:
 
     ``title_limit`` (pixels) cuts a long title: the chart shrinks its plot to fit the whole
     title otherwise."""
-    if lang == "en":
-        return alt.Axis(format=".1f", titleLimit=title_limit)
-    return alt.Axis(labelExpr="replace(format(datum.value, '.1f'), '.', ',')",
-                    titleLimit=title_limit)
+    return number_axis(lang, 1, titleLimit=title_limit)
 
 
 def scatter_chart(s, names: dict[str, str], lang: str) -> alt.Chart:

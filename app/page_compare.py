@@ -24,6 +24,7 @@ from app.i18n import option, t
 from app.map_component import district_map
 from app.sidebar import preset_name
 from app.state import catalog, display_order, districts, full_geometry, geometry_url, uploads_key
+from app.text import error_text
 from app.view import View
 from geoprio import fmt, mapping
 from geoprio.comparison import (
@@ -34,7 +35,6 @@ from geoprio.comparison import (
 )
 from geoprio.errors import GeoprioError
 from geoprio.exporting import safe_filename
-from geoprio.safety import one_line
 from geoprio.scenario import MAX_SCENARIO_BYTES, Scenario, decode_text
 from geoprio.search import safe_id
 
@@ -77,7 +77,10 @@ def _token_of(text: str) -> str:
             "s")
         if not values:
             raise GeoprioError("the link has no scenario (no s= parameter); copy the whole "
-                               "address of the app after choosing a scenario")
+                               "address of the app after choosing a scenario",
+                               es="el enlace no trae un escenario (falta el parámetro s=); "
+                                  "copie la dirección completa de la aplicación después de "
+                                  "elegir un escenario")
         return values[0]
     return text
 
@@ -109,7 +112,10 @@ def side(key: str, view: View, first: Scenario | None) -> Scenario | None:
                 return None
             if up.size > MAX_SCENARIO_BYTES:
                 raise GeoprioError(f"{up.name}: {up.size:,} bytes; a scenario file is at most "
-                                   f"{MAX_SCENARIO_BYTES:,} bytes")
+                                   f"{MAX_SCENARIO_BYTES:,} bytes",
+                                   es=f"{up.name}: {fmt.integer(up.size)} bytes; un archivo de "
+                                      f"escenario tiene como máximo "
+                                      f"{fmt.integer(MAX_SCENARIO_BYTES)} bytes")
             return _checked(Scenario.from_toml(decode_text(up.getvalue()), catalog=catalog()))
         text = st.text_input(t("cmp_link", lang), key=f"cmp_{key}_link", max_chars=100_000,
                              placeholder=t("cmp_link_placeholder", lang))
@@ -117,7 +123,7 @@ def side(key: str, view: View, first: Scenario | None) -> Scenario | None:
             return None
         return _checked(Scenario.from_token(_token_of(text), catalog=catalog()))
     except GeoprioError as exc:
-        st.error(t("cmp_bad_scenario", lang, msg=plain(one_line(exc))))
+        st.error(t("cmp_bad_scenario", lang, msg=error_text(exc, lang)))
         return None
 
 

@@ -121,7 +121,7 @@ def _bad_file(exc: Exception, name: str, lang: str) -> None:
     a bug met by a user's file: its traceback goes to the server's log, not to the page."""
     if not isinstance(exc, GeoprioError):
         log.error("upload %r: unexpected %s", name, type(exc).__name__, exc_info=exc)
-    st.error(t("bad_file", lang, msg=error_text(exc)))
+    st.error(t("bad_file", lang, msg=error_text(exc, lang)))
 
 
 def upload_table(lang: str) -> None:

@@ -14,6 +14,7 @@ import logging
 
 import streamlit as st
 
+from app.amounts import amount_input
 from app.i18n import label, option, t
 from app.scenario_form import (
     DRAWS,
@@ -32,6 +33,7 @@ from app.state import catalog, districts, indicator_ids, uploads
 from app.text import error_text, md
 from geoprio import fmt
 from geoprio.errors import GeoprioError
+from geoprio.rules import Rule
 from geoprio.scenario import BASE_COLUMNS, DERIVED_COLUMNS, Scenario
 
 LINK = "link"
@@ -92,7 +94,7 @@ def _start(lang: str) -> None:
     except Exception as exc:  # a link is the user's text: one line, the DCI preset opens
         if not isinstance(exc, GeoprioError):
             log.error("link scenario: unexpected %s", type(exc).__name__, exc_info=exc)
-        st.session_state["sc_error"] = t("link_error", lang, msg=error_text(exc))
+        st.session_state["sc_error"] = t("link_error", lang, msg=error_text(exc, lang))
         base, applied = _panel_of(Scenario.preset("dci"), lang)
     st.session_state["sc_base"] = base
     st.session_state["sc_applied"] = applied
@@ -138,21 +140,28 @@ def _switch_preset() -> None:
 
 
 def _values() -> dict:
-    keys = [k for k in st.session_state if str(k).startswith("sc_") and k not in (
-        "sc_base", "sc_applied", "sc_link", "sc_error", "sc_preset", "sc_add")]
+    keys = [k for k in st.session_state if str(k).startswith("sc_") and not str(k).endswith(
+        ("_txt", "_for", "_msg")) and k not in (
+        "sc_base", "sc_applied", "sc_link", "sc_error", "sc_preset", "sc_add",
+        "sc_pending_link", "sc_open_link")]
     return {k: st.session_state[k] for k in keys}
 
 
 def _apply(lang: str) -> None:
     base: Scenario = st.session_state["sc_base"]
     cat, frame = catalog(), districts()
+    try:  # the rule first: its own message, with the column at fault
+        Rule(str(st.session_state.get("sc_rule") or "")).check_names(
+            [*BASE_COLUMNS, *DERIVED_COLUMNS, *map(str, cat["id"]), *frame.columns])
+    except GeoprioError as exc:
+        st.session_state["sc_error"] = t("rule_error", lang, msg=error_text(exc, lang))
+        return
     try:
         new = scenario_from(_values(), base, lang, labels=_labels(lang),
                             departments=_departments())
         new.validate(catalog=cat, columns=list(frame.columns))
     except GeoprioError as exc:
-        key = "rule_error" if "rule" in str(exc).lower() else "scenario_error"
-        st.session_state["sc_error"] = t(key, lang, msg=error_text(exc))
+        st.session_state["sc_error"] = t("scenario_error", lang, msg=error_text(exc, lang))
         return
     st.session_state.pop("sc_error", None)
     st.session_state["sc_applied"] = new
@@ -303,24 +312,18 @@ def _controls(lang: str) -> None:
             st.number_input(mark(t("n", lang), "sc_top_n"), 1, 1_000_000, step=25,
                             key="sc_top_n", persist_state="session")
         elif mode == "threshold":
-            st.number_input(mark(t("score_min", lang), "sc_threshold"), step=0.05,
-                            format="%.2f", key="sc_threshold", help=t("score_min_help", lang),
-                            persist_state="session")
+            amount_input(mark(t("score_min", lang), "sc_threshold"), "sc_threshold", lang,
+                         low=-1e6, high=1e6, decimals=2, signed=True,
+                         help=t("score_min_help", lang))
         elif mode == "budget":
-            st.number_input(mark(t("budget_amount", lang), "sc_budget"), 0.0, 1e12,
-                            step=1_000_000.0, format="%.0f", key="sc_budget",
-                            persist_state="session")
-            st.caption(fmt.money(st.session_state["sc_budget"], lang))
+            amount_input(mark(t("budget_amount", lang), "sc_budget"), "sc_budget", lang,
+                         low=1.0, high=1e12)
             if base.cost_per_beneficiary is not None:
-                st.number_input(mark(t("cost_per_beneficiary", lang), "sc_cost_b"), 0.01,
-                                1e9, step=100.0, format="%.0f", key="sc_cost_b",
-                                persist_state="session")
-                st.caption(fmt.money(st.session_state["sc_cost_b"], lang))
+                amount_input(mark(t("cost_per_beneficiary", lang), "sc_cost_b"), "sc_cost_b",
+                             lang, low=0.01, high=1e9)
             else:
-                st.number_input(mark(t("cost_per_district", lang), "sc_cost"), 1.0, 1e10,
-                                step=100_000.0, format="%.0f", key="sc_cost",
-                                persist_state="session")
-                st.caption(fmt.money(st.session_state["sc_cost"], lang))
+                amount_input(mark(t("cost_per_district", lang), "sc_cost"), "sc_cost", lang,
+                             low=1.0, high=1e10)
             needs = list(NEEDS)
             if st.session_state["sc_need"] not in needs:
                 needs.append(st.session_state["sc_need"])

@@ -230,7 +230,7 @@ class Ranking:
     complete: bool
     key: tuple
     start: Callable[[], bool]
-    error: str | None = None
+    error: Exception | None = None
 
 
 def _started() -> bool:
@@ -249,7 +249,7 @@ def ranking(scenario: Scenario, lang: str) -> Ranking:
         done = jobs().get(key)
     except Exception as exc:  # the draws failed: the point ranking stands, said so
         point = _point(scenario.to_token(), fingerprint, lang, frame, cat)
-        return Ranking(point, True, key, _started, error=str(exc))
+        return Ranking(point, True, key, _started, error=exc)
     if done is not None:  # shared by every session with this key: each gets its own copy
         return Ranking(done.copy(), True, key, _started)
     point = _point(scenario.to_token(), fingerprint, lang, frame, cat)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from geoprio.errors import GeoprioError
 from geoprio.safety import MAX_MESSAGE_CHARS, bare_paths, one_line
 
 __all__ = ["JOINER", "error_text", "md"]
@@ -76,12 +77,17 @@ def md(text: Any, limit: int = MAX_MESSAGE_CHARS) -> str:
                                                     m.group(3) + "\\" + m.group(4)), flat)
 
 
-def error_text(exc: Any) -> str:
-    """An error for the page: its one line (no traceback), escaped; paths cut to file names.
+def error_text(exc: Any, lang: str) -> str:
+    """An error for the page in ``lang``: its one line (no traceback), escaped; paths cut to
+    file names. A geoprio error speaks the page's language (:meth:`GeoprioError.text`).
 
     Examples
     --------
-    >>> error_text(ValueError("/srv/geoprio/tmp/x/raster.tif: not a GeoTIFF"))
+    >>> error_text(ValueError("/srv/geoprio/tmp/x/raster.tif: not a GeoTIFF"), "en")
     'raster.tif: not a GeoTIFF'
+    >>> from geoprio.errors import RuleError
+    >>> error_text(RuleError("unknown name 'x'", es="nombre desconocido «x»"), "es")
+    'nombre desconocido «x»'
     """
-    return md(bare_paths(one_line(exc)))
+    text = exc.text(lang) if isinstance(exc, GeoprioError) else exc
+    return md(bare_paths(one_line(text)))

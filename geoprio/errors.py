@@ -19,7 +19,28 @@ __all__ = [
 
 
 class GeoprioError(ValueError):
-    """Base class of every error geoprio raises on purpose."""
+    """Base class of every error geoprio raises on purpose.
+
+    The message (``str(error)``) is in English, for scripts and logs; an error a planner can
+    cause in the app also carries its Spanish text (``es=``), with the same value, column or
+    position at fault. :meth:`text` gives the message in a language.
+
+    Examples
+    --------
+    >>> e = RuleError("unknown name 'x'", es="nombre desconocido «x»")
+    >>> str(e), e.text("es"), e.text("en")
+    ("unknown name 'x'", 'nombre desconocido «x»', "unknown name 'x'")
+    >>> RuleError("only English").text("es")
+    'only English'
+    """
+
+    def __init__(self, *args: object, es: str | None = None) -> None:
+        super().__init__(*args)
+        self.es = es
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (``"es"`` or ``"en"``): English where no Spanish exists."""
+        return self.es if lang == "es" and self.es else str(self)
 
 
 class InputError(GeoprioError):

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "integer",
     "money",
     "number",
+    "parse_amount",
     "percent",
     "printf_integer",
     "probability",
@@ -164,6 +166,66 @@ def probability(p: object, decimals: int = 1, lang: str = "es") -> str:
     if _missing(p):
         return MISSING[_lang(lang)]
     return percent(toward_even_odds(float(p), decimals), decimals, lang)
+
+
+_GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+
+
+def parse_amount(text: object) -> float:
+    """An amount as a person types it: ``50 000 000``, ``S/ 50 000 000``, ``50.000.000``,
+    ``50,000,000``, ``1 234,50``, ``1,234.50`` or ``2.5``. A text that could be read two ways
+    (``1.500``: one thousand five hundred, or one and a half?) is refused, not guessed.
+
+    Raises
+    ------
+    GeoprioError
+        With the text at fault and how to write it (Spanish in ``error.text("es")``).
+
+    Examples
+    --------
+    >>> parse_amount("S/ 50 000 000"), parse_amount("50.000.000"), parse_amount("1 234,5")
+    (50000000.0, 50000000.0, 1234.5)
+    >>> parse_amount("1,234.50"), parse_amount("2.5"), parse_amount(" 7 ")
+    (1234.5, 2.5, 7.0)
+    >>> parse_amount("1.500")
+    Traceback (most recent call last):
+    ...
+    geoprio.errors.GeoprioError: '1.500' can be read as 1500 or as 1.5: write 1 500 or 1,5
+    """
+    from geoprio.errors import GeoprioError
+
+    raw = str(text).strip()
+    plain = re.sub(r"^S/\.?", "", raw).replace("\u00a0", "").replace("\u202f", "")
+    plain = plain.replace(" ", "").replace("'", "")
+    value = _amount(plain)
+    if value == "ambiguous":
+        whole, small = _spaced(plain), f"{float(plain.replace(',', '.')):g}"
+        raise GeoprioError(f"{raw!r} can be read as {whole.replace(' ', '')} or as {small}: "
+                           f"write {whole} or {small.replace('.', ',')}",
+                           es=f"«{raw}» puede leerse como {whole} o como "
+                              f"{small.replace('.', ',')}: escriba una de las dos formas")
+    if value is None:
+        raise GeoprioError(f"{raw!r} is not an amount; write it as 50 000 000 or 1 234,50",
+                           es=f"«{raw}» no es un monto; escríbalo como 50 000 000 o 1 234,50")
+    return value
+
+
+def _spaced(digits: str) -> str:
+    whole = digits.replace(",", "").replace(".", "")
+    return f"{int(whole):,}".replace(",", " ")
+
+
+def _amount(plain: str) -> float | str | None:
+    """A number from digits and separators, ``"ambiguous"``, or None."""
+    if re.fullmatch(r"\d+", plain):
+        return float(plain)
+    if _GROUPED.match(plain):  # 1.500.000 or 1,500,000; one group (1.500) is ambiguous
+        return "ambiguous" if plain.count(plain[_GROUPED.match(plain).start(1)]) == 1 else \
+            float(re.sub(r"[.,]", "", plain))
+    m = re.fullmatch(r"(\d{1,3}(?:([.,])\d{3})*|\d+)([.,])(\d+)", plain)
+    if m and m.group(2) != m.group(3):  # grouped thousands, then the other mark: decimals
+        return float(re.sub(r"[.,]", "", m.group(1)) + "." + m.group(4))
+    return None
 
 
 def printf_integer(lang: str = "es") -> str:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import ast
 import difflib
 import logging
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -96,6 +97,30 @@ _OPS_TEXT = {
     ast.Is: "'is' (use ==)",
     ast.IsNot: "'is not' (use !=)",
 }
+#: Spanish of what a rule may not hold (the English texts above and in _FORBIDDEN)
+_WHAT_ES = {
+    "power operator **": "la potencia **", "floor division //": "la división entera //",
+    "modulo %": "el módulo %", "operator & (use 'and')": "el operador & (use 'and')",
+    "operator | (use 'or')": "el operador | (use 'or')", "operator ^": "el operador ^",
+    "operator <<": "el operador <<", "operator >>": "el operador >>",
+    "operator @": "el operador @", "operator ~ (use 'not')": "el operador ~ (use 'not')",
+    "'is' (use ==)": "'is' (use ==)", "'is not' (use !=)": "'is not' (use !=)",
+    "function call": "una llamada a función", "attribute access": "el acceso a un atributo",
+    "subscript": "un índice [ ]", "'in' without a [list] on its right":
+    "'in' sin una [lista] a su derecha", "a list item that is not a number or a text":
+    "un elemento de lista que no es número ni texto",
+}
+_ALLOWED_ES = ("una regla solo admite ids de columnas (página Datos), números, texto entre "
+               "comillas, True/False, comparaciones (< <= > >= == != in), and/or/not, "
+               "+ - * / y paréntesis")
+#: Python's parser messages a planner meets most, in Spanish
+_SYNTAX_ES = {"invalid syntax": "sintaxis no válida",
+              "unexpected EOF while parsing": "la regla termina antes de tiempo",
+              "invalid decimal literal": "número no válido (decimales con punto: 40.5)",
+              "unterminated string literal": "un texto entre comillas no se cierra",
+              "'(' was never closed": "un paréntesis «(» no se cierra",
+              "unmatched ')'": "sobra un paréntesis «)»",
+              "cannot assign to expression": "para comparar use ==, no ="}
 _ARITH = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
 _CMP_SYMBOL = {
     ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠",
@@ -186,23 +211,21 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
         if not isinstance(text, str):
             raise TypeError(f"rule must be a str; got {type(text).__name__}")
         if len(text) > MAX_RULE_LENGTH:
-            raise RuleError(f"rule is {len(text)} characters long; the limit is {MAX_RULE_LENGTH}")
+            raise RuleError(f"rule is {len(text)} characters long; the limit is {MAX_RULE_LENGTH}",
+                            es=f"la regla tiene {len(text)} caracteres; el máximo es "
+                               f"{MAX_RULE_LENGTH}")
         self.text = text.strip()
         self._tree: ast.Expression | None = None
         if self.text:
             try:
                 tree = ast.parse(self.text, mode="eval")
             except SyntaxError as exc:
-                hint = ""
-                if "=" in self.text and "==" not in self.text:
-                    hint = " (to compare use ==, not =)"
-                raise RuleError(
-                    f"rule is not a valid expression at column {exc.offset}: {exc.msg}{hint}; "
-                    f"rule: {_clip(self.text)!r}"
-                ) from None
+                raise _syntax_error(self.text, exc) from None
             except (RecursionError, MemoryError, ValueError) as exc:
                 raise RuleError(f"rule cannot be parsed ({type(exc).__name__}); simplify it: "
-                                "fewer nested parentheses, signs or 'not'") from None
+                                "fewer nested parentheses, signs or 'not'",
+                                es="la regla no se puede leer: simplifíquela (menos paréntesis "
+                                   "anidados, signos o 'not')") from None
             _check_depth(tree, self.text)
             self._check(tree)
             self._tree = tree
@@ -226,7 +249,9 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
         return RuleError(
             f"forbidden in rule: {what} at column {col}: `{_clip(segment)}`; rules allow only "
             "column ids, numbers, text in quotes, True/False, comparisons "
-            "(< <= > >= == != in), and/or/not, + - * / and parentheses"
+            "(< <= > >= == != in), and/or/not, + - * / and parentheses",
+            es=f"no permitido en la regla: {_WHAT_ES.get(what, what)} en la columna {col}: "
+               f"«{_clip(segment)}»; {_ALLOWED_ES}",
         )
 
     def _check(self, tree: ast.AST) -> None:
@@ -286,19 +311,24 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
         geoprio.errors.RuleError: unknown name 'poverty_2108' (did you mean 'poverty_2018'?) \
 in rule 'poverty_2108 > 40'; names come from the districts
         """
-        avail = [str(a) for a in available]
+        avail = list(dict.fromkeys(str(a) for a in available))  # once each, for suggestions
         unknown = [n for n in self.names if n not in avail]
         if not unknown:
             return
-        parts = []
-        for n in unknown:
+        parts, partes = [], []
+        for n in unknown[:5]:
             close = difflib.get_close_matches(n, avail, n=3, cutoff=0.6)
             hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            pista = f" (¿quiso decir {', '.join(f'«{c}»' for c in close)}?)" if close else ""
             parts.append(f"{n!r}{hint}")
+            partes.append(f"«{n}»{pista}")
         noun = "name" if len(unknown) == 1 else "names"
+        nombre = "nombre desconocido" if len(unknown) == 1 else "nombres desconocidos"
         raise RuleError(
-            f"unknown {noun} {'; '.join(parts[:5])} in rule {_clip(self.text)!r}; names come "
-            f"from {source}"
+            f"unknown {noun} {'; '.join(parts)} in rule {_clip(self.text)!r}; names come "
+            f"from {source}",
+            es=f"{nombre} {'; '.join(partes)} en la regla «{_clip(self.text)}»; los nombres "
+               "son los id del catálogo (página Datos) o de los indicadores subidos",
         )
 
     # ---------------------------------------------------------------- evaluation
@@ -448,10 +478,12 @@ class _Evaluator:
                 if not pd.isna(lab)
             })
 
-    def _err(self, node: ast.AST, msg: str) -> RuleError:
+    def _err(self, node: ast.AST, msg: str, es: str | None = None) -> RuleError:
         segment = ast.get_source_segment(self.text, node) or ""
         col = node.col_offset + 1
-        return RuleError(f"{msg} at column {col}: `{segment}` in rule {self.text!r}")
+        return RuleError(f"{msg} at column {col}: `{segment}` in rule {self.text!r}",
+                         es=f"{es or msg} en la columna {col}: «{segment}» de la regla "
+                            f"«{_clip(self.text)}»")
 
     # ---- boolean nodes -> (state int8 array, why object array or None)
     def truth(self, node: ast.AST) -> tuple[np.ndarray, np.ndarray | None]:
@@ -486,10 +518,13 @@ class _Evaluator:
             term = self.term(node)
             if term.kind != "bool":
                 kind = "a number" if term.kind == "num" else "a text"
+                clase = "un número" if term.kind == "num" else "un texto"
                 raise self._err(
                     node,
                     f"column {node.id!r} is {kind}, not a yes/no flag; compare it "
                     f"(e.g. {node.id} >= 40 or {node.id} == 'X')",
+                    f"la columna «{node.id}» es {clase}, no un sí/no; compárela (p. ej. "
+                    f"{node.id} >= 40 o {node.id} == 'X')",
                 )
             v = term.values
             state = np.where(np.isnan(v), _U, np.where(v > 0, _T, _F)).astype(np.int8)
@@ -499,7 +534,9 @@ class _Evaluator:
             nd = f"{self._label(node.id)} {self.w['no_data']}"
             why = np.where(state == _T, yes, np.where(state == _F, no, nd)).astype(object)
             return state, why
-        raise self._err(node, "expected a condition (a comparison, a yes/no column, and/or/not)")
+        raise self._err(node, "expected a condition (a comparison, a yes/no column, and/or/not)",
+                        "se esperaba una condición (una comparación, una columna sí/no, "
+                        "and/or/not)")
 
     def _flag_phrases(self, name: str) -> tuple[str, str]:
         if name in FLAG_PHRASES:
@@ -548,9 +585,13 @@ class _Evaluator:
                     node,
                     f"cannot compare text with a number ({left.label} vs {right.label}); "
                     "put codes in quotes, e.g. ubigeo == '050101'",
+                    f"no se puede comparar un texto con un número ({left.label} con "
+                    f"{right.label}); ponga los códigos entre comillas, p. ej. "
+                    "ubigeo == '050101'",
                 )
             if not isinstance(op, (ast.Eq, ast.NotEq)):
-                raise self._err(node, "texts can only be compared with ==, != or in [...]")
+                raise self._err(node, "texts can only be compared with ==, != or in [...]",
+                                "los textos solo se comparan con ==, != o in [...]")
             lv, rv = left.values, right.values
             miss = np.array([a is None or b is None for a, b in zip(lv, rv, strict=True)])
             eq = np.array([a == b for a, b in zip(lv, rv, strict=True)])
@@ -580,19 +621,23 @@ class _Evaluator:
         items = [_literal(e) for e in right_node.elts]  # type: ignore[attr-defined]
         texts = [i for i in items if isinstance(i, str)]
         if texts and len(texts) != len(items):
-            raise self._err(right_node, "a list mixes texts and numbers")
+            raise self._err(right_node, "a list mixes texts and numbers",
+                            "la lista mezcla textos y números")
         if left.kind == "str":
             if not texts and items:
                 raise self._err(
                     right_node,
                     f"{left.label} is text: put the list items in quotes, e.g. ['050101']",
+                    f"{left.label} es texto: ponga los elementos de la lista entre comillas, "
+                    "p. ej. ['050101']",
                 )
             wanted = {_fold(t) for t in texts}
             miss = np.array([v is None for v in left.values])
             hit = np.array([v in wanted for v in left.values])
         else:
             if texts:
-                raise self._err(right_node, f"{left.label} is a number: the list must hold numbers")
+                raise self._err(right_node, f"{left.label} is a number: the list must hold numbers",
+                                f"{left.label} es un número: la lista debe tener números")
             miss = np.isnan(left.values)
             hit = np.isin(left.values, np.array(items, dtype=float))
         if isinstance(op, ast.NotIn):
@@ -628,22 +673,27 @@ class _Evaluator:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             t = self.term(node.operand)
             if t.kind != "num":
-                raise self._err(node, f"a sign before {'a text' if t.kind == 'str' else 'a flag'}")
+                text = t.kind == "str"
+                raise self._err(node, f"a sign before {'a text' if text else 'a flag'}",
+                                f"un signo delante de {'un texto' if text else 'un sí/no'}")
             sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
             vals = sign * t.values
             return self._derived(node, vals, t.is_const)
         if isinstance(node, ast.BinOp):
             a, b = self.term(node.left), self.term(node.right)
             if "str" in (a.kind, b.kind):
-                raise self._err(node, "arithmetic on text")
+                raise self._err(node, "arithmetic on text", "operaciones con un texto")
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 vals = _ARITH[type(node.op)](a.values, b.values)
             vals = np.where(np.isfinite(vals), vals, np.nan)
             if a.is_const and b.is_const and np.isnan(vals).all():
                 raise self._err(node, "this arithmetic on numbers has no finite result "
-                                "(division by zero or overflow); write the number itself")
+                                "(division by zero or overflow); write the number itself",
+                                "esta operación no da un número finito (división por cero o "
+                                "desborde); escriba el número")
             return self._derived(node, vals, a.is_const and b.is_const)
-        raise self._err(node, "expected a value (a column id, a number or a text)")
+        raise self._err(node, "expected a value (a column id, a number or a text)",
+                        "se esperaba un valor (un id de columna, un número o un texto)")
 
     def _derived(self, node: ast.AST, vals: np.ndarray, const: bool) -> _Term:
         src = ast.get_source_segment(self.text, node) or ast.unparse(node)
@@ -709,8 +759,26 @@ def _number(value: object, text: str) -> float:
     if not np.isfinite(x):
         shown = str(value) if len(str(value)) <= 20 else str(value)[:20] + "…"
         raise RuleError(f"number {shown} in rule {_clip(text)!r} is too large for a rule "
-                        "(largest about 1e308); use a realistic threshold")
+                        "(largest about 1e308); use a realistic threshold",
+                        es=f"el número {shown} de la regla «{_clip(text)}» es demasiado grande; "
+                           "use un umbral realista")
     return x
+
+
+def _syntax_error(text: str, exc: SyntaxError) -> RuleError:
+    """A rule Python cannot parse: where, what, and the likely fix (= for ==), both languages."""
+    hint = pista = ""
+    if re.search(r"(?<![<>=!])=(?!=)", text):  # a lone =, not part of <= >= == !=
+        hint, pista = " (to compare use ==, not =)", " (para comparar use ==, no =)"
+    msg = str(exc.msg)
+    column = exc.offset or len(text)  # Python says 0 when the rule ends too soon
+    es = _SYNTAX_ES.get(msg.split(" (")[0], "sintaxis no válida")
+    if msg.startswith("invalid syntax") and column >= len(text):
+        es = "la regla termina antes de tiempo (¿falta algo tras el último operador?)"
+    return RuleError(
+        f"rule is not a valid expression at column {column}: {msg}{hint}; "
+        f"rule: {_clip(text)!r}",
+        es=f"error en la columna {column}: {es}{pista}; regla: «{_clip(text)}»")
 
 
 def _clip(text: str, limit: int = 80) -> str:
@@ -725,7 +793,9 @@ def _check_depth(tree: ast.AST, text: str) -> None:
         node, depth = stack.pop()
         if depth > MAX_RULE_DEPTH:
             raise RuleError(f"rule is nested more than {MAX_RULE_DEPTH} levels deep; simplify "
-                            f"it (rule starts {text[:60]!r})")
+                            f"it (rule starts {text[:60]!r})",
+                            es=f"la regla tiene más de {MAX_RULE_DEPTH} niveles anidados; "
+                               f"simplifíquela (empieza «{text[:60]}»)")
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 

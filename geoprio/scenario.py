@@ -153,13 +153,17 @@ to 1000000; got 0
     caveats: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        problems: list[str] = []
+        problems: list[str | tuple[str, str]] = []
         self._coerce(problems)
-        if problems:
-            raise ScenarioError(f"scenario {self.name!r} is not valid: " + "; ".join(problems))
+        if problems:  # each problem in English, or (English, Spanish)
+            en = [p if isinstance(p, str) else p[0] for p in problems]
+            es = [p if isinstance(p, str) else p[1] for p in problems]
+            raise ScenarioError(f"scenario {self.name!r} is not valid: " + "; ".join(en),
+                                es=f"el escenario «{_short(self.name)}» no es válido: "
+                                   + "; ".join(es))
 
     # ------------------------------------------------------------------ checks
-    def _coerce(self, problems: list[str]) -> None:
+    def _coerce(self, problems: list[str | tuple[str, str]]) -> None:
         def num(v: Any) -> bool:
             if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
                 return False
@@ -183,10 +187,13 @@ to 1000000; got 0
             bad = [f"{k!r}: {_short(v)}" for k, v in self.weights.items()
                    if not num(v) or not 0 <= v <= MAX_WEIGHT]
             if bad:
-                problems.append(f"weights must be numbers between 0 and {MAX_WEIGHT:g}; "
-                                f"got {{{', '.join(bad)}}}")
+                problems.append((f"weights must be numbers between 0 and {MAX_WEIGHT:g}; "
+                                 f"got {{{', '.join(bad)}}}",
+                                 f"los pesos deben ser números entre 0 y {MAX_WEIGHT:g}; "
+                                 f"se recibió {{{', '.join(bad)}}}"))
             elif sum(self.weights.values()) <= 0:
-                problems.append(f"at least one weight must be > 0; got {_short(self.weights)}")
+                problems.append((f"at least one weight must be > 0; got {_short(self.weights)}",
+                                 "al menos un peso debe ser mayor que 0"))
             else:
                 self.weights = {str(k): float(v) for k, v in self.weights.items()}
         for attr, kind in (("higher_is_worse", bool), ("targets", float)):
@@ -219,17 +226,19 @@ to 1000000; got 0
         try:
             rule_names = Rule(self.rule).names
         except RuleError as exc:
-            problems.append(str(exc))
+            problems.append((str(exc), exc.text("es")))
             rule_names = []
         reserved = sorted(
             {str(k) for k in (self.weights if isinstance(self.weights, dict) else {})
              if str(k) in RESERVED_NAMES}
             | {n for n in rule_names if n in RESERVED_NAMES and n != "ubigeo"})
         if reserved:
-            problems.append(
+            problems.append((
                 f"{reserved} are geoprio's own columns (geometry and results), not indicators: "
-                "a weight or a rule cannot use them"
-            )
+                "a weight or a rule cannot use them",
+                f"{', '.join(f'«{r}»' for r in reserved)} son columnas propias de geoprio "
+                "(geometría y resultados), no indicadores: un peso o una regla no puede usarlas"
+            ))
         for attr in ("departments", "provinces", "sources", "caveats"):
             value = getattr(self, attr)
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
@@ -243,8 +252,9 @@ to 1000000; got 0
             if isinstance(self.top_n, bool) or not isinstance(self.top_n, (int, np.integer)) or (
                 not 1 <= self.top_n <= 1_000_000
             ):
-                problems.append(f"top_n must be an integer from 1 to 1000000; got "
-                                f"{_short(self.top_n)}")
+                problems.append((f"top_n must be an integer from 1 to 1000000; got "
+                                 f"{_short(self.top_n)}", "el número de distritos debe ser un "
+                                 f"entero de 1 a 1 000 000; se recibió {_short(self.top_n)}"))
             else:
                 self.top_n = int(self.top_n)
         for attr in ("threshold", "budget", "cost_per_district", "cost_per_beneficiary"):
@@ -253,7 +263,9 @@ to 1000000; got 0
                 continue
             if not num(v) or (attr != "threshold" and v <= 0):
                 rule = "a number" if attr == "threshold" else "a number > 0"
-                problems.append(f"{attr} must be {rule}; got {_short(v)}")
+                regla = "un número" if attr == "threshold" else "un número mayor que 0"
+                problems.append((f"{attr} must be {rule}; got {_short(v)}",
+                                 f"{_FIELDS_ES[attr]} debe ser {regla}; se recibió {_short(v)}"))
             else:
                 setattr(self, attr, float(v))
         costs = [a for a in ("cost_per_district", "cost_per_beneficiary")
@@ -346,7 +358,10 @@ to 1000000; got 0
                 close = difflib.get_close_matches(n, sorted(known), n=3, cutoff=0.6)
                 hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
                 parts.append(f"{n!r}{hint}")
-            raise ScenarioError(f"scenario {self.name!r} uses unknown ids: " + "; ".join(parts))
+            raise ScenarioError(f"scenario {self.name!r} uses unknown ids: " + "; ".join(parts),
+                                es=f"el escenario «{_short(self.name)}» usa ids que no existen "
+                                   f"en los datos: {', '.join(f'«{n}»' for n in unknown[:5])}; "
+                                   "los ids están en la página Datos")
         return self
 
     # -------------------------------------------------------------- conversions
@@ -525,6 +540,12 @@ to 1000000; got 0
         if key not in PRESETS:
             raise ScenarioError(f"preset must be one of {list(PRESETS)}; got {_short(name)}")
         return PRESETS[key]()
+
+
+#: the fields a planner types, as the app's Spanish names them (messages)
+_FIELDS_ES = {"threshold": "el puntaje mínimo", "budget": "el presupuesto",
+              "cost_per_district": "el costo por distrito",
+              "cost_per_beneficiary": "el costo por beneficiario"}
 
 
 def decode_text(data: bytes) -> str:

@@ -170,6 +170,22 @@ def test_bad_rule_shows_a_message_and_keeps_the_scenario(app):
     assert applied(app) == Scenario.preset("dci")  # the previous scenario stays in force
 
 
+@pytest.mark.parametrize(("rule", "said"), [
+    ("poverty_2018 >= 40 and", "en la columna 22: la regla termina antes de tiempo"),
+    ("poverty_2018 = 40", "(para comparar use ==, no =)"),
+    ("povrety_2018 >= 40", "nombre desconocido «povrety_2018» (¿quiso decir «poverty_2018», "
+                           "«poverty_2018_lo»"),
+    ("vraem or len(x)", "una llamada a función en la columna 10"),
+])
+def test_a_rule_typo_is_told_in_spanish_with_its_position(app, rule, said):
+    app.text_area(key="sc_rule").set_value(rule).run()
+    app.button(key="sc_apply").click().run()
+    error = " ".join(e.value for e in app.sidebar.error)
+    assert error.startswith("La regla no es válida: "), error
+    assert said in error, error
+    assert not re.search(r"\b(rule|is not|valid|expression|unknown|name)\b", error), error
+
+
 def test_a_link_restores_the_scenario_the_map_and_the_search():
     s = Scenario.preset("anemia").replace(top_n=50, n_draws=0)
     at = make({"s": s.to_token(), "mapa": "poverty_2018", "clasificacion": "fisher_jenks",
@@ -488,13 +504,17 @@ def test_the_point_ranking_comes_first_and_the_monte_carlo_fills_it_in():
     view = at.session_state["view"]
     out = expected(s)
     if not view.complete:  # the draws still running: final list, no probabilities yet
-        assert metrics(at)["Selección incierta"] == "calculando…"
+        assert metrics(at)["Inciertos en la lista"] == "calculando…"
         assert "p_selected" not in ranking_table(at).columns
         assert (view.ranked["selected"] == out["selected"]).all()
     settle(at)
     view = at.session_state["view"]
     assert view.complete
-    assert metrics(at)["Selección incierta"] == str(int(out["selection_uncertain"].sum()))
+    # the uncertain ones counted apart: those in the list (of its size) and those outside
+    unsure, chosen = out["selection_uncertain"], out["selected"]
+    assert metrics(at)["Inciertos en la lista"] == (
+        f"{int((unsure & chosen).sum())} de {int(chosen.sum())}")
+    assert metrics(at)["Fuera, podrían entrar"] == str(int((unsure & ~chosen).sum()))
     pd.testing.assert_series_equal(view.ranked["p_selected"], out["p_selected"])
 
 

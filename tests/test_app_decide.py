@@ -237,13 +237,24 @@ def test_a_hostile_scenario_file_gets_one_escaped_line():
 def budget() -> AppTest:
     at = page(make(), "presupuesto")
     assert at.info[0].value.startswith("Elija el rango")
-    at.number_input(key="bud_lo").set_value(200_000_000.0)
-    at.number_input(key="bud_hi").set_value(200_000_000.0)
+    # amounts typed as Peru writes them (thin spaces, dots or plain digits all read)
+    at.text_input(key="bud_lo_txt").set_value("200 000 000")
+    at.text_input(key="bud_hi_txt").set_value("200.000.000")
     at.number_input(key="bud_n").set_value(1)
     at.number_input(key="bud_steps").set_value(5)
     next(b for b in at.button if b.label == "Calcular la frontera").click().run()
     assert not at.exception, at.exception
     return at
+
+
+def test_budget_amounts_read_two_ways_are_refused_in_spanish():
+    at = page(make(), "presupuesto")
+    at.text_input(key="bud_lo_txt").set_value("1.500")
+    next(b for b in at.button if b.label == "Calcular la frontera").click().run()
+    errors = [e.value for e in at.error]
+    assert errors == ["Presupuesto menor (S/): «1.500» puede leerse como 1 500 o como 1,5: "
+                      "escriba una de las dos formas"], errors
+    assert "bud_asked" not in at.session_state
 
 
 def test_budget_point_zero_reaches_the_most_children(budget):

@@ -105,3 +105,21 @@ def app_with_upload():
         ("c.csv", f"ubigeo,cobertura_vacunacion\n{rows}\n".encode(), "text/csv")).run()
     at.button(key="up_table_add").click().run()
     return at
+
+
+def test_a_budget_is_typed_and_shown_as_peru_writes_it():
+    at = make({"s": Scenario.preset("dci").replace(n_draws=0).to_token()})
+    at.radio(key="sc_mode").set_value("budget").run()
+    at.text_input(key="sc_budget_txt").set_value("S/ 80 000 000").run()
+    at.text_input(key="sc_cost_txt").set_value("2.500.000").run()
+    at.button(key="sc_apply").click().run()
+    s = applied(at)
+    assert (s.budget, s.cost_per_district) == (80_000_000.0, 2_500_000.0)
+    # shown back with no-break spaces between thousands, as INEI prints them
+    assert at.text_input(key="sc_budget_txt").value == "80\u00a0000\u00a0000"
+    assert at.text_input(key="sc_cost_txt").value == "2\u00a0500\u00a0000"
+    # a figure that reads two ways is refused, in Spanish, and the budget stays
+    at.text_input(key="sc_budget_txt").set_value("1.500").run()
+    assert [e.value for e in at.sidebar.error] == [
+        "«1.500» puede leerse como 1 500 o como 1,5: escriba una de las dos formas"]
+    assert at.session_state["sc_budget"] == 80_000_000.0

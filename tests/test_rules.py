@@ -198,3 +198,30 @@ def test_rule_holds_over_draws_equals_evaluate_on_each_draw(table):
     for d in range(5):
         alone = evaluate_rule(table.assign(poverty_2018=drawn[d]), rule).eligible
         assert together[d].tolist() == alone.tolist()
+
+
+@pytest.mark.parametrize(("rule", "en", "es"), [
+    ("poverty_2018 = 40", "at column 14", "error en la columna 14: sintaxis no válida "
+                                          "(para comparar use ==, no =)"),
+    ("poverty_2018 >= 40 and", "at column 22", "la regla termina antes de tiempo"),
+    ("(poverty_2018 >= 40", "'(' was never closed", "un paréntesis «(» no se cierra"),
+    ("vraem or len(x)", "function call at column 10", "una llamada a función en la columna 10"),
+    ("poverty_2018 ** 2 > 1", "power operator **", "la potencia **"),
+    ("x" * 5000, "characters long", "la regla tiene 5000 caracteres"),
+])
+def test_rule_errors_speak_spanish_with_the_position(rule, en, es):
+    with pytest.raises(RuleError) as info:
+        Rule(rule)
+    assert en in str(info.value)
+    assert es in info.value.text("es")
+
+
+def test_evaluation_errors_speak_spanish_too(table):
+    with pytest.raises(RuleError) as info:
+        Rule("poverty_2018 == 'alto'").evaluate(table)
+    assert "no se puede comparar un texto con un número" in info.value.text("es")
+    assert "en la columna 1" in info.value.text("es")
+    with pytest.raises(RuleError) as info:
+        Rule("poverty_2108 > 40").check_names(table.columns)
+    assert info.value.text("es").startswith("nombre desconocido «poverty_2108» (¿quiso decir "
+                                            "«poverty_2018»")
