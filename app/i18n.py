@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from geoprio.scenario import PRESET_TITLES
+
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (es, en)
     "title": ("geoprio: ¿qué distritos atender primero?",
@@ -694,9 +696,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 
 #: option id -> (es, en), by the control that offers it
 OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
-    "preset": {"fonie": ("FONIE (servicios básicos)", "FONIE (basic services)"),
-               "dci": ("MIDIS desnutrición crónica", "MIDIS chronic malnutrition"),
-               "anemia": ("Anemia (6 a 35 meses)", "Anemia (6-35 months)")},
+    "preset": dict(PRESET_TITLES),  # one place: documents use the same titles
     "mode": {"all": ("Todos los elegibles", "All eligible"), "top_n": ("Primeros N", "Top N"),
              "threshold": ("Puntaje mínimo", "Score threshold"),
              "budget": ("Presupuesto", "Budget")},

@@ -264,7 +264,7 @@ def render(view: View) -> None:
     st.subheader(t("export", lang))
     st.caption(t("bud_export_help", lang))
     frame, cat = export_frame(listed, asked["cost"]), catalog()
-    stem = safe_filename(f"frontera_{safe_id(s.name, default='escenario')}_"
+    stem = safe_filename(f"frontera_{safe_id(s.title(lang), default='escenario')}_"
                          f"{int(budget)}_{int(point)}")
     cols2 = st.columns(2)
     for col, ext, key in zip(cols2, (".csv", ".xlsx"), ("fmt_csv", "fmt_xlsx"), strict=True):

@@ -266,7 +266,8 @@ def downloads(c: ScenarioComparison, a: Scenario, b: Scenario, lang: str) -> Non
     st.subheader(t("export", lang))
     st.caption(t("cmp_export_help", lang))
     cat = catalog()
-    stem = f"comparacion_{safe_id(a.name, default='a')}_{safe_id(b.name, default='b')}"
+    stem = (f"comparacion_{safe_id(a.title(lang), default='a')}_"
+            f"{safe_id(b.title(lang), default='b')}")
     cols = st.columns(2)
     for col, ext, fmt_key in zip(cols, (".xlsx", ".gpkg"), ("fmt_xlsx", "fmt_gpkg"),
                                  strict=True):

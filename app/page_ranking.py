@@ -227,7 +227,8 @@ def export_box(view: View, query: str, only: bool) -> None:
     key = (scenario.to_token(), uploads_key(), query, only, lang, ext, column,
            dt.date.today().isoformat())
     # "fonie (modificado)" -> geoprio_fonie_modificado.csv
-    name = safe_filename(f"geoprio_{safe_id(scenario.name, default='escenario')}{ext}")
+    stem = safe_id(scenario.title(lang), default="escenario")  # its title, never "dci"
+    name = safe_filename(f"geoprio_{stem}{ext}")
     frame, cat = districts(), catalog()
 
     def build() -> bytes:  # on click, outside the page's run: everything it needs is captured

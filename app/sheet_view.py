@@ -98,7 +98,7 @@ def sheets_zip(view: View) -> None:
         data = zip_bytes(key, _scenario=scenario, _frame=districts(), _catalog=catalog(),
                          _ranked=view.ranked if view.complete else None)
     st.session_state["sheets_prepared"] = key
-    name = safe_filename(f"fichas_{safe_id(scenario.name, default='escenario')}.zip")
+    name = safe_filename(f"fichas_{safe_id(scenario.title(lang), default='escenario')}.zip")
     c1.download_button(t("sheets_download", lang, n=fmt.integer(n, lang)), data,
                        file_name=name, mime=MIME[".zip"], key="sheets_download",
                        on_click="ignore", icon=":material/folder_zip:")

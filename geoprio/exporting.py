@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geoprio.errors import GeoprioError
+from geoprio.planner import methodology_table, planner_table
 
 __all__ = ["FORMATS", "export", "methodology_rows", "neutralise_formulas", "safe_filename",
            "shapefile_field_names"]
@@ -183,71 +184,47 @@ def export(frame: pd.DataFrame, path: str | Path, scenario: ScenarioLike | None 
     return path
 
 
-def _labelled(table: pd.DataFrame, lang: str | None, catalog: pd.DataFrame) -> list[str] | None:
-    """Column names in words for ``lang`` (None: keep the ids)."""
-    if lang is None:
-        return None
-    from geoprio.labels import column_labels
+def _draws(scenario: ScenarioLike | None) -> int:
+    """The draws behind the probabilities (how many decimals they need to be exact)."""
+    if scenario is None:
+        return 1000
+    values = [v for k, v in scenario.to_dict().items() if k.split(".")[-1] == "n_draws"]
+    return max([int(v) for v in values if isinstance(v, (int, np.integer))] or [1000])
 
-    return column_labels([str(c) for c in table.columns], lang, catalog)
 
-
-def _csv(frame, path, *, catalog, lang, **_: Any) -> None:
-    table = neutralise_formulas(_tabular(frame))
-    labels = _labelled(table, lang, catalog)
-    if labels is None:
+def _csv(frame, path, *, catalog, lang, scenario=None, **_: Any) -> None:
+    if lang is None:  # GIS staff: the ids, values as they are
+        table = neutralise_formulas(_tabular(frame))
         table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         return
-    # a planner's CSV: words, then the ids in a second header row; in Spanish ';' between
-    # fields and a decimal comma, as a spreadsheet set to Spanish reads it
+    # a planner's CSV (geoprio.planner): one header row of words, the decision first; in
+    # Spanish ';' between fields and a decimal comma, as a spreadsheet set to Spanish reads it
+    laid = planner_table(frame, lang, catalog, n_draws=_draws(scenario))
     sep, mark = (";", ",") if lang == "es" else (",", ".")
-    body = table.astype(object).copy()
-    yes, no = ("sí", "no") if lang == "es" else ("yes", "no")
-    for col in table.columns:
-        if pd.api.types.is_float_dtype(table[col]):
-            body[col] = [None if pd.isna(v) else repr(float(v)).replace(".", mark)
-                         for v in table[col]]
-        elif pd.api.types.is_bool_dtype(table[col]):  # words, not Python's True/False
-            body[col] = [None if pd.isna(v) else yes if v else no for v in table[col]]
-    body.columns = labels
-    ids = pd.DataFrame([[str(c) for c in table.columns]], columns=labels)
-    text = pd.concat([ids, body], ignore_index=True).to_csv(index=False, sep=sep,
-                                                            lineterminator="\r\n")
+    body = laid.frame.astype(object).copy()
+    for col in laid.frame.columns:
+        if pd.api.types.is_float_dtype(laid.frame[col]):
+            body[col] = [None if pd.isna(v) else _plain_number(v, mark)
+                         for v in laid.frame[col]]
+    body.columns = laid.labels
+    text = neutralise_formulas(body).to_csv(index=False, sep=sep, lineterminator="\r\n")
     path.write_bytes(("\ufeff" + text).encode("utf-8"))
+
+
+def _plain_number(value: float, mark: str) -> str:
+    """A number as a CSV cell: no binary noise, no ``,0`` on a whole number."""
+    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+    return ("0" if text in ("-0", "") else text).replace(".", mark)
 
 
 def _xlsx(frame, path, *, scenario, catalog, date, lang, **_: Any) -> None:
     from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("distritos")
-    table = neutralise_formulas(_tabular(frame))
-    labels = _labelled(table, lang, catalog)
-    ws.freeze_panes = "A2" if labels is None else "A3"
-    for i, col in enumerate(labels or table.columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(str(col)) + 2))
-    if labels is not None:  # words for planners, then the ids for GIS staff
-        ws.append([_neutral(lab) for lab in labels])
-    ws.append([str(c) for c in table.columns])
-    for row in table.itertuples(index=False):
-        ws.append([_cell(v) for v in row])
-    if labels is not None:
-        fields = wb.create_sheet("campos")
-        fields.append(["campo" if lang == "es" else "field", "id", "unidad" if lang == "es"
-                       else "unit", "fuente" if lang == "es" else "source"])
-        info = catalog.set_index("id") if "id" in catalog else pd.DataFrame()
-        for lab, col in zip(labels, table.columns, strict=True):
-            row = info.loc[col] if col in info.index else None
-            fields.append([_neutral(lab), str(col),
-                           "" if row is None or pd.isna(row["unit"]) else str(row["unit"]),
-                           "" if row is None or pd.isna(row["source"]) else str(row["source"])])
-    meta = wb.create_sheet("metodologia")
-    meta.column_dimensions["A"].width = 28
-    meta.column_dimensions["B"].width = 100
-    for r in neutralise_formulas(methodology_rows(frame, scenario, catalog, date)).itertuples(
-            index=False):
-        meta.append(list(r))
+    if lang is None:
+        _xlsx_ids(wb, frame, scenario, catalog, date)
+    else:
+        _xlsx_planner(wb, frame, scenario, catalog, date, lang)
     stamp = dt.datetime.combine(date, dt.time()) if date is not None else \
         dt.datetime(*FIXED_TIME)
     wb.properties.created = wb.properties.modified = stamp
@@ -255,6 +232,81 @@ def _xlsx(frame, path, *, scenario, catalog, date, lang, **_: Any) -> None:
     buf = io.BytesIO()
     wb.save(buf)
     path.write_bytes(_fixed_xlsx_times(buf.getvalue(), stamp))
+
+
+def _xlsx_ids(wb, frame, scenario, catalog, date) -> None:
+    """GIS staff's workbook: column ids, values as they are, settings as key | value."""
+    ws = wb.create_sheet("distritos")
+    table = neutralise_formulas(_tabular(frame))
+    ws.freeze_panes = "A2"
+    _widths(ws, [str(c) for c in table.columns])
+    ws.append([str(c) for c in table.columns])
+    for row in table.itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    meta = wb.create_sheet("metodologia")
+    meta.column_dimensions["A"].width = 28
+    meta.column_dimensions["B"].width = 100
+    for r in neutralise_formulas(methodology_rows(frame, scenario, catalog, date)).itertuples(
+            index=False):
+        meta.append(list(r))
+
+
+def _xlsx_planner(wb, frame, scenario, catalog, date, lang) -> None:
+    """A planner's workbook (:mod:`geoprio.planner`): one header row, the decision first, a
+    number format on every numeric cell; ``campos`` (label ↔ id) and ``metodologia``."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    laid = planner_table(frame, lang, catalog, n_draws=_draws(scenario))
+    ws = wb.create_sheet("distritos")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{_column_letter(len(laid.ids))}{len(laid.frame) + 1}"
+    _widths(ws, laid.labels)
+    bold = Font(bold=True)
+    header = []
+    for lab in laid.labels:
+        cell = WriteOnlyCell(ws, value=_neutral(lab))
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    formats = [laid.formats[c] for c in laid.ids]
+    for row in neutralise_formulas(laid.frame).itertuples(index=False):
+        cells = []
+        for value, number_format in zip(row, formats, strict=True):
+            cell = WriteOnlyCell(ws, value=_cell(value))
+            if number_format:
+                cell.number_format = number_format
+            cells.append(cell)
+        ws.append(cells)
+    fields = wb.create_sheet("campos")
+    _widths(fields, ["campo" * 8, "id" * 12, "unidad", "fuente" * 12])
+    fields.append(["campo" if lang == "es" else "field", "id", "unidad" if lang == "es"
+                   else "unit", "fuente" if lang == "es" else "source"])
+    info = catalog.set_index("id") if "id" in catalog else pd.DataFrame()
+    for lab, col in zip(laid.labels, laid.ids, strict=True):
+        row = info.loc[col] if col in info.index else None
+        fields.append([_neutral(lab), str(col),
+                       "" if row is None or pd.isna(row["unit"]) else str(row["unit"]),
+                       "" if row is None or pd.isna(row["source"]) else _neutral(
+                           str(row["source"]))])
+    meta = wb.create_sheet("metodologia")
+    meta.column_dimensions["A"].width = 40
+    meta.column_dimensions["B"].width = 110
+    items = neutralise_formulas(methodology_table(frame, scenario, catalog, date, lang))
+    meta.append(list(items.columns))
+    for r in items.itertuples(index=False):
+        meta.append(list(r))
+
+
+def _column_letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(max(1, n))
+
+
+def _widths(ws, headers: list[str]) -> None:
+    for i, text in enumerate(headers, start=1):
+        ws.column_dimensions[_column_letter(i)].width = min(40, max(10, len(str(text)) + 2))
 
 
 def _fixed_xlsx_times(data: bytes, stamp: dt.datetime) -> bytes:
@@ -415,6 +467,7 @@ def _map_labels(column: str, catalog: pd.DataFrame, options: dict[str, Any],
                 scenario: ScenarioLike | None = None, lang: str = "es") -> dict[str, Any]:
     """Title, unit, palette and source of a map of ``column``, in ``lang``."""
     from geoprio.labels import column_label, score_unit
+    from geoprio.scenario import title_of
 
     opts = dict(options)
     row = catalog.set_index("id").loc[column] if column in set(catalog["id"]) else None
@@ -432,10 +485,9 @@ def _map_labels(column: str, catalog: pd.DataFrame, options: dict[str, Any],
             opts.setdefault("unit", score_unit(settings.get("normalisation", "minmax"), lang))
             sources = settings.get("sources") or []
             opts.setdefault("source", "; ".join(sources) if sources else "geoprio")
-    name = settings.get("name")
-    if name:
+    if settings.get("name"):  # the preset's title, never its id ("dci")
         word = "Escenario" if lang == "es" else "Scenario"
-        opts.setdefault("heading", f"{word}: {name} — {opts['title']}")
+        opts.setdefault("heading", f"{word}: {title_of(settings, lang)} — {opts['title']}")
     else:
         opts.setdefault("heading", opts["title"])
     return opts

@@ -56,7 +56,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "zonal_method": ("Regla de píxeles (estadística zonal)", "Pixel rule (zonal statistics)"),
     # a comparison of two scenarios (geoprio.compare_scenarios); "_a"/"_b" columns below
     "change": ("Cambio de A a B", "Change from A to B"),
-    "rank_shift": ("Puestos que sube (B − A)", "Places moved up (B − A)"),
+    "rank_shift": ("Cambio de puesto (B − A; positivo: baja en la lista)",
+                   "Change of rank (B − A; positive: moves down the list)"),
     "within_intervals": ("Cambio dentro de los intervalos", "Move within the intervals"),
     "news": ("Noticia (fuera de los intervalos)", "News (outside the intervals)"),
     # a point of the budget trade-off (geoprio.tradeoff)

@@ -26,6 +26,7 @@ import dataclasses
 import difflib
 import json
 import logging
+import re
 import sys
 import zlib
 from collections.abc import Iterable
@@ -48,7 +49,8 @@ else:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BASE_COLUMNS", "DERIVED_COLUMNS", "PRESETS", "QUINTILE_METHODS", "Scenario"]
+__all__ = ["BASE_COLUMNS", "DERIVED_COLUMNS", "PRESETS", "PRESET_TITLES", "QUINTILE_METHODS",
+           "Scenario", "title_of"]
 
 #: columns every district frame has, usable in rules
 BASE_COLUMNS: tuple[str, ...] = ("ubigeo", "department", "province", "district")
@@ -493,6 +495,23 @@ to 1000000; got 0
         key = self.name.strip().lower()
         return key in PRESETS and self == PRESETS[key]()
 
+    def title(self, lang: str = "es") -> str:
+        """How the scenario reads in a document: a preset's title ("MIDIS desnutrición
+        crónica", never its id "dci"), "… (modificado)" for a preset changed in the panel,
+        or the scenario's own name. A scenario that bears a preset's name without being it
+        keeps its name, in quotes.
+
+        Examples
+        --------
+        >>> Scenario.preset("dci").title(), Scenario.preset("dci").title("en")
+        ('MIDIS desnutrición crónica', 'MIDIS chronic malnutrition')
+        >>> Scenario.preset("dci").replace(name="dci (modificado)", top_n=10).title()
+        'MIDIS desnutrición crónica (modificado)'
+        >>> Scenario.preset("fonie").replace(seed=1).title(), Scenario(weights={"a": 1}).title()
+        ('«fonie»', 'custom')
+        """
+        return title_of(self.to_dict(), lang)
+
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
@@ -540,6 +559,34 @@ to 1000000; got 0
         if key not in PRESETS:
             raise ScenarioError(f"preset must be one of {list(PRESETS)}; got {_short(name)}")
         return PRESETS[key]()
+
+
+#: how each preset reads in a document and on screen: id -> (Spanish, English)
+PRESET_TITLES: dict[str, tuple[str, str]] = {
+    "fonie": ("FONIE (servicios básicos)", "FONIE (basic services)"),
+    "dci": ("MIDIS desnutrición crónica", "MIDIS chronic malnutrition"),
+    "anemia": ("Anemia (6 a 35 meses)", "Anemia (6-35 months)"),
+}
+_MODIFIED = re.compile(r"^(.*) \((modificado|modified)\)$")
+
+
+def title_of(settings: dict[str, Any], lang: str = "es") -> str:
+    """:meth:`Scenario.title` of a scenario's settings (``to_dict()``, or the ``attrs`` a
+    ranking carries): the preset's title only when the settings are the preset's."""
+    name = str(settings.get("name", ""))
+    key = name.strip().lower()
+    pick = 1 if lang == "en" else 0
+    if key in PRESET_TITLES:
+        try:
+            same = Scenario.from_dict(dict(settings)) == PRESETS[key]()
+        except (ScenarioError, RuleError, TypeError, ValueError):
+            same = False
+        return PRESET_TITLES[key][pick] if same else f"«{name}»"
+    m = _MODIFIED.match(name.strip())
+    if m and m.group(1).strip().lower() in PRESET_TITLES:
+        word = "modified" if lang == "en" else "modificado"
+        return f"{PRESET_TITLES[m.group(1).strip().lower()][pick]} ({word})"
+    return name
 
 
 #: the fields a planner types, as the app's Spanish names them (messages)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from geoprio.errors import GeoprioError, InputError, ScenarioError
+from geoprio.scenario import title_of
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ _T = {
         "endes_nat": "ENDES Perú", "sien": "Distrito (SIEN 2019, SIEN-HIS 2022 suavizada, "
         "IC 90%)", "trend_note": "ENDES es una encuesta de hogares representativa por "
         "departamento; el SIEN cuenta niños atendidos en el MINSA: compare tendencias, no "
-        "niveles.", "rank_head": "Puesto bajo el escenario «{name}»", "rank":
+        "niveles.", "rank_head": "Puesto en el escenario {name}", "rank":
         "Puesto {rank} de {total} (intervalo 90%: {lo}–{hi})", "p_sel":
         "En la lista en {p} de las simulaciones: {state}.", "selected": "seleccionado",
         "not_selected": "no seleccionado", "not_ranked": "Sin puesto: {reason}",
@@ -124,7 +125,7 @@ _T = {
         "endes_nat": "ENDES Peru", "sien": "District (SIEN 2019, SIEN-HIS 2022 smoothed, "
         "90% CI)", "trend_note": "ENDES is a household survey representative by department; "
         "SIEN counts children seen at MINSA facilities: compare trends, not levels.",
-        "rank_head": "Rank under the scenario '{name}'", "rank":
+        "rank_head": "Rank in the scenario {name}", "rank":
         "Rank {rank} of {total} (90% interval: {lo}–{hi})", "p_sel":
         "On the list in {p} of the simulations: {state}.", "selected": "selected",
         "not_selected": "not selected", "not_ranked": "No rank: {reason}",
@@ -446,7 +447,7 @@ def _content(ctx: _Context, code: str) -> _Sheet:
     unsure_p = None
     result = ctx.result
     if result is not None:
-        scen = result.attrs.get("scenario", {}).get("name", "")
+        scen = title_of(result.attrs.get("scenario", {}), lang)  # its title, never "dci"
         rank_head = t["rank_head"].format(name=scen)
         r = result.loc[result["ubigeo"].astype(str) == code]
         if len(r):

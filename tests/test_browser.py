@@ -310,7 +310,7 @@ def test_each_export_downloads_and_opens(session, dci_ranking, fmt, tmp_path):
 
     path = download(page, fmt, tmp_path)
     assert path.suffix == FORMATS[fmt]
-    assert path.name == f"geoprio_dci{FORMATS[fmt]}"
+    assert path.name == f"geoprio_midis_desnutricion_cronica{FORMATS[fmt]}"  # its title
     data = path.read_bytes()
     if fmt == "CSV":
         assert data[:3] == b"\xef\xbb\xbf"

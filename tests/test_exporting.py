@@ -135,7 +135,14 @@ def test_report_map_words(ranked, catalog):
 
     _, scenario = ranked
     opts = _map_labels("score", catalog, {}, scenario, "es")
-    assert opts["heading"] == f"Escenario: {scenario.name} — Puntaje del escenario"
+    # a document names a scenario by its title, never by its id: this one is "dci" with other
+    # draws and list size, so it is named as given, in quotes (it is not the preset)
+    assert opts["heading"] == "Escenario: «dci» — Puntaje del escenario"
+    preset = _map_labels("score", catalog, {}, Scenario.preset("dci"), "es")
+    assert preset["heading"] == "Escenario: MIDIS desnutrición crónica — Puntaje del escenario"
+    changed = _map_labels("score", catalog, {}, scenario.replace(name="dci (modificado)"), "en")
+    assert changed["heading"] == ("Scenario: MIDIS chronic malnutrition (modified) — "
+                                  "Scenario score")
     assert opts["unit"] == "0 a 1; 1 = mayor necesidad"  # never the raw id "score"
     assert "INEI" in opts["source"]
     pov = _map_labels("poverty_2018", catalog, {}, scenario, "en")
@@ -152,7 +159,7 @@ def test_report_html_has_title_legend_footer_outline_and_km_scale(tmp_path, rank
     frame, scenario = ranked
     page = export(frame, tmp_path / "m.html", scenario=scenario, lang="es",
                   column="poverty_2018").read_text(encoding="utf-8")
-    assert f"Escenario: {scenario.name} — Pobreza monetaria 2018" in page
+    assert "Escenario: «dci» — Pobreza monetaria 2018" in page
     assert "Pobreza monetaria 2018 (%, 2018)" in page  # legend: label and unit
     assert "Fuente: INEI, Mapa de pobreza monetaria" in page
     assert "L.control.scale({imperial: false, metric: true})" in page
@@ -167,20 +174,25 @@ def test_planner_csv_and_xlsx_in_spanish(tmp_path, ranked):
     frame, scenario = ranked
     text = export(frame, tmp_path / "t.csv", scenario=scenario, lang="es").read_text(
         encoding="utf-8-sig")
-    lines = text.splitlines()
-    labels, ids = lines[0].split(";"), lines[1].split(";")
-    assert labels[:4] == ["Ubigeo", "Departamento", "Provincia", "Distrito"]
-    assert "Pobreza monetaria 2018" in labels and "Prob. de selección" in labels
-    assert ids[labels.index("Pobreza monetaria 2018")] == "poverty_2018"
-    yurua = next(line.split(";") for line in lines[2:] if line.startswith("250204"))
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # reasons hold ';': quoted
+    labels, lines = rows[0], [";".join(r) for r in rows]
+    # one header row, the decision first: rank, ubigeo, names, score, interval, probabilities
+    assert labels[:9] == ["Puesto", "Ubigeo", "Distrito", "Provincia", "Departamento",
+                          "Puntaje del escenario", "Puesto p5", "Puesto p95",
+                          "Prob. de selección"]
+    assert "Pobreza monetaria 2018" in labels and "poverty_2018" not in lines[1]
+    yurua = next(r for r in rows[1:] if r[1] == "250204")
     assert yurua[labels.index("Pobreza monetaria 2018")] == "52,65"  # decimal comma
-    selected = ids.index("selected")
-    assert {line.split(";")[selected] for line in lines[2:]} == {"sí", "no"}  # not True/False
-    assert len(lines) == 2 + len(frame)
+    assert yurua[labels.index("Puesto")] == "3"  # a whole number, no ",0"
+    assert {r[labels.index("Seleccionado")] for r in rows[1:]} == {"sí", "no"}
+    assert len(rows) == 1 + len(frame)
     wb = openpyxl.load_workbook(export(frame, tmp_path / "t.xlsx", scenario=scenario, lang="es"))
     rows = list(wb["distritos"].iter_rows(values_only=True))
-    assert rows[0][:2] == ("Ubigeo", "Departamento") and rows[1][:2] == ("ubigeo", "department")
-    assert len(rows) == 2 + len(frame)
+    assert rows[0][:2] == ("Puesto", "Ubigeo") and rows[1][1] != "ubigeo"
+    assert len(rows) == 1 + len(frame)
     fields = {r[1]: r for r in wb["campos"].iter_rows(values_only=True)}
     assert fields["poverty_2018"][0] == "Pobreza monetaria 2018"
     assert fields["poverty_2018"][2] == "%"
@@ -190,6 +202,6 @@ def test_planner_csv_writes_booleans_as_words_and_a_missing_one_as_empty(tmp_pat
     frame = pd.DataFrame({"ubigeo": ["010101", "010102", "010103"],
                           "selected": pd.array([True, False, pd.NA], dtype="boolean")})
     text = export(frame, tmp_path / "b.csv", lang="es").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[2:] == ["010101;sí", "010102;no", "010103;"]
+    assert text.splitlines() == ["Ubigeo;Seleccionado", "010101;sí", "010102;no", "010103;"]
     text = export(frame, tmp_path / "b.csv", lang="en").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[2:] == ["010101,yes", "010102,no", "010103,"]
+    assert text.splitlines() == ["Ubigeo,Selected", "010101,yes", "010102,no", "010103,"]
