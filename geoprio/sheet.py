@@ -539,13 +539,44 @@ def _font_paths() -> tuple[Path, Path]:
     return base / "DejaVuSans.ttf", base / "DejaVuSans-Bold.ttf"
 
 
+def _fitting(pdf: Any, text: str, width: float) -> int:
+    """How many leading characters of ``text`` fit ``width`` mm at the current font.
+
+    A prefix's width grows with its length (fpdf2 sums the glyphs' widths; no kerning without
+    text shaping), so the answer is found by doubling the prefix until it no longer fits,
+    then bisecting: about 2·log2(k) measures of at most 2k characters, k the answer. The
+    cost follows what fits on the page (a line: tens of characters), not the text's length:
+    a name of a million characters costs what a short one does (shortening it one character
+    at a time, as before, cost its length squared: hours).
+    """
+    fits, tried = 0, 1
+    while tried < len(text) and pdf.get_string_width(text[:tried]) <= width:
+        fits, tried = tried, 2 * tried
+    tried = min(tried, len(text))
+    if pdf.get_string_width(text[:tried]) <= width:
+        return tried
+    while tried - fits > 1:  # text[:fits] fits, text[:tried] does not
+        mid = (fits + tried) // 2
+        if pdf.get_string_width(text[:mid]) <= width:
+            fits = mid
+        else:
+            tried = mid
+    return fits
+
+
 def _clip(pdf: Any, text: str, width: float) -> str:
     """Cut ``text`` with an ellipsis so that it fits ``width`` mm at the current font."""
-    if pdf.get_string_width(text) <= width:
+    n = _fitting(pdf, text, width)
+    if n == len(text):
         return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    return text[:_fitting(pdf, text[:n], width - pdf.get_string_width("…"))].rstrip() + "…"
+
+
+def _head(pdf: Any, text: str, width: float, lines: int) -> str:
+    """The start of ``text`` that fills ``lines`` lines of ``width`` mm and more, so that
+    wrapping it gives the same first ``lines`` lines as wrapping all of it (the rest is never
+    shown): wrapping stays as cheap for a million characters as for a paragraph."""
+    return text[:_fitting(pdf, text, width * (lines + 1))]
 
 
 def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, height: float,
@@ -554,10 +585,11 @@ def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, heig
     pdf.set_font(_FONT, "", size)
     used = 0
     for text in texts:
-        lines = pdf.multi_cell(width, height, text, dry_run=True, output="LINES")
         room = max_lines - used
         if room <= 0:
             break
+        lines = pdf.multi_cell(width, height, _head(pdf, text, width, room), dry_run=True,
+                               output="LINES")
         if len(lines) > room:
             lines = [*lines[:room - 1], _clip(pdf, lines[room - 1], width - 2)]
         for line in lines:
@@ -664,7 +696,8 @@ def _pdf(s: _Sheet) -> bytes:
     # sources and footer, from the bottom up
     pdf.set_font(_FONT, "", 6)
     src = [f"[{i}] {x}" for i, x in enumerate(s.sources, start=1)]
-    n_lines = sum(len(pdf.multi_cell(full, 2.7, x, dry_run=True, output="LINES")) for x in src)
+    n_lines = sum(len(pdf.multi_cell(full, 2.7, _head(pdf, x, full, 12), dry_run=True,
+                                     output="LINES")) for x in src)
     y_src = max(pdf.get_y() + 1.5, 282.0 - 2.7 * min(n_lines, 12) - 4)
     pdf.set_xy(12, y_src)
     pdf.set_font(_FONT, "B", 7)
