@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
+from app.exports import download_button
 from app.i18n import t
 from app.map_component import district_map
 from app.state import catalog, display_order, districts, geometry_url, uploads_key
@@ -245,7 +246,7 @@ def render(view: View) -> None:
     for col, ext, key in zip(cols2, (".csv", ".xlsx"), ("fmt_csv", "fmt_xlsx"), strict=True):
         k = (s.to_token(), uploads_key(), asked["budgets"], asked["steps"], people,
              float(budget), int(point), lang, ext)
-        col.download_button(t("download", lang, fmt=t(key, lang)),
-                            lambda k=k: export_bytes(k, _frame=frame, _catalog=cat),
-                            file_name=f"{stem}{ext}", mime=MIME[ext],
-                            key=f"bud_download{ext}", on_click="ignore")
+        download_button(col, t("download", lang, fmt=t(key, lang)),
+                        lambda k=k: export_bytes(k, _frame=frame, _catalog=cat), lang=lang,
+                        file_name=f"{stem}{ext}", mime=MIME[ext],
+                        key=f"bud_download{ext}", on_click="ignore")

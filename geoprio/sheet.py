@@ -30,6 +30,7 @@ import html
 import io
 import logging
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -845,6 +846,7 @@ def district_sheets(
     lang: str = "es",
     districts: pd.DataFrame | None = None,
     catalog: pd.DataFrame | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """A ZIP with the sheet of every district of a list, and an index (``indice.csv``).
 
@@ -859,6 +861,9 @@ def district_sheets(
     fmt : {"pdf", "html"}, default="pdf"
     lang : {"es", "en"}, default="es"
     districts, catalog : DataFrame, optional
+    progress : callable, optional
+        Called as ``progress(done, total)`` before the first sheet and after each one; an
+        exception it raises stops the ZIP (how the app cancels or times out a long one).
 
     Returns
     -------
@@ -889,6 +894,8 @@ def district_sheets(
     ctx = _context(districts, res, catalog, lang)
     index_rows = []
     path.parent.mkdir(parents=True, exist_ok=True)
+    if progress is not None:
+        progress(0, len(order))
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for k, r in enumerate(order.itertuples(), start=1):
             code = str(r.ubigeo)
@@ -900,6 +907,8 @@ def district_sheets(
                                "distrito": getattr(r, "district", ""),
                                "puesto": None if pd.isna(r.rank) else int(r.rank),
                                "archivo": name})
+            if progress is not None:
+                progress(k, len(order))
         info = zipfile.ZipInfo("indice.csv", date_time=_ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         zf.writestr(info, pd.DataFrame(index_rows).to_csv(index=False).encode("utf-8-sig"))

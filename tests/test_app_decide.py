@@ -27,6 +27,7 @@ from test_app import NBSP, page
 from test_app import make as app_make
 
 import geoprio
+from app.exports import long_exports
 from app.state import jobs
 from geoprio.scenario import Scenario
 
@@ -375,6 +376,11 @@ def test_the_ranking_prepares_the_zip_of_the_list_sheets(downloads):
     at = page(make({"s": s.to_token()}), "ranking")
     assert not [n for n in downloads if n and n.endswith(".zip") and n.startswith("fichas")]
     next(b for b in at.button if b.key == "sheets_prepare").click().run()
+    assert not at.exception
+    # built in the background (issue 21): not in the page's run; the page shows its progress
+    job = at.session_state["sheets_job"]
+    assert long_exports().wait(job, timeout=300).state == "done"
+    at.run()
     assert not at.exception
     name, data = fetch(downloads, r"^fichas_.*\.zip$")
     assert name == "fichas_tres.zip"
