@@ -42,9 +42,9 @@ from geoprio.errors import GeoprioError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXPORT_LIMIT", "EXPORT_QUEUE", "EXPORT_SECONDS", "LONG_QUEUE", "LONG_SECONDS",
-           "ExportBusy", "ExportPool", "ExportTimeout", "LongExport", "LongExports", "Stopped",
-           "download_button", "export_pool", "long_exports"]
+__all__ = ["EXPORT_LIMIT", "EXPORT_QUEUE", "EXPORT_SECONDS", "LONG_LIMIT", "LONG_QUEUE",
+           "LONG_SECONDS", "ExportBusy", "ExportPool", "ExportTimeout", "LongExport",
+           "LongExports", "Stopped", "download_button", "export_pool", "long_exports"]
 
 #: seconds a click waits for its file (Streamlit's browser side gives up at 180 s)
 EXPORT_SECONDS = 120.0
@@ -238,6 +238,9 @@ def download_button(where: Any, label: str, build: Callable[[], Any], *, lang: s
 LONG_QUEUE = 3
 #: a long export stops itself after this many seconds (checked between two steps)
 LONG_SECONDS = 900.0
+#: a long export still running after this many seconds means the process is stuck (one step
+#: hangs: the health check then restarts the process)
+LONG_LIMIT = LONG_SECONDS + 300.0
 
 
 class Stopped(GeoprioError):
@@ -326,7 +329,7 @@ class LongExports:
                 job.state = "cancelled"
                 return
             job._started, job.state = time.monotonic(), "running"
-            with self._dog.task("long export", self.seconds + 300):
+            with self._dog.task("long export", self.seconds + LONG_LIMIT - LONG_SECONDS):
                 data = build(job.progress)
             with self._lock:
                 self._kept[job.key] = data
