@@ -262,3 +262,21 @@ def test_the_data_page_keeps_a_label_within_its_bound():
     assert not at.exception and not at.main.error
     added = [o for o in at.selectbox(key="sc_add").options if o.startswith("LLLL")]
     assert added == ["L" * MAX_LABEL]
+
+
+def test_modifying_a_scenario_named_at_the_bound_keeps_its_name_within_it():
+    """The panel names a modified scenario "<name> (modificado)" and prefixes its description:
+    from a link whose name and description are at their bounds it must still apply."""
+    from app.scenario_form import form_values, scenario_from
+
+    base = Scenario(name="N" * MAX_NAME, description="d" * MAX_DESCRIPTION,
+                    weights={"poverty_2018": 1.0, "no_water_2017": 1.0})
+    values = form_values(base)
+    values["sc_w_poverty_2018"] = values["sc_w_poverty_2018"] * 2
+    changed = scenario_from(values, base, "es")
+    assert changed.name == "N" * (MAX_NAME - len(" (modificado)") - 1) + "… (modificado)"
+    assert len(changed.name) == MAX_NAME and len(changed.description) == MAX_DESCRIPTION
+    assert changed.description.startswith("Modificado a partir de «" + "N" * 10)
+    assert changed.weights["poverty_2018"] == 2 * changed.weights["no_water_2017"]
+    again = scenario_from(form_values(changed), changed, "es")  # nothing changed: itself
+    assert again == changed
