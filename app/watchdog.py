@@ -112,7 +112,7 @@ class Watchdog:
         task, age = late[0]
         cpu_now = _thread_cpu(task.thread_id)
         cpu = ("" if cpu_now is None or task.cpu_start is None else
-               f", {cpu_now - task.cpu_start:.0f} s of CPU")
+               f", {cpu_now - task.cpu_start:.1f} s of CPU")
         more = f"; {len(late) - 1} more late" if len(late) > 1 else ""
         return False, (f"stuck: {task.kind} running for {age:.0f} s (limit {task.limit:.0f} s"
                        f"{cpu}) in thread {task.thread}{more}")

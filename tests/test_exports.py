@@ -215,10 +215,13 @@ def test_the_ranking_and_district_downloads_are_built_on_the_export_pool(deferre
 
     exported = _built_on(monkeypatch, geoprio, "export")
     sheets = _built_on(monkeypatch, sheet, "_render")
-    at = page(make(), "ranking")
+    # a scenario of this test only: no file of it is in the process's caches yet
+    own = Scenario(name="hilos", weights={"poverty_2018": 1, "no_water_2017": 0.37},
+                   top_n=11, n_draws=0).to_token()
+    at = page(make({"s": own}), "ranking")
     csv = next(fn for name, fn in deferred.items() if name and name.endswith(".csv"))
     assert csv().startswith("\ufeffUbigeo;Departamento;Provincia;Distrito;".encode())
-    page(make({"distrito": "010102"}), "distrito")
+    page(make({"distrito": "010102", "s": own}), "distrito")
     pdf = next(fn for name, fn in deferred.items() if name and name.endswith(".pdf"))
     assert pdf()[:5] == b"%PDF-"
     assert exported and all(t.startswith("geoprio-export") for t in exported), exported
@@ -256,3 +259,22 @@ def test_the_zip_of_sheets_runs_in_the_background_with_progress_and_cancel(monke
     assert 2 <= job.done < 40 and job.result is None
     assert threads and set(threads) == {"geoprio-long_0"}
     assert [b for b in at.button if b.key == "sheets_prepare"]  # it may be asked again
+
+
+def test_every_page_run_is_watched_with_its_limit(monkeypatch):
+    """The entry script registers each page run with the process's watchdog, whose health
+    turns 503 past PAGE_SECONDS (tests/test_deploy.py shows it on a real server)."""
+    from app.watchdog import PAGE_SECONDS
+    from app.watchdog import Watchdog as Dog
+
+    seen: list[tuple[str, float]] = []
+    task = Dog.task
+
+    def spy(self, kind, limit):
+        seen.append((kind, limit))
+        return task(self, kind, limit)
+
+    monkeypatch.setattr(Dog, "task", spy)
+    page(make(), "ranking")
+    runs = [limit for kind, limit in seen if kind == "page run"]
+    assert len(runs) >= 2 and set(runs) == {PAGE_SECONDS}
