@@ -25,6 +25,7 @@ from app.jobs import name_thread, rerun_trigger, session_id
 from app.state import Ranking, jobs, page_runs, ranking
 from app.text import error_text
 from app.view import View
+from app.watchdog import PAGE_SECONDS, watchdog
 from geoprio import fmt
 from geoprio.errors import GeoprioError
 
@@ -115,5 +116,7 @@ def uncertainty(result: Ranking, lang: str, n_draws: int) -> None:
     poll()
 
 
-with page_runs():  # background jobs wait while a page is being drawn
+# background jobs wait while a page is being drawn; a run past PAGE_SECONDS is a hang that
+# the process's health check reports (app/watchdog.py)
+with page_runs(), watchdog().task("page run", PAGE_SECONDS):
     run()

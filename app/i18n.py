@@ -298,6 +298,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_wait": ("Las exportaciones estarán listas cuando termine el cálculo de "
                     "incertidumbre.", "Exports will be ready when the uncertainty is computed."),
     "download": ("Descargar {fmt}", "Download {fmt}"),
+    "export_timeout": ("La descarga anterior no estuvo lista en {s} s y se dejó de esperar: "
+                       "pruebe con menos filas o un formato más liviano (CSV).",
+                       "The last download was not ready within {s} s and was given up: try "
+                       "fewer rows or a lighter format (CSV)."),
+    "export_busy": ("Esta sesión ya tiene {n} descargas en preparación: espere a que terminen.",
+                    "This session already has {n} downloads being prepared: wait for them to "
+                    "finish."),
     "fmt_csv": ("CSV", "CSV"),
     "fmt_xlsx": ("Excel (XLSX)", "Excel (XLSX)"),
     "fmt_geojson": ("GeoJSON", "GeoJSON"),
@@ -653,6 +660,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sheets_preparing": ("Preparando {n} fichas…", "Preparing {n} sheets…"),
     "sheets_download": ("Descargar las {n} fichas (ZIP)", "Download the {n} sheets (ZIP)"),
     "sheets_ready": ("Listo: {mb} MB.", "Ready: {mb} MB."),
+    "sheets_progress": ("Preparando las fichas: {done} de {n}…", "Preparing the sheets: {done} of "
+                        "{n}…"),
+    "sheets_cancel": ("Cancelar", "Cancel"),
+    "sheets_cap": ("La lista tiene {n} distritos: la app prepara un ZIP de a lo más {most} "
+                   "fichas. Acorte la lista (top N, departamentos) o use la línea de comandos: "
+                   "geoprio sheet --scenario escenario.toml --out fichas.zip.",
+                   "The list has {n} districts: the app prepares a ZIP of at most {most} "
+                   "sheets. Shorten the list (top N, departments) or use the command line: "
+                   "geoprio sheet --scenario scenario.toml --out sheets.zip."),
+    "sheets_busy": ("El servidor ya prepara otros ZIP de fichas: vuelva a intentarlo en unos "
+                    "minutos.", "The server is already preparing other ZIPs of sheets: try "
+                    "again in a few minutes."),
+    "sheets_timeout": ("El ZIP se detuvo: {msg}. Acorte la lista o use la línea de comandos.",
+                       "The ZIP was stopped: {msg}. Shorten the list or use the command line."),
+    "sheets_failed": ("No se pudo preparar el ZIP: {msg}", "The ZIP could not be prepared: {msg}"),
     # district monitoring (app/district_monitoring.py): 2019 and 2022 beside ENDES
     "mon_title": ("Seguimiento: desnutrición crónica y anemia 2019 y 2022 del distrito, junto "
                   "a la ENDES de su departamento",

@@ -182,6 +182,8 @@ class Jobs:
     max_pending : jobs queued or running at most (default 32); :meth:`submit` refuses more.
     retry_after : seconds a failure is reported before the key may be computed again
         (default 30).
+    guard : a context manager around each run (e.g. :meth:`app.watchdog.Watchdog.task`);
+        none by default.
 
     Examples
     --------
@@ -196,7 +198,8 @@ class Jobs:
 
     def __init__(self, workers: int | None = None, keep: int = 48,
                  quiet: Callable[[], bool] | None = None, max_wait: float = 8.0,
-                 max_pending: int = 32, retry_after: float = 30.0) -> None:
+                 max_pending: int = 32, retry_after: float = 30.0,
+                 guard: Callable[[], contextlib.AbstractContextManager] | None = None) -> None:
         if workers is None:
             workers = int(os.environ.get("GEOPRIO_MC_WORKERS", "1"))
         if workers < 1:
@@ -212,16 +215,19 @@ class Jobs:
         self._pending: dict[Hashable, _Job] = {}
         self._owned: dict[Hashable, Hashable] = {}  # owner -> the key it waits for
         self._keep, self._max_pending, self._retry_after = keep, max_pending, retry_after
+        self._guard = guard or contextlib.nullcontext
 
     def _when_quiet(self, compute: Callable[[], Any]) -> Any:
         """Run ``compute`` once ``quiet()`` holds (no page is being drawn), or after
         ``max_wait`` seconds: when many planners press "Aplicar" together, their colours
-        come first and the draws after."""
+        come first and the draws after. The run is watched by ``guard`` (the process's
+        health check notices one that hangs)."""
         if self._quiet is not None:
             end = time.monotonic() + self._max_wait
             while not self._quiet() and time.monotonic() < end:
                 time.sleep(0.02)
-        return compute()
+        with self._guard():
+            return compute()
 
     def _finish(self, key: Hashable, future: Future) -> None:
         if future.cancelled():

@@ -47,7 +47,10 @@ FRONTEND = Path(__file__).with_name("map_component")
 NAME_COLUMNS = ("ubigeo", "district", "province", "department")
 STATIC_URL = "/app/static/"
 COMPONENT = f"{__name__}.district_map"  # Streamlit names a component after its module
-_component = None
+# Declared once, here, at import (issue 21): declare_component finds its caller's module with
+# inspect.getmodule, which under a burst of new sessions once returned None ("module is
+# None") when it ran per session. Registration with the server is done in _declared.
+_COMPONENT = components.declare_component("district_map", path=str(FRONTEND))
 _PUBLISHED: dict[str, dict[str, Any]] = {}  # url -> {"n": features, "columns": [...]}
 
 
@@ -205,20 +208,20 @@ def map_args(encoded_url: str, *, colours: Sequence, palette: Sequence[str] | No
 
 
 def _declared():
-    """The component, declared (registered with the running server) on first use.
+    """The component declared at import, registered with the running server if it is not.
 
-    Streamlit registers a component only when it is declared during a script run: a module
-    imported earlier (the server's start-up warm-up imports this one) would otherwise leave
-    the component unknown to the server and its frame would answer 404.
+    Streamlit registers a component when it is declared during a script run; this module is
+    imported earlier (the server's start-up warm-up imports it), so the first run registers
+    it here, without declaring it again (no ``inspect`` per session): without it the
+    component's frame would answer 404.
     """
-    global _component
     from streamlit.runtime import exists, get_instance
 
-    registry = get_instance().component_registry if exists() else None
-    if _component is None or (registry is not None
-                              and registry.get_component_path(COMPONENT) is None):
-        _component = components.declare_component("district_map", path=str(FRONTEND))
-    return _component
+    if exists():
+        registry = get_instance().component_registry
+        if registry.get_component_path(COMPONENT) is None:
+            registry.register_component(_COMPONENT)
+    return _COMPONENT
 
 
 def district_map(encoded_url: str, *, colours: Sequence, palette: Sequence[str] | None = None,

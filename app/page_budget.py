@@ -22,6 +22,7 @@ import streamlit as st
 
 import geoprio
 from app.charts import number_axis
+from app.exports import download_button
 from app.i18n import t
 from app.map_component import district_map
 from app.state import catalog, display_order, districts, geometry_url, uploads_key
@@ -264,13 +265,13 @@ def render(view: View) -> None:
     st.subheader(t("export", lang))
     st.caption(t("bud_export_help", lang))
     frame, cat = export_frame(listed, asked["cost"]), catalog()
-    stem = safe_filename(f"frontera_{safe_id(s.title(lang), default='escenario')}_"
+    stem = safe_filename(f"frontera_{safe_id(view.scenario.title(lang), default='escenario')}_"
                          f"{int(budget)}_{int(point)}")
     cols2 = st.columns(2)
     for col, ext, key in zip(cols2, (".csv", ".xlsx"), ("fmt_csv", "fmt_xlsx"), strict=True):
         k = (s.to_token(), uploads_key(), asked["budgets"], asked["steps"], people,
              float(budget), int(point), lang, ext)
-        col.download_button(t("download", lang, fmt=t(key, lang)),
-                            lambda k=k: export_bytes(k, _frame=frame, _catalog=cat),
-                            file_name=f"{stem}{ext}", mime=MIME[ext],
-                            key=f"bud_download{ext}", on_click="ignore")
+        download_button(col, t("download", lang, fmt=t(key, lang)),
+                        lambda k=k: export_bytes(k, _frame=frame, _catalog=cat), lang=lang,
+                        file_name=f"{stem}{ext}", mime=MIME[ext],
+                        key=f"bud_download{ext}", on_click="ignore")

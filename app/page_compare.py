@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from app.decide import full_ranked, plain
+from app.exports import download_button
 from app.i18n import option, t
 from app.map_component import district_map
 from app.sidebar import preset_name
@@ -272,9 +273,9 @@ def downloads(c: ScenarioComparison, a: Scenario, b: Scenario, lang: str) -> Non
     for col, ext, fmt_key in zip(cols, (".xlsx", ".gpkg"), ("fmt_xlsx", "fmt_gpkg"),
                                  strict=True):
         key = (a.to_token(), b.to_token(), uploads_key(), lang, ext)
-        col.download_button(
-            t("download", lang, fmt=t(fmt_key, lang)),
-            lambda k=key: comparison_bytes(k, _comparison=c, _catalog=cat),
+        download_button(
+            col, t("download", lang, fmt=t(fmt_key, lang)),
+            lambda k=key: comparison_bytes(k, _comparison=c, _catalog=cat), lang=lang,
             file_name=safe_filename(f"{stem}{ext}"), mime=MIME[ext],
             key=f"cmp_download{ext}", on_click="ignore")
 

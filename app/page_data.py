@@ -22,7 +22,9 @@ from app.text import error_text, md
 from app.view import View
 from geoprio import fmt
 from geoprio.errors import GeoprioError
+from geoprio.safety import one_line
 from geoprio.search import safe_id
+from geoprio.textbounds import MAX_LABEL, MAX_SOURCE, MAX_UNIT
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +65,14 @@ def render(view: View) -> None:
 
 def _indicator_form(values: pd.Series, default_label: str, lang: str, key: str,
                     source: str) -> None:
-    name = st.text_input(t("new_label", lang), default_label, key=f"{key}_label")
+    # max_chars: the browser stops typing there and Streamlit cuts what a client sends
+    name = st.text_input(t("new_label", lang), default_label[:MAX_LABEL], key=f"{key}_label",
+                         max_chars=MAX_LABEL)
     new_id = safe_id(name)
     st.caption(t("new_id", lang, id=md(new_id)))
-    unit = st.text_input(t("new_unit", lang), "", key=f"{key}_unit")
+    unit = st.text_input(t("new_unit", lang), "", key=f"{key}_unit", max_chars=MAX_UNIT)
     worse = st.checkbox(t("higher_worse", lang), True, key=f"{key}_worse")
+    source = one_line(source, MAX_SOURCE)  # the file's name is the user's text
     if st.button(t("add", lang), key=f"{key}_add"):
         taken = set(base_districts().columns) | set(catalog()["id"])
         if new_id in taken and new_id not in uploads():

@@ -16,6 +16,7 @@ import streamlit as st
 
 import geoprio
 from app import fonie_view, sheet_view
+from app.exports import download_button
 from app.i18n import option, t
 from app.state import catalog, display_geometry, districts, full_geometry, full_ranking, uploads_key
 from app.view import View
@@ -236,8 +237,8 @@ def export_box(view: View, query: str, only: bool) -> None:
         table = shown_table(ranked, query, only)
         return export_bytes(key, _table=table, _scenario=scenario, _catalog=cat)
 
-    c2.download_button(t("download", lang, fmt=t(FORMATS[ext], lang)), build, file_name=name,
-                       mime=MIME[ext], key=f"download{ext}", on_click="ignore")
+    download_button(c2, t("download", lang, fmt=t(FORMATS[ext], lang)), build, lang=lang,
+                    file_name=name, mime=MIME[ext], key=f"download{ext}", on_click="ignore")
     if not view.complete:
         c2.caption(t("export_wait", lang))
 

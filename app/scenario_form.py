@@ -32,6 +32,7 @@ from typing import Any
 
 from geoprio.scenario import Scenario
 from geoprio.search import fold
+from geoprio.textbounds import MAX_DESCRIPTION, MAX_NAME
 
 __all__ = ["DRAWS", "FIELDS", "MODES", "PRESETS", "base_of", "changed", "changed_fields",
            "form_values", "mode_of", "scenario_from", "slider_weights"]
@@ -245,7 +246,17 @@ def scenario_from(values: Mapping[str, Any], base: Scenario, lang: str = "es",
     word = MODIFIED.get(lang, MODIFIED["es"])
     root = base_name(base)
     what = ", ".join((labels or {}).get(g, g) for g in groups)
-    prefix = (f"Modificado a partir de «{root}» ({what}). " if lang == "es" else
-              f"Modified from “{root}” ({what}). ")
-    return base.replace(name=f"{root} ({word})", description=prefix + base.description,
+    title = base.title(lang) if base.is_preset() else root  # "FONIE (servicios básicos)"
+    prefix = (f"Modificado a partir de «{title}» ({what}). " if lang == "es" else
+              f"Modified from “{title}” ({what}). ")
+    return base.replace(name=_within(root, f" ({word})", MAX_NAME),
+                        description=_within(prefix + base.description, "", MAX_DESCRIPTION),
                         **changes)
+
+
+def _within(text: str, suffix: str, limit: int) -> str:
+    """``text + suffix`` cut (with "…") to the bound a scenario's field has: the suffix and
+    prefix the panel adds must not push a name or description from a link over it."""
+    if len(text) + len(suffix) <= limit:
+        return text + suffix
+    return text[:limit - len(suffix) - 1].rstrip() + "…" + suffix

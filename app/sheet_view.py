@@ -5,19 +5,24 @@
   button is clicked (Streamlit's deferred download), from the complete ranking.
 - On the Ranking page, :func:`sheets_zip`: a ZIP with the sheet of every district of the
   list. About a quarter of a second per sheet (a minute or two for 375), so it is built only
-  when "Preparar fichas" is pressed; the ZIP is cached per scenario, uploads and language.
+  when "Preparar fichas" is pressed, in the background (:class:`app.exports.LongExports`:
+  never in the page's run, one at a time per process, with its progress and "Cancelar"), at
+  most :data:`MAX_APP_SHEETS` sheets; the last ZIPs are kept per scenario, uploads and language.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from app.exports import ExportBusy, LongExport, download_button, long_exports
 from app.i18n import t
 from app.state import catalog, districts, full_ranking, uploads_key
+from app.text import md
 from app.view import View
 from geoprio import fmt
 from geoprio.exporting import safe_filename
@@ -25,9 +30,12 @@ from geoprio.scenario import Scenario
 from geoprio.search import safe_id
 from geoprio.sheet import district_sheet, district_sheets
 
-__all__ = ["sheet_buttons", "sheet_bytes", "sheets_zip", "zip_bytes"]
+__all__ = ["MAX_APP_SHEETS", "sheet_buttons", "sheet_bytes", "sheets_zip", "zip_bytes"]
 
 MIME = {".pdf": "application/pdf", ".html": "text/html", ".zip": "application/zip"}
+#: most sheets the app puts in one ZIP: every preset's list (FONIE's is 800), about 4 minutes
+#: of one core at a quarter of a second a sheet; longer lists: the command line
+MAX_APP_SHEETS = 800
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -51,55 +59,94 @@ def sheet_buttons(view: View, ubigeo: str, name: str) -> None:
     c1, c2, c3 = st.columns([1, 1, 2])
     for col, ext in ((c1, ".pdf"), (c2, ".html")):
         key = (ubigeo, scenario.to_token(), fingerprint, lang, ext)
-        col.download_button(
-            t("sheet_download", lang, fmt=ext[1:].upper()),
+        download_button(
+            col, t("sheet_download", lang, fmt=ext[1:].upper()),
             lambda k=key: sheet_bytes(k, _scenario=scenario, _frame=frame, _catalog=cat),
+            lang=lang,
             file_name=safe_filename(f"ficha_{ubigeo}_{safe_id(name, default='distrito')}{ext}"),
             mime=MIME[ext], key=f"sheet_download{ext}", on_click="ignore",
             icon=":material/description:")
     c3.caption(t("sheet_help", lang))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def zip_bytes(key: tuple, *, _scenario: Scenario, _frame: pd.DataFrame,
-              _catalog: pd.DataFrame, _ranked: pd.DataFrame | None = None) -> bytes:
+def zip_bytes(key: tuple, progress: Callable[[int, int], None], *, scenario: Scenario,
+              frame: pd.DataFrame, cat: pd.DataFrame, ranked: pd.DataFrame | None = None
+              ) -> bytes:
     """The ZIP of the list's sheets; ``key`` = (scenario token, uploads fingerprint, lang).
 
-    ``_ranked``: the complete ranking of that key when the page has it (else it is waited for).
+    Run by :class:`app.exports.LongExports` (``progress`` counts the sheets and stops the ZIP
+    when it is cancelled or out of time). ``ranked``: the complete ranking of that key when
+    the page had it (else it is waited for).
     """
     _, fingerprint, lang = key
-    ranked = _ranked if _ranked is not None else full_ranking(
-        _scenario, lang, frame=_frame, cat=_catalog, fingerprint=fingerprint)
+    ranked = ranked if ranked is not None else full_ranking(
+        scenario, lang, frame=frame, cat=cat, fingerprint=fingerprint)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fichas.zip"
-        district_sheets(ranked, path, which="selected", lang=lang, districts=_frame,
-                        catalog=_catalog)
+        district_sheets(ranked, path, which="selected", lang=lang, districts=frame,
+                        catalog=cat, progress=progress)
         return path.read_bytes()
 
 
 def sheets_zip(view: View) -> None:
-    """"Preparar fichas" then the ZIP's download button (the ZIP is built on request)."""
+    """"Preparar fichas", its progress (and "Cancelar"), then the ZIP's download button.
+
+    The ZIP is built in the background (:class:`app.exports.LongExports`), never in the
+    page's run; a list longer than :data:`MAX_APP_SHEETS` is refused with what to do instead.
+    """
     lang, scenario = view.lang, view.scenario
     n = int(view.ranked["selected"].fillna(False).astype(bool).sum())
     if n == 0:
         return
-    key = (scenario.to_token(), uploads_key(), lang)
     st.subheader(t("sheets_title", lang))
-    c1, c2 = st.columns([2, 3])
-    prepared = st.session_state.get("sheets_prepared") == key
-    if not prepared and c1.button(t("sheets_prepare", lang, n=fmt.integer(n, lang)),
-                                  key="sheets_prepare"):
-        prepared = True
-    if not prepared:
-        c2.caption(t("sheets_help", lang, n=fmt.integer(n, lang),
-                     s=fmt.integer(max(1, round(n * 0.3 / 60)), lang)))
+    if n > MAX_APP_SHEETS:
+        st.caption(t("sheets_cap", lang, n=fmt.integer(n, lang),
+                     most=fmt.integer(MAX_APP_SHEETS, lang)))
         return
-    with st.spinner(t("sheets_preparing", lang, n=fmt.integer(n, lang))):
-        data = zip_bytes(key, _scenario=scenario, _frame=districts(), _catalog=catalog(),
-                         _ranked=view.ranked if view.complete else None)
-    st.session_state["sheets_prepared"] = key
+    key = (scenario.to_token(), uploads_key(), lang)
+    job = st.session_state.get("sheets_job")
+    if job is not None and job.key != key:  # another scenario or language: that ZIP stops
+        job.cancel()
+        job = st.session_state["sheets_job"] = None
+    c1, c2 = st.columns([2, 3])
+    if job is None or job.state in ("cancelled", "timeout", "failed"):
+        if job is not None and job.state != "cancelled":
+            c2.warning(t("sheets_" + job.state, lang, msg=md(job.error)))
+        if not c1.button(t("sheets_prepare", lang, n=fmt.integer(n, lang)),
+                         key="sheets_prepare"):
+            c2.caption(t("sheets_help", lang, n=fmt.integer(n, lang),
+                         s=fmt.integer(max(1, round(n * 0.3 / 60)), lang)))
+            return
+        frame, cat = districts(), catalog()
+        ranked = view.ranked if view.complete else None
+        try:
+            job = long_exports().start(key, lambda step: zip_bytes(
+                key, step, scenario=scenario, frame=frame, cat=cat, ranked=ranked))
+        except ExportBusy:
+            c2.warning(t("sheets_busy", lang))
+            return
+        st.session_state["sheets_job"] = job
+    if not job.finished:
+        _progress(job, n, lang)
+        return
     name = safe_filename(f"fichas_{safe_id(scenario.title(lang), default='escenario')}.zip")
-    c1.download_button(t("sheets_download", lang, n=fmt.integer(n, lang)), data,
+    data = job.result or b""
+    c1.download_button(t("sheets_download", lang, n=fmt.integer(n, lang)), lambda: data,
                        file_name=name, mime=MIME[".zip"], key="sheets_download",
                        on_click="ignore", icon=":material/folder_zip:")
     c2.caption(t("sheets_ready", lang, mb=fmt.number(len(data) / 1e6, 1, lang)))
+
+
+@st.fragment(run_every=1.0)
+def _progress(job: LongExport, n: int, lang: str) -> None:
+    """The ZIP's progress, redrawn every second (this fragment only), and "Cancelar"; the
+    whole page again once it is finished (its download button)."""
+    if job.finished:
+        st.rerun()
+    done = fmt.integer(job.done, lang)
+    st.progress(job.done / max(1, job.total or n),
+                text=t("sheets_progress", lang, done=done, n=fmt.integer(n, lang)))
+    if st.button(t("sheets_cancel", lang), key="sheets_cancel"):
+        job.cancel()
+        st.session_state["sheets_job"] = None
+        st.rerun()

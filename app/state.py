@@ -33,6 +33,8 @@ from geoprio.scenario import Scenario
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
+#: a Monte Carlo job still running after this is a hang the health check reports
+MONTE_CARLO_SECONDS = 120.0
 
 
 @st.cache_resource
@@ -141,7 +143,11 @@ def page_runs() -> PageRuns:
 def jobs() -> Jobs:
     """The process's background jobs (Monte Carlo of each scenario); a job waits (at most
     8 s) until no page is being drawn, so that a burst of "Aplicar" gets its colours first."""
-    return Jobs(quiet=page_runs().quiet)
+    from app.watchdog import watchdog
+
+    # 10,000 draws of a heavy scenario take about 10 s: ten times that is a hang
+    return Jobs(quiet=page_runs().quiet,
+                guard=lambda: watchdog().task("monte carlo", MONTE_CARLO_SECONDS))
 
 
 def uploads() -> dict[str, dict]:

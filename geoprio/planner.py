@@ -206,6 +206,44 @@ _WORDS = {  # option values in words
 }
 
 
+#: a record's parts and figures in words (comparisons, trade-off points)
+_PARTS = {"a": ("Escenario A", "Scenario A"), "b": ("Escenario B", "Scenario B"),
+          "comparacion": ("Comparación", "Comparison"), "punto": ("Punto", "Point"),
+          "escenario": ("", "")}
+_FIGURES = {
+    "spearman": ("Correlación de Spearman de los puestos", "Spearman correlation of ranks"),
+    "kendall": ("Correlación de Kendall de los puestos", "Kendall correlation of ranks"),
+    "ranked_in_both": ("Distritos con puesto en ambos", "Districts ranked in both"),
+    "kept": ("Se mantienen en la lista", "Stay in the list"),
+    "entering": ("Entran", "Enter"), "leaving": ("Salen", "Leave"),
+    "entering_within_intervals": ("Entran dentro de sus intervalos",
+                                  "Enter within their intervals"),
+    "leaving_within_intervals": ("Salen dentro de sus intervalos",
+                                 "Leave within their intervals"),
+    "budget": ("Presupuesto", "Budget"), "point": ("Punto de la curva", "Point of the curve"),
+    "children_reached": ("Niños alcanzados", "Children reached"),
+    "mean_rate": ("Tasa media de la lista", "Mean rate of the list"),
+    "n_selected": ("Distritos en la lista", "Districts in the list"),
+    "cost": ("Costo de la lista", "Cost of the list"),
+    "unspent": ("Presupuesto sin gastar", "Budget left unspent"),
+    "rate_floor": ("Tasa mínima exigida", "Rate floor required"),
+    "people": ("Personas contadas", "People counted"), "rate": ("Tasa", "Rate"),
+    "method": ("Método", "Method"),
+}
+
+
+def _figure(key: str, lang: str) -> str:
+    i = 0 if lang == "es" else 1
+    if key in _FIGURES:
+        return _FIGURES[key][i]
+    from geoprio.labels import column_label
+
+    base, _, side = key.rpartition("_")
+    if side in ("a", "b") and base:
+        return f"{column_label(base, lang)} ({side.upper()})"
+    return column_label(key, lang)
+
+
 def _word(key: str, lang: str) -> str:
     return _WORDS[key][0 if lang == "es" else 1]
 
@@ -305,9 +343,11 @@ def methodology_table(frame: pd.DataFrame, record: Any, catalog: pd.DataFrame | 
         parts = {"": record.to_dict()}
     for name, part in (parts or {}).items():
         inner = (_scenario_rows(part, lang, labels) if _is_scenario(part) else
-                 [(str(k), _plain(v, lang)) for k, v in part.items()])
-        rows += [(_item("part", lang, part=name.upper() if len(name) == 1 else name,
-                        item=item) if name else item, value) for item, value in inner]
+                 [(_figure(str(k), lang), _plain(v, lang)) for k, v in part.items()
+                  if v is not None])
+        head = _PARTS.get(name, (name, name))[0 if lang == "es" else 1]
+        rows += [(_item("part", lang, part=head, item=item) if head else item, value)
+                 for item, value in inner]
     if catalog is not None and "id" in catalog:
         for r in catalog[catalog["id"].isin(frame.columns)].itertuples():
             name = labels.get(str(r.id), str(r.id))

@@ -61,6 +61,7 @@ from geoprio.safety import (
     sniff,
     user_file,
 )
+from geoprio.textbounds import MAX_LABEL, MAX_NOTE, MAX_SOURCE, MAX_UNIT, check_text
 
 __all__ = ["DEFAULT_STATS", "MAX_BANDS", "MAX_PIXELS", "MAX_SIDE", "VALID_STATS",
            "add_zonal_indicator", "zonal_stats"]
@@ -877,6 +878,11 @@ def add_zonal_indicator(
             raise InputError(f"{name} must be a non-empty string, got {clip(value)}")
     if not isinstance(unit, str):
         raise InputError(f"unit must be a string ('' when it has none), got {clip(unit)}")
+    for name, value, limit in (("label_es", label_es, MAX_LABEL), ("label_en", label_en, MAX_LABEL),
+                               ("unit", unit, MAX_UNIT), ("source", source, MAX_SOURCE),
+                               ("description", description or "", MAX_NOTE),
+                               ("caveats", caveats or "", MAX_NOTE)):
+        check_text(str(value), name, limit)
     if not isinstance(higher_is_worse, (bool, np.bool_)):
         raise TypeError(f"higher_is_worse must be True or False, got {higher_is_worse!r}")
     missing = [c for c in _CATALOG_COLUMNS if c not in catalog.columns]

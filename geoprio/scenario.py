@@ -41,6 +41,16 @@ from geoprio.errors import RuleError, ScenarioError
 from geoprio.io import RESERVED_NAMES
 from geoprio.rules import Rule
 from geoprio.scoring import AGGREGATIONS, MISSING_POLICIES, NORMALISATIONS
+from geoprio.textbounds import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_NOTES,
+    MAX_PLACE,
+    MAX_PLACES,
+    list_problem,
+    text_problem,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -157,11 +167,12 @@ to 1000000; got 0
     def __post_init__(self) -> None:
         problems: list[str | tuple[str, str]] = []
         self._coerce(problems)
-        if problems:  # each problem in English, or (English, Spanish)
-            en = [p if isinstance(p, str) else p[0] for p in problems]
+        if problems:  # each problem in English, or (English, Spanish); the name may be the
+            en = [p if isinstance(p, str) else p[0] for p in problems]  # problem: never whole
             es = [p if isinstance(p, str) else p[1] for p in problems]
-            raise ScenarioError(f"scenario {self.name!r} is not valid: " + "; ".join(en),
-                                es=f"el escenario «{_short(self.name)}» no es válido: "
+            raise ScenarioError(f"scenario {_short(self.name, 60)} is not valid: "
+                                + "; ".join(en),
+                                es=f"el escenario «{_short(self.name, 60)}» no es válido: "
                                    + "; ".join(es))
 
     # ------------------------------------------------------------------ checks
@@ -182,6 +193,7 @@ to 1000000; got 0
             return
         if not self.name.strip():
             problems.append("name must not be empty")
+        self._bound_texts(problems)
         if not isinstance(self.weights, dict) or not self.weights:
             problems.append("weights must be a non-empty table id -> weight; got "
                             f"{_short(self.weights)}")
@@ -305,6 +317,23 @@ to 1000000; got 0
                             f"{_short(self.seed)}")
         else:
             self.seed = int(self.seed)
+
+    def _bound_texts(self, problems: list[str]) -> None:
+        """Every text of the scenario within its bound (:mod:`geoprio.textbounds`), checked
+        before anything reads it: a name of a million characters costs nothing more."""
+        for attr, limit in (("name", MAX_NAME), ("description", MAX_DESCRIPTION)):
+            problem = text_problem(getattr(self, attr), attr, limit)
+            if problem:
+                problems.append(problem)
+        for attr, most, limit in (("sources", MAX_NOTES, MAX_NOTE),
+                                  ("caveats", MAX_NOTES, MAX_NOTE),
+                                  ("departments", MAX_PLACES, MAX_PLACE),
+                                  ("provinces", MAX_PLACES, MAX_PLACE)):
+            value = getattr(self, attr)
+            if isinstance(value, (list, tuple)):
+                problem = list_problem(value, attr, most, limit)
+                if problem:
+                    problems.append(problem)
 
     def names_used(self) -> list[str]:
         """Every column id the scenario refers to, in first-use order.
@@ -582,6 +611,9 @@ def title_of(settings: dict[str, Any], lang: str = "es") -> str:
         except (ScenarioError, RuleError, TypeError, ValueError):
             same = False
         return PRESET_TITLES[key][pick] if same else f"«{name}»"
+    root = key.removesuffix("_2019")
+    if key.endswith("_2019") and root in PRESET_TITLES:  # comparison.with_2019_rates
+        return f"{PRESET_TITLES[root][pick]} ({'2019 data' if lang == 'en' else 'datos 2019'})"
     m = _MODIFIED.match(name.strip())
     if m and m.group(1).strip().lower() in PRESET_TITLES:
         word = "modified" if lang == "en" else "modificado"

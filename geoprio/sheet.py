@@ -30,6 +30,7 @@ import html
 import io
 import logging
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -540,13 +541,44 @@ def _font_paths() -> tuple[Path, Path]:
     return base / "DejaVuSans.ttf", base / "DejaVuSans-Bold.ttf"
 
 
+def _fitting(pdf: Any, text: str, width: float) -> int:
+    """How many leading characters of ``text`` fit ``width`` mm at the current font.
+
+    A prefix's width grows with its length (fpdf2 sums the glyphs' widths; no kerning without
+    text shaping), so the answer is found by doubling the prefix until it no longer fits,
+    then bisecting: about 2·log2(k) measures of at most 2k characters, k the answer. The
+    cost follows what fits on the page (a line: tens of characters), not the text's length:
+    a name of a million characters costs what a short one does (shortening it one character
+    at a time, as before, cost its length squared: hours).
+    """
+    fits, tried = 0, 1
+    while tried < len(text) and pdf.get_string_width(text[:tried]) <= width:
+        fits, tried = tried, 2 * tried
+    tried = min(tried, len(text))
+    if pdf.get_string_width(text[:tried]) <= width:
+        return tried
+    while tried - fits > 1:  # text[:fits] fits, text[:tried] does not
+        mid = (fits + tried) // 2
+        if pdf.get_string_width(text[:mid]) <= width:
+            fits = mid
+        else:
+            tried = mid
+    return fits
+
+
 def _clip(pdf: Any, text: str, width: float) -> str:
     """Cut ``text`` with an ellipsis so that it fits ``width`` mm at the current font."""
-    if pdf.get_string_width(text) <= width:
+    n = _fitting(pdf, text, width)
+    if n == len(text):
         return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    return text[:_fitting(pdf, text[:n], width - pdf.get_string_width("…"))].rstrip() + "…"
+
+
+def _head(pdf: Any, text: str, width: float, lines: int) -> str:
+    """The start of ``text`` that fills ``lines`` lines of ``width`` mm and more, so that
+    wrapping it gives the same first ``lines`` lines as wrapping all of it (the rest is never
+    shown): wrapping stays as cheap for a million characters as for a paragraph."""
+    return text[:_fitting(pdf, text, width * (lines + 1))]
 
 
 def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, height: float,
@@ -555,10 +587,11 @@ def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, heig
     pdf.set_font(_FONT, "", size)
     used = 0
     for text in texts:
-        lines = pdf.multi_cell(width, height, text, dry_run=True, output="LINES")
         room = max_lines - used
         if room <= 0:
             break
+        lines = pdf.multi_cell(width, height, _head(pdf, text, width, room), dry_run=True,
+                               output="LINES")
         if len(lines) > room:
             lines = [*lines[:room - 1], _clip(pdf, lines[room - 1], width - 2)]
         for line in lines:
@@ -665,7 +698,8 @@ def _pdf(s: _Sheet) -> bytes:
     # sources and footer, from the bottom up
     pdf.set_font(_FONT, "", 6)
     src = [f"[{i}] {x}" for i, x in enumerate(s.sources, start=1)]
-    n_lines = sum(len(pdf.multi_cell(full, 2.7, x, dry_run=True, output="LINES")) for x in src)
+    n_lines = sum(len(pdf.multi_cell(full, 2.7, _head(pdf, x, full, 12), dry_run=True,
+                                     output="LINES")) for x in src)
     y_src = max(pdf.get_y() + 1.5, 282.0 - 2.7 * min(n_lines, 12) - 4)
     pdf.set_xy(12, y_src)
     pdf.set_font(_FONT, "B", 7)
@@ -813,6 +847,7 @@ def district_sheets(
     lang: str = "es",
     districts: pd.DataFrame | None = None,
     catalog: pd.DataFrame | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """A ZIP with the sheet of every district of a list, and an index (``indice.csv``).
 
@@ -827,6 +862,9 @@ def district_sheets(
     fmt : {"pdf", "html"}, default="pdf"
     lang : {"es", "en"}, default="es"
     districts, catalog : DataFrame, optional
+    progress : callable, optional
+        Called as ``progress(done, total)`` before the first sheet and after each one; an
+        exception it raises stops the ZIP (how the app cancels or times out a long one).
 
     Returns
     -------
@@ -857,6 +895,8 @@ def district_sheets(
     ctx = _context(districts, res, catalog, lang)
     index_rows = []
     path.parent.mkdir(parents=True, exist_ok=True)
+    if progress is not None:
+        progress(0, len(order))
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for k, r in enumerate(order.itertuples(), start=1):
             code = str(r.ubigeo)
@@ -868,6 +908,8 @@ def district_sheets(
                                "distrito": getattr(r, "district", ""),
                                "puesto": None if pd.isna(r.rank) else int(r.rank),
                                "archivo": name})
+            if progress is not None:
+                progress(k, len(order))
         info = zipfile.ZipInfo("indice.csv", date_time=_ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         zf.writestr(info, pd.DataFrame(index_rows).to_csv(index=False).encode("utf-8-sig"))

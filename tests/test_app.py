@@ -133,7 +133,8 @@ def test_a_changed_control_says_modificado_and_so_do_the_name_and_the_methodolog
     app.button(key="sc_apply").click().run()
     new = applied(app)
     assert new.name == "fonie (modificado)"
-    assert new.description.startswith("Modificado a partir de «fonie» (pesos).")
+    assert new.description.startswith("Modificado a partir de «FONIE (servicios básicos)» "
+                                      "(pesos).")
     # FONIE's five weights at 20% each, poverty moved to 50%: shares 20/130 and 50/130
     assert new.weights["poverty_2018"] == 0.5 and new.weights["no_water_2017"] == 0.2
     assert {k: v for k, v in new.to_dict().items() if k not in ("name", "description",
@@ -156,9 +157,9 @@ def test_a_changed_control_says_modificado_and_so_do_the_name_and_the_methodolog
 
     sheet = openpyxl.load_workbook(io.BytesIO(data))["metodologia"]
     rows = {r[0]: r[1] for r in sheet.iter_rows(values_only=True)}
-    assert rows["escenario.name"] == "fonie (modificado)"
-    assert rows["escenario.description"].startswith("Modificado a partir de «fonie»")
-    assert rows["fecha"] == "2026-11-28"  # the date of the export, as the key says
+    assert rows["Escenario"] == "FONIE (servicios básicos) (modificado)"
+    assert rows["Descripción"].startswith("Modificado a partir de «FONIE (servicios básicos)»")
+    assert rows["Fecha de descarga"] == "2026-11-28"  # the date of the export, as the key says
 
 
 def test_bad_rule_shows_a_message_and_keeps_the_scenario(app):

@@ -152,8 +152,8 @@ def test_md_leaves_no_live_punctuation_and_no_autolink(text):
 
 def test_error_text_is_one_line_without_server_paths():
     exc = ValueError("/tmp/geoprio_up_81x/raster.tif: not\na GeoTIFF\n  File \"x.py\"")
-    assert error_text(exc) == 'raster.tif: not a GeoTIFF File "x.py"'
-    assert len(error_text("x" * 5000)) <= 600
+    assert error_text(exc, "es") == 'raster.tif: not a GeoTIFF File "x.py"'
+    assert len(error_text("x" * 5000, "es")) <= 600
 
 
 # ---------------------------------------------------------------- text from a link is text

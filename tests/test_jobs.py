@@ -146,3 +146,20 @@ def test_finished_results_are_evicted_least_recently_used_first():
     jobs.submit("c", lambda: "C")
     jobs.wait("c", timeout=5)
     assert (jobs.get("a"), jobs.get("b"), jobs.get("c")) == ("A", None, "C")
+
+
+def test_a_running_job_is_watched_by_the_health_check():
+    from app.watchdog import Watchdog
+
+    dog = Watchdog()
+    gate = threading.Event()
+    jobs = Jobs(workers=1, guard=lambda: dog.task("monte carlo", 60))
+    jobs.submit("k", lambda: gate.wait(5), owner="A")
+    for _ in range(100):
+        if dog.running():
+            break
+        time.sleep(0.01)
+    assert [task.kind for task in dog.running()] == ["monte carlo"]
+    gate.set()
+    jobs.wait("k", timeout=5)
+    assert dog.running() == []

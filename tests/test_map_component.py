@@ -124,6 +124,36 @@ def test_map_args_rejects_bad_input(published):
         map_args(url, colours=["#fff"] * N_DISTRICTS, height=20)
 
 
+# ---------------------------------------------------------------------- declared once
+def test_a_burst_of_sessions_registers_the_component_without_inspecting_modules(monkeypatch):
+    """Issue 21: after a restart, a burst of sessions got "RuntimeError: module is None" from
+    ``components.declare_component`` (its ``inspect.getmodule`` raced with imports), which
+    ran once per session. Declared once at import, the component is only registered with the
+    server's registry (Streamlit's own ``LocalComponentRegistry``) by 64 sessions at once,
+    even where ``inspect.getmodule`` finds nothing, as in that race."""
+    import inspect
+    from concurrent.futures import ThreadPoolExecutor
+
+    import streamlit.runtime as runtime
+    from streamlit.components.lib.local_component_registry import LocalComponentRegistry
+
+    import app.map_component as mc
+
+    registry = LocalComponentRegistry()
+
+    class Server:  # the running server, as far as components are concerned
+        component_registry = registry
+
+    monkeypatch.setattr(runtime, "exists", lambda: True)
+    monkeypatch.setattr(runtime, "get_instance", lambda: Server)
+    monkeypatch.setattr(inspect, "getmodule", lambda *args, **kwargs: None)
+    with ThreadPoolExecutor(64) as sessions:
+        got = list(sessions.map(lambda _: mc._declared(), range(256)))
+    assert {id(c) for c in got} == {id(got[0])}
+    assert got[0].name == "app.map_component.district_map" == mc.COMPONENT
+    assert registry.get_component_path(mc.COMPONENT) == str(mc.FRONTEND)
+
+
 # ---------------------------------------------------------------------------- browser
 APP = '''
 import sys

@@ -492,6 +492,19 @@ def hostile_rasters() -> None:
     write("truncated.tif", data[: len(data) // 2])
 
 
+def hostile_texts() -> None:
+    """Issue 21: texts that cost time by their length alone. A link of 1.7 kB whose scenario
+    is named by 990,000 characters (zlib packs a repeated letter a thousand to one); the PDF
+    sheet once shortened such a name one character at a time, for hours."""
+    import base64
+    import zlib
+
+    data = {"name": "A" * 990_000, "weights": {"poverty_2018": 1.0}, "top_n": 100}
+    raw = json.dumps(data, separators=(",", ":")).encode("utf-8")
+    token = base64.urlsafe_b64encode(zlib.compress(raw, 9))
+    write("long_name.link", token + b"\n")
+
+
 def main() -> None:
     tables()
     merged_header_xlsx()
@@ -502,6 +515,7 @@ def main() -> None:
     hostile_tables()
     hostile_boundaries()
     hostile_rasters()
+    hostile_texts()
     total = sum(p.stat().st_size for p in HERE.iterdir() if p.suffix != ".py")
     print(f"{len([p for p in HERE.iterdir() if p.suffix != '.py'])} files, {total:,} bytes")
 
