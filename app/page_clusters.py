@@ -158,11 +158,14 @@ def scatter_chart(s, names: dict[str, str], lang: str) -> alt.Chart:
 
 
 def _map(frame: pd.DataFrame, column: str, colours: dict, labels: dict, title: str,
-         tooltip: dict, key: str, lang: str, height: int = 520) -> None:
+         tooltip: dict, key: str, lang: str, height: int = 520, half: bool = False) -> None:
+    """A category map; its legend over the Pacific (bottom left), smaller at half width, so
+    that it never hides the country (at 1366 px a top legend covered a third of it)."""
     geo = gpd.GeoDataFrame(display_geometry().merge(frame, on="ubigeo", how="left"),
                            geometry="geometry", crs=4326)
     m = mapping.category_map(geo, column, colours, labels, title=title, tooltip=tooltip,
-                             missing_label=t("missing", lang), lang=lang)
+                             missing_label=t("missing", lang), lang=lang,
+                             corner="bottom-left", compact=half)
     mapping.serve_assets_from(m, leaflet_base_url())
     st_folium(m, height=height, use_container_width=True, returned_objects=[], key=key)
 
@@ -228,17 +231,21 @@ def profile_tables(result, names: dict[str, str], units: dict[str, str], kind: s
 
 
 def heat_chart(long: pd.DataFrame, lang: str) -> alt.Chart:
-    """z-scores of each group and indicator as a heat table (diverging, centred at 0)."""
+    """z-scores of each group and indicator as a heat table (diverging, centred at 0).
+
+    One row per indicator (its whole label on the left, where there is room) and one column
+    per group: labels never run over the values, however many indicators there are."""
     top = float(long["z"].abs().max() or 1.0)
+    long = long.assign(number=long["group"].str.split(":").str[0])
     base = alt.Chart(long).encode(
-        x=alt.X("indicator:N", title=None, sort=None,
-                axis=alt.Axis(labelAngle=0, labelLimit=0, orient="top",
-                              labelExpr="split(datum.label, ' ')")),
-        y=alt.Y("group:N", title=None, sort=None, axis=alt.Axis(labelLimit=0)),
+        x=alt.X("number:N", title=t("group", lang), sort=None,
+                axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("indicator:N", title=None, sort=None, axis=alt.Axis(labelLimit=0)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("z:Q", title=t("z", lang), scale=alt.Scale(
-            scheme="redblue", reverse=True, domain=[-top, top], domainMid=0)),
+            scheme="redblue", reverse=True, domain=[-top, top], domainMid=0),
+            legend=alt.Legend(gradientLength=max(60, 40 * long["indicator"].nunique() - 20))),
         tooltip=[alt.Tooltip("group:N", title=t("group", lang)),
                  alt.Tooltip("indicator:N", title=t("indicator", lang)),
                  alt.Tooltip("text:N", title=t("z", lang))])
@@ -246,7 +253,8 @@ def heat_chart(long: pd.DataFrame, lang: str) -> alt.Chart:
         text="text:N",
         color=alt.condition(f"abs(datum.z) > {top * 0.6}", alt.value("white"),
                             alt.value("black")))
-    return (cells + text).properties(height=max(120, 48 * long["group"].nunique()))
+    rows = long["indicator"].nunique()  # the height holds the axes too (autosize "fit")
+    return (cells + text).properties(height=90 + 40 * rows)
 
 
 def render(view: View) -> None:
@@ -363,7 +371,7 @@ def hotspot_views(view_kind: str, frame_all: pd.DataFrame, key: tuple, ind: str,
     left, right = st.columns(2)
     with left:
         _label_map(frame, result, t("cluster_map", lang, name=name),
-                   {**tip, "value_text": name}, value_text(frame), "hs_map", lang)
+                   {**tip, "value_text": name}, value_text(frame), "hs_map", lang, half=True)
     with right:
         classes = frame["ubigeo"].map(geoprio.significance_classes(result))
         frame["significance"] = classes
@@ -375,7 +383,7 @@ def hotspot_views(view_kind: str, frame_all: pd.DataFrame, key: tuple, ind: str,
              {c: significance_label(c, lang) for c in present},
              t("significance_map", lang, name=name),
              {**tip, "value_text": name, "significance_text": t("p_class", lang)},
-             "hs_sig_map", lang)
+             "hs_sig_map", lang, half=True)
     local = result.local
     agree = math.ceil(local.min_stability * local.runs - 1e-9)
     st.caption(t("significance_note", lang, perms=fmt.integer(local.permutations, lang),
@@ -383,7 +391,7 @@ def hotspot_views(view_kind: str, frame_all: pd.DataFrame, key: tuple, ind: str,
 
 
 def _label_map(frame: pd.DataFrame, result, title: str, tooltip: dict, value_text: pd.Series,
-               key: str, lang: str) -> None:
+               key: str, lang: str, half: bool = False) -> None:
     """A cluster map of stable labels; unstable ones drawn and counted apart ("inestable")."""
     frame = frame.copy()
     frame["shown"] = shown_labels(frame, result)
@@ -393,7 +401,7 @@ def _label_map(frame: pd.DataFrame, result, title: str, tooltip: dict, value_tex
     present = [v for v in HOTSPOT_COLOURS if v in set(frame["shown"].dropna())]
     _map(frame, "shown", {v: HOTSPOT_COLOURS[v] for v in present},
          {v: option("hotspot", v, lang) for v in present}, title,
-         {**tooltip, "hotspot_text": t("hotspot_class", lang)}, key, lang)
+         {**tooltip, "hotspot_text": t("hotspot_class", lang)}, key, lang, half=half)
 
 
 def _scatter(s, names: dict[str, str], lang: str) -> None:

@@ -334,11 +334,13 @@ def category_map(frame: gpd.GeoDataFrame, column: str, colours: dict[Any, str],
                  labels: dict[Any, str] | None = None, *, title: str | None = None,
                  tooltip: dict[str, str] | None = None,
                  borders: bool = True, missing_label: str = "sin dato",
-                 height: int = 600, lang: str = "es") -> folium.Map:
+                 height: int = 600, lang: str = "es", corner: str = "top-right",
+                 compact: bool = False) -> folium.Map:
     """A map of a categorical column (clusters, zones, hot-spot labels) with a legend.
 
     Values not in ``colours`` are drawn grey and counted under ``missing_label``; counts are
-    written as ``lang`` writes numbers.
+    written as ``lang`` writes numbers. ``corner`` and ``compact`` place and size the legend
+    (:func:`legend_html`).
     """
     values = frame[column]
     fills = [colours.get(v, MISSING_COLOUR) for v in values]
@@ -350,7 +352,8 @@ def category_map(frame: gpd.GeoDataFrame, column: str, colours: dict[Any, str],
         rows.append((MISSING_COLOUR, missing_label, missing))
     return filled_map(frame, fills, tooltip=tooltip or {"district": "Distrito", column: column},
                       borders=borders, height=height,
-                      legend=legend_html(rows, title or column, lang=lang),
+                      legend=legend_html(rows, title or column, lang=lang, corner=corner,
+                                         compact=compact),
                       name=title or column)
 
 
@@ -424,8 +427,13 @@ def add_report_frame(m: folium.Map, *, heading: str, footer: str,
     return m
 
 
+#: where a legend sits: the top right (default), or the bottom left, over the Pacific, for
+#: maps drawn at half width where a top legend would hide the north of the country
+CORNERS = {"top-right": "top:12px;right:12px", "bottom-left": "bottom:28px;left:10px"}
+
+
 def legend_html(rows: list[tuple[str, str, int]], title: str, unit: str = "",
-                lang: str = "es") -> str:
+                lang: str = "es", *, corner: str = "top-right", compact: bool = False) -> str:
     """The legend as a fixed HTML box (no JavaScript): rows of (colour, label, count), the
     counts written as ``lang`` writes numbers ("1 537" in Spanish, "1,537" in English).
 
@@ -449,9 +457,13 @@ def legend_html(rows: list[tuple[str, str, int]], title: str, unit: str = "",
         f'<span style="color:#666">({html.escape(integer(n, lang))})</span></div>'
         for c, lab, n in rows)
     unit_text = f" ({html.escape(unit)})" if unit else ""
-    return (f'<div class="geoprio-legend" style="position:absolute;top:12px;right:12px;'
-            f'z-index:1000;white-space:nowrap;background:rgba(255,255,255,.92);'
-            f'padding:8px 10px;font:12px sans-serif;border-radius:4px;box-shadow:0 0 4px #888">'
+    if corner not in CORNERS:
+        raise ValueError(f"corner must be one of {list(CORNERS)}; got {corner!r}")
+    size = ("max-width:48%;white-space:normal;font:11px sans-serif;padding:5px 7px"
+            if compact else "white-space:nowrap;font:12px sans-serif;padding:8px 10px")
+    return (f'<div class="geoprio-legend" style="position:absolute;{CORNERS[corner]};'
+            f'z-index:1000;{size};background:rgba(255,255,255,.92);'
+            f'border-radius:4px;box-shadow:0 0 4px #888">'
             f"<b>{html.escape(title)}{unit_text}</b>{body}</div>")
 
 

@@ -350,6 +350,11 @@ def test_cluster_profile_is_a_diverging_heat_table_not_stacked_bars(app):
     assert layers[0]["mark"]["type"] == "rect"
     colour = layers[0]["encoding"]["color"]
     assert colour["scale"]["domainMid"] == 0 and colour["scale"]["scheme"] == "redblue"
+    # one row per indicator (long labels on the left, never over the values), a column a group
+    enc = layers[0]["encoding"]
+    assert enc["y"]["field"] == "indicator" and enc["y"]["axis"]["labelLimit"] == 0
+    assert enc["x"]["field"] == "number" and enc["x"]["axis"]["labelAngle"] == 0
+    assert spec["height"] >= 40 * 4  # four indicators, 40 px each at least
     means = next(df.value for df in app.dataframe if "Grupo" in df.value.columns)
     assert list(means.columns[:4]) == ["Grupo", "Perfil", "Distritos", "Población"]
     assert "Pobreza monetaria 2018 (%)" in means.columns

@@ -264,3 +264,17 @@ def test_a_link_opens_the_hot_spot_view_it_names():
     assert next(iter(legend)).startswith("Atípico bajo")
     at.radio(key="vista").set_value("scatter").run()
     assert at.query_params["vista"] in ("scatter", ["scatter"])  # written back to the link
+
+
+def test_side_by_side_legends_sit_over_the_pacific_and_stay_small():
+    """At 1366 px the two hot-spot maps are half wide: a top legend hid a third of the
+    country. Both legends sit bottom left (over the ocean), at most half the map's width."""
+    at = page(make({"analisis": "hotspots"}), "conglomerados")
+    boxes = [re.search(r'class="geoprio-legend" style="([^"]*)"',
+                       json.loads(c.proto.json_args).get("html", ""))
+             for c in at.get("component_instance")]
+    styles = [b.group(1) for b in boxes if b]
+    assert len(styles) == 2
+    for style in styles:
+        assert "bottom:28px;left:10px" in style and "max-width:48%" in style
+        assert "top:" not in style
