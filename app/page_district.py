@@ -161,7 +161,8 @@ def render(view: View) -> None:
             st.markdown(t("district_rank", lang, rank=fmt.integer(r["rank"], lang),
                           lo=fmt.integer(r["rank_p05"], lang), hi=fmt.integer(r["rank_p95"],
                                                                               lang),
-                          p=fmt.percent(100 * r["p_selected"], 0, lang)))
+                          p=fmt.probability(r["p_selected"], 0 if r["p_selected"] in (0, 1)
+                                            else 1, lang)))
         else:
             st.markdown(t("district_rank_point", lang, rank=fmt.integer(r["rank"], lang)))
     else:

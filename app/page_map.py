@@ -46,7 +46,7 @@ def tooltip_table(ranked: pd.DataFrame, column: str, unit: str, view: View) -> p
         table["rank_interval"] = [
             f"{fmt.integer(a, lang)}–{fmt.integer(b, lang)}" if pd.notna(r) and pd.notna(a)
             else "" for r, a, b in zip(ranked["rank"], lo, hi, strict=True)]
-        table["p_selected"] = [fmt.percent(100 * p, 0, lang) for p in ranked["p_selected"]]
+        table["p_selected"] = [fmt.probability(p, 0, lang) for p in ranked["p_selected"]]
     return table
 
 

@@ -133,9 +133,9 @@ def table_for_screen(table: pd.DataFrame, view: View):
     """The columns shown, numbers as the language writes them (a Styler for decimals)."""
     cols = [c for c in COLUMNS if c in table.columns and (view.complete or c not in UNCERTAIN)]
     shown = table[cols].reset_index(drop=True)
-    for c in ("p_selected", "p_eligible"):
+    for c in ("p_selected", "p_eligible"):  # rounded toward 50%: 0.897 shows 89%, never 90%
         if c in shown:
-            shown[c] = (100 * shown[c]).round()
+            shown[c] = fmt.toward_even_odds(shown[c].to_numpy(dtype=float))
     for c in (*COUNTS, "cost", "cum_cost"):
         if c in shown:
             shown[c] = shown[c].round()

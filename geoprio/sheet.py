@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from geoprio.errors import GeoprioError, InputError, ScenarioError
+from geoprio.fmt import probability
 from geoprio.scenario import title_of
 
 logger = logging.getLogger(__name__)
@@ -83,10 +84,12 @@ _T = {
         "rural": "Población rural 2017", "indicator": "Indicador", "district": "Distrito",
         "peru": "Perú", "year": "Año", "source": "Fuente", "trend":
         "Desnutrición crónica en menores de 5 años (%)", "endes_dept": "ENDES {name}",
-        "endes_nat": "ENDES Perú", "sien": "Distrito (SIEN 2019, SIEN-HIS 2022 suavizada, "
-        "IC 90%)", "trend_note": "ENDES es una encuesta de hogares representativa por "
-        "departamento; el SIEN cuenta niños atendidos en el MINSA: compare tendencias, no "
-        "niveles.", "rank_head": "Puesto en el escenario {name}", "rank":
+        "endes_nat": "ENDES Perú",
+        "sien_raw": "Distrito, tasa bruta (SIEN 2019, SIEN-HIS 2022)",
+        "sien_eb": "Distrito 2022 suavizada (IC 90%)",
+        "trend_note": "ENDES es una encuesta de hogares representativa por departamento; "
+        "el SIEN cuenta niños atendidos en el MINSA: compare tendencias, no niveles.",
+        "rank_head": "Puesto en el escenario {name}", "rank":
         "Puesto {rank} de {total} (intervalo 90%: {lo}–{hi})", "p_sel":
         "En la lista en {p} de las simulaciones: {state}.", "selected": "seleccionado",
         "not_selected": "no seleccionado", "not_ranked": "Sin puesto: {reason}",
@@ -123,8 +126,10 @@ _T = {
         "rural": "Rural population 2017", "indicator": "Indicator", "district": "District",
         "peru": "Peru", "year": "Year", "source": "Source", "trend":
         "Stunting, children under 5 (%)", "endes_dept": "ENDES {name}",
-        "endes_nat": "ENDES Peru", "sien": "District (SIEN 2019, SIEN-HIS 2022 smoothed, "
-        "90% CI)", "trend_note": "ENDES is a household survey representative by department; "
+        "endes_nat": "ENDES Peru",
+        "sien_raw": "District, raw rate (SIEN 2019, SIEN-HIS 2022)",
+        "sien_eb": "District 2022 smoothed (90% CI)",
+        "trend_note": "ENDES is a household survey representative by department; "
         "SIEN counts children seen at MINSA facilities: compare trends, not levels.",
         "rank_head": "Rank in the scenario {name}", "rank":
         "Rank {rank} of {total} (90% interval: {lo}–{hi})", "p_sel":
@@ -322,24 +327,17 @@ def _trend_png(trend: pd.DataFrame, t: dict[str, str], dept_name: str) -> bytes:
         e = s[s["level"] == level].dropna(subset=["value"])
         ax.plot(e["year"], e["value"], marker="o", markersize=2.5, color=colour,
                 linewidth=1.2, label=label)
-    d = s[s["level"] == "district"]
-    y19 = d.loc[d["year"] == 2019, "value"]
-    r22 = d[d["year"] == 2022]
-    xs, ys, lo, hi = [], [], [], []
-    if len(y19) and np.isfinite(y19.iloc[0]):
-        xs.append(2019)
-        ys.append(float(y19.iloc[0]))
-        lo.append(0.0)
-        hi.append(0.0)
-    if len(r22) and np.isfinite(r22["smoothed"].iloc[0]):
+    d = s[s["level"] == "district"].dropna(subset=["value"])
+    if len(d):  # like with like: the raw rates of both years form the district's series
+        ax.plot(d["year"], d["value"], marker="s", markersize=3.5, color="#b2182b",
+                linewidth=1, label=t["sien_raw"])
+    r22 = s[(s["level"] == "district") & (s["year"] == 2022)].dropna(subset=["smoothed"])
+    if len(r22):  # the smoothed 2022 rate apart, with its interval: no line joins it to 2019
         v = float(r22["smoothed"].iloc[0])
-        xs.append(2022)
-        ys.append(v)
-        lo.append(v - float(r22["lo"].iloc[0]))
-        hi.append(float(r22["hi"].iloc[0]) - v)
-    if xs:
-        ax.errorbar(xs, ys, yerr=[lo, hi], fmt="s", color="#b2182b", markersize=4,
-                    capsize=3, linewidth=1, label=t["sien"])
+        ax.errorbar([2022.35], [v], yerr=[[v - float(r22["lo"].iloc[0])],
+                                          [float(r22["hi"].iloc[0]) - v]],
+                    fmt="o", color="#7570b3", markersize=3.5, capsize=3, linewidth=1,
+                    label=t["sien_eb"])
     ax.set_xlim(2008.5, 2025.5)
     ax.set_ylim(bottom=0)
     ax.tick_params(labelsize=7)
@@ -398,6 +396,18 @@ def _resolve(ctx: _Context, ubigeo: str | int) -> str:
                      "post-2017 or old code; check it (INEI numbering, 6 digits)")
 
 
+def _sheet_indicators(ctx: _Context, cat: pd.DataFrame) -> dict[str, tuple[int, str, str]]:
+    """The sheet's indicators, then every other one the scenario weighs (an uploaded
+    indicator among them: what decided the rank is on the sheet), with the catalog's words."""
+    out = dict(SHEET_INDICATORS)
+    weights = ((ctx.result.attrs.get("scenario") or {}).get("weights") or {}
+               if ctx.result is not None else {})
+    for ind in weights:
+        if ind not in out and ind in cat.index:
+            out[ind] = (1, str(cat.loc[ind, "label_es"]), str(cat.loc[ind, "label_en"]))
+    return out
+
+
 def _content(ctx: _Context, code: str) -> _Sheet:
     import geoprio
     from geoprio.fonie import FONIE_SECTORS
@@ -419,7 +429,7 @@ def _content(ctx: _Context, code: str) -> _Sheet:
     # indicators beside department and nation, numbered sources
     sources: list[str] = []
     rows = []
-    for ind, (dec, label_es, label_en) in SHEET_INDICATORS.items():
+    for ind, (dec, label_es, label_en) in _sheet_indicators(ctx, cat).items():
         if ind not in ctx.districts.columns:
             continue
         info = cat.loc[ind] if ind in cat.index else None
@@ -461,7 +471,8 @@ def _content(ctx: _Context, code: str) -> _Sheet:
                     lo=format_number(r.get("rank_p05"), 0, lang=lang),
                     hi=format_number(r.get("rank_p95"), 0, lang=lang)))
                 p = float(r.get("p_selected", float(bool(r["selected"]))))
-                pct = format_number(100 * p, 0, lang=lang, unit="%")
+                # rounded toward 50%: 0.897 is 89,7%, never a firm-looking 90%
+                pct = probability(p, 0 if p in (0.0, 1.0) else 1, lang)
                 rank_lines.append(t["p_sel"].format(
                     p=pct, state=t["selected"] if r["selected"] else t["not_selected"]))
                 if 0.1 < p < 0.9:

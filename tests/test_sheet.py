@@ -170,3 +170,36 @@ def test_a_frame_without_the_indicators_says_no_data(tmp_path, districts):
     assert "Población 2020: 265" in text and "Menores de 5 años 2020: s. d." in text
     # FONIE's gaps then come from the shipped census columns
     assert "telecomunicaciones: 37,5% (mediana 34,4%)" in text
+
+
+def test_a_probability_is_never_rounded_up_to_the_line_it_misses(tmp_path, districts):
+    """p = 0.897 reads "89,7%" with "selección incierta", never "90%" (issue 19)."""
+    s = Scenario.preset("dci").replace(n_draws=0)
+    result = geoprio.prioritize(districts, s)
+    code = result.loc[result["rank"] == 10, "ubigeo"].item()
+    result.loc[result["ubigeo"] == code, "p_selected"] = 0.897
+    path = district_sheet(code, tmp_path / "f.pdf", result=result)
+    _, text, _ = text_of(path.read_bytes())
+    flat = " ".join(text.split())
+    assert "89,7%" in flat and "en la lista en 90%" not in flat.lower()
+    assert "Selección incierta: en la lista en 89,7% de las simulaciones" in flat
+
+
+def test_the_scenario_title_and_an_uploaded_indicator_are_on_the_sheet(tmp_path, districts):
+    cat = geoprio.catalog()
+    frame = districts.copy()
+    frame["cobertura_agua_rural"] = 12.5
+    row = {**cat.iloc[0].to_dict(), "id": "cobertura_agua_rural",
+           "label_es": "Cobertura de agua rural 2024", "label_en": "Rural water coverage 2024",
+           "unit": "%", "year": 2024, "source": "Gobierno regional", "kind": "indicator",
+           "higher_is_worse": False}
+    cat = pd.concat([cat, pd.DataFrame([row])], ignore_index=True)
+    s = Scenario.preset("dci").replace(name="dci (modificado)", n_draws=0, weights={
+        **Scenario.preset("dci").weights, "cobertura_agua_rural": 0.1})
+    result = geoprio.prioritize(frame, s, catalog=cat)
+    path = district_sheet("250204", tmp_path / "u.pdf", districts=frame, result=result,
+                          catalog=cat)
+    flat = " ".join(text_of(path.read_bytes())[1].split())
+    assert "Cobertura de agua rural 2024" in flat and "12,5%" in flat
+    assert "Puesto en el escenario MIDIS desnutrición crónica (modificado)" in flat
+    assert "«dci" not in flat
