@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 
 import altair as alt
 import geopandas as gpd
@@ -196,14 +195,8 @@ def group_summary(result, kind: str, lang: str, auto: bool) -> str:
 
 
 def hotspot_summary(result, lang: str) -> str:
-    """The engine's sentence with its numbers written as ``lang`` writes them: the
-    significance level ("α = 0,05") and the permutations per run ("9 999")."""
-    text = result.summary_en if lang == "en" else result.summary_es
-    local = result.local
-    text = re.sub(r"α = [0-9.,]+", lambda m: "α = " + fmt.number(local.alpha, 2, lang), text)
-    word = "permutations" if lang == "en" else "permutaciones"
-    return re.sub(rf"[0-9][0-9.,]* {word}",
-                  lambda m: f"{fmt.integer(local.permutations, lang)} {word}", text)
+    """The engine's sentence in ``lang`` (it writes its numbers as ``lang`` does)."""
+    return result.summary_en if lang == "en" else result.summary_es
 
 
 def profile_tables(result, names: dict[str, str], units: dict[str, str], kind: str,

@@ -8,18 +8,19 @@ prints it, draws it (PNG), picks the point in the middle and writes its list as 
 whose ``metodologia`` sheet records the point and both objective values.
 
 Run: ``python examples/budget_tradeoff.py [OUTPUT_FOLDER]`` (about 10 seconds).
+The files go to OUTPUT_FOLDER, by default ``./geoprio_salidas`` in the folder you run it from.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from _salidas import output_folder, written
 
 import geoprio
 from geoprio.scenario import Scenario
@@ -48,12 +49,8 @@ def main(folder: Path) -> None:
     print(f"point {middle}: {int(chosen['selected'].sum())} districts, "
           f"{point['children_reached']:,.0f} children at {point['mean_rate']:.1f}%")
     out = geoprio.export_tradeoff(chosen, folder / "punto.xlsx")
-    print(f"written frontera.png and {out.name}")
+    print(written(folder / "frontera.png", out))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        main(Path(sys.argv[1]))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            main(Path(tmp))
+    main(output_folder(sys.argv[1:]))

@@ -11,16 +11,17 @@ its two ranks apart. The script says how many moves are, and lists the first dis
 enter the list for reasons the intervals confirm.
 
 Run: ``python examples/compare_2019_2022.py [OUTPUT_FOLDER]`` (about 10 seconds).
+The files go to OUTPUT_FOLDER, by default ``./geoprio_salidas`` in the folder you run it from.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
+from _salidas import output_folder, written
 
 import geoprio
 from geoprio.scenario import Scenario
@@ -49,12 +50,8 @@ def main(folder: Path) -> None:
     xlsx = geoprio.export_comparison(cmp, folder / "dci_2019_2022.xlsx")
     gpkg = geoprio.export_comparison(cmp, folder / "dci_2019_2022.gpkg")
     layers = [layer[0] for layer in pyogrio.list_layers(gpkg)]
-    print(f"written {xlsx.name} and {gpkg.name} (layers {layers})")
+    print(f"{written(xlsx, gpkg)} (layers {layers})")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        main(Path(sys.argv[1]))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            main(Path(tmp))
+    main(output_folder(sys.argv[1:]))

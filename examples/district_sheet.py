@@ -7,14 +7,16 @@ department and Peru with year and source, the stunting trend beside ENDES and th
 that apply. The same inputs give the same bytes.
 
 Run: ``python examples/district_sheet.py [OUTPUT_FOLDER]`` (about 15 seconds).
+The files go to OUTPUT_FOLDER, by default ``./geoprio_salidas`` in the folder you run it from.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
+
+from _salidas import output_folder, written
 
 import geoprio
 from geoprio.scenario import Scenario
@@ -34,11 +36,8 @@ def main(folder: Path) -> None:
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
     print(f"{bundle.name}: {len(names) - 1} sheets and an index: {', '.join(names)}")
+    print(written(pdf, page, bundle))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        main(Path(sys.argv[1]))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            main(Path(tmp))
+    main(output_folder(sys.argv[1:]))

@@ -7,13 +7,15 @@ which sectors explain the place of the first ones. Rural roads have no district 
 column of your own can be declared as the roads sector (``roads="my_column"``).
 
 Run: ``python examples/fonie_gaps.py [OUTPUT_FOLDER]`` (about 5 seconds).
+The files go to OUTPUT_FOLDER, by default ``./geoprio_salidas`` in the folder you run it from.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
+
+from _salidas import output_folder, written
 
 import geoprio
 from geoprio.scenario import Scenario
@@ -33,12 +35,8 @@ def main(folder: Path) -> None:
     for r in three.sort_values("rank").head(5).itertuples():
         print(f"  {int(r.rank):>3} {r.ubigeo} {r.district}: {', '.join(r.fonie_gap_sectors)}")
     out = geoprio.export(three, folder / "fonie_3_brechas.gpkg")
-    print(f"written {out.name} ({len(three)} districts)")
+    print(f"{written(out)} ({len(three)} districts)")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        main(Path(sys.argv[1]))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            main(Path(tmp))
+    main(output_folder(sys.argv[1:]))

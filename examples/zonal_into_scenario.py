@@ -9,26 +9,29 @@ lights, an elevation model):
 3. use it in a scenario and rank (``geoprio.prioritize``);
 4. export the result (``geoprio.export``: GeoPackage and CSV).
 
-The GeoTIFF used here is a **made-up demonstration** written by this script into a
-temporary folder at run time, with values that are easy to check: 0.05-degree pixels over
+Without arguments the GeoTIFF is a **made-up demonstration** that the script writes next to its
+outputs, with values that are easy to check: 0.05-degree pixels over
 Peru worth **100 south of latitude 14° S and 0 north of it** (and nodata west of 81.2° W,
 over the sea). A district's mean is therefore the share of its pixels south of 14° S: 100
 for a district wholly south of it (most of Puno), 0 for every district of Loreto, something
 in between for a district the line crosses. It is not data; no conclusion
-may be drawn from it. Replace it with your own raster:
-``python examples/zonal_into_scenario.py mi_raster.tif``.
+may be drawn from it. With your own raster, say which way it points (``peor``: a higher
+value means more need, e.g. travel time; ``mejor``: less, e.g. night lights)::
 
-Run: ``python examples/zonal_into_scenario.py`` (about 10 seconds).
+    python examples/zonal_into_scenario.py mi_raster.tif peor [CARPETA]
+
+The files go to CARPETA, by default ``./geoprio_salidas`` in the folder you run it from
+(about 10 seconds).
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import rasterio
+from _salidas import output_folder, written
 from rasterio.transform import from_origin
 
 import geoprio
@@ -57,55 +60,58 @@ def write_example_raster(folder: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    with tempfile.TemporaryDirectory(prefix="geoprio_example_") as tmp:
-        folder = Path(tmp)
-        if argv:
-            raster = Path(argv[0])
-        else:
-            raster = write_example_raster(folder)
-            print(f"demonstration raster written: {raster.name} (values 100 south of 14° S, "
-                  "0 north; not data)")
+    if argv and (len(argv) < 2 or argv[1].lower() not in ("peor", "mejor")):
+        raise SystemExit("say which way the raster points: python examples/"
+                         "zonal_into_scenario.py RASTER peor|mejor [FOLDER]")
+    folder = output_folder(argv[2:])
+    worse = not argv or argv[1].lower() == "peor"
+    if argv:
+        raster = Path(argv[0])
+    else:
+        raster = write_example_raster(folder)
+        print(f"demonstration raster written: {raster.resolve()} (values 100 south of "
+              "14° S, 0 north; not data)")
 
-        districts = geoprio.load_districts()
-        zonal = geoprio.zonal_stats(districts, raster, stats=["mean", "count"])
-        methods = zonal["zonal_method"].value_counts().to_dict()
-        print(f"zonal statistics for {len(zonal)} districts; how each got its pixels: {methods}")
-        by_dept = zonal.assign(department=districts["department"]).groupby("department")
-        for dept in ("PUNO", "LORETO", "CUSCO"):
-            means = by_dept.get_group(dept)["mean"]
-            print(f"  {dept}: mean of the district means {means.mean():.1f} "
-                  f"(min {means.min():.1f}, max {means.max():.1f})")
+    districts = geoprio.load_districts()
+    zonal = geoprio.zonal_stats(districts, raster, stats=["mean", "count"])
+    methods = zonal["zonal_method"].value_counts().to_dict()
+    print(f"zonal statistics for {len(zonal)} districts; how each got its pixels: {methods}")
+    by_dept = zonal.assign(department=districts["department"]).groupby("department")
+    for dept in ("PUNO", "LORETO", "CUSCO"):
+        means = by_dept.get_group(dept)["mean"]
+        print(f"  {dept}: mean of the district means {means.mean():.1f} "
+              f"(min {means.min():.1f}, max {means.max():.1f})")
 
-        new, catalog = geoprio.add_zonal_indicator(
-            districts, geoprio.catalog(), zonal, column="mean", id="ejemplo_sur_14s",
-            label_es="Ejemplo: % de píxeles al sur de 14° S (demostración)",
-            label_en="Example: % of pixels south of 14° S (demonstration)",
-            unit="%", higher_is_worse=True,
-            source="ráster de demostración de examples/zonal_into_scenario.py (no es un dato)")
-        row = catalog.set_index("id").loc["ejemplo_sur_14s"]
-        print(f"indicator added: {row['label_en']!r}, unit {row['unit']}, caveats: "
-              f"{row['caveats']}")
+    new, catalog = geoprio.add_zonal_indicator(
+        districts, geoprio.catalog(), zonal, column="mean", id="ejemplo_sur_14s",
+        label_es="Ejemplo: % de píxeles al sur de 14° S (demostración)",
+        label_en="Example: % of pixels south of 14° S (demonstration)",
+        unit="%", higher_is_worse=worse,
+        source="ráster de demostración de examples/zonal_into_scenario.py (no es un dato)")
+    row = catalog.set_index("id").loc["ejemplo_sur_14s"]
+    print(f"indicator added: {row['label_en']!r}, unit {row['unit']}, caveats: "
+          f"{row['caveats']}")
 
-        scenario = Scenario(
-            name="pobreza_y_ejemplo",
-            description="Pobreza 2018 y un indicador de demostración de un GeoTIFF.",
-            weights={"poverty_2018": 0.5, "ejemplo_sur_14s": 0.5},
-            top_n=50, n_draws=200,
-            caveats=["ejemplo_sur_14s es un ráster de demostración: no es un dato."],
-        )
-        result = geoprio.prioritize(new, scenario, catalog=catalog)
-        sel = result[result["selected"]]
-        print(f"scenario {scenario.name!r}: {len(sel)} selected, "
-              f"{int((sel['ejemplo_sur_14s'] == 100).sum())} of them wholly south of 14° S")
-        for r in sel.sort_values("rank").head(5).itertuples():
-            print(f"  {int(r.rank):>3} {r.ubigeo} {r.district:<24} {r.department:<12} "
-                  f"poverty {r.poverty_2018:.1f}%  example {r.ejemplo_sur_14s:.0f}")
+    scenario = Scenario(
+        name="pobreza_y_ejemplo",
+        description="Pobreza 2018 y un indicador de demostración de un GeoTIFF.",
+        weights={"poverty_2018": 0.5, "ejemplo_sur_14s": 0.5},
+        top_n=50, n_draws=200,
+        caveats=["ejemplo_sur_14s es un ráster de demostración: no es un dato."],
+    )
+    result = geoprio.prioritize(new, scenario, catalog=catalog)
+    sel = result[result["selected"]]
+    print(f"scenario {scenario.name!r}: {len(sel)} selected, "
+          f"{int((sel['ejemplo_sur_14s'] == 100).sum())} of them wholly south of 14° S")
+    for r in sel.sort_values("rank").head(5).itertuples():
+        print(f"  {int(r.rank):>3} {r.ubigeo} {r.district:<24} {r.department:<12} "
+              f"poverty {r.poverty_2018:.1f}%  example {r.ejemplo_sur_14s:.0f}")
 
-        gpkg = geoprio.export(result, folder / "prioridad_zonal.gpkg", scenario=scenario,
-                              catalog=catalog)
-        csv = geoprio.export(result, folder / "prioridad_zonal.csv", catalog=catalog)
-        print(f"exported {gpkg.name} ({gpkg.stat().st_size // 1024} KiB) and {csv.name} "
-              f"({len(result)} rows)")
+    gpkg = geoprio.export(result, folder / "prioridad_zonal.gpkg", scenario=scenario,
+                          catalog=catalog)
+    csv = geoprio.export(result, folder / "prioridad_zonal.csv", catalog=catalog)
+    print(f"exported {gpkg.name} ({gpkg.stat().st_size // 1024} KiB) and {csv.name} "
+          f"({len(result)} rows); {written(gpkg, csv)}")
     return 0
 
 

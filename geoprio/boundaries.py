@@ -91,7 +91,8 @@ def _unzip_layer(zf: zipfile.ZipFile, label: str, layer: str | None, tmp: Path) 
         stem = layer.lower()
     elif len(stems) > 1:
         raise GeometryError(f"{label}: {len(stems)} shapefiles in the archive "
-                            f"({names(stems, 10)}); choose one with layer='...'")
+                            f"({names(stems, 10)}); choose one with layer='...' (command "
+                            "line: --layer ...)")
     else:
         stem = stems[0]
     missing = [ext for ext in (".shx", ".dbf") if stem + ext not in members]
@@ -276,7 +277,7 @@ def _read_layer(source: Source, is_path: bool, label: str, layer: str | None, tm
                                 f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
         if layer is None and len(layers) > 1:
             raise GeometryError(f"{label}: {len(layers)} layers ({names(layers, 10)}); choose "
-                                "one with layer='...'")
+                                "one with layer='...' (command line: --layer ...)")
         if layer is not None and layer not in layers:
             raise GeometryError(f"{label}: no layer {clip(layer)}; layers: {names(layers, 10)}")
     try:

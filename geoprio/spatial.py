@@ -340,10 +340,12 @@ def _summary(out: Any, w: Contiguity, keep: np.ndarray, indicator: str, method: 
 
 def _tails(local: MoranLocal | GetisOrdGiStar) -> tuple[str, str]:
     """How the labels were tested, and how many were left out as unstable."""
-    alpha = f"{local.alpha:g}"
-    alpha_es = alpha.replace(".", ",")
+    from geoprio.fmt import integer, number
+
+    # numbers as each language writes them: "α = 0,05", "9 999" (Spanish), "9,999" (English)
+    alpha, alpha_es = number(local.alpha, 2, "en"), number(local.alpha, 2, "es")
     fdr_es, fdr_en = (" con FDR", " with FDR") if local.fdr else ("", "")
-    perms_es = f"{local.permutations:,}".replace(",", ".")
+    perms_es, perms_en = integer(local.permutations, "es"), integer(local.permutations, "en")
     if not local.permutations:
         return (f" (sin permutaciones, α = {alpha_es}{fdr_es}).",
                 f" (no permutations, α = {alpha}{fdr_en}).")
@@ -351,7 +353,7 @@ def _tails(local: MoranLocal | GetisOrdGiStar) -> tuple[str, str]:
     unstable = int((~local.stable_).sum())
     es = (f" ({local.runs} corridas de {perms_es} permutaciones, α = {alpha_es}{fdr_es}; se "
           f"cuentan las etiquetas que coinciden en al menos {agree} de {local.runs} corridas")
-    en = (f" ({local.runs} runs of {local.permutations:,} permutations, α = {alpha}{fdr_en}; "
+    en = (f" ({local.runs} runs of {perms_en} permutations, α = {alpha}{fdr_en}; "
           f"labels counted when at least {agree} of {local.runs} runs agree")
     if unstable:
         es += f": {unstable} {'distrito' if unstable == 1 else 'distritos'} con etiqueta " \

@@ -19,6 +19,7 @@ pytest.importorskip("streamlit")
 from test_app import ENGLISH, _raw, make, page, page_texts
 
 import geoprio
+from app.charts import spanish_label_expr
 from geoprio.contiguity import queen_contiguity
 from geoprio.mapping import box_breaks
 
@@ -126,7 +127,7 @@ def test_moran_scatterplot_with_global_i_equal_to_esda(districts_w):
     name = geoprio.catalog().set_index("id").loc[IND, "label_es"]
     assert points["x"]["title"] == f"{name} (estandarizado)"
     assert points["y"]["title"] == ["Promedio de los vecinos en", name]
-    assert "replace(format(datum.value, '.1f'), '.', ',')" in points["x"]["axis"]["labelExpr"]
+    assert points["x"]["axis"]["labelExpr"] == spanish_label_expr(1)  # 0,5 and 1 000,0
     assert points["color"]["scale"]["domain"] == ["alto-alto", "bajo rodeado de altos",
                                                   "bajo-bajo", "alto rodeado de bajos"]
     # the line's slope is Moran's I

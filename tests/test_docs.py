@@ -112,6 +112,14 @@ def test_rank_with_upload_example(tmp_path):
     assert n_elig < n  # a few districts there had no child measured in 2022
     assert f"scenario 'dci_con_ejemplo': {n_elig} eligible, 20 selected" in out
     assert "layers ['distritos', 'escenario'], 1874 districts, 20 selected" in out
+    # the direction is declared, never assumed; the files stay where the user finds them
+    assert "ejemplo_sin_cobertura: a higher value means more need" in out
+    folder = tmp_path / "geoprio_salidas"
+    assert {p.name for p in folder.iterdir()} == {"ejemplo_cobertura.csv", "prioridad.gpkg"}
+    assert f"in {folder.resolve()}" in out
+    mine = _run([sys.executable, str(REPO / "examples" / "rank_with_upload.py"),
+                 str(folder / "ejemplo_cobertura.csv"), "ejemplo_sin_cobertura"], tmp_path)
+    assert mine.returncode != 0 and "peor|mejor" in mine.stderr  # no direction: refused
 
 
 def test_zonal_into_scenario_example(tmp_path):
@@ -126,6 +134,7 @@ def test_zonal_into_scenario_example(tmp_path):
     assert "LORETO: mean of the district means 0.0 (min 0.0, max 0.0)" in out
     assert "scenario 'pobreza_y_ejemplo': 50 selected" in out
     assert "prioridad_zonal.csv (1874 rows)" in out
+    assert (tmp_path / "geoprio_salidas" / "prioridad_zonal.gpkg").exists()
 
 
 def test_compare_2019_2022_example(tmp_path):
@@ -150,7 +159,8 @@ def test_budget_tradeoff_example(tmp_path):
     assert "point  0:   107,746 children, mean rate 15.0%, 50 districts" in out
     assert "point 10:       175 children, mean rate 49.0%, 1 districts" in out
     assert "point 5: 50 districts, 55,219 children at 32.0%" in out
-    assert "written frontera.png and punto.xlsx" in out
+    assert f"written frontera.png, punto.xlsx in {tmp_path / 'geoprio_salidas'}" in out
+    assert (tmp_path / "geoprio_salidas" / "punto.xlsx").exists()
 
 
 def test_fonie_gaps_example(tmp_path):
@@ -160,6 +170,7 @@ def test_fonie_gaps_example(tmp_path):
     assert "water 22.5% (no_water_2017)" in out and "telecom 34.4% (rural_no_mobile_2017)" in out
     assert "450 of the 800 FONIE districts have 3 or more gaps" in out
     assert "1 160804 YAGUAS: water, sanitation, electricity, telecom" in out
+    assert (tmp_path / "geoprio_salidas" / "fonie_3_brechas.gpkg").exists()
 
 
 def test_district_sheet_example(tmp_path):
@@ -169,6 +180,7 @@ def test_district_sheet_example(tmp_path):
     assert "same bytes twice: True" in out
     assert ("fichas_dci.zip: 5 sheets and an index: 001_140203_Incahuasi.pdf, "
             "002_140202_Cañaris.pdf") in out
+    assert (tmp_path / "geoprio_salidas" / "fichas_dci.zip").exists()
 
 
 # ------------------------------------------------------------------------ python blocks
@@ -251,3 +263,13 @@ def test_preset_changes_table_is_current():
     text = presets_changes.markdown(geoprio.load_districts())
     assert (REPO / "docs" / "cambios-presets-2022.md").read_text(encoding="utf-8") == text
     assert "Se mantienen 287, entran 88 y salen 88" in text
+
+
+def test_the_readme_counts_the_examples_and_says_how_the_app_starts():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    scripts = sorted(p for p in (REPO / "examples").glob("*.py") if not p.name.startswith("_"))
+    words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+    assert f"{words[len(scripts)]} scripts to start from" in readme
+    assert "It does not open a\nbrowser: it prints the app's address" in readme
+    # a fresh clone has the static folder Streamlit serves (no warning at the first start)
+    assert (REPO / "static" / "README.md").exists()

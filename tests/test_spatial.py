@@ -57,6 +57,9 @@ def test_hotspots_on_the_real_map(districts, real_w):
     assert f"{unstable} districts with an unstable label are not counted" in result.summary_en
     assert "20 runs of 9,999 permutations" in result.summary_en
     assert "al menos 18 de 20 corridas" in result.summary_es
+    # numbers as Peru writes them, in the engine itself (the CLI prints this sentence)
+    assert "20 corridas de 9\u00a0999 permutaciones, α = 0,05 con FDR" in result.summary_es
+    assert "9.999" not in result.summary_es
 
 
 def test_hotspots_gi_star_labels(grid_w):
