@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from geoprio.cells import spreadsheet_cell
 from geoprio.errors import GeoprioError
 
 __all__ = ["FORMATS", "export", "methodology_rows", "neutralise_formulas", "safe_filename",
@@ -42,7 +43,6 @@ __all__ = ["FORMATS", "export", "methodology_rows", "neutralise_formulas", "safe
 log = logging.getLogger(__name__)
 
 FORMATS = (".csv", ".xlsx", ".geojson", ".gpkg", ".zip", ".html", ".png", ".toml", ".json")
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
 FIXED_TIME = (2017, 10, 22, 0, 0, 0)  # zip member times: fixed so the bytes do not change
 _FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
 
@@ -72,7 +72,7 @@ def safe_filename(name: str, *, default: str = "geoprio") -> str:
 
 
 def _neutral(v: Any) -> Any:
-    return "'" + v if isinstance(v, str) and _FORMULA.match(v) else v
+    return spreadsheet_cell(v)  # formulas, control characters, Excel's length (geoprio.cells)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -90,10 +90,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(_neutral).astype(object)
-    if any(isinstance(c, str) and _FORMULA.match(c) for c in out.columns):
-        out.columns = [_neutral(c) for c in out.columns]
+        if not (pd.api.types.is_numeric_dtype(out[col]) or  # numbers stay numbers
+                pd.api.types.is_datetime64_any_dtype(out[col])):
+            out[col] = out[col].astype(object).map(_neutral).astype(object)
+    out.columns = [_neutral(c) for c in out.columns]
     return out
 
 
@@ -209,6 +209,7 @@ def _csv(frame, path, *, catalog, lang, **_: Any) -> None:
                          for v in table[col]]
         elif pd.api.types.is_bool_dtype(table[col]):  # words, not Python's True/False
             body[col] = [None if pd.isna(v) else yes if v else no for v in table[col]]
+    labels = [_neutral(lab) for lab in labels]
     body.columns = labels
     ids = pd.DataFrame([[str(c) for c in table.columns]], columns=labels)
     text = pd.concat([ids, body], ignore_index=True).to_csv(index=False, sep=sep,
@@ -239,9 +240,9 @@ def _xlsx(frame, path, *, scenario, catalog, date, lang, **_: Any) -> None:
         info = catalog.set_index("id") if "id" in catalog else pd.DataFrame()
         for lab, col in zip(labels, table.columns, strict=True):
             row = info.loc[col] if col in info.index else None
-            fields.append([_neutral(lab), str(col),
-                           "" if row is None or pd.isna(row["unit"]) else str(row["unit"]),
-                           "" if row is None or pd.isna(row["source"]) else str(row["source"])])
+            fields.append([_neutral(v) for v in (
+                lab, str(col), "" if row is None or pd.isna(row["unit"]) else str(row["unit"]),
+                "" if row is None or pd.isna(row["source"]) else str(row["source"]))])
     meta = wb.create_sheet("metodologia")
     meta.column_dimensions["A"].width = 28
     meta.column_dimensions["B"].width = 100
