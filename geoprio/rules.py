@@ -287,17 +287,18 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
 in rule 'poverty_2108 > 40'; names come from the districts
         """
         avail = [str(a) for a in available]
-        unknown = [n for n in self.names if n not in avail]
+        known = set(avail)
+        unknown = [n for n in self.names if n not in known]
         if not unknown:
             return
         parts = []
-        for n in unknown:
+        for n in unknown[:5]:  # only five are named: difflib costs time for each
             close = difflib.get_close_matches(n, avail, n=3, cutoff=0.6)
             hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
             parts.append(f"{n!r}{hint}")
         noun = "name" if len(unknown) == 1 else "names"
         raise RuleError(
-            f"unknown {noun} {'; '.join(parts[:5])} in rule {_clip(self.text)!r}; names come "
+            f"unknown {noun} {'; '.join(parts)} in rule {_clip(self.text)!r}; names come "
             f"from {source}"
         )
 
