@@ -173,8 +173,11 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
         polygon at all, no code column, coordinates that cannot be longitude/latitude, an
         unsafe or incomplete file (zip bomb, nested zip, missing or mismatched ``.dbf`` or
         ``.shx``, a GeoJSON nested too deeply or whose ``crs`` links elsewhere, a GeoPackage
-        with views or virtual tables, a VRT), an unreadable file. Messages are one line and
-        name the file the user gave, never a server path.
+        with views, virtual tables, generated columns or triggers (see
+        :func:`geoprio.formats.check_geopackage`), a VRT), more than :data:`MAX_VERTICES`
+        vertices, a GeoPackage whose reading child hits its limits
+        (:mod:`geoprio.isolated`), an unreadable file. Messages are one line and name the
+        file the user gave, never a server path.
 
     Examples
     --------

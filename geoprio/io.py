@@ -706,10 +706,11 @@ def read_table(source: Source, *, name: str | None = None, sheet: str | int | No
     InputError
         The file is empty, has only a header, is too big, is not what its name says (a
         ``.xlsx`` holding text), cannot be decoded, has a quote that is never closed, has no
-        code column (or not ``key``), or is a workbook above the limits of
-        :mod:`geoprio.xlsx`. The message (one line, at most 600 characters) names the file
-        and lists the first problems; the exception's ``problems`` attribute holds them all
-        as dicts. Any unexpected failure while reading is an ``InputError`` naming the file.
+        code column (or not ``key``), has more than :data:`MAX_COLUMNS` columns or
+        :data:`MAX_CELLS` cells, or is a workbook above the limits of :mod:`geoprio.xlsx`.
+        The message (one line, at most 600 characters) names the file and lists the first
+        problems; the exception's ``problems`` attribute holds them all as dicts. Any
+        unexpected failure while reading is an ``InputError`` naming the file.
 
     Examples
     --------
