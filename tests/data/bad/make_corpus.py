@@ -569,6 +569,8 @@ def round3_geopackages() -> None:
             ("gpkg_generated_cpu.gpkg", "ALTER TABLE distritos ADD COLUMN trabajo INTEGER "
                                         "GENERATED ALWAYS AS (length(replace(zeroblob(20000000),"
                                         " x'00', 'ab'))) VIRTUAL"),
+            ("gpkg_stored_column.gpkg", "CREATE TABLE notas (x INTEGER, y INTEGER GENERATED "
+                                        "ALWAYS AS (x * 2) STORED)"),
             ("gpkg_trigger.gpkg", "CREATE TRIGGER tarea AFTER INSERT ON distritos BEGIN "
                                   "SELECT zeroblob(1000000000); END"),
             ("gpkg_expression_index.gpkg", "CREATE INDEX ix_carga ON distritos "
