@@ -417,9 +417,21 @@ STRINGS: dict[str, tuple[str, str]] = {
                  "rules, on the map and on the district page."),
     "id_taken": ("El id {id} ya existe en los datos: cambie el nombre del indicador.",
                  "The id {id} already exists in the data: change the indicator's name."),
+    "id_reserved": ("El id {id} es el de un resultado o una columna que geoprio calcula "
+                    "(puntaje, ranking, seleccionados, personas alcanzadas, geometría…): "
+                    "cambie el nombre del indicador, p. ej. «{suggestion}».",
+                    "The id {id} is that of a result or a column geoprio computes (score, rank, "
+                    "selected, people reached, geometry…): change the indicator's name, e.g. "
+                    "“{suggestion}”."),
     "bad_file": ("No se pudo leer el archivo: {msg}", "The file could not be read: {msg}"),
     "stat": ("Estadística", "Statistic"),
     "zonal_methods": ("Cómo se calculó por distrito", "How it was computed per district"),
+    "raster_coarsened": ("El ráster es más fino de lo necesario para los distritos: se leyó "
+                         "{factor} veces más grueso en cada sentido (un píxel de cada {factor}); "
+                         "la suma cuenta cada píxel leído por los que representa.",
+                         "The raster is finer than the districts need: it was read {factor} "
+                         "times coarser each way (one pixel in {factor}); the sum counts each "
+                         "pixel read for those it stands for."),
     "zonal_method": ("Método", "Method"),
     "zonal_count": ("Distritos", "Districts"),
     "uploaded_bounds": ("{n} polígonos leídos (sistema de coordenadas de origen {crs}).",

@@ -9,19 +9,19 @@ map and the district page all offer it.
 from __future__ import annotations
 
 import logging
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-import geoprio
 from app.i18n import label, option, t
+from app.parsed import parsed
 from app.state import base_districts, catalog, uploads
 from app.text import error_text, md
 from app.view import View
 from geoprio import fmt
 from geoprio.errors import GeoprioError
+from geoprio.io import RESERVED_IDS
 from geoprio.safety import one_line
 from geoprio.search import safe_id
 from geoprio.textbounds import MAX_LABEL, MAX_SOURCE, MAX_UNIT
@@ -74,6 +74,9 @@ def _indicator_form(values: pd.Series, default_label: str, lang: str, key: str,
     worse = st.checkbox(t("higher_worse", lang), True, key=f"{key}_worse")
     source = one_line(source, MAX_SOURCE)  # the file's name is the user's text
     if st.button(t("add", lang), key=f"{key}_add"):
+        if new_id.lower() in RESERVED_IDS:  # computed on every run: it would be replaced
+            st.error(t("id_reserved", lang, id=md(new_id), suggestion=md(f"{name} usuario")))
+            return
         taken = set(base_districts().columns) | set(catalog()["id"])
         if new_id in taken and new_id not in uploads():
             st.error(t("id_taken", lang, id=md(new_id)))
@@ -134,8 +137,7 @@ def upload_table(lang: str) -> None:
     if up is None:
         return
     try:
-        table = geoprio.read_table(up.getvalue(), name=up.name)
-        joined, report = geoprio.join_indicators(base_districts(), table)
+        table, joined, report = parsed("table", up)  # once per file, in a child with limits
     except Exception as exc:  # a user's file: whatever it raises is one line, never a trace
         _bad_file(exc, up.name, lang)
         return
@@ -158,14 +160,13 @@ def upload_raster(lang: str) -> None:
         return
     stat = st.selectbox(t("stat", lang), ["mean", "median", "max", "min", "sum"], key="up_stat",
                         format_func=lambda s: option("stat", s, lang))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "raster.tif"
-        path.write_bytes(up.getvalue())
-        try:
-            table = geoprio.zonal_stats(geoprio.load_districts(), path, stats=(stat, "count"))
-        except Exception as exc:  # a user's file: one line, never a trace
-            _bad_file(exc, up.name, lang)
-            return
+    try:
+        table = parsed("raster", up)  # every statistic, once per file, in a child with limits
+    except Exception as exc:  # a user's file: one line, never a trace
+        _bad_file(exc, up.name, lang)
+        return
+    if table.attrs.get("zonal", {}).get("factor", 1) > 1:
+        st.info(t("raster_coarsened", lang, factor=table.attrs["zonal"]["factor"]))
     counts = table["zonal_method"].value_counts()
     st.markdown(f"**{t('zonal_methods', lang)}**")
     st.dataframe(pd.DataFrame({t("zonal_method", lang): [option("zonal", m, lang)
@@ -185,7 +186,7 @@ def upload_boundaries(lang: str) -> None:
     if up is None:
         return
     try:
-        frame = geoprio.read_boundaries(up.getvalue(), name=up.name)
+        frame = parsed("boundaries", up)  # once per file, in a child with limits
     except Exception as exc:  # a user's file: whatever it raises is one line, never a trace
         _bad_file(exc, up.name, lang)
         return

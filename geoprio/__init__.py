@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     # readers and writers
     "read_table": "geoprio.io",
     "read_boundaries": "geoprio.boundaries",
+    "read_report": "geoprio.readreport",
+    "ReadReport": "geoprio.readreport",
     "export": "geoprio.exporting",
     # prioritisation
     "Scenario": "geoprio.scenario",

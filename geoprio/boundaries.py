@@ -12,6 +12,7 @@ import io
 import logging
 import posixpath
 import re
+import shutil
 import tempfile
 import zipfile
 from collections import Counter
@@ -21,10 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoprio import isolated
 from geoprio.codes import _plain, find_code_column, normalize_ubigeo
 from geoprio.errors import GeometryError, GeoprioError, InputError
 from geoprio.formats import check_geojson, check_geopackage, check_shapefile
 from geoprio.io import Source, _check_zip, _load_bytes, _too_big
+from geoprio.readreport import ReadReport
 from geoprio.safety import (
     bare_paths,
     clip,
@@ -37,12 +40,15 @@ from geoprio.safety import (
     user_file,
 )
 
-__all__ = ["MAX_BOUNDARY_BYTES", "read_boundaries"]
+__all__ = ["MAX_BOUNDARY_BYTES", "MAX_VERTICES", "read_boundaries"]
 
 log = logging.getLogger(__name__)
 
 #: Largest boundary file (or zip) :func:`read_boundaries` accepts.
 MAX_BOUNDARY_BYTES = 500 * 1024 * 1024
+#: Most vertices a boundary layer may have (the shipped districts have 184,000; a 500 MB
+#: GeoPackage can hold about 30 million).
+MAX_VERTICES = 10_000_000
 #: Peru's bounding box with a margin (west, south, east, north), in degrees.
 PERU_BOX = (-81.4, -18.4, -68.6, 0.1)
 
@@ -149,11 +155,12 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
     -------
     GeoDataFrame
         In EPSG:4326 with 2D polygons, ``ubigeo`` first (6-digit text; ``None`` where the
-        code cannot be read), the other columns as read, and ``attrs["read"]``: ``crs`` (the
-        source CRS; also as ``source_crs``), ``crs_assumed`` (why EPSG:4326 was assumed, or
-        None), ``reprojected``, ``code_column``, and the rows of each problem: ``repaired``
-        (invalid polygons fixed with ``shapely.make_valid``), ``empty`` (empty or missing
-        geometry), ``not_polygons`` (points or lines, set to missing), ``invalid_codes``,
+        code cannot be read), the other columns as read, and ``attrs["read"]`` (a read-only
+        :class:`~geoprio.readreport.ReadReport`, also ``geoprio.read_report(frame)``):
+        ``crs`` (the source CRS; also as ``source_crs``), ``crs_assumed`` (why EPSG:4326 was
+        assumed, or None), ``reprojected``, ``code_column``, and the rows of each problem:
+        ``repaired`` (invalid polygons fixed with ``shapely.make_valid``), ``empty`` (empty or
+        missing geometry), ``not_polygons`` (points or lines, set to missing), ``invalid_codes``,
         ``duplicate_codes``, ``not_2017`` (valid codes that are not one of the 1,874 districts
         of 2017), ``outside_peru_rows`` (polygons wholly outside Peru's bounding box);
         ``outside_peru`` (True when the whole layer misses Peru); ``counts`` counts each, with
@@ -167,8 +174,11 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
         polygon at all, no code column, coordinates that cannot be longitude/latitude, an
         unsafe or incomplete file (zip bomb, nested zip, missing or mismatched ``.dbf`` or
         ``.shx``, a GeoJSON nested too deeply or whose ``crs`` links elsewhere, a GeoPackage
-        with views or virtual tables, a VRT), an unreadable file. Messages are one line and
-        name the file the user gave, never a server path.
+        with views, virtual tables, generated columns or triggers (see
+        :func:`geoprio.formats.check_geopackage`), a VRT), more than :data:`MAX_VERTICES`
+        vertices, a GeoPackage whose reading child hits its limits
+        (:mod:`geoprio.isolated`), an unreadable file. Messages are one line and name the
+        file the user gave, never a server path.
 
     Examples
     --------
@@ -225,9 +235,28 @@ _DRIVER = {"gpkg": "GPKG", "geojson": "GeoJSON", "shapefile": "ESRI Shapefile"}
 def _read_layer(source: Source, is_path: bool, label: str, layer: str | None, tmp: Path,
                 max_bytes: int) -> tuple[Any, str, bool, str | None]:
     """Bring the file to a checked local path and read it with GDAL (only its own driver)."""
-    import geopandas as gpd
-    import pyogrio
+    path, fmt, private = _local_copy(source, is_path, label, layer, tmp, max_bytes)
+    if fmt == "gpkg":  # SQLite: read in a child process with limits, from a private copy
+        if not private:
+            path = Path(shutil.copyfile(path, tmp / "layer.gpkg"))
+        if isolated.inside():
+            gdf, read_layer = _gpkg_layer(path, label, layer)
+        else:
+            gdf, read_layer = isolated.run("gpkg_layer", label=label, error=GeometryError,
+                                           path=str(path), label_=label, layer=layer)
+        return gdf, fmt, True, read_layer
+    declared = True
+    if fmt == "geojson":
+        declared = check_geojson(path, label)["crs"] is not None
+    elif fmt == "shapefile":
+        check_shapefile(path, label)
+    target = f"GeoJSON:{path}" if fmt == "geojson" else str(path)
+    return _read_checked(target, path, fmt, label, None), fmt, declared, None
 
+
+def _local_copy(source: Source, is_path: bool, label: str, layer: str | None, tmp: Path,
+                max_bytes: int) -> tuple[Path, str, bool]:
+    """The layer's file on disk, its format, and whether it is a private copy under ``tmp``."""
     data: bytes | None = None
     if is_path:
         path: Path = user_file(source, label=label, error=GeometryError)  # type: ignore[arg-type]
@@ -251,37 +280,42 @@ def _read_layer(source: Source, is_path: bool, label: str, layer: str | None, tm
                                 ) from exc
         with zf:
             path = _unzip_layer(zf, label, layer, tmp)
-        data = None
-        fmt = _boundary_format(read_head(path), label, inner=True)
-    elif data is not None:
+        return path, _boundary_format(read_head(path), label, inner=True), True
+    if data is not None:
         path = tmp / ("layer" + _SUFFIX[fmt])
         path.write_bytes(data)
-        data = None
-    elif fmt == "shapefile" and path.suffix.lower() != ".shp":
+        return path, fmt, True
+    if fmt == "shapefile" and path.suffix.lower() != ".shp":
         raise GeometryError(f"{label}: is a shapefile's .shp under another name; give the "
                             ".shp beside its .shx and .dbf, or zip the parts")
-    declared = True
-    if fmt == "geojson":
-        declared = check_geojson(path, label)["crs"] is not None
-    elif fmt == "gpkg":
-        check_geopackage(path, label)
-    elif fmt == "shapefile":
-        check_shapefile(path, label)
-    target = f"GeoJSON:{path}" if fmt == "geojson" else str(path)
-    read_layer = layer if fmt == "gpkg" else None
-    if fmt == "gpkg":
-        try:
-            layers = [str(x) for x in pyogrio.list_layers(target)[:, 0]]
-        except Exception as exc:
-            raise GeometryError(f"{label}: cannot be read as a GeoPackage "
-                                f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
-        if layer is None and len(layers) > 1:
-            raise GeometryError(f"{label}: {len(layers)} layers ({names(layers, 10)}); choose "
-                                "one with layer='...' (command line: --layer ...)")
-        if layer is not None and layer not in layers:
-            raise GeometryError(f"{label}: no layer {clip(layer)}; layers: {names(layers, 10)}")
+    return path, fmt, False
+
+
+def _gpkg_layer(path: Path, label: str, layer: str | None) -> tuple[Any, str | None]:
+    """A GeoPackage's layer, once its schema is checked (:func:`check_geopackage`)."""
+    import pyogrio
+
+    check_geopackage(path, label)
     try:
-        driver = pyogrio.read_info(target, layer=read_layer)["driver"]
+        layers = [str(x) for x in pyogrio.list_layers(str(path))[:, 0]]
+    except Exception as exc:
+        raise GeometryError(f"{label}: cannot be read as a GeoPackage "
+                            f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
+    if layer is None and len(layers) > 1:
+        raise GeometryError(f"{label}: {len(layers)} layers ({names(layers, 10)}); choose "
+                            "one with layer='...' (command line: --layer ...)")
+    if layer is not None and layer not in layers:
+        raise GeometryError(f"{label}: no layer {clip(layer)}; layers: {names(layers, 10)}")
+    return _read_checked(str(path), path, "gpkg", label, layer), layer
+
+
+def _read_checked(target: str, path: Path, fmt: str, label: str, layer: str | None) -> Any:
+    """The layer read by GDAL, after checking that GDAL opens it with its own driver."""
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        driver = pyogrio.read_info(target, layer=layer)["driver"]
     except Exception as exc:
         raise GeometryError(f"{label}: cannot be read as {fmt} "
                             f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
@@ -289,11 +323,10 @@ def _read_layer(source: Source, is_path: bool, label: str, layer: str | None, tm
         raise GeometryError(f"{label}: opens as {clip(driver, 40)}, not as {_DRIVER[fmt]}; send "
                             "a GeoPackage, a GeoJSON or a zipped shapefile")
     try:
-        gdf = gpd.read_file(target, layer=read_layer, engine="pyogrio")
+        return gpd.read_file(target, layer=layer, engine="pyogrio")
     except Exception as exc:
         raise GeometryError(f"{label}: cannot be read as {fmt} "
                             f"({one_line(bare_paths(scrub(exc, path, label)), 160)})") from exc
-    return gdf, fmt, declared, read_layer
 
 
 def _boundary_format(head: bytes, label: str, inner: bool = False) -> str:
@@ -339,6 +372,11 @@ def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bo
     n = len(geoms)
     if n == 0:
         raise GeometryError(f"{label}: the layer has no features")
+    vertices = int(shapely.get_num_coordinates(geoms).sum())
+    if vertices > MAX_VERTICES:  # before any validity check or repair, which cost more
+        raise GeometryError(f"{label}: {vertices:,} vertices, more than the {MAX_VERTICES:,} a "
+                            "boundary layer may have (geoprio.boundaries.MAX_VERTICES); "
+                            "simplify it (e.g. mapshaper -simplify 10%) or send fewer districts")
     has_z = shapely.has_z(geoms) & ~shapely.is_missing(geoms)
     geoms = np.where(has_z, shapely.force_2d(geoms), geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -427,7 +465,7 @@ def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bo
         log.warning("%s: read %d rows from %s%s; %s%s", label, n, source_crs.to_string(),
                     " (reprojected to EPSG:4326)" if reprojected else "", issues or "",
                     "; the layer does not overlap Peru" if outside else "")
-    out.attrs["read"] = info
+    out.attrs["read"] = ReadReport(info)  # shared by derived frames, never deep-copied
     return out
 
 

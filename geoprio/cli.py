@@ -122,7 +122,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     frame = (geoprio.read_boundaries(args.file, layer=args.layer)
              if _is_boundary_file(args.file) else geoprio.read_table(args.file, key=args.key))
-    info = frame.attrs.get("read", {})
+    info = dict(frame.attrs.get("read", {}))  # the report is read-only: a copy to add to
     problems = info.get("problems", [])
     report = None
     if not _is_boundary_file(args.file):  # where the codes land (refused when ambiguous)

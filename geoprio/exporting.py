@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from geoprio.cells import spreadsheet_cell
 from geoprio.errors import GeoprioError
 from geoprio.planner import methodology_table, planner_table
 
@@ -43,7 +44,6 @@ __all__ = ["FORMATS", "export", "methodology_rows", "neutralise_formulas", "safe
 log = logging.getLogger(__name__)
 
 FORMATS = (".csv", ".xlsx", ".geojson", ".gpkg", ".zip", ".html", ".png", ".toml", ".json")
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
 FIXED_TIME = (2017, 10, 22, 0, 0, 0)  # zip member times: fixed so the bytes do not change
 _FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
 
@@ -73,7 +73,7 @@ def safe_filename(name: str, *, default: str = "geoprio") -> str:
 
 
 def _neutral(v: Any) -> Any:
-    return "'" + v if isinstance(v, str) and _FORMULA.match(v) else v
+    return spreadsheet_cell(v)  # formulas, control characters, Excel's length (geoprio.cells)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -91,10 +91,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(_neutral).astype(object)
-    if any(isinstance(c, str) and _FORMULA.match(c) for c in out.columns):
-        out.columns = [_neutral(c) for c in out.columns]
+        if not (pd.api.types.is_numeric_dtype(out[col]) or  # numbers stay numbers
+                pd.api.types.is_datetime64_any_dtype(out[col])):
+            out[col] = out[col].astype(object).map(_neutral).astype(object)
+    out.columns = [_neutral(c) for c in out.columns]
     return out
 
 
@@ -201,13 +201,14 @@ def _csv(frame, path, *, catalog, lang, scenario=None, **_: Any) -> None:
     # Spanish ';' between fields and a decimal comma, as a spreadsheet set to Spanish reads it
     laid = planner_table(frame, lang, catalog, n_draws=_draws(scenario))
     sep, mark = (";", ",") if lang == "es" else (",", ".")
-    body = laid.frame.astype(object).copy()
-    for col in laid.frame.columns:
-        if pd.api.types.is_float_dtype(laid.frame[col]):
+    # text neutralised while the numbers are still numbers: "-3,5" is a number, not a formula
+    body = neutralise_formulas(laid.frame).astype(object)
+    for col, original in zip(body.columns, laid.frame.columns, strict=True):
+        if pd.api.types.is_float_dtype(laid.frame[original]):
             body[col] = [None if pd.isna(v) else _plain_number(v, mark)
-                         for v in laid.frame[col]]
-    body.columns = laid.labels
-    text = neutralise_formulas(body).to_csv(index=False, sep=sep, lineterminator="\r\n")
+                         for v in laid.frame[original]]
+    body.columns = [_neutral(lab) for lab in laid.labels]
+    text = body.to_csv(index=False, sep=sep, lineterminator="\r\n")
     path.write_bytes(("\ufeff" + text).encode("utf-8"))
 
 
@@ -285,10 +286,9 @@ def _xlsx_planner(wb, frame, scenario, catalog, date, lang) -> None:
     info = catalog.set_index("id") if "id" in catalog else pd.DataFrame()
     for lab, col in zip(laid.labels, laid.ids, strict=True):
         row = info.loc[col] if col in info.index else None
-        fields.append([_neutral(lab), str(col),
-                       "" if row is None or pd.isna(row["unit"]) else str(row["unit"]),
-                       "" if row is None or pd.isna(row["source"]) else _neutral(
-                           str(row["source"]))])
+        fields.append([_neutral(v) for v in (
+            lab, str(col), "" if row is None or pd.isna(row["unit"]) else str(row["unit"]),
+            "" if row is None or pd.isna(row["source"]) else str(row["source"]))])
     meta = wb.create_sheet("metodologia")
     meta.column_dimensions["A"].width = 40
     meta.column_dimensions["B"].width = 110

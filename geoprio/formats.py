@@ -8,9 +8,10 @@ after these checks say it is one of the three documented formats and holds no su
 * :func:`check_geojson` scans the bytes once (in chunks, without building the JSON in memory):
   nesting depth (at most :data:`MAX_JSON_DEPTH`), balance, the top-level ``type`` and the
   ``crs`` member, which may only name a CRS (``EPSG:32718``, ``urn:ogc:def:crs:...``);
-* :func:`check_geopackage` reads the SQLite schema with Python's ``sqlite3`` (read-only): a
-  GeoPackage has ``gpkg_contents``; views and virtual tables other than the R-tree spatial
-  index are refused;
+* :func:`check_geopackage` reads the SQLite schema with Python's ``sqlite3`` (read-only), as
+  SQLite parses it: a GeoPackage has ``gpkg_contents``; views, virtual tables other than the
+  R-tree spatial index, generated columns, triggers other than the index's and the standard's,
+  and indexes on expressions are refused;
 * :func:`check_shapefile` compares the record counts of ``.shp``/``.shx`` and ``.dbf`` (a
   ``.dbf`` with fewer records silently drops polygons in GDAL) and that no part is cut short.
 
@@ -35,7 +36,8 @@ import numpy as np
 from geoprio.errors import GeometryError
 from geoprio.safety import clip, names, one_line
 
-__all__ = ["MAX_JSON_DEPTH", "check_geojson", "check_geopackage", "check_shapefile"]
+__all__ = ["GPKG_SYSTEM_TABLES", "MAX_JSON_DEPTH", "MAX_SCHEMA_ENTRIES", "check_geojson",
+           "check_geopackage", "check_shapefile"]
 
 #: Deepest nesting of arrays and objects in a boundary GeoJSON. A MultiPolygon feature in a
 #: FeatureCollection needs 9 levels; nested GeometryCollections take 2 more each.
@@ -181,44 +183,191 @@ def _member(read: Callable[[int, int], bytes], pos: int, key: str, label: str) -
 
 
 # --------------------------------------------------------------------------- GeoPackage
-def check_geopackage(path: Path, label: str) -> None:
-    """Refuse an SQLite file that is not a plain GeoPackage (views, virtual tables).
+#: Tables a GeoPackage may hold besides its layers: the standard's own (OGC 12-128r18 and its
+#: registered extensions), GDAL's feature counts, and SQLite's bookkeeping.
+GPKG_SYSTEM_TABLES = frozenset({
+    "gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions",
+    "gpkg_tile_matrix_set", "gpkg_tile_matrix", "gpkg_data_columns",
+    "gpkg_data_column_constraints", "gpkg_metadata", "gpkg_metadata_reference",
+    "gpkg_2d_gridded_coverage_ancillary", "gpkg_2d_gridded_tile_ancillary", "gpkg_ogr_contents",
+    "sqlite_sequence", "sqlite_stat1", "sqlite_stat4"})
+#: Most entries (tables, indexes, triggers...) in a GeoPackage's schema.
+MAX_SCHEMA_ENTRIES = 100_000
+_RTREE_SHADOWS = ("_node", "_parent", "_rowid")
+_RTREE_TRIGGERS = frozenset({"insert", "delete", *(f"update{i}" for i in range(1, 8))})
+_SQL_TOKEN = re.compile(r"""\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$)|"(?:[^"]|"")*"|'(?:[^']|'')*'"""
+                        r"""|\[[^\]]*\]|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*|.""", re.DOTALL)
 
-    The schema is read with Python's ``sqlite3`` in read-only, immutable mode; no SQL of the
-    file is run.
+
+def check_geopackage(path: Path, label: str) -> None:
+    """Refuse an SQLite file that is not a plain GeoPackage, from its parsed schema.
+
+    The file is opened with Python's ``sqlite3`` read-only and immutable (give it a private
+    copy: the check and the read must see the same bytes) and nothing of it is run. SQLite's
+    own reading of the schema decides (``sqlite_master`` types, ``PRAGMA table_list``,
+    ``PRAGMA table_xinfo``, ``PRAGMA index_xinfo``), never a search of its text:
+
+    * views, and virtual tables other than the R-tree index of a registered geometry column
+      (the module named after ``USING``, comments skipped), are refused: they can draw on
+      other tables and files;
+    * generated columns (``GENERATED ALWAYS AS (...)``, which SQLite computes on every row
+      read: a 106 kB file took a server from 0.5 to 3.4 GB) and hidden columns are refused;
+    * triggers are refused, but those of the R-tree index, GDAL's feature counts and the
+      standard's triggers on its own tables; so are indexes on expressions or partial ones.
+
+    Raises
+    ------
+    GeometryError
+        Naming the object refused and why.
     """
+    con = _open_read_only(path, label)
     try:
-        con = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
-    except sqlite3.Error as exc:
-        raise GeometryError(f"{label}: cannot be opened as a GeoPackage "
-                            f"({one_line(exc, 120)})") from None
-    try:
-        rows = con.execute("SELECT type, name, sql FROM sqlite_master LIMIT 100001").fetchall()
+        entries = _schema_entries(con, label)
+        present = {n for _, n, _, _ in entries}
+        if "gpkg_contents" not in present or "gpkg_geometry_columns" not in present:
+            raise GeometryError(f"{label}: is an SQLite database but not a GeoPackage (no "
+                                "gpkg_contents table, or no gpkg_geometry_columns); export the "
+                                "layer as GeoPackage")
+        views = [n for t, n, _, _ in entries if t == "view"]
+        if views:
+            raise GeometryError(f"{label}: holds view(s) {names(views, 5)}, which are not read "
+                                "(a view can draw on other tables and files); export the layer "
+                                "as a plain GeoPackage table")
+        kinds = {str(r[1]): str(r[2]) for r in con.execute("PRAGMA main.table_list")}
+        _check_columns(con, [n for n, k in kinds.items() if k == "table"], label)
+        indexes = _rtree_indexes(con)
+        _check_virtual(entries, kinds, indexes, label)
+        _check_triggers(entries, indexes, label)
+        _check_indexes(con, entries, kinds, label)
     except sqlite3.Error as exc:
         raise GeometryError(f"{label}: not a valid GeoPackage ({one_line(exc, 120)}); export "
                             "the layer again") from None
     finally:
         con.close()
-    if len(rows) > 100_000:
-        raise GeometryError(f"{label}: the GeoPackage's schema has more than 100,000 entries")
-    tables = {str(n) for t, n, _ in rows if t == "table"}
-    if "gpkg_contents" not in tables:
-        raise GeometryError(f"{label}: is an SQLite database but not a GeoPackage (no "
-                            "gpkg_contents table); export the layer as GeoPackage")
-    views = [str(n) for t, n, _ in rows if t == "view"]
-    if views:
-        raise GeometryError(f"{label}: holds view(s) {names(views, 5)}, which are not read "
-                            "(a view can draw on other tables and files); export the layer as "
-                            "a plain GeoPackage table")
-    virtual = [(str(n), str(sql)) for t, n, sql in rows if t == "table" and sql and
-               re.match(r"\s*CREATE\s+VIRTUAL\s+TABLE", str(sql), re.IGNORECASE)
-               and not re.search(r"\bUSING\s+rtree\s*\(", str(sql), re.IGNORECASE)]
-    if virtual:
-        module = re.search(r"\bUSING\s+(\w+)", virtual[0][1], re.IGNORECASE)
-        raise GeometryError(f"{label}: holds virtual table {clip(virtual[0][0], 40)} (module "
-                            f"{clip(module.group(1) if module else '?', 30)}), which can read "
-                            "other files and is not opened; export the layer as a plain "
-                            "GeoPackage")
+
+
+def _open_read_only(path: Path, label: str) -> sqlite3.Connection:
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+        con.execute("PRAGMA trusted_schema=OFF")
+        con.execute("PRAGMA cell_size_check=ON")
+        con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 10 * 2**20)
+    except sqlite3.Error as exc:
+        raise GeometryError(f"{label}: cannot be opened as a GeoPackage "
+                            f"({one_line(exc, 120)})") from None
+    return con
+
+
+def _schema_entries(con: sqlite3.Connection, label: str) -> list[tuple[str, str, str, str]]:
+    """``(type, name, tbl_name, sql)`` of every schema entry, bounded."""
+    try:
+        rows = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master LIMIT "
+                           f"{MAX_SCHEMA_ENTRIES + 1}").fetchall()
+    except sqlite3.Error as exc:
+        raise GeometryError(f"{label}: not a valid GeoPackage ({one_line(exc, 120)}); export "
+                            "the layer again") from None
+    if len(rows) > MAX_SCHEMA_ENTRIES:
+        raise GeometryError(f"{label}: the GeoPackage's schema has more than "
+                            f"{MAX_SCHEMA_ENTRIES:,} entries (MAX_SCHEMA_ENTRIES)")
+    return [(str(t), str(n), str(tb), str(sql or "")) for t, n, tb, sql in rows]
+
+
+def _check_columns(con: sqlite3.Connection, tables: list[str], label: str) -> None:
+    """No ordinary table may have a generated (computed) or hidden column."""
+    what = {1: "a hidden column", 2: "a generated column (GENERATED ALWAYS AS ... VIRTUAL)",
+            3: "a generated column (GENERATED ALWAYS AS ... STORED)"}
+    for table in tables:
+        for row in con.execute("SELECT name, hidden FROM pragma_table_xinfo(?)", (table,)):
+            if row[1]:
+                raise GeometryError(
+                    f"{label}: table {clip(table, 40)} has {what.get(row[1], 'a computed column')}"
+                    f" {clip(row[0], 40)}, which SQLite would compute on every row read; export "
+                    "the layer as a plain GeoPackage (values, not formulas)")
+
+
+def _rtree_indexes(con: sqlite3.Connection) -> dict[str, str]:
+    """R-tree name -> its layer, for each registered geometry column (``rtree_<t>_<c>``)."""
+    rows = con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns LIMIT 10001")
+    return {f"rtree_{t}_{c}": str(t) for t, c in rows if isinstance(t, str)
+            and isinstance(c, str)}
+
+
+def _check_virtual(entries: list[tuple[str, str, str, str]], kinds: dict[str, str],
+                   indexes: dict[str, str], label: str) -> None:
+    sql_of = {n: sql for t, n, _, sql in entries if t == "table"}
+    for name, kind in kinds.items():
+        if kind == "virtual":
+            module = _virtual_module(sql_of.get(name, ""))
+            if module.lower() != "rtree" or name not in indexes:
+                raise GeometryError(
+                    f"{label}: holds virtual table {clip(name, 40)} (module {clip(module, 30)}"
+                    "), which can read other files and is not opened; only the R-tree index "
+                    "of a layer's geometry is; export the layer as a plain GeoPackage")
+        elif kind == "shadow" and not any(name == r + s for r in indexes for s in _RTREE_SHADOWS
+                                          if kinds.get(r) == "virtual"):
+            raise GeometryError(f"{label}: holds {clip(name, 40)}, the shadow table of a "
+                                "virtual table that is not a layer's R-tree index; export the "
+                                "layer as a plain GeoPackage")
+
+
+def _virtual_module(sql: str) -> str:
+    """The module of ``CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema.]name USING module``.
+
+    Examples
+    --------
+    >>> _virtual_module("CREATE VIRTUAL TABLE x USING VirtualOGR('/etc/passwd') -- USING rtree(")
+    'VirtualOGR'
+    >>> _virtual_module('create virtual table "rtree_t_geom" /* USING x( */ using rtree(id)')
+    'rtree'
+    """
+    words = []
+    for m in _SQL_TOKEN.finditer(sql):
+        token = m.group()
+        if token.isspace() or token.startswith(("--", "/*")):
+            continue
+        words.append(token)
+        if len(words) > 12:
+            break
+    upper = [w.upper() for w in words]
+    if "USING" not in upper or upper[:3] != ["CREATE", "VIRTUAL", "TABLE"]:
+        return "?"
+    following = words[upper.index("USING") + 1:]
+    module = following[0] if following else "?"
+    return module[1:-1] if module[:1] in "\"'[`" and len(module) > 1 else module
+
+
+def _check_triggers(entries: list[tuple[str, str, str, str]], indexes: dict[str, str],
+                    label: str) -> None:
+    """Only the R-tree's, GDAL's feature-count and the standard's own triggers."""
+    for kind, name, table, _ in entries:
+        if kind != "trigger":
+            continue
+        rtree, _, action = name.rpartition("_")
+        ok = (indexes.get(rtree) == table and action in _RTREE_TRIGGERS) or name in (
+            f"trigger_insert_feature_count_{table}", f"trigger_delete_feature_count_{table}") \
+            or (table in GPKG_SYSTEM_TABLES and table.startswith("gpkg_")
+                and name.startswith(table + "_"))
+        if not ok:
+            raise GeometryError(f"{label}: holds trigger {clip(name, 40)} on "
+                                f"{clip(table, 40)}, which is not part of a GeoPackage (a "
+                                "trigger runs SQL of the file's author); export the layer as a "
+                                "plain GeoPackage")
+
+
+def _check_indexes(con: sqlite3.Connection, entries: list[tuple[str, str, str, str]],
+                   kinds: dict[str, str], label: str) -> None:
+    """Indexes on columns of ordinary tables only (no expression, no partial index)."""
+    for kind, name, table, _ in entries:
+        if kind != "index":
+            continue
+        partial = any(row[1] == name and row[4] for row in con.execute(
+            "SELECT seq, name, \"unique\", origin, partial FROM pragma_index_list(?)", (table,)))
+        expression = any(row[0] == -2 for row in con.execute(
+            "SELECT cid FROM pragma_index_xinfo(?)", (name,)))
+        if kinds.get(table) != "table" or partial or expression:
+            raise GeometryError(f"{label}: holds index {clip(name, 40)} on an expression, a "
+                                "condition or a table that is not plain, which is not part of "
+                                "a GeoPackage; export the layer as a plain GeoPackage")
 
 
 # --------------------------------------------------------------------------- shapefile

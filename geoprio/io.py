@@ -5,8 +5,10 @@ or without BOM) or Latin-1; ``,`` ``;`` tab or ``|`` separators; decimal commas 
 separators; title rows above the header and two merged header rows; codes stored as numbers.
 Missing-value codes (``(SD)``, ``(****)``, ``-``, ``NA``...) become missing values, never zero.
 Cells it cannot read (text in a numeric column, a 7-digit code, a percentage above 100, a code
-given twice with different values) are all listed in ``frame.attrs["read"]["problems"]``,
-never dropped silently; what it decided (encoding, separator, header row) is kept there too.
+given twice with different values) are all listed in the frame's report
+(:func:`geoprio.read_report`, also ``frame.attrs["read"]``: a
+:class:`~geoprio.readreport.ReadReport` that derived frames share, never copy), never dropped
+silently; what it decided (encoding, separator, header row) is kept there too.
 Nothing is lost without a word: a quote that is never closed (which would swallow the rest
 of the file into one cell) stops the reading with the line where it opens; a cell spanning
 several lines, bytes that are not UTF-8 in an otherwise UTF-8 file, values such as ``1e400``
@@ -34,6 +36,7 @@ import pandas as pd
 
 from geoprio.codes import find_code_column
 from geoprio.errors import GeometryError, GeoprioError, InputError
+from geoprio.readreport import ReadReport
 from geoprio.safety import (
     MAX_MESSAGE_CHARS,
     bare_paths,
@@ -45,11 +48,15 @@ from geoprio.safety import (
 )
 
 __all__ = [
+    "DERIVED_NAMES",
+    "MAX_CELLS",
+    "MAX_COLUMNS",
     "MAX_TABLE_BYTES",
     "MAX_UNZIPPED_BYTES",
     "MAX_ZIP_RATIO",
     "MISSING_CODES",
     "NUMERIC_SHARE",
+    "RESERVED_IDS",
     "RESERVED_NAMES",
     "check_indicator_id",
     "read_table",
@@ -69,6 +76,11 @@ MAX_ZIP_RATIO = 100
 _ARCHIVES = (".zip", ".7z", ".rar", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".kmz")
 #: Share of a column's filled cells that must be numbers for it to be read as numeric.
 NUMERIC_SHARE = 0.75
+#: Most columns a table may have (a 49 MB CSV of 20,000 columns took 87 s and 2.8 GB).
+MAX_COLUMNS = 1_000
+#: Most cells (rows x columns) a table may have: the 1,874 districts with 1,000 columns take
+#: about 4 s to read (benchmarks/bench_hostile.py).
+MAX_CELLS = 2_000_000
 
 _EURO = r"[+-]?[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?|[+-]?[0-9]+,[0-9]+"
 _ANGLO = r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?"
@@ -86,14 +98,23 @@ RESERVED_NAMES: frozenset[str] = frozenset({
     "geometry", "ubigeo", "score", "rank", "rank_p05", "rank_median", "rank_p95", "p_eligible",
     "p_selected", "eligibility_uncertain", "selection_uncertain", "eligible", "selected",
     "reasons", "budget_need", "cost", "cum_cost", "cum_coverage", "zonal_method"})
+#: Columns geoprio derives from the indicators on every run (``geoprio.derived.DERIVED``): a
+#: user's column or indicator of that name would be replaced by the computed one.
+DERIVED_NAMES: frozenset[str] = frozenset({
+    "poverty_quintile_2018", "stunted_children", "anemic_children", "poor_people",
+    "stunted_children_rate_weighted", "anemic_children_rate_weighted",
+    "poor_people_rate_weighted"})
+#: Every id a user's column or indicator may not take, compared case-insensitively.
+RESERVED_IDS: frozenset[str] = RESERVED_NAMES | DERIVED_NAMES
 
 
 def check_indicator_id(id: str, *, what: str = "indicator id") -> str:
     """``id`` if a user's indicator may take it, else an :class:`InputError` that says why.
 
     An id must be lower-case letters, digits and ``_`` starting with a letter, at most 64
-    characters, and not one of :data:`RESERVED_NAMES` (a column named ``geometry`` or
-    ``score`` would replace the map's shapes or the scenario's score on every rerun).
+    characters, and not one of :data:`RESERVED_IDS` in any case (a column named ``geometry``,
+    ``score`` or ``poor_people`` would replace the map's shapes, the scenario's score or a
+    derived count on every rerun).
 
     Examples
     --------
@@ -108,7 +129,8 @@ def check_indicator_id(id: str, *, what: str = "indicator id") -> str:
         raise TypeError(f"{what} must be a string, got {type(id).__name__}")
     if id.strip().lower() in _reserved():
         raise InputError(f"{what} {clip(id)} is a name geoprio gives its results (score, rank, "
-                         f"geometry...); choose another, e.g. '{id.strip().lower()}_user'")
+                         "geometry, poor_people...); choose another, e.g. "
+                         f"'{id.strip().lower()}_user'")
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", id):
         raise InputError(f"{what} must be lower-case letters, digits and '_', starting with a "
                          f"letter, at most 64 characters (e.g. 'elev_mean'); got {clip(id)}")
@@ -116,8 +138,9 @@ def check_indicator_id(id: str, *, what: str = "indicator id") -> str:
 
 
 def _reserved() -> frozenset[str]:
-    # a test checks that geoprio.ranking's OUTPUT_COLUMNS and BUDGET_COLUMNS are all here
-    return RESERVED_NAMES
+    # tests check that geoprio.ranking's OUTPUT_COLUMNS and BUDGET_COLUMNS and
+    # geoprio.derived's DERIVED are all here
+    return RESERVED_IDS
 
 
 # --------------------------------------------------------------------------- bytes in
@@ -338,6 +361,7 @@ def _frame_from_rows(rows: list[list[Any]], label: str, info: dict[str, Any],
     if not any(any(_text(c) for c in r) for r in rows):
         raise _empty(label)
     width = max(len(r) for r in rows)
+    _check_shape(len(rows), width, label)
     header, start = _header(head, width, info)
     pad = [None] * width
     body, file_rows = [], []
@@ -347,6 +371,31 @@ def _frame_from_rows(rows: list[list[Any]], label: str, info: dict[str, Any],
             body.append(r + pad[len(r):] if len(r) < width else r)
             file_rows.append(lines[i] if lines is not None else i + 1)
     return pd.DataFrame(body, columns=header, dtype=object), np.asarray(file_rows, dtype=int)
+
+
+def _check_shape(rows: int, width: int, label: str, unit: str = "rows") -> None:
+    """Refuse a table wider than :data:`MAX_COLUMNS` or bigger than :data:`MAX_CELLS`."""
+    if width > MAX_COLUMNS:
+        raise InputError(f"{label}: {width:,} columns, more than the {MAX_COLUMNS:,} a table may "
+                         "have (geoprio.io.MAX_COLUMNS); keep only the columns you need")
+    if rows * width > MAX_CELLS:
+        raise InputError(f"{label}: {rows:,} {unit} x {width:,} columns = {rows * width:,} cells, "
+                         f"more than the {MAX_CELLS:,} a table may have (geoprio.io.MAX_CELLS); "
+                         "keep only the districts and columns you need")
+
+
+def _csv_rows(text: str, delim: str, label: str) -> list[list[str]]:
+    """Every record of a CSV text, stopped as soon as it exceeds the table limits."""
+    rows: list[list[str]] = []
+    width = 0
+    for row in csv.reader(io.StringIO(text), delimiter=delim):
+        rows.append(row)
+        if len(row) > width:
+            width = len(row)
+            _check_shape(1, width, label)
+        if len(rows) * width > MAX_CELLS:
+            _check_shape(len(rows), width, label)
+    return rows
 
 
 def _quote_scan(text: str, delim: str, label: str, problems: _Problems) -> list[int] | None:
@@ -394,20 +443,20 @@ def _frame_from_csv(text: str, delim: str, label: str, info: dict[str, Any],
     """The fast path: pandas' C parser once the header is known; csv module otherwise."""
     lines = _quote_scan(text, delim, label, problems) if '"' in text else None
     if lines is not None:
-        return _frame_from_rows(list(csv.reader(io.StringIO(text), delimiter=delim)), label,
-                                info, lines)
+        return _frame_from_rows(_csv_rows(text, delim, label), label, info, lines)
     reader = csv.reader(io.StringIO("\n".join(text.split("\n", 60)[:60])), delimiter=delim)
     head = list(reader)
     if not any(any(c.strip() for c in r) for r in head) or reader.line_num != len(head):
-        return _frame_from_rows(list(csv.reader(io.StringIO(text), delimiter=delim)), label, info)
+        return _frame_from_rows(_csv_rows(text, delim, label), label, info)
     width = max(len(r) for r in head)
+    _check_shape(text.count("\n") + 1, width, label, "lines")  # at least the rows
     header, start = _header([[c.strip() for c in r] for r in head], width, info)
     try:
         raw = pd.read_csv(io.StringIO(text), sep=delim, header=None, names=range(width),
                           skiprows=start, dtype="str", keep_default_na=False, na_filter=False,
                           skip_blank_lines=False, engine="c", quotechar='"')
     except (pd.errors.ParserError, ValueError, csv.Error):
-        return _frame_from_rows(list(csv.reader(io.StringIO(text), delimiter=delim)), label, info)
+        return _frame_from_rows(_csv_rows(text, delim, label), label, info)
     raw = raw.fillna("")
     keep = np.zeros(len(raw), dtype=bool)
     for c in raw.columns:
@@ -530,15 +579,16 @@ def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, A
     if problems:
         log.warning("%s: %d problem(s) while reading: %s", label, len(problems),
                     "; ".join(p["message"] for p in problems[:5]))
-    frame.attrs["read"] = info
+    frame.attrs["read"] = ReadReport(info)  # shared by derived frames, never deep-copied
     return frame
 
 
 def _rename_reserved(raw: pd.DataFrame, code_col: str | None, problems: _Problems
                      ) -> pd.DataFrame:
-    """Columns named like geoprio's results (``score``, ``geometry``...) get a ``_table`` suffix."""
+    """Columns named like geoprio's results or derived columns (``score``, ``Geometry``,
+    ``poor_people``..., in any case) get a ``_table`` suffix."""
     reserved = _reserved() - {"ubigeo"}
-    clash = [c for c in raw.columns if c != code_col and c in reserved]
+    clash = [c for c in raw.columns if c != code_col and str(c).strip().lower() in reserved]
     if not clash:
         return raw
     taken = set(raw.columns)
@@ -638,7 +688,9 @@ def read_table(source: Source, *, name: str | None = None, sheet: str | int | No
     DataFrame
         Numeric columns as floats (missing codes and unreadable cells as NaN), text columns
         as text, the code column as 6-digit text (codes that cannot be fixed kept as they
-        came, and reported). ``attrs["read"]`` holds ``encoding``, ``delimiter``,
+        came, and reported). ``attrs["read"]`` (the same object as
+        ``geoprio.read_report(frame)``, a read-only :class:`~geoprio.readreport.ReadReport`
+        shared by every frame derived from this one) holds ``encoding``, ``delimiter``,
         ``header_row``, ``header_rows``, ``code_column``, ``number_styles``, ``rows`` and
         ``problems``: one dict per problem with ``kind`` (``text_in_numbers``,
         ``not_finite`` (``1e400``), ``invalid_code``, ``percent_out_of_range``,
@@ -654,10 +706,11 @@ def read_table(source: Source, *, name: str | None = None, sheet: str | int | No
     InputError
         The file is empty, has only a header, is too big, is not what its name says (a
         ``.xlsx`` holding text), cannot be decoded, has a quote that is never closed, has no
-        code column (or not ``key``), or is a workbook above the limits of
-        :mod:`geoprio.xlsx`. The message (one line, at most 600 characters) names the file
-        and lists the first problems; the exception's ``problems`` attribute holds them all
-        as dicts. Any unexpected failure while reading is an ``InputError`` naming the file.
+        code column (or not ``key``), has more than :data:`MAX_COLUMNS` columns or
+        :data:`MAX_CELLS` cells, or is a workbook above the limits of :mod:`geoprio.xlsx`.
+        The message (one line, at most 600 characters) names the file and lists the first
+        problems; the exception's ``problems`` attribute holds them all as dicts. Any
+        unexpected failure while reading is an ``InputError`` naming the file.
 
     Examples
     --------

@@ -63,7 +63,7 @@ from geoprio.safety import (
 )
 from geoprio.textbounds import MAX_LABEL, MAX_NOTE, MAX_SOURCE, MAX_UNIT, check_text
 
-__all__ = ["DEFAULT_STATS", "MAX_BANDS", "MAX_PIXELS", "MAX_SIDE", "VALID_STATS",
+__all__ = ["DEFAULT_STATS", "MAX_BANDS", "MAX_PIXELS", "MAX_SIDE", "UPLOAD_PIXELS", "VALID_STATS",
            "add_zonal_indicator", "zonal_stats"]
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,10 @@ MAX_BLOCK_BYTES = 256 * 2**20
 MAX_PIXELS = 1_000_000_000
 #: Largest raster given as bytes or a file object (an upload).
 MAX_RASTER_BYTES = 1024 * 2**20
+#: Pixels the app reads at most from an uploaded raster (``pixel_budget=``): a 990-million-pixel
+#: GeoTIFF of 1.1 MB took 112 s and 2.4 GB; read 4 times coarser each way it takes about 9 s
+#: (benchmarks/bench_hostile.py). A 100 m grid of Peru is about 2.5e8 pixels.
+UPLOAD_PIXELS = 100_000_000
 #: Target number of pixels in one strip of rows of the label engine (memory bound).
 STRIP_PIXELS = 1_000_000
 # label multiplier of the one-pass rasterization (a pixel can be held by up to 4095 polygons)
@@ -537,6 +541,7 @@ def zonal_stats(
     max_window_pixels: int = MAX_WINDOW_PIXELS,
     max_pixels: int = MAX_PIXELS,
     name: str | None = None,
+    pixel_budget: int | None = None,
 ) -> pd.DataFrame:
     """Summarise a raster over each district.
 
@@ -578,6 +583,15 @@ def zonal_stats(
         Refuse to read more pixels than this in all (the districts' windows times bands).
     name : str, optional
         The raster's name in messages (the file name a user uploaded), instead of its path.
+    pixel_budget : int, optional
+        Read about this many pixels at most (the districts' extent times bands): a raster
+        finer than that is read at a lower resolution, ``factor`` times coarser each way (the
+        smallest whole factor that fits): its own overview of that factor when it has one,
+        else one pixel in ``factor`` each way (nearest neighbour). Each pixel read then
+        stands for ``factor``² pixels of the file: ``sum`` and ``count`` are multiplied by
+        ``factor``²; ``min``, ``max``, ``majority`` and the rest are those of the pixels read.
+        ``attrs["zonal"]["factor"]`` says which factor was used (1: read whole). The app reads
+        uploads with ``pixel_budget=UPLOAD_PIXELS``; None (default) reads every pixel.
 
     Returns
     -------
@@ -644,7 +658,8 @@ def zonal_stats(
         raise TypeError(f"nodata must be a number or None, got {nodata!r}")
     if prefix is not None and not isinstance(prefix, str):
         raise TypeError(f"prefix must be a string or None, got {prefix!r}")
-    for arg, value in (("max_window_pixels", max_window_pixels), ("max_pixels", max_pixels)):
+    for arg, value in (("max_window_pixels", max_window_pixels), ("max_pixels", max_pixels),
+                       ("pixel_budget", 1 if pixel_budget is None else pixel_budget)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise InputError(f"{arg} must be a positive integer, got {value!r}")
     nodata = None if nodata is None else float(nodata)
@@ -658,10 +673,15 @@ def zonal_stats(
             wds, wlabel = stack.enter_context(_opened(weights, "weights", None))
             _check_dataset(wds, "weights", wlabel)
         try:
-            return _zonal(districts, ds, wds, label, stats=stats, band=band,
-                          all_touched=all_touched, nodata=nodata, prefix=prefix,
-                          fallback=fallback, max_window_pixels=max_window_pixels,
-                          max_pixels=max_pixels)
+            factor = 1 if pixel_budget is None else _coarsening(districts, ds, band,
+                                                                 pixel_budget, label)
+            if factor > 1:
+                ds, factor = stack.enter_context(_coarser(ds, factor, nodata))
+            out = _zonal(districts, ds, wds, label, stats=stats, band=band,
+                         all_touched=all_touched, nodata=nodata, prefix=prefix,
+                         fallback=fallback, max_window_pixels=max_window_pixels,
+                         max_pixels=max_pixels)
+            return _scaled(out, factor, stats)
         except _ReadFailed as exc:
             raise RasterError(f"raster {label} cannot be read ({one_line(exc, 200)}); the "
                               "file is truncated or damaged: export it again") from exc
@@ -675,6 +695,67 @@ def zonal_stats(
             raise RasterError(f"raster {label} cannot be used ({type(exc).__name__}: "
                               f"{one_line(bare_paths(exc), 160)})") from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _coarsening(districts: gpd.GeoDataFrame, ds: Any, band: Any, budget: int,
+                label: str) -> int:
+    """The smallest whole factor by which the raster's grid must be coarsened so that the
+    pixels over the districts' extent, times the bands, fit in ``budget`` (1: no need)."""
+    from rasterio.warp import transform_bounds
+
+    bands, _ = _check_bands(band, ds.count)
+    left, bottom, right, top = transform_bounds(districts.crs, ds.crs,
+                                                *districts.total_bounds, densify_pts=21)
+    rb = ds.bounds
+    width = max(0.0, min(right, rb.right) - max(left, rb.left)) / abs(ds.transform.a)
+    height = max(0.0, min(top, rb.top) - max(bottom, rb.bottom)) / abs(ds.transform.e)
+    pixels = width * height * len(bands)
+    if pixels <= budget:
+        return 1
+    factor = math.ceil(math.sqrt(pixels / budget))
+    factor = min(factor, max(1, min(ds.width, ds.height)))
+    logger.warning("raster %s: about %s pixels over the districts, above the budget of %s; "
+                   "read %d times coarser each way", label, f"{pixels:,.0f}", f"{budget:,}",
+                   factor)
+    return factor
+
+
+@contextmanager
+def _coarser(ds: Any, factor: int, nodata: float | None) -> Iterator[tuple[Any, int]]:
+    """The raster seen ``factor`` times coarser, and the factor it has: its own overview when
+    it has one of that factor or coarser (the finest such), else one pixel in ``factor`` each
+    way (nearest neighbour)."""
+    from affine import Affine
+    from rasterio.vrt import WarpedVRT
+
+    levels = ds.overviews(1)
+    usable = [i for i, f in enumerate(levels) if f >= factor]
+    if usable and all(ds.overviews(b) == levels for b in ds.indexes):
+        with rasterio.open(ds.name, driver="GTiff", overview_level=usable[0]) as ovr:
+            yield ovr, max(1, round(ds.width / ovr.width))
+        return
+    kwargs: dict[str, Any] = {}
+    source_nodata = nodata if nodata is not None else ds.nodata
+    if source_nodata is not None:
+        kwargs.update(src_nodata=source_nodata, nodata=source_nodata)
+    else:
+        kwargs.update(add_alpha=any(MaskFlags.per_dataset in f or MaskFlags.alpha in f
+                                    for f in ds.mask_flag_enums))
+    with WarpedVRT(ds, crs=ds.crs, transform=ds.transform * Affine.scale(factor),
+                   width=max(1, ds.width // factor), height=max(1, ds.height // factor),
+                   resampling=Resampling.nearest, **kwargs) as vrt:
+        yield vrt, factor
+
+
+def _scaled(out: pd.DataFrame, factor: int, stats: list[str]) -> pd.DataFrame:
+    """Sums and counts of a coarsened read, each pixel standing for ``factor``² pixels."""
+    if factor > 1:
+        for col in out.columns:
+            kind = str(col).rsplit("_", 1)[-1]
+            if kind in ("sum", "count") and kind in stats:
+                out[col] = out[col] * factor**2
+    out.attrs["zonal"] = {"factor": factor}
+    return out
 
 
 def _zonal(districts: gpd.GeoDataFrame, ds: Any, wds: Any, label: str, *, stats: list[str],

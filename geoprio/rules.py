@@ -312,16 +312,21 @@ rules allow only column ids, numbers, text in quotes, True/False, comparisons \
 in rule 'poverty_2108 > 40'; names come from the districts
         """
         avail = list(dict.fromkeys(str(a) for a in available))  # once each, for suggestions
-        unknown = [n for n in self.names if n not in avail]
+        known = set(avail)
+        unknown = [n for n in self.names if n not in known]
         if not unknown:
             return
         parts, partes = [], []
-        for n in unknown[:5]:
+        for n in unknown[:5]:  # only five are named: difflib costs time for each
             close = difflib.get_close_matches(n, avail, n=3, cutoff=0.6)
             hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
             pista = f" (¿quiso decir {', '.join(f'«{c}»' for c in close)}?)" if close else ""
             parts.append(f"{n!r}{hint}")
             partes.append(f"«{n}»{pista}")
+        more = len(unknown) - len(parts)
+        if more:
+            parts.append(f"and {more} more")
+            partes.append(f"y {more} más")
         noun = "name" if len(unknown) == 1 else "names"
         nombre = "nombre desconocido" if len(unknown) == 1 else "nombres desconocidos"
         raise RuleError(

@@ -73,6 +73,10 @@ MIN_SPREAD = 1e-3
 MAX_SEED = 2**32 - 1
 MAX_SCENARIO_BYTES = 1_000_000
 MAX_NESTING = 20
+#: Unknown ids that get "did you mean" suggestions, and unknown ids named, in an error (a link
+#: can carry 19,000 unknown ids; difflib over each took 8 s per open).
+MAX_SUGGESTED = 5
+MAX_UNKNOWN_SHOWN = 10
 _FORMAT = "geoprio-scenario/1"
 
 
@@ -384,15 +388,12 @@ to 1000000; got 0
             known |= {str(c) for c in columns}
         unknown = [n for n in self.names_used() if n not in known]
         if unknown:
-            parts = []
-            for n in unknown:
-                close = difflib.get_close_matches(n, sorted(known), n=3, cutoff=0.6)
-                hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-                parts.append(f"{n!r}{hint}")
-            raise ScenarioError(f"scenario {self.name!r} uses unknown ids: " + "; ".join(parts),
+            raise ScenarioError(f"scenario {_short(self.name)} uses unknown ids: "
+                                + _unknown_ids(unknown, sorted(known)),
                                 es=f"el escenario «{_short(self.name)}» usa ids que no existen "
-                                   f"en los datos: {', '.join(f'«{n}»' for n in unknown[:5])}; "
-                                   "los ids están en la página Datos")
+                                   f"en los datos: {', '.join(f'«{n}»' for n in unknown[:5])}"
+                                   + (f" y {len(unknown) - 5} más" if len(unknown) > 5 else "")
+                                   + "; los ids están en la página Datos")
         return self
 
     # -------------------------------------------------------------- conversions
@@ -677,6 +678,29 @@ def _short(value: Any, limit: int = 40) -> str:
     except ValueError:  # ints too long for repr
         text = f"<{type(value).__name__} too long to show>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _unknown_ids(unknown: list[str], known: list[str]) -> str:
+    """The unknown ids for a message: the first few with suggestions, then a count.
+
+    Only the first :data:`MAX_SUGGESTED` are compared with ``known`` (difflib costs time for
+    each), and at most :data:`MAX_UNKNOWN_SHOWN` are named.
+
+    Examples
+    --------
+    >>> _unknown_ids(["povrety_2018"] + [f"z{i}" for i in range(12)], ["poverty_2018"])
+    "'povrety_2018' (did you mean 'poverty_2018'?); 'z0'; 'z1'; 'z2'; 'z3'; 'z4'; 'z5'; 'z6'; \
+'z7'; 'z8' ... and 3 more (13 unknown ids in all)"
+    """
+    parts = []
+    for i, n in enumerate(unknown[:MAX_UNKNOWN_SHOWN]):
+        close = (difflib.get_close_matches(n, known, n=3, cutoff=0.6)
+                 if i < MAX_SUGGESTED and len(n) <= 100 else [])
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        parts.append(f"{_short(n, 60)}{hint}")
+    rest = len(unknown) - len(parts)
+    more = f" ... and {rest:,} more ({len(unknown):,} unknown ids in all)" if rest else ""
+    return "; ".join(parts) + more
 
 
 def _plain(value: Any) -> Any:

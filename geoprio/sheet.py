@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from geoprio.errors import GeoprioError, InputError, ScenarioError
+from geoprio.exporting import neutralise_formulas
 from geoprio.fmt import probability
 from geoprio.scenario import title_of
 
@@ -923,6 +924,7 @@ def district_sheets(
                 progress(k, len(order))
         info = zipfile.ZipInfo("indice.csv", date_time=_ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
-        zf.writestr(info, pd.DataFrame(index_rows).to_csv(index=False).encode("utf-8-sig"))
+        index = neutralise_formulas(pd.DataFrame(index_rows))  # names are the sources' text
+        zf.writestr(info, index.to_csv(index=False).encode("utf-8-sig"))
     logger.info("%d sheets written to %s", len(index_rows), path)
     return path

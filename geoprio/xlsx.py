@@ -465,12 +465,15 @@ def read_isolated(data: bytes, *, label: str, sheet: str | int | None = 0, kind:
     """
     if kind not in ("xls", "ods"):
         raise ValueError(f"kind must be 'xls' or 'ods', got {kind!r}")
+    from geoprio.isolated import reading_slot
+
     sheet_arg = json.dumps(0 if sheet is None else sheet)
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(ISOLATED_MEMORY), str(ISOLATED_SECONDS),
-             sheet_arg, "." + kind], input=data, capture_output=True, timeout=ISOLATED_SECONDS + 5,
-            check=False)
+        with reading_slot(label, InputError, ISOLATED_SECONDS):  # children of a process: few
+            proc = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(ISOLATED_MEMORY), str(ISOLATED_SECONDS),
+                 sheet_arg, "." + kind], input=data, capture_output=True,
+                timeout=ISOLATED_SECONDS + 5, check=False)
     except subprocess.TimeoutExpired:
         raise InputError(f"{label}: reading the spreadsheet took more than "
                          f"{ISOLATED_SECONDS} s and was stopped; save it as .xlsx or .csv"

@@ -38,6 +38,7 @@ from test_hostile import _vrt_reading as _ogr_vrt  # an OGR VRT that reads a loc
 import geoprio
 from app.state import jobs
 from app.text import JOINER, error_text, md
+from geoprio import isolated
 from geoprio.scenario import Scenario
 
 TIMEOUT = 120
@@ -425,7 +426,7 @@ def test_an_unexpected_error_reading_an_upload_is_one_line_without_trace(monkeyp
                          "/srv/geoprio/x.py")
 
     at = page(make(), "datos")
-    monkeypatch.setattr(geoprio, "read_table", boom)
+    monkeypatch.setattr(isolated, "read_table", boom)  # what the page reads uploads with
     at.file_uploader(key="up_table").set_value(("tabla.csv", b"ubigeo,x\n150101,1\n",
                                                 "text/csv")).run()
     assert not at.exception, at.exception  # no Streamlit exception box

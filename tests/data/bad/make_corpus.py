@@ -503,6 +503,144 @@ def hostile_texts() -> None:
     raw = json.dumps(data, separators=(",", ":")).encode("utf-8")
     token = base64.urlsafe_b64encode(zlib.compress(raw, 9))
     write("long_name.link", token + b"\n")
+# --------------------------------------------------------------------------- round 3 (issue 21)
+def _district_codes() -> list[str]:
+    """The 1,874 district codes of 2017, in order (from the shipped code table)."""
+    import csv
+
+    with open(HERE.parents[2] / "data" / "indicators" / "codes.csv", encoding="utf-8") as f:
+        return [r["code"] for r in csv.DictReader(f)
+                if r["scheme"] == "inei" and r["code"] == r["ubigeo"]]
+
+
+def round3_tables() -> None:
+    # each of the 1,874 codes four times with other values: 1,874 duplicate problems in 90 kB
+    codes = _district_codes()
+    lines = ["ubigeo,valor,nota"] + [f"{codes[i % 1874]},{i % 97},x{i % 3}" for i in range(6978)]
+    write("repeated_codes.csv", ("\n".join(lines) + "\n").encode())
+    # 5,000 columns (the issue's 49 MB CSV had 20,000)
+    header = "ubigeo," + ",".join(f"c{i}" for i in range(4999))
+    write("wide_columns.csv", (header + "\n010101," + ",".join("1" * 4999) + "\n").encode())
+    # names geoprio computes, in other cases
+    write("reserved_case.csv", b"ubigeo,Score,POOR_PEOPLE,Geometry,stunted_children,anemia\r\n"
+                               b"010101,1,2,x,3,30\r\n010102,4,5,y,6,40\r\n")
+    # every way a spreadsheet cell can run or break: formula starts, control characters, a
+    # cell longer than Excel's 32,767 characters; and negative numbers, which stay numbers
+    rows = [["ubigeo", "=HYPERLINK(\"http://example.invalid\",\"x\")", "Dist\x01rito",
+             "@SUM(A1)", "\tpestana", "\rretorno", "+nota", "saldo"],
+            ["010101", "=1+1", "Lima\x01", "@x", "-2", "a" * 40_000, "+cmd|' /C calc'!A0",
+             "-3.5"],
+            ["010102", "ok", "Ate", "x", "-y", "b", "c", "-0.25"]]
+    out = io.StringIO()
+    import csv
+
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    write("spreadsheet_cells.csv", out.getvalue().encode("utf-8"))
+
+
+def round3_scenarios() -> None:
+    """A link's scenario (``?s=`` token) weighting 19,000 ids that do not exist."""
+    import base64
+    import random
+    import zlib
+
+    rng = random.Random(21)  # random ids: the token stays near the issue's 95 kB
+    ids = {"".join(rng.choices("abcdefghijklmnopqrstuvwxyz_", k=5)) for _ in range(19_500)}
+    doc = {"format": "geoprio-scenario/1", "name": "ids",
+           "weights": {f"x{i}": 1 for i in sorted(ids)[:19_000]}}
+    raw = json.dumps(doc, separators=(",", ":")).encode()
+    write("unknown_ids.token", base64.urlsafe_b64encode(zlib.compress(raw, 9)))
+
+
+def _gpkg_layer(name: str) -> Path:
+    path = HERE / name
+    path.unlink(missing_ok=True)
+    os.environ["OGR_CURRENT_DATE"] = "2000-01-01T00:00:00.000Z"
+    _frame(4326).to_file(path, layer="distritos", driver="GPKG", engine="pyogrio",
+                         SPATIAL_INDEX="NO")
+    return path
+
+
+def _schema_insert(path: Path, kind: str, name: str, sql: str) -> None:
+    """An entry written into the schema directly (sqlite3 has no VirtualOGR module)."""
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA writable_schema=ON")
+    con.execute("INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES "
+                "(?, ?, ?, 0, ?)", (kind, name, name, sql))
+    con.execute("PRAGMA writable_schema=OFF")
+    con.commit()
+    con.close()
+
+
+def round3_geopackages() -> None:
+    # a column SQLite computes on every row read: 500 MB of zeros a row
+    for name, sql in (
+            ("gpkg_generated_column.gpkg", "ALTER TABLE distritos ADD COLUMN carga BLOB "
+                                           "GENERATED ALWAYS AS (zeroblob(500000000)) VIRTUAL"),
+            ("gpkg_generated_cpu.gpkg", "ALTER TABLE distritos ADD COLUMN trabajo INTEGER "
+                                        "GENERATED ALWAYS AS (length(replace(zeroblob(20000000),"
+                                        " x'00', 'ab'))) VIRTUAL"),
+            ("gpkg_stored_column.gpkg", "CREATE TABLE notas (x INTEGER, y INTEGER GENERATED "
+                                        "ALWAYS AS (x * 2) STORED)"),
+            ("gpkg_trigger.gpkg", "CREATE TRIGGER tarea AFTER INSERT ON distritos BEGIN "
+                                  "SELECT zeroblob(1000000000); END"),
+            ("gpkg_expression_index.gpkg", "CREATE INDEX ix_carga ON distritos "
+                                           "(length(zeroblob(NOMBDIST)))")):
+        path = _gpkg_layer(name)
+        con = sqlite3.connect(path)
+        con.execute(sql)
+        con.commit()
+        con.close()
+        _vacuum(path)
+    # a virtual table reading a server file, its module disguised by a comment
+    path = _gpkg_layer("gpkg_rtree_comment.gpkg")
+    _schema_insert(path, "table", "leak", "CREATE VIRTUAL TABLE leak USING "
+                                         "VirtualOGR('/etc/passwd') /* USING rtree( */")
+    _vacuum(path)
+
+
+def star_polygons(n: int = 2, vertices: int = 1201) -> bytes:
+    """``n`` star polygons of ``vertices`` points near Lima whose edges all cross each other
+    (repairing one of 1,201 points takes about 30 s: the work grows faster than the square of
+    the vertices)."""
+    import math
+
+    features = []
+    k = vertices // 2 - 1
+    for j in range(n):
+        ring = [(round(-77.0 + 0.3 * j + 0.1 * math.cos(2 * math.pi * i * k / vertices), 9),
+                 round(-12.0 + 0.1 * math.sin(2 * math.pi * i * k / vertices), 9))
+                for i in range(vertices)]
+        features.append(_feature({"ubigeo": f"15010{j + 1}"},
+                                 {"type": "Polygon", "coordinates": [ring + ring[:1]]}))
+    return _fc(features)
+
+
+def fine_geotiff(path: Path, width: int = 36_000, height: int = 27_500) -> Path:
+    """A GeoTIFF over Peru of ``width`` x ``height`` pixels (990 million: about 55 m) that
+    compresses to about 1.1 MB (too big to keep here: the tests write it)."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1,
+               "dtype": "uint8", "crs": "EPSG:4326", "compress": "deflate", "tiled": True,
+               "blockxsize": 512, "blockysize": 512,
+               "transform": from_origin(-81.4, 0.1, 12.8 / width, 18.5 / height)}
+    with rasterio.open(path, "w", **profile) as ds:
+        rows = np.full((512, width), 7, dtype="uint8")
+        for top in range(0, height, 512):
+            h = min(512, height - top)
+            ds.write(rows[:h], 1, window=Window(0, top, width, h))
+    return path
+
+
+def round3() -> None:
+    round3_tables()
+    round3_scenarios()
+    round3_geopackages()
+    write("star_polygons.geojson", star_polygons())
 
 
 def main() -> None:
@@ -516,6 +654,7 @@ def main() -> None:
     hostile_boundaries()
     hostile_rasters()
     hostile_texts()
+    round3()
     total = sum(p.stat().st_size for p in HERE.iterdir() if p.suffix != ".py")
     print(f"{len([p for p in HERE.iterdir() if p.suffix != '.py'])} files, {total:,} bytes")
 
