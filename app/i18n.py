@@ -329,6 +329,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "value": ("Valor", "Value"),
     "unit": ("Unidad", "Unit"),
     "dept_value": ("Departamento", "Department"),
+    "reference_note": ("Departamento y Nacional: la cifra que publica la fuente (INEI, INS, "
+                       "PNUD) donde la publica; con *, promedio de los distritos ponderado "
+                       "por población (o por niños medidos), que ninguna fuente publica.",
+                       "Department and National: the figure the source publishes (INEI, INS, "
+                       "UNDP) where it does; with *, a mean of the districts weighted by "
+                       "population (or children measured) that no source publishes."),
     "nation_value": ("Nacional", "National"),
     "endes_trend": ("ENDES {dep}: desnutrición crónica y anemia {first}–{last} (encuesta por "
                     "departamento)", "ENDES {dep}: stunting and anemia {first}–{last} (survey "

@@ -13,12 +13,12 @@ import streamlit as st
 from app import sheet_view
 from app.district_monitoring import render_monitoring
 from app.i18n import label, t
-from app.state import catalog, district_labels, districts, endes, uploads_key
+from app.state import catalog, district_labels, districts, endes, published, uploads_key
 from app.text import md
 from app.urlstate import valid
 from app.view import View
 from geoprio import fmt
-from geoprio.data import aggregate
+from geoprio.data import aggregate, reference_figure
 from geoprio.search import matches
 
 KINDS = ("indicator", "count", "flag", "context")
@@ -50,14 +50,29 @@ def value_text(value, unit: str, kind: str, lang: str) -> str:
     return fmt.number(x, 2 if abs(x) >= 1 else 3, lang)
 
 
+def _reference_text(pub: pd.DataFrame, cat: pd.DataFrame, ind: str, code: str, rollup,
+                    unit: str, kind: str, lang: str) -> str:
+    """The department's or Peru's figure as its source publishes it; a mean of district
+    figures no source publishes ends in " *" (the page's note says so)."""
+    try:
+        number = float(rollup)
+    except (TypeError, ValueError):  # a flag or a text: as it is
+        return value_text(rollup, unit, kind, lang)
+    value, is_rollup = reference_figure(pub, cat, ind, code, number)
+    text = value_text(value, unit, kind, lang)
+    return f"{text} *" if is_rollup else text
+
+
 def profile(ubigeo: str, lang: str) -> pd.DataFrame:
-    """Indicator, unit, district value, department value and national value (as text)."""
+    """Indicator, unit, district value, department value and national value (as text); the
+    department and national values are the sources' own where they publish them."""
     cat = catalog()
     table = districts()
     dep_table, nation_table = rollups(uploads_key(), _table=table, _catalog=cat)
     dep = dep_table.loc[ubigeo[:2]]
     nation = nation_table.iloc[0]
     row = table.set_index("ubigeo").loc[ubigeo]
+    pub = published()
     rows = []
     for r in cat[cat["kind"].isin(KINDS)].to_dict("records"):
         if r["id"] not in row.index:
@@ -65,9 +80,11 @@ def profile(ubigeo: str, lang: str) -> pd.DataFrame:
         unit, kind = str(r["unit"]), str(r["kind"])
         rows.append({t("indicator", lang): label(r, lang), t("unit", lang): unit,
                      t("value", lang): value_text(row[r["id"]], unit, kind, lang),
-                     t("dept_value", lang): value_text(dep.get(r["id"]), unit, kind, lang),
-                     t("nation_value", lang): value_text(nation.get(r["id"]), unit, kind,
-                                                         lang)})
+                     t("dept_value", lang): _reference_text(pub, cat, r["id"], ubigeo[:2],
+                                                            dep.get(r["id"]), unit, kind, lang),
+                     t("nation_value", lang): _reference_text(pub, cat, r["id"], "00",
+                                                              nation.get(r["id"]), unit, kind,
+                                                              lang)})
     return pd.DataFrame(rows)
 
 
@@ -169,6 +186,7 @@ def render(view: View) -> None:
         st.markdown(t("not_ranked", lang))
     st.caption(md(r["reasons"], 4000))  # a rule from a link is the user's text
     st.dataframe(profile(pick, lang), hide_index=True, width="stretch", placeholder="—")
+    st.caption(t("reference_note", lang))
     render_monitoring(pick, lang)  # 2019 and 2022 beside ENDES (app/district_monitoring.py)
     trend = endes_chart(pick[:2], lang)
     if trend is not None:

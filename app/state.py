@@ -111,6 +111,18 @@ def base_catalog() -> pd.DataFrame:
 
 
 @st.cache_resource
+def _published() -> pd.DataFrame:
+    from geoprio.data import load_published
+
+    return load_published()
+
+
+def published() -> pd.DataFrame:
+    """The sources' own national and department figures: a private copy."""
+    return _published().copy()
+
+
+@st.cache_resource
 def _endes() -> pd.DataFrame:
     return geoprio.load_endes()
 

@@ -17,7 +17,8 @@ import pandas as pd
 from geoprio.errors import GeoprioError
 
 __all__ = ["DATA_DIR", "catalog", "load_codes", "load_districts", "load_endes",
-           "load_municipal_budget", "read_indicators"]
+           "load_municipal_budget", "load_published", "published_value", "read_indicators",
+           "reference_figure"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,55 @@ def load_endes() -> pd.DataFrame:
     """ENDES stunting and anemia by department, 2009–2025, total/urban/rural (long form)."""
     return pd.read_csv(_path("indicators", "departments_endes.csv"),
                        dtype={"department_code": str})
+
+
+def load_published() -> pd.DataFrame:
+    """National and department figures as their sources publish them (SIEN-HIS department
+    rows, CEPLAN's national and regional rows, INEI's national figures): ``id``, ``level``
+    (``nation``/``department``), ``code`` (``"00"`` or the department's two digits),
+    ``value``, ``source``. Where an indicator has none, its roll-up
+    (:func:`aggregate`) is a mean of district figures and is said to be one.
+
+    Examples
+    --------
+    >>> p = load_published().set_index(["id", "code"])
+    >>> p.loc[("poverty_2018", "00"), "value"], round(p.loc[("stunting_u5_2022", "00"),
+    ...                                                     "value"], 1)
+    (np.float64(20.5), np.float64(15.3))
+    """
+    return pd.read_csv(_path("indicators", "published.csv"), dtype={"code": str})
+
+
+def published_value(published: pd.DataFrame, indicator: str, code: str) -> tuple[float, str]:
+    """The published figure of ``indicator`` for ``code`` ("00": Peru; two digits: a
+    department) and its source, or (NaN, "") when the source publishes none."""
+    rows = published[(published["id"] == indicator) & (published["code"] == code)]
+    if rows.empty:
+        return float("nan"), ""
+    return float(rows["value"].iloc[0]), str(rows["source"].iloc[0])
+
+
+def reference_figure(published: pd.DataFrame, catalog: pd.DataFrame, indicator: str,
+                     code: str, rollup: float) -> tuple[float, bool]:
+    """The figure to show beside a district for Peru (``code="00"``) or its department: the
+    source's own when it publishes one, else the roll-up; and whether it is a mean of
+    district figures that no source published (a total, such as children under 5, is the
+    sum the sources publish and is not flagged).
+
+    Examples
+    --------
+    >>> cat, pub = catalog(), load_published()
+    >>> reference_figure(pub, cat, "poverty_2018", "00", 20.7)
+    (20.5, False)
+    >>> reference_figure(pub, cat, "no_water_2017", "00", 21.0)
+    (21.0, True)
+    """
+    value, _ = published_value(published, indicator, code)
+    if np.isfinite(value):
+        return value, False
+    rows = catalog[catalog["id"] == indicator]
+    how = str(rows["aggregate"].iloc[0]) if len(rows) else ""
+    return rollup, bool(how.startswith("wmean") and np.isfinite(float(rollup)))
 
 
 def load_municipal_budget() -> pd.DataFrame:

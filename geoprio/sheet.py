@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoprio.data import reference_figure
 from geoprio.errors import GeoprioError, InputError, ScenarioError
 from geoprio.exporting import neutralise_formulas
 from geoprio.fmt import probability
@@ -101,8 +102,9 @@ _T = {
         "fonie_unknown": "Sin dato: {sectors}.", "roads": "caminos rurales: sin datos "
         "distritales", "caveats": "Advertencias", "sources": "Fuentes", "footer":
         "geoprio {version} · datos del repositorio geoprio (data/) · ubigeo {ubigeo}",
-        "no_data": "s. d.", "table_note": "Departamento y Perú: promedios de los distritos "
-        "ponderados por población (desnutrición y anemia 2022: por niños medidos).",
+        "no_data": "s. d.", "table_note": "Departamento y Perú: la cifra que publica la fuente "
+        "(INEI, INS, PNUD); con *, promedio de los distritos ponderado por población, que "
+        "ninguna fuente publica.",
         "map_note": "En rojo: el distrito; en gris: su departamento.",
         "c_none": "Ningún niño menor de 5 años medido en 2022 (SIEN-HIS): sin tasa 2022.",
         "c_few": "Desnutrición 2022 medida en solo {n} niños: la tasa bruta ({raw}) es poco "
@@ -143,8 +145,9 @@ _T = {
         "fonie_unknown": "No data: {sectors}.", "roads": "rural roads: no district data",
         "caveats": "Caveats", "sources": "Sources", "footer":
         "geoprio {version} · data of the geoprio repository (data/) · ubigeo {ubigeo}",
-        "no_data": "n/a", "table_note": "Department and Peru: district means weighted by "
-        "population (stunting and anaemia 2022: by children measured).",
+        "no_data": "n/a", "table_note": "Department and Peru: the figure the source publishes "
+        "(INEI, INS, UNDP); with *, a population-weighted mean of the districts that no "
+        "source publishes.",
         "map_note": "In red: the district; in grey: its department.",
         "c_none": "No child under 5 measured in 2022 (SIEN-HIS): no 2022 rate.",
         "c_few": "2022 stunting measured on only {n} children: the raw rate ({raw}) is "
@@ -208,6 +211,7 @@ class _Context:
     departments: Any
     dept_values: pd.DataFrame
     nation: pd.Series
+    published: pd.DataFrame
     catalog: pd.DataFrame
     gaps: pd.DataFrame
     codes: pd.DataFrame
@@ -219,7 +223,7 @@ class _Context:
 def _context(districts: pd.DataFrame | None, result: pd.DataFrame | None,
              catalog: pd.DataFrame | None, lang: str) -> _Context:
     import geoprio
-    from geoprio.data import aggregate, load_codes, read_indicators
+    from geoprio.data import aggregate, load_codes, load_published, read_indicators
     from geoprio.fonie import fonie_gaps
 
     if lang not in _T:
@@ -236,8 +240,8 @@ def _context(districts: pd.DataFrame | None, result: pd.DataFrame | None,
         gaps = fonie_gaps(read_indicators())
     return _Context(pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
                     .set_index("ubigeo", drop=False), display, _outline(depts), dept_values,
-                    nation, cat, gaps.set_index("ubigeo", drop=False), load_codes(), result,
-                    lang)
+                    nation, load_published(), cat, gaps.set_index("ubigeo", drop=False),
+                    load_codes(), result, lang)
 
 
 @functools.lru_cache(maxsize=1)
@@ -397,6 +401,15 @@ def _resolve(ctx: _Context, ubigeo: str | int) -> str:
                      "post-2017 or old code; check it (INEI numbering, 6 digits)")
 
 
+def _reference(ctx: _Context, ind: str, code: str, rollup: Any, fmt: Any) -> str:
+    """Peru's or the department's figure as the source published it; a mean of district
+    figures no source published ends in "*" (the table's note says so)."""
+    value, is_rollup = reference_figure(ctx.published, ctx.catalog, ind, code,
+                                        float(rollup) if rollup is not None else np.nan)
+    text = fmt(value)
+    return f"{text}*" if is_rollup and text != _T[ctx.lang]["no_data"] else text
+
+
 def _sheet_indicators(ctx: _Context, cat: pd.DataFrame) -> dict[str, tuple[int, str, str]]:
     """The sheet's indicators, then every other one the scenario weighs (an uploaded
     indicator among them: what decided the rank is on the sheet), with the catalog's words."""
@@ -447,9 +460,10 @@ def _content(ctx: _Context, code: str) -> _Sheet:
         if src and src not in sources:
             sources.append(src)
         year = "" if info is None or pd.isna(info["year"]) else str(int(info["year"]))
-        rows.append([label_es if lang == "es" else label_en, fmt(row.get(ind)),
-                     fmt(dept_row.get(ind) if dept_row is not None else np.nan),
-                     fmt(ctx.nation.get(ind, np.nan)), year,
+        dept = _reference(ctx, ind, code[:2], dept_row.get(ind) if dept_row is not None
+                          else np.nan, fmt)
+        rows.append([label_es if lang == "es" else label_en, fmt(row.get(ind)), dept,
+                     _reference(ctx, ind, "00", ctx.nation.get(ind, np.nan), fmt), year,
                      f"[{sources.index(src) + 1}]" if src else ""])
     sources.append(_ENDES_SOURCE)
 

@@ -301,6 +301,12 @@ def test_numbers_as_inei_writes_them(app):
     assert row["Nacional"] == f"2{NBSP}788{NBSP}624"  # MINSA's national row (Huachipa counted)
     stunting = profile.set_index("Indicador").loc["Desnutrición crónica en menores de 5 años 2019"]
     assert re.fullmatch(r"\d+,\d", stunting["Valor"])  # one decimal, a comma
+    # Peru's poverty is INEI's published 20.5%; a mean no source publishes says "*"
+    poverty = profile.set_index("Indicador").loc["Pobreza monetaria 2018"]
+    assert poverty["Nacional"] == "20,5" and poverty["Departamento"].endswith(" *")
+    s22 = profile.set_index("Indicador").loc["Desnutrición crónica en menores de 5 años 2022 "
+                                             "(tasa bruta)"]
+    assert s22["Nacional"] == "15,3" and not s22["Departamento"].endswith("*")  # INS's rows
 
 
 def test_legend_labels_never_repeat_on_the_fonie_map():

@@ -136,3 +136,24 @@ def test_display_geometry_is_lighter_and_close(districts):
 def test_bad_level_names_the_choices():
     with pytest.raises(GeoprioError, match="level must be one of"):
         geoprio.load_districts("region")
+
+
+def test_published_national_and_department_figures():
+    """The sources' own rows (data/indicators/published.csv), checked by other routes."""
+    from geoprio.data import load_published
+
+    pub = load_published().set_index(["id", "code"])["value"]
+    # typed from their reports: INEI poverty 2018; INS SIEN-HIS 2022 national rows
+    assert pub[("poverty_2018", "00")] == 20.5
+    assert pub[("evaluated_u5_2022", "00")] == 1_501_434
+    assert pub[("stunted_u5_2022", "00")] == 230_291
+    assert round(pub[("stunting_u5_2022", "00")], 1) == 15.3
+    # CEPLAN's national row: HDI 2019 (UNDP) and census 2017 population
+    assert round(pub[("hdi_2019", "00")], 4) == 0.5858
+    assert pub[("pop_2017", "00")] == 31_237_385
+    # INS's department rows are the sums of the district rows by the facility's department
+    d = geoprio.load_districts()
+    by_dept = d.groupby(d["ubigeo"].str[:2])[["evaluated_u5_2022", "stunted_u5_2022"]].sum()
+    for code, (ev, st) in by_dept.iterrows():
+        assert pub[("evaluated_u5_2022", code)] == ev and pub[("stunted_u5_2022", code)] == st
+    assert round(pub[("stunting_u5_2022", "15")], 2) == 8.14  # LIMA, the file's own 8.138399

@@ -30,6 +30,7 @@ from geoprio.build import sources as src
 from geoprio.build.catalog_spec import CATALOG, COLUMNS, dated
 from geoprio.build.census_fidt import CENSUS_CATALOG, FIDT_DIR, read_census_fidt
 from geoprio.build.municipal import BUDGET_CATALOG, BUDGET_DIR, read_municipal_budgets
+from geoprio.build.published_rows import read_published_rows
 from geoprio.build.sien import SIEN_CATALOG, SIEN_FILE, read_sien_2022, sien_columns
 from geoprio.errors import DataBuildError
 
@@ -268,6 +269,8 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     crosswalk = src.read_crosswalk(b / "crosswalk_post2017_to_census2017.csv")
     codes = build_codes(ubi, crosswalk, set(districts["ubigeo"]), districts)
     _write_csv(codes, out / "indicators" / "codes.csv")
+    # the national and department figures the sources publish (the sheets' Perú column)
+    _write_csv(read_published_rows(sources), out / "indicators" / "published.csv")
     catalog = pd.DataFrame(catalog_rows, columns=COLUMNS)
     catalog["year"] = catalog["year"].astype("Int64")
     catalog = dated(catalog)
