@@ -262,7 +262,7 @@ def _xlsx_planner(wb, frame, scenario, catalog, date, lang) -> None:
     ws = wb.create_sheet("distritos")
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{_column_letter(len(laid.ids))}{len(laid.frame) + 1}"
-    _widths(ws, laid.labels)
+    _widths(ws, laid.labels, laid.frame)
     bold = Font(bold=True)
     header = []
     for lab in laid.labels:
@@ -304,9 +304,16 @@ def _column_letter(n: int) -> str:
     return get_column_letter(max(1, n))
 
 
-def _widths(ws, headers: list[str]) -> None:
+def _widths(ws, headers: list[str], values: pd.DataFrame | None = None) -> None:
+    """Columns as wide as their header or most of their values (a district's name is not
+    cut), between 8 and 40 characters; reasons and other long texts wrap at 40."""
     for i, text in enumerate(headers, start=1):
-        ws.column_dimensions[_column_letter(i)].width = min(40, max(10, len(str(text)) + 2))
+        width = len(str(text)) + 2
+        if values is not None:
+            cells = values.iloc[:, i - 1].dropna().astype(str).str.len()
+            if len(cells):
+                width = max(min(width, 24), int(cells.quantile(0.95)) + 2)
+        ws.column_dimensions[_column_letter(i)].width = min(40, max(8, width))
 
 
 def _fixed_xlsx_times(data: bytes, stamp: dt.datetime) -> bytes:

@@ -94,8 +94,8 @@ def _units(catalog: pd.DataFrame | None) -> dict[str, tuple[str, str]]:
 
 def _format(col: str, values: pd.Series, unit: str, kind: str, draws: int) -> str:
     """The Excel number format of a numeric column ("" for text)."""
-    if values.dtype == object or pd.api.types.is_bool_dtype(values):
-        return ""
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return ""  # text (object or pandas' string dtype) and yes/no words
     if col in _PROBABILITY:
         return "0.0%" if draws <= 1000 else "0.00%"
     if col == "score" or col.startswith("score_"):

@@ -201,11 +201,17 @@ def choose_preset(page: Page, name: str) -> None:
 
 
 def read_spanish_csv(path):
-    """A CSV the Spanish page exported: labels in the first row, ids in the second."""
+    """A CSV the Spanish page exported (one header row of words), with the ids as columns:
+    the words are mapped back through the labels geoprio writes (geoprio.labels)."""
     import pandas as pd
 
-    return pd.read_csv(path, encoding="utf-8-sig", sep=";", decimal=",", skiprows=[0],
-                       dtype={"ubigeo": str})
+    from geoprio.labels import column_label
+
+    table = pd.read_csv(path, encoding="utf-8-sig", sep=";", decimal=",",
+                        dtype={"Ubigeo": str})
+    ids = {column_label(c, "es", geoprio.catalog()): c for c in
+           [*geoprio.catalog()["id"], "rank", "ubigeo", "p_selected", "selected", "score"]}
+    return table.rename(columns=ids)
 
 
 def expected_ranking(scenario_token: str):
@@ -315,7 +321,7 @@ def test_each_export_downloads_and_opens(session, dci_ranking, fmt, tmp_path):
     if fmt == "CSV":
         assert data[:3] == b"\xef\xbb\xbf"
         # Spanish page: labelled headers, then the ids; ';' and decimal comma (Excel in Peru)
-        assert data[3:].decode("utf-8").startswith("Ubigeo;")
+        assert data[3:].decode("utf-8").startswith("Puesto;Ubigeo;Distrito;")
         table = read_spanish_csv(path)
         assert len(table) == rows
         assert table["ubigeo"].iloc[0] == first
@@ -328,14 +334,13 @@ def test_each_export_downloads_and_opens(session, dci_ranking, fmt, tmp_path):
         book = openpyxl.load_workbook(path)
         assert {"distritos", "metodologia"} <= set(book.sheetnames)
         sheet = book["distritos"]
-        assert sheet.max_row - 2 == rows  # a row of labels, a row of ids
-        assert sheet.cell(1, 1).value == "Ubigeo"
-        header = [c.value for c in sheet[2]]
-        assert sheet.cell(3, header.index("ubigeo") + 1).value == first
+        assert sheet.max_row - 1 == rows  # one header row, then a district per row
+        assert sheet.cell(1, 1).value == "Puesto" and sheet.cell(1, 2).value == "Ubigeo"
+        assert sheet.cell(2, 2).value == first and sheet.cell(2, 1).value == 1
         assert "campos" in book.sheetnames
         method = {r[0]: r[1] for r in book["metodologia"].iter_rows(values_only=True)}
-        assert method["escenario.name"] == "dci"
-        assert int(method["distritos en el archivo"]) == rows
+        assert method["Escenario"] == "MIDIS desnutrición crónica"
+        assert method["Distritos en el archivo"] == str(rows)
     elif fmt in ("GeoJSON", "GeoPackage", "Shapefile (ZIP)"):
         kwargs = {"layer": "distritos"} if fmt == "GeoPackage" else {}
         frame = gpd.read_file(path, **kwargs)

@@ -172,3 +172,14 @@ def test_the_api_gives_the_same_layout(dci):
     laid = planner_table(ranked, "es", geoprio.catalog())
     assert laid.labels[:2] == ["Puesto", "Ubigeo"] and "geometry" not in laid.ids
     assert isinstance(laid.frame, pd.DataFrame) and len(laid.frame) == len(ranked)
+
+
+def test_text_columns_carry_no_number_format_and_names_are_not_cut(book):
+    sheet = book["distritos"]
+    head = header(book)
+    for label in ("Ubigeo", "Distrito", "Razones"):
+        assert sheet.cell(2, head.index(label) + 1).number_format == "General"
+    names = [v for v in column(book, "Distrito") if v]
+    width = sheet.column_dimensions[sheet.cell(1, head.index("Distrito") + 1).column_letter]
+    longest = sorted(len(n) for n in names)[int(0.95 * (len(names) - 1))]
+    assert width.width >= longest  # 95% of the names fit without being cut
