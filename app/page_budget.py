@@ -254,13 +254,16 @@ def render(view: View) -> None:
     cc = st.column_config
     cols = ["rank", "ubigeo", "district", "province", "department", people, rate, "cost"]
     cols = [c for c in cols if c in table.columns]
-    st.dataframe(table[cols].round({people: 0, "cost": 0}), hide_index=True, width="stretch",
+    shown = table[cols].round({people: 0, "cost": 0})
+    if rate in shown:  # the rate with a decimal comma in Spanish (a Styler: sorts as numbers)
+        shown = shown.style.format({rate: lambda v: fmt.number(v, 1, lang)}, na_rep="")
+    st.dataframe(shown, hide_index=True, width="stretch",
                  height=360, column_config={
                      "rank": cc.NumberColumn(t("rank", lang), format=whole),
                      "ubigeo": t("ubigeo", lang), "district": t("district", lang),
                      "province": t("province", lang), "department": t("department", lang),
                      people: cc.NumberColumn(t(people, lang), format=whole),
-                     rate: cc.NumberColumn(t("bud_rate", lang), format="%.1f"),
+                     rate: cc.NumberColumn(t("bud_rate", lang)),
                      "cost": cc.NumberColumn("S/", format=whole)}, placeholder="—")
     st.subheader(t("export", lang))
     st.caption(t("bud_export_help", lang))
