@@ -1,0 +1,164 @@
+"""Design-based check of the small-area estimates: subsample districts where many were measured.
+
+Districts where many children were measured in 2022 (1,000 or more for stunting: 382
+districts, rate known to about ±1 point; 300 or more for anaemia, 259 districts, ±2.6 points,
+as only 73 districts tested 1,000 children) have a rate taken as the truth. In each replicate
+``PER_REPLICATE`` of them, drawn at random, keep only ``n_s`` of their children (drawn without
+replacement: a hypergeometric draw of the cases), as if the district were small, while every
+other district keeps its data. Each method then estimates the subsampled districts from what
+is left, and its error and the coverage of its 90% interval are measured against the
+full-data rate.
+
+A small district also has a noisy
+2019 rate: for ``fh_2019`` the subsampled districts' 2019 stunting and anaemia rates are
+replaced by a binomial draw of ``n_s`` children at their published 2019 rate, so that the model
+does not profit from a 2019 figure a small district would not have. Covariates are chosen once
+on the full data (the selection is not repeated in each replicate).
+
+Methods: the raw rate (90% Jeffreys interval, Beta(y + ½, n − y + ½)); global and spatial
+Empirical Bayes (:func:`geoprio.smooth_rates`, beta-binomial posterior interval); Fay–Herriot
+(:func:`geoprio.small_area`, REML, arcsine). Run ``python docs/sae_validation.py`` to print the
+table of the methodology (section 3.13); ``tests/test_sae_validation.py`` reruns it with the
+same seed and checks the published figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import geoprio
+from geoprio.contiguity import queen_contiguity
+from geoprio.smallarea import small_area
+from geoprio.smallarea_covariates import (
+    DEFAULT_CANDIDATES,
+    PRIOR_RATE_CANDIDATES,
+    covariate_frame,
+    select_covariates,
+)
+
+SEED = 2022
+SIZES = (10, 25, 50)
+REPLICATES = 25
+PER_REPLICATE = 100
+LEVEL = 0.9
+#: indicator -> (cases, children measured, fewest children for a district to be a "truth")
+INDICATORS = {
+    "stunting": ("stunted_u5_2022", "evaluated_u5_2022", 1000),
+    "anemia": ("anemic_6_35m_2022", "evaluated_6_35m_2022", 300),
+}
+PRIOR_RATES = {"stunting_u5_2019_asin": "stunting_u5_2019",
+               "anemia_6_35m_2019_asin": "anemia_6_35m_2019"}
+METHODS = ("raw", "eb", "spatial_eb", "fh", "fh_2019")
+
+
+def _raw(y: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tail = (1 - LEVEL) / 2
+    return (y / n, stats.beta.ppf(tail, y + 0.5, n - y + 0.5),
+            stats.beta.ppf(1 - tail, y + 0.5, n - y + 0.5))
+
+
+def _degraded_covariates(d: pd.DataFrame, chosen: tuple[str, ...], rows: np.ndarray,
+                         n_s: int, rng: np.random.Generator) -> pd.DataFrame:
+    """The chosen covariates with the subsampled districts' 2019 rates drawn on ``n_s``."""
+    d = d.copy()
+    for name, column in PRIOR_RATES.items():
+        if name not in chosen:
+            continue
+        p = d[column].to_numpy(float)[rows] / 100
+        ok = np.isfinite(p)
+        draw = np.full(rows.size, np.nan)
+        draw[ok] = rng.binomial(n_s, p[ok]) / n_s * 100
+        d.loc[d.index[rows], column] = draw
+    return covariate_frame(d, chosen)
+
+
+def replicate(d: pd.DataFrame, events: str, trials: str, min_truth: int,
+              models: dict[str, tuple[str, ...]], w, n_s: int,
+              rng: np.random.Generator) -> pd.DataFrame:
+    """One replicate: estimates of every method for the subsampled districts."""
+    n_full = d[trials].to_numpy(float)
+    y_full = d[events].to_numpy(float)
+    pool = np.nonzero(n_full >= min_truth)[0]
+    rows = np.sort(rng.choice(pool, PER_REPLICATE, replace=False))
+    y, n = y_full.copy(), n_full.copy()
+    y[rows] = rng.hypergeometric(y_full[rows].astype(int), (n_full - y_full)[rows].astype(int),
+                                 n_s)
+    n[rows] = n_s
+    t = pd.DataFrame({"ubigeo": d["ubigeo"].to_numpy(), "y": y, "n": n})
+    est = {"raw": _raw(y[rows], n[rows])}
+    for method in ("eb", "spatial_eb"):
+        r = geoprio.smooth_rates(t, "y", "n", method=method, w=w, level=LEVEL)
+        est[method] = tuple(r[c].to_numpy()[rows] for c in ("rate", "lo", "hi"))
+    for name, chosen in models.items():
+        x = _degraded_covariates(d, chosen, rows, n_s, rng)
+        fh = small_area(t, "y", "n", x, level=LEVEL)
+        est[name] = tuple(fh[c].to_numpy()[rows] for c in ("estimate", "lo", "hi"))
+    truth = y_full[rows] / n_full[rows]
+    return pd.DataFrame([
+        {"method": m, "ubigeo": u, "truth": tr, "estimate": e, "lo": lo, "hi": hi}
+        for m, (es, los, his) in est.items()
+        for u, tr, e, lo, hi in zip(d["ubigeo"].to_numpy()[rows], truth, es, los, his,
+                                    strict=True)])
+
+
+def study(d: pd.DataFrame, indicator: str = "stunting", sizes=SIZES,
+          replicates: int = REPLICATES, seed: int = SEED) -> pd.DataFrame:
+    """Every replicate of every size for one indicator: one row per district and method."""
+    events, trials, min_truth = INDICATORS[indicator]
+    models = {"fh": select_covariates(d, events, trials).chosen,
+              "fh_2019": select_covariates(
+                  d, events, trials, [*DEFAULT_CANDIDATES, *PRIOR_RATE_CANDIDATES]).chosen}
+    w = queen_contiguity(d)
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n_s in sizes:
+        for r in range(replicates):
+            part = replicate(d, events, trials, min_truth, models, w, n_s, rng)
+            parts.append(part.assign(n_s=n_s, replicate=r))
+    return pd.concat(parts, ignore_index=True)
+
+
+def summary(results: pd.DataFrame) -> pd.DataFrame:
+    """RMSE and mean absolute error (points), 90% coverage and mean width, by size and method."""
+    r = results.assign(err=100 * (results["estimate"] - results["truth"]),
+                       cover=(results["lo"] <= results["truth"])
+                       & (results["truth"] <= results["hi"]),
+                       width=100 * (results["hi"] - results["lo"]))
+    g = r.groupby(["n_s", "method"], sort=False)
+    out = pd.DataFrame({
+        "rmse": g["err"].apply(lambda e: float(np.sqrt(np.mean(e**2)))),
+        "mae": g["err"].apply(lambda e: float(np.mean(np.abs(e)))),
+        "coverage": g["cover"].mean(),
+        "width": g["width"].mean(),
+    }).reset_index()
+    out["method"] = pd.Categorical(out["method"], METHODS, ordered=True)
+    return out.sort_values(["n_s", "method"]).reset_index(drop=True)
+
+
+def markdown(table: pd.DataFrame, lang: str = "en") -> str:
+    """The summary as the methodology prints it (one decimal; coverage in %)."""
+    names = {"raw": ("raw rate", "tasa bruta"), "eb": ("global EB", "BE global"),
+             "spatial_eb": ("spatial EB", "BE espacial"), "fh": ("Fay–Herriot", "Fay–Herriot"),
+             "fh_2019": ("FH with the 2019 rate", "FH con la tasa 2019")}
+    i = 0 if lang == "en" else 1
+    head = (("children kept", "method", "RMSE (points)", "mean abs. error", "90% coverage",
+             "mean width") if i == 0 else
+            ("niños conservados", "método", "RECM (puntos)", "error abs. medio",
+             "cobertura 90%", "ancho medio"))
+    lines = ["| " + " | ".join(head) + " |", "|---:|---|---:|---:|---:|---:|"]
+    for row in table.itertuples():
+        cells = [str(row.n_s), names[row.method][i], f"{row.rmse:.1f}", f"{row.mae:.1f}",
+                 f"{100 * row.coverage:.0f}%", f"{row.width:.1f}"]
+        if i == 1:
+            cells = [c.replace(".", ",") for c in cells]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    districts = geoprio.load_districts()
+    for name in INDICATORS:
+        print(f"## {name}: {REPLICATES} replicates x {PER_REPLICATE} districts, seed {SEED}")
+        print(markdown(summary(study(districts, name))))
