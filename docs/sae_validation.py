@@ -9,7 +9,9 @@ other district keeps its data. Each method then estimates the subsampled distric
 is left, and its error and the coverage of its 90% interval are measured against the
 full-data rate.
 
-A small district also has a noisy
+Two Fay–Herriot models are checked: ``fh``, geoprio's default (covariates chosen by BIC from
+the census, poverty, altitude, size and department candidates), and ``fh_2019``, chosen the
+same way from those candidates plus the 2019 SIEN rates. A small district also has a noisy
 2019 rate: for ``fh_2019`` the subsampled districts' 2019 stunting and anaemia rates are
 replaced by a binomial draw of ``n_s`` children at their published 2019 rate, so that the model
 does not profit from a 2019 figure a small district would not have. Covariates are chosen once
