@@ -488,8 +488,8 @@ def _check_options(transform: str, level: float, scale: float, method: str) -> N
 
 
 def _covariate_columns(districts: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """Columns of ``districts`` as they are; names of geoprio's candidates (e.g. ``altitude_km``,
-    ``department``) built as :func:`geoprio.smallarea_covariates.covariate_frame` does."""
+    """geoprio's candidates (e.g. ``altitude_km``, ``department``) built as
+    :func:`geoprio.smallarea_covariates.covariate_frame` does; other columns as they are."""
     from geoprio.smallarea_covariates import CANDIDATES, covariate_frame
 
     if isinstance(names, str):
@@ -500,14 +500,14 @@ def _covariate_columns(districts: pd.DataFrame, names: Sequence[str]) -> pd.Data
                          f"candidates ({list(CANDIDATES)[:6]}...)")
     parts = []
     for c in names:
-        if c in districts.columns:
+        if c in CANDIDATES:  # a candidate's name wins: "department" is also a column of names
+            parts.append(covariate_frame(districts, [c]))
+        else:
             try:
                 values = pd.to_numeric(districts[c].reset_index(drop=True), errors="raise")
             except (TypeError, ValueError):
                 raise InputError(f"covariate {c!r} must hold numbers") from None
             parts.append(values.astype(float).rename(c).to_frame())
-        else:
-            parts.append(covariate_frame(districts, [c]))
     return pd.concat(parts, axis=1)
 
 
