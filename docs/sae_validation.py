@@ -20,11 +20,14 @@ on the full data (the selection is not repeated in each replicate).
 Methods: the raw rate (90% Jeffreys interval, Beta(y + ½, n − y + ½)); global and spatial
 Empirical Bayes (:func:`geoprio.smooth_rates`, beta-binomial posterior interval); Fay–Herriot
 (:func:`geoprio.small_area`, REML, arcsine). Run ``python docs/sae_validation.py`` to print the
-table of the methodology (section 3.13); ``tests/test_sae_validation.py`` reruns it with the
+table of the methodology (section 3.14); ``tests/test_sae_validation.py`` reruns it with the
 same seed and checks the published figures.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -159,8 +162,79 @@ def markdown(table: pd.DataFrame, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
+def model_checks(d: pd.DataFrame, permutations: int = 999, seed: int = SEED) -> dict:
+    """Residual checks of the shipped stunting model (methodology, section 3.13).
+
+    Standardised residuals ``z = (direct − synthetic) / √(σ²u + ψ)`` of the districts with
+    children measured: their correlation with each covariate and with its square (a straight
+    line missed), their mean by department and by quintile of 2018 poverty (1 = the least
+    poor fifth of the districts), and Moran's I over Queen
+    neighbours (row-standardised), with a permutation p-value.
+    """
+    events, trials, _ = INDICATORS["stunting"]
+    chosen = select_covariates(d, events, trials).chosen
+    x = covariate_frame(d, chosen)
+    fh = small_area(d, events, trials, x)
+    m = fh["measured"].to_numpy()
+    psi = fh["direct_var"].to_numpy()
+    theta_dir = np.arcsin(np.sqrt(fh["direct"].to_numpy()))
+    s2 = fh.attrs["fit"]["sigma2_u"]
+    syn = _synthetic_theta(fh, x)
+    z = (theta_dir - syn) / np.sqrt(s2 + psi)
+    cov = {}
+    for c in [c for c in x.columns if not c.startswith("department_")]:
+        v = x[c].to_numpy()[m]
+        cov[c] = (float(np.corrcoef(z[m], v)[0, 1]),
+                  float(np.corrcoef(z[m], (v - v.mean()) ** 2)[0, 1]))
+    dept = pd.Series(z[m]).groupby(d["ubigeo"].str[:2].to_numpy()[m]).mean()
+    quintile = pd.qcut(d["poverty_2018"].to_numpy()[m], 5, labels=False) + 1
+    by_poverty = pd.Series(z[m]).groupby(quintile).mean()
+    w = queen_contiguity(d)
+    a = w.adjacency.tocsr()[m][:, m]
+    rows = np.asarray(a.sum(axis=1)).ravel()
+    a = a.multiply(1 / np.where(rows > 0, rows, 1)[:, None]).tocsr()
+    zc = z[m] - z[m].mean()
+    moran = float(zc @ (a @ zc) / (zc @ zc))
+    rng = np.random.default_rng(seed)
+    perm = np.array([(p := rng.permutation(zc)) @ (a @ p) / (zc @ zc)
+                     for _ in range(permutations)])
+    return {"covariates": cov, "department_mean": dept, "poverty_quintile_mean": by_poverty,
+            "moran_i": moran, "moran_p": float((np.sum(perm >= moran) + 1) / (permutations + 1)),
+            "z": pd.Series(np.where(m, z, np.nan), index=d["ubigeo"].to_numpy())}
+
+
+def _synthetic_theta(fh: pd.DataFrame, x: pd.DataFrame) -> np.ndarray:
+    """x'β̂ of the full model for every district (on the arcsine scale)."""
+    coef = fh.attrs["fit"]["coefficients"]["beta"]
+    xx = x.assign(**{"(Intercept)": 1.0})[list(coef.index)]
+    return xx.to_numpy() @ coef.to_numpy()
+
+
+def residual_map(d, path) -> None:
+    """Map of the standardised residuals (PNG), districts without children in grey."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    z = model_checks(d, permutations=0)["z"]
+    g = d[["ubigeo", "geometry"]].assign(z=z.to_numpy().clip(-3, 3))
+    fig, ax = plt.subplots(figsize=(6, 8), dpi=110)
+    g[g["z"].isna()].plot(ax=ax, color="#cccccc", linewidth=0)
+    g.dropna(subset=["z"]).plot(ax=ax, column="z", cmap="RdBu_r", vmin=-3, vmax=3,
+                                linewidth=0, legend=True,
+                                legend_kwds={"shrink": 0.6, "label": "residuo estandarizado"})
+    ax.set_axis_off()
+    ax.set_title("Desnutrición crónica 2022: residuos del modelo Fay–Herriot\n"
+                 "(tasa propia − predicción de las covariables) / error", fontsize=9)
+    fig.savefig(path, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+
+
 if __name__ == "__main__":
     districts = geoprio.load_districts()
     for name in INDICATORS:
         print(f"## {name}: {REPLICATES} replicates x {PER_REPLICATE} districts, seed {SEED}")
         print(markdown(summary(study(districts, name))))
+    if "--map" in sys.argv:
+        residual_map(districts, Path(__file__).resolve().parent / "img" / "fh_residuos.png")

@@ -12,8 +12,8 @@ measured and every candidate known, so that the BICs compare like with like.
 The 2019 SIEN rates are defined (``stunting_u5_2019_asin``, ``anemia_6_35m_2019_asin``) but
 are **not** default candidates: the Fay–Herriot model takes covariates as known exactly, and a
 2019 rate rests on as few children as the 2022 one (their number is not published, so the
-error cannot be modelled). In the design-based check (methodology, section 3.13) a model with
-the 2019 rate covers the truth in 53% of its 90% intervals for districts with 10 children.
+error cannot be modelled). In the design-based check (methodology, section 3.14) a model with
+the 2019 rate covers the truth in 55% of its 90% intervals for districts with 10 children.
 
 The department (``department``) is one candidate: 24 indicator columns that enter or not
 together (reference: 01 Amazonas). Transforms are fixed with the list: the 2019 rates on the

@@ -9,7 +9,7 @@ Shipped: the estimate on SIEN-HIS's own scale with its 90% interval, the same be
 ENDES 2022 by department, γ (the share of the estimate that comes from the district's own
 children, in %), and the predictive distribution on the arcsine scale (``_theta``,
 ``_theta_se``) for Monte Carlo draws. Anaemia 6–35 months is **not** shipped: in the
-design-based check FH did not beat Empirical Bayes for anaemia (methodology, section 3.13).
+design-based check FH did not beat Empirical Bayes for anaemia (methodology, section 3.14).
 """
 
 from __future__ import annotations
