@@ -155,7 +155,8 @@ def fay_herriot(
     names : names of the columns of ``X`` (default: the DataFrame's columns, or x1, x2, ...).
     tol, maxiter : Fisher scoring stops when ``|σ²_new − σ²_old| / σ²_old <= tol`` or after
         ``maxiter`` iterations. ``sae`` uses ``tol=1e-4``: pass it to reproduce sae's
-        iterates exactly; the default goes on to the fixed point.
+        iterates exactly (while they stay positive: an iterate below 0 is set to 0 here,
+        where sae goes on from the negative value); the default goes on to the fixed point.
 
     Returns
     -------
