@@ -60,6 +60,9 @@ _EXPORTS: dict[str, str] = {
     # small-number smoothing
     "smooth_rates": "geoprio.smoothing",
     "posterior_beta": "geoprio.smoothing",
+    # small-area estimation
+    "fay_herriot": "geoprio.smallarea",
+    "small_area": "geoprio.smallarea",
     # maps
     "encode_coverage": "geoprio.mapcodec",
     # rasters

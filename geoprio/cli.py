@@ -456,6 +456,64 @@ def run_smooth(args: argparse.Namespace) -> int:
 
 
 @command
+def add_small_area(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("small-area", help="Fay-Herriot small-area estimates from counts, with "
+                                          "census covariates and a 90%% interval")
+    p.add_argument("events", help="column of cases, e.g. stunted_u5_2022")
+    p.add_argument("trials", help="column of children measured, e.g. evaluated_u5_2022")
+    p.add_argument("--covariates", help="comma-separated columns or geoprio candidates (e.g. "
+                   "poverty_2018,altitude_km,department); default: chosen by BIC")
+    p.add_argument("--method", choices=["reml", "ml", "fh"], default="reml",
+                   help="how σ²_u is estimated (default: %(default)s)")
+    p.add_argument("--transform", choices=["arcsine", "none"], default="arcsine",
+                   help="scale of the model (default: %(default)s)")
+    p.add_argument("--benchmark", choices=["endes", "endes_anemia"],
+                   help="also write estimates benchmarked to ENDES 2022 by department")
+    p.add_argument("--table", type=Path, help="your own CSV/XLSX with the counts, one row per "
+                                              "district (default: the shipped data)")
+    p.add_argument("--key", help="with --table: the code column")
+    p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
+                   help="with --table: the code numbering (auto refuses an ambiguous table)")
+    p.add_argument("--level", type=float, default=0.9, help="interval probability (0.9)")
+    p.add_argument("--percent", action="store_true", help="rates in %% (default: 0-1)")
+    p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
+    p.set_defaults(run=run_small_area)
+
+
+COMMANDS["small-area"] = COMMANDS.pop("small_area")  # the command's name has a hyphen
+
+
+def run_small_area(args: argparse.Namespace) -> int:
+    import geoprio
+
+    districts = geoprio.load_districts()
+    if args.table:
+        table = geoprio.read_table(args.table, key=args.key)
+        keep = [c for c in districts.columns if c not in set(table.columns) - {"ubigeo"}]
+        districts, report = geoprio.join_indicators(districts[keep], table, key=args.key,
+                                                    scheme=args.scheme)
+        print(report.summary())
+    covariates = ([c.strip() for c in args.covariates.split(",") if c.strip()]
+                  if args.covariates else None)
+    result = geoprio.small_area(districts, args.events, args.trials, covariates,
+                                transform=args.transform, level=args.level,
+                                scale=100 if args.percent else 1, benchmark=args.benchmark,
+                                method=args.method)
+    fit = result.attrs["fit"]
+    terms = [c for c in fit["covariates"] if not c.startswith("department_")]
+    dummies = len(fit["covariates"]) - len(terms)
+    terms += [f"department ({dummies} indicators)"] if dummies else []
+    out = districts[["ubigeo", "district", "province", "department", "geometry"]].merge(
+        result, on="ubigeo", how="left", validate="one_to_one")
+    geoprio.export(out, args.out)
+    print(f"Fay-Herriot ({args.method}, {args.transform}): {len(result)} districts, "
+          f"{int((~result['measured']).sum())} without children measured (synthetic); "
+          f"covariates {', '.join(terms)}; sigma2_u {fit['sigma2_u']:.4g}, "
+          f"R2 {fit['r2']:.3f}; written to {args.out}")
+    return 0
+
+
+@command
 def add_tradeoff(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tradeoff", help="Pareto frontier of children reached against their "
                                         "mean rate, for a budget (exact 0-1 solver)")

@@ -32,6 +32,7 @@ from geoprio.build.census_fidt import CENSUS_CATALOG, FIDT_DIR, read_census_fidt
 from geoprio.build.municipal import BUDGET_CATALOG, BUDGET_DIR, read_municipal_budgets
 from geoprio.build.published_rows import read_published_rows
 from geoprio.build.sien import SIEN_CATALOG, SIEN_FILE, read_sien_2022, sien_columns
+from geoprio.build.smallarea import SAE_CATALOG, sae_columns
 from geoprio.errors import DataBuildError
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,11 @@ def add_2022_census_budget(sources: Path, table: pd.DataFrame, parent: dict[str,
     out = base
     for part in (sien, census, wide):
         out = out.merge(part, on="ubigeo", how="left", validate="one_to_one")
+    sae_report: dict[str, Any] = {}
+    endes = src.read_endes(ind / "endes_departamentos_2009_2025.xlsx")
+    out = out.merge(sae_columns(out, endes, sae_report), on="ubigeo", how="left",
+                    validate="one_to_one")
+    problems["small_area"] = sae_report
     return out, long
 
 
@@ -250,7 +256,7 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     write_gpkg(display, out / "boundaries" / "districts_display.gpkg", "districts_display")
 
     point_report: dict[str, Any] | None = None
-    catalog_rows = [*CATALOG, *SIEN_CATALOG, *CENSUS_CATALOG, *BUDGET_CATALOG]
+    catalog_rows = [*CATALOG, *SIEN_CATALOG, *CENSUS_CATALOG, *BUDGET_CATALOG, *SAE_CATALOG]
     if (sources / "points").is_dir():
         from geoprio.build.points import POINT_CATALOG, build_point_indicators
 

@@ -460,6 +460,9 @@ def _new_sources_markdown(sources: dict[str, Any]) -> list[str]:
                              f"κ = {e['kappa_children']} (a district with κ children measured "
                              f"keeps half its own rate); districts without children: "
                              f"{e['districts_without_children']}.")
+    from geoprio.build.smallarea import sae_markdown
+
+    lines += sae_markdown(sources.get("small_area", {}).get("stunting_u5_2022_fh"))
     census = sources.get("census_fidt", {})
     if census:
         zeros = census.get("rural_no_electricity_zero_without_rural_population", [])
