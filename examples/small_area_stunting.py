@@ -7,13 +7,15 @@ every unmeasured district an estimate with its (wide) interval, benchmarks the e
 ENDES 2022 by department, and writes the table.
 
 Run: ``python examples/small_area_stunting.py [OUTPUT_FOLDER]`` (about 10 seconds).
+The files go to OUTPUT_FOLDER, by default ``./geoprio_salidas`` in the folder you run it from.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
+
+from _salidas import output_folder, written
 
 import geoprio
 
@@ -43,12 +45,8 @@ def main(folder: Path) -> None:
     print(f"ENDES benchmark: Lima's estimates x {lima:.3f}, Huancavelica's x "
           f"{fh.attrs['benchmark']['ratio_by_department']['09']:.3f}")
     out = geoprio.export(table.drop(columns=["eb"]), folder / "desnutricion_fh.csv")
-    print(f"written {out.name} ({len(table)} districts)")
+    print(f"{written(out)} ({len(table)} districts)")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        main(Path(sys.argv[1]))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            main(Path(tmp))
+    main(output_folder(sys.argv[1:]))

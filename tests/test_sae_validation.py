@@ -139,4 +139,5 @@ def test_small_area_example(tmp_path):
     assert "35 districts without a child measured" in out
     assert "020104 HUANCHAY: 20.2% (12.8-28.2), synthetic" in out
     assert "Lima's estimates x 0.539, Huancavelica's x 1.212" in out
-    assert "written desnutricion_fh.csv (1874 districts)" in out
+    assert "written desnutricion_fh.csv in " in out and "(1874 districts)" in out
+    assert (tmp_path / "geoprio_salidas" / "desnutricion_fh.csv").exists()
