@@ -14,7 +14,7 @@ import streamlit as st
 import geoprio
 from app.state import catalog, districts, full_key, jobs, uploads_key
 from app.text import md
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 __all__ = ["full_ranked", "plain"]
 

@@ -17,9 +17,10 @@ from app.i18n import t
 from app.map_component import district_map
 from app.state import districts, geometry_url, uploads, uploads_key
 from app.view import View
-from geoprio import fmt, mapping
+from geoprio import fmt
+from geoprio.decide.fonie import FONIE_SECTORS, fonie_gaps
 from geoprio.errors import GeoprioError
-from geoprio.fonie import FONIE_SECTORS, fonie_gaps
+from geoprio.report import mapping
 
 __all__ = ["COLUMN", "gaps", "gaps_map", "ranking_gaps", "sectors_text"]
 

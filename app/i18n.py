@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from geoprio.scenario import PRESET_TITLES
+from geoprio.engine.scenario import PRESET_TITLES
 
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (es, en)

@@ -6,7 +6,7 @@ JavaScript in ``app/map_component/``, no build step, only Leaflet besides geopri
 splits the two:
 
 - :func:`publish_geometry` writes the display districts once, encoded with
-  :func:`geoprio.mapcodec.encode_coverage` (department borders included) plus their names,
+  :func:`geoprio.report.mapcodec.encode_coverage` (department borders included) plus their names,
   to Streamlit's static folder under a content-hash file name, so the browser fetches it
   once and may cache it for good; it also writes geoprio's decoder and copies Leaflet there;
 - :func:`district_map` sends only what changes: the palette and each district's class,
@@ -34,8 +34,8 @@ import pandas as pd
 import streamlit.components.v1 as components
 
 from geoprio.errors import InputError
-from geoprio.mapcodec import DECODER_JS, _json_value, encode_coverage
-from geoprio.mapping import leaflet_assets
+from geoprio.report.mapcodec import DECODER_JS, _json_value, encode_coverage
+from geoprio.report.mapping import leaflet_assets
 
 __all__ = ["FRONTEND", "NAME_COLUMNS", "district_map", "publish_geometry"]
 
@@ -80,9 +80,9 @@ def publish_geometry(static_dir: str | Path, frame: gpd.GeoDataFrame, *,
                      url_base: str = STATIC_URL) -> str:
     """Write the encoded districts to ``static_dir`` once; the URL the browser fetches.
 
-    Writes ``districts.<hash>.json`` (the dict of :func:`geoprio.mapcodec.encode_coverage`
+    Writes ``districts.<hash>.json`` (the dict of :func:`geoprio.report.mapcodec.encode_coverage`
     with department borders when ``frame`` has a ``department`` column, plus a ``table`` of
-    ``columns``), ``geoprio-decoder.<hash>.js`` (``geoprio.mapcodec.DECODER_JS``) and copies
+    ``columns``), ``geoprio-decoder.<hash>.js`` (``geoprio.report.mapcodec.DECODER_JS``) and copies
     Leaflet's ``leaflet.js`` and ``leaflet.css`` there when missing. The hash is of the
     content: the same districts give the same name, so a file is written once and the
     browser may cache it for good. Cache the call with ``st.cache_resource``.
@@ -245,7 +245,7 @@ def district_map(encoded_url: str, *, colours: Sequence, palette: Sequence[str] 
         (``district``, ``province``, ``department``, ``ubigeo``).
     aliases : their labels, default=the field names.
     outline : booleans, one per district: drawn with a thick outline (the selected list).
-    legend_html : the legend box (``geoprio.mapping.legend_html``), shown over the map.
+    legend_html : the legend box (``geoprio.report.mapping.legend_html``), shown over the map.
     height : pixels.
     key : Streamlit widget key. Keep it fixed: it is what lets a rerun update the drawn map
         instead of making a new one. Two maps on one page need two keys.

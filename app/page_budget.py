@@ -4,7 +4,7 @@ The same money reaches the most children (large districts with low rates) or the
 (small remote districts). For a range of budgets the planner sets, the page computes the Pareto
 frontier of children reached against their mean rate with the exact solver, draws it (Altair),
 lets the planner pick a point, and shows that point's list on a map and a table. The export
-(CSV or XLSX, :func:`geoprio.frontier.export_tradeoff`) records the point and both objective
+(CSV or XLSX, :func:`geoprio.report.decisions.export_tradeoff`) records the point and both objective
 values: in the XLSX methodology sheet, and in columns ``tradeoff_*`` of every row.
 
 Eligibility and costs come from the scenario applied in the sidebar; its list size is ignored.
@@ -28,13 +28,15 @@ from app.map_component import district_map
 from app.state import catalog, display_order, districts, geometry_url, uploads_key
 from app.text import error_text
 from app.view import View
-from geoprio import fmt, mapping
-from geoprio.derived import PEOPLE
+from geoprio import fmt
+from geoprio.data.search import safe_id
+from geoprio.decide.frontier import tradeoff_list
+from geoprio.engine.derived import PEOPLE
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import GeoprioError
-from geoprio.exporting import safe_filename
-from geoprio.frontier import export_tradeoff, tradeoff_list
-from geoprio.scenario import Scenario
-from geoprio.search import safe_id
+from geoprio.report import mapping
+from geoprio.report.decisions import export_tradeoff
+from geoprio.report.exporting import safe_filename
 
 DEFAULT_COST = 2_000_000.0
 COLOURS = {"chosen": "#b30000", "eligible": "#fdd49e", "other": "#f7f7f7"}

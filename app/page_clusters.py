@@ -31,8 +31,9 @@ from app.state import (
 from app.text import md
 from app.urlstate import valid
 from app.view import View
-from geoprio import fmt, mapping
+from geoprio import fmt
 from geoprio.errors import GeoprioError
+from geoprio.report import mapping
 
 log = logging.getLogger(__name__)
 

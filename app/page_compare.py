@@ -2,11 +2,11 @@
 
 Each side is a preset, the scenario applied in the sidebar, a scenario file (TOML, at most
 ``MAX_SCENARIO_BYTES``) or a link (``?s=`` token); the second side may also be the first one
-on the SIEN 2019 rates (:func:`geoprio.comparison.with_2019_rates`). The page shows the rank
+on the SIEN 2019 rates (:func:`geoprio.decide.comparison.with_2019_rates`). The page shows the rank
 correlations, the districts that enter, leave or stay (a map and a table with both ranks,
 their 90% intervals, the reasons and whether the move is within the intervals or news), the
 people each list reaches, and exports the comparison (XLSX with both scenarios in the
-methodology sheet, GeoPackage) through :func:`geoprio.comparison.export_comparison`.
+methodology sheet, GeoPackage) through :func:`geoprio.report.decisions.export_comparison`.
 """
 
 from __future__ import annotations
@@ -27,17 +27,14 @@ from app.sidebar import preset_name
 from app.state import catalog, display_order, districts, full_geometry, geometry_url, uploads_key
 from app.text import error_text
 from app.view import View
-from geoprio import fmt, mapping
-from geoprio.comparison import (
-    ScenarioComparison,
-    compare_scenarios,
-    export_comparison,
-    with_2019_rates,
-)
+from geoprio import fmt
+from geoprio.data.search import safe_id
+from geoprio.decide.comparison import ScenarioComparison, compare_scenarios, with_2019_rates
+from geoprio.engine.scenario import MAX_SCENARIO_BYTES, Scenario, decode_text
 from geoprio.errors import GeoprioError
-from geoprio.exporting import safe_filename
-from geoprio.scenario import MAX_SCENARIO_BYTES, Scenario, decode_text
-from geoprio.search import safe_id
+from geoprio.report import mapping
+from geoprio.report.decisions import export_comparison
+from geoprio.report.exporting import safe_filename
 
 PRESETS = ("fonie", "dci", "anemia")
 #: where a side's scenario comes from (the second side may also be the first on 2019 data)

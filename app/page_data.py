@@ -1,7 +1,7 @@
 """Data page: the catalog, and uploads of tables, GeoTIFFs and boundaries.
 
 An uploaded column becomes an indicator with an id made from its name by
-:func:`geoprio.search.safe_id` (``"Cobertura vacunación niño (%)"`` →
+:func:`geoprio.data.search.safe_id` (``"Cobertura vacunación niño (%)"`` →
 ``cobertura_vacunacion_nino``); the page reruns at once so that the weights, the rule, the
 map and the district page all offer it.
 """
@@ -20,11 +20,11 @@ from app.state import base_districts, catalog, uploads
 from app.text import error_text, md
 from app.view import View
 from geoprio import fmt
+from geoprio.data.search import safe_id
 from geoprio.errors import GeoprioError
-from geoprio.io import RESERVED_IDS
-from geoprio.safety import one_line
-from geoprio.search import safe_id
-from geoprio.textbounds import MAX_LABEL, MAX_SOURCE, MAX_UNIT
+from geoprio.readers.safety import one_line
+from geoprio.readers.tables import RESERVED_IDS
+from geoprio.readers.textbounds import MAX_LABEL, MAX_SOURCE, MAX_UNIT
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from app.text import md
 from app.urlstate import valid
 from app.view import View
 from geoprio import fmt
-from geoprio.data import aggregate, reference_figure
-from geoprio.search import matches
+from geoprio.data.search import matches
+from geoprio.data.shipped import aggregate, reference_figure
 
 KINDS = ("indicator", "count", "flag", "context")
 
@@ -132,7 +132,7 @@ SHOWN_MATCHES = 200
 
 def search_matches(query: str) -> list[str]:
     """The ubigeos a search finds, in map order: accents and case ignored, a number is the
-    start of a ubigeo (:func:`geoprio.search.matches`, as the Ranking page searches)."""
+    start of a ubigeo (:func:`geoprio.data.search.matches`, as the Ranking page searches)."""
     frame = districts()[["ubigeo", "district", "province", "department"]]
     return frame.loc[matches(frame, query), "ubigeo"].astype(str).tolist()
 

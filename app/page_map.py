@@ -16,7 +16,8 @@ from app.state import catalog, display_order, geometry_url, indicator_ids
 from app.text import md
 from app.urlstate import valid
 from app.view import View
-from geoprio import fmt, mapping
+from geoprio import fmt
+from geoprio.report import mapping
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DISTRICT_PAGE = "distrito"

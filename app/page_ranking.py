@@ -21,9 +21,9 @@ from app.i18n import option, t
 from app.state import catalog, display_geometry, districts, full_geometry, full_ranking, uploads_key
 from app.view import View
 from geoprio import fmt
-from geoprio.exporting import safe_filename
-from geoprio.scenario import Scenario
-from geoprio.search import matches, safe_id
+from geoprio.data.search import matches, safe_id
+from geoprio.engine.scenario import Scenario
+from geoprio.report.exporting import safe_filename
 
 COLUMNS = ["rank", "ubigeo", "district", "province", "department", "score", "rank_p05",
            "rank_p95", "p_selected", "p_eligible", "eligible", "selected", "budget_need",
@@ -44,7 +44,7 @@ MIME = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocum
 def shown_table(ranked: pd.DataFrame, query: str | None, only_selected: bool) -> pd.DataFrame:
     """The rows the screen shows, in the order it shows them (the export writes these).
 
-    The search ignores accents and case (:func:`geoprio.search.matches`).
+    The search ignores accents and case (:func:`geoprio.data.search.matches`).
     """
     table = ranked
     if only_selected:

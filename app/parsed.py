@@ -4,7 +4,7 @@ Streamlit reruns the page script on every click; a table, a raster or a boundary
 planner uploaded used to be read again on each rerun (a 90 kB table with repeated codes cost
 68 s of CPU each time, a hostile GeoTIFF 112 s). Here each upload is read once per file, keyed
 by the SHA-256 of its bytes (and its name, which the messages quote), by
-:mod:`geoprio.isolated`: in a child process whose memory and time are capped, so that a file
+:mod:`geoprio.readers.isolated`: in a child process whose memory and time are capped, so that a file
 that would exhaust them stops the child, not the server. What came out (the frame, or the
 one-line error) is kept in the session, one entry per uploader, and handed out as a private
 copy on each rerun; a new file replaces it.
@@ -19,8 +19,8 @@ from typing import Any
 
 import streamlit as st
 
-from geoprio import isolated
-from geoprio.raster import UPLOAD_PIXELS
+from geoprio.readers import isolated
+from geoprio.spatial.raster import UPLOAD_PIXELS
 
 #: statistics an uploaded raster is summarised by, all in one reading
 RASTER_STATS = ("mean", "median", "max", "min", "sum", "count")

@@ -10,7 +10,7 @@ description say so (they travel into every export's methodology).
 
 Examples
 --------
->>> from geoprio.scenario import Scenario
+>>> from geoprio.engine.scenario import Scenario
 >>> fonie = Scenario.preset("fonie")
 >>> values = form_values(fonie)
 >>> scenario_from(values, fonie, "es") == fonie
@@ -30,9 +30,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from geoprio.scenario import Scenario
-from geoprio.search import fold
-from geoprio.textbounds import MAX_DESCRIPTION, MAX_NAME
+from geoprio.data.search import fold
+from geoprio.engine.scenario import Scenario
+from geoprio.readers.textbounds import MAX_DESCRIPTION, MAX_NAME
 
 __all__ = ["DRAWS", "FIELDS", "MODES", "PRESETS", "base_of", "changed", "changed_fields",
            "form_values", "mode_of", "scenario_from", "slider_weights"]

@@ -25,10 +25,10 @@ from app.state import catalog, districts, full_ranking, uploads_key
 from app.text import md
 from app.view import View
 from geoprio import fmt
-from geoprio.exporting import safe_filename
-from geoprio.scenario import Scenario
-from geoprio.search import safe_id
-from geoprio.sheet import district_sheet, district_sheets
+from geoprio.data.search import safe_id
+from geoprio.engine.scenario import Scenario
+from geoprio.report.exporting import safe_filename
+from geoprio.report.sheet import district_sheet, district_sheets
 
 __all__ = ["MAX_APP_SHEETS", "sheet_buttons", "sheet_bytes", "sheets_zip", "zip_bytes"]
 

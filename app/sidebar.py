@@ -32,9 +32,9 @@ from app.scenario_form import (
 from app.state import catalog, districts, indicator_ids, uploads
 from app.text import error_text, md
 from geoprio import fmt
+from geoprio.engine.rules import Rule
+from geoprio.engine.scenario import BASE_COLUMNS, DERIVED_COLUMNS, Scenario
 from geoprio.errors import GeoprioError
-from geoprio.rules import Rule
-from geoprio.scenario import BASE_COLUMNS, DERIVED_COLUMNS, Scenario
 
 LINK = "link"
 log = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ import streamlit as st
 
 import geoprio
 from app.jobs import Jobs, PageRuns, session_id
-from geoprio import mapping
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
+from geoprio.report import mapping
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def base_catalog() -> pd.DataFrame:
 
 @st.cache_resource
 def _published() -> pd.DataFrame:
-    from geoprio.data import load_published
+    from geoprio.data.shipped import load_published
 
     return load_published()
 
@@ -308,7 +308,7 @@ def warm(langs: tuple[str, ...] = ("es",), presets: tuple[str, ...] = ("dci", "f
     frame, cat = base_districts(), base_catalog()
     _display_geometry()
     _endes()
-    import geoprio.exporting  # noqa: F401  (first export: no import cost then)
+    import geoprio.report.exporting  # noqa: F401  (first export: no import cost then)
     for lang in langs:
         for name in presets:
             scenario = Scenario.preset(name)

@@ -14,7 +14,7 @@ How (CommonMark: a backslash before an ASCII punctuation character makes it lite
   letters or digits, which never emphasises, so ``cobertura_vacunacion_nino`` reads as itself),
   ``$`` (LaTeX) and ``\\`` itself. Without ``[`` and ``<`` no ``(url)`` can become a link, so
   parentheses, ``%``, ``:`` and the rest are left as typed;
-* the text is on one line (:func:`geoprio.safety.one_line`), and what would start a heading,
+* the text is on one line (:func:`geoprio.readers.safety.one_line`), and what would start a heading,
   quote, list or table at the start of a line (``#``, ``>``, ``-``, ``+``, ``=``, ``|``,
   ``1.``, ``1)``) is escaped there;
 * GitHub's autolinks: Streamlit's renderer also turns ``http://…``, ``www.…`` and
@@ -38,7 +38,7 @@ import re
 from typing import Any
 
 from geoprio.errors import GeoprioError
-from geoprio.safety import MAX_MESSAGE_CHARS, bare_paths, one_line
+from geoprio.readers.safety import MAX_MESSAGE_CHARS, bare_paths, one_line
 
 __all__ = ["JOINER", "error_text", "md"]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 
 @dataclass(frozen=True)

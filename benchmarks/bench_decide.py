@@ -17,10 +17,11 @@ import numpy as np
 from timing import median_seconds
 
 import geoprio
-from geoprio.comparison import export_comparison, with_2019_rates
-from geoprio.frontier import tradeoff
-from geoprio.scenario import Scenario
-from geoprio.sheet import district_sheet, district_sheets
+from geoprio.decide.comparison import with_2019_rates
+from geoprio.decide.frontier import tradeoff
+from geoprio.engine.scenario import Scenario
+from geoprio.report.decisions import export_comparison
+from geoprio.report.sheet import district_sheet, district_sheets
 
 
 def _presolve_against(districts) -> tuple[float, float]:

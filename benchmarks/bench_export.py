@@ -13,8 +13,9 @@ from pathlib import Path
 from timing import median_seconds
 
 import geoprio
-import geoprio.data
-from geoprio.scenario import Scenario
+import geoprio.data.shipped
+from geoprio.data import shipped
+from geoprio.engine.scenario import Scenario
 
 
 def main() -> None:
@@ -30,8 +31,8 @@ def main() -> None:
             rows.append(("data build (all of data/)", median_seconds(
                 lambda: build(args.sources, tmp / "data"), repeat=1), ""))
         rows.append(("load_districts() (cold cache)", median_seconds(
-            lambda: (geoprio.data._read_indicators.cache_clear(),
-                     geoprio.data._boundaries.cache_clear(), geoprio.load_districts())), ""))
+            lambda: (shipped._read_indicators.cache_clear(), shipped._boundaries.cache_clear(),
+                     geoprio.load_districts())), ""))
         scenario = Scenario.preset("dci")
         ranked = geoprio.prioritize(geoprio.load_districts(), scenario)
         for ext in ("csv", "xlsx", "geojson", "gpkg", "zip", "html", "png"):

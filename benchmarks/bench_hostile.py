@@ -5,12 +5,12 @@ process capped at 3 GiB of address space like production's); prints a Markdown t
 case runs in a fresh child process so that its peak memory (``ru_maxrss``) is its own:
 
 * an XLSX of the 1,874 districts with 60 indicator columns, read by ``geoprio.read_table``
-  (the bounded reader of ``geoprio.xlsx``) and by ``pandas.read_excel(engine="calamine")``;
+  (the bounded reader of ``geoprio.readers.xlsx``) and by ``pandas.read_excel(engine="calamine")``;
 * the largest sheet the limits let through (``MAX_VALUES`` = 500,000 numbers) and one
   just above them (refused);
 * 2,000,000 formatting-only cells (refused at ``MAX_CELL_ELEMENTS``, 1,000,000);
 * the issue's 4.7 KB workbook with a value in XFD1048576 (refused; calamine aborts);
-* the byte scan of a 50 MB GeoJSON before GDAL opens it (``geoprio.formats.check_geojson``);
+* the byte scan of a 50 MB GeoJSON before GDAL opens it (``geoprio.readers.formats.check_geojson``);
 * issue 21: the 90 kB table whose 1,874 codes come four times, read and joined with its
   problem list in ``attrs`` as a plain dict (before) and as a shared ``ReadReport`` (after);
   a 49 MB CSV of 20,000 columns; the 1.1 MB GeoTIFF of 990 million pixels read whole (before)
@@ -37,7 +37,9 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 import geoprio, pandas as pd
-from geoprio import formats, isolated, scenario
+from geoprio.readers import formats
+from geoprio.readers import isolated
+from geoprio.engine import scenario
 from pathlib import Path
 kind, path = sys.argv[1], sys.argv[2]
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 import geoprio
-from geoprio.data import load_codes
+from geoprio.data.shipped import load_codes
 
 
 def messy_csv(megabytes: float, seed: int = 0) -> tuple[bytes, int]:

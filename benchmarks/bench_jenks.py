@@ -1,7 +1,7 @@
 """Fisher–Jenks breaks of a map: geoprio's numpy programme against mapclassify, one run.
 
 Run: ``python benchmarks/bench_jenks.py``. For three shipped indicators (1,865 to 1,874
-districts) and the map's class counts, times ``geoprio.jenks.FisherJenks`` and
+districts) and the map's class counts, times ``geoprio.report.jenks.FisherJenks`` and
 ``mapclassify.FisherJenks`` (pure Python here: numba is not installed) on the same values,
 best of 3, and says whether the classes are the same or which partition is tighter (the
 within-class sum of squared deviations, what both minimise). Prints a Markdown table.
@@ -16,7 +16,7 @@ import numpy as np
 from timing import best_of
 
 import geoprio
-from geoprio.jenks import FisherJenks
+from geoprio.report.jenks import FisherJenks
 
 CASES = (("poverty_2018", 5), ("stunting_u5_2019", 7), ("no_water_2017", 3),
          ("stunting_u5_2022_eb", 5))

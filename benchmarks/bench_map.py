@@ -1,4 +1,4 @@
-"""Benchmark of the compact map layer (geoprio.mapcodec) against plain GeoJSON.
+"""Benchmark of the compact map layer (geoprio.report.mapcodec) against plain GeoJSON.
 
 Run: ``python benchmarks/bench_map.py`` (add ``--no-browser`` to skip Chromium). Prints
 Markdown tables:
@@ -31,8 +31,8 @@ import folium
 from timing import best_of
 
 import geoprio
-from geoprio import mapping
-from geoprio.mapcodec import CompactChoropleth, decode_rings, encode_coverage, payload_bytes
+from geoprio.report import mapping
+from geoprio.report.mapcodec import CompactChoropleth, decode_rings, encode_coverage, payload_bytes
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 import geoprio
-from geoprio import mapping
+from geoprio.report import mapping
 
 @st.cache_resource
 def districts():
@@ -154,7 +154,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     import geoprio
-    from geoprio.mapping import class_breaks
+    from geoprio.report.mapping import class_breaks
 
     display = geoprio.load_districts(display=True)
     colours = {c: class_breaks(display[c], k=5).colour_of() for c in INDICATORS}

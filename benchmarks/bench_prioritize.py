@@ -15,8 +15,8 @@ import pandas as pd
 from timing import median_seconds
 
 import geoprio
-from geoprio.scenario import Scenario
-from geoprio.scoring import composite
+from geoprio.engine.scenario import Scenario
+from geoprio.engine.scoring import composite
 
 REPEATS = 7
 

@@ -24,7 +24,7 @@ import rasterio
 from rasterio.transform import from_origin
 
 import geoprio
-from geoprio.raster import zonal_stats
+from geoprio.spatial.raster import zonal_stats
 
 STATS = ["mean", "sum", "min", "max", "median", "count", "majority"]
 

@@ -1,4 +1,5 @@
-"""Benchmark of geoprio.spatial and geoprio.clustering on the 1,874 districts.
+"""Benchmark of geoprio.spatial.autocorrelation and geoprio.spatial.clustering on the 1,874
+districts.
 
 Run: ``python benchmarks/bench_spatial.py`` (add ``--skip-skater`` to leave out spopt's
 SKATER, which takes about a minute). Prints a Markdown table.
@@ -36,8 +37,8 @@ FRESH_GEOPRIO = """
 import json, time
 t0 = time.perf_counter()
 import geoprio
-from geoprio.contiguity import queen_contiguity
-from geoprio.localstats import MoranLocal
+from geoprio.spatial.contiguity import queen_contiguity
+from geoprio.spatial.localstats import MoranLocal
 t1 = time.perf_counter()
 d = geoprio.load_districts()
 t2 = time.perf_counter()
@@ -54,7 +55,7 @@ print(json.dumps({"import": t1 - t0, "load": t2 - t1, "contiguity": t3 - t2,
 FRESH_ESDA = """
 import json, time
 import geoprio
-from geoprio.contiguity import queen_contiguity
+from geoprio.spatial.contiguity import queen_contiguity
 d = geoprio.load_districts()
 w = queen_contiguity(d).w
 y = d["poverty_2018"].to_numpy()
@@ -114,8 +115,8 @@ def main() -> None:
     import warnings
 
     import geoprio
-    from geoprio.clustering import cluster
-    from geoprio.contiguity import queen_contiguity
+    from geoprio.spatial.clustering import cluster
+    from geoprio.spatial.contiguity import queen_contiguity
 
     warnings.filterwarnings("ignore")
     rows: list[tuple[str, str, str]] = []
@@ -139,7 +140,7 @@ def main() -> None:
     rows.append(("Local Moran 20 runs x 9,999 perm., fresh process", f"{g['lisa']:.3f} s",
                  f"import geoprio {g['import']:.2f} s, load {g['load']:.2f} s, contiguity "
                  f"{g['contiguity']:.3f} s; whole process {g['wall']:.2f} s"))
-    from geoprio.localstats import MoranLocal
+    from geoprio.spatial.localstats import MoranLocal
 
     y = d["poverty_2018"].to_numpy()
     warm = best_of(lambda: MoranLocal(y, w, seed=0), 3)

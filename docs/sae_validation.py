@@ -34,14 +34,14 @@ import pandas as pd
 from scipy import stats
 
 import geoprio
-from geoprio.contiguity import queen_contiguity
-from geoprio.smallarea import small_area
-from geoprio.smallarea_covariates import (
+from geoprio.spatial.contiguity import queen_contiguity
+from geoprio.spatial.covariates import (
     DEFAULT_CANDIDATES,
     PRIOR_RATE_CANDIDATES,
     covariate_frame,
     select_covariates,
 )
+from geoprio.spatial.smallarea import small_area
 
 SEED = 2022
 SIZES = (10, 25, 50)

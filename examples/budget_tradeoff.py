@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 from _salidas import output_folder, written
 
 import geoprio
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 
 def main(folder: Path) -> None:

@@ -24,7 +24,7 @@ import pyogrio
 from _salidas import output_folder, written
 
 import geoprio
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 
 def main(folder: Path) -> None:

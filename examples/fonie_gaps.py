@@ -18,7 +18,7 @@ from pathlib import Path
 from _salidas import output_folder, written
 
 import geoprio
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 
 def main(folder: Path) -> None:

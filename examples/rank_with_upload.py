@@ -35,7 +35,7 @@ import pyogrio
 from _salidas import output_folder, written
 
 import geoprio
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 DEPARTMENTS = ["AYACUCHO", "HUANCAVELICA"]
 EXAMPLE_COLUMN = "ejemplo_sin_cobertura"

@@ -35,7 +35,7 @@ from _salidas import output_folder, written
 from rasterio.transform import from_origin
 
 import geoprio
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 PIXEL = 0.05  # degrees
 WEST, NORTH, EAST, SOUTH = -81.5, 0.5, -68.5, -18.5

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from geoprio.errors import GeoprioError
-from geoprio.safety import MAX_MESSAGE_CHARS, one_line
+from geoprio.readers.safety import MAX_MESSAGE_CHARS, one_line
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _is_boundary_file(path: Path) -> bool:
     if suffix in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"):
         return False
     try:
-        from geoprio.safety import read_head, sniff
+        from geoprio.readers.safety import read_head, sniff
 
         return sniff(read_head(path)) in ("sqlite", "json", "shp")
     except OSError:
@@ -126,7 +126,7 @@ def run_check(args: argparse.Namespace) -> int:
     problems = info.get("problems", [])
     report = None
     if not _is_boundary_file(args.file):  # where the codes land (refused when ambiguous)
-        from geoprio.data import read_indicators
+        from geoprio.data.shipped import read_indicators
 
         _, report = geoprio.join_indicators(read_indicators()[["ubigeo"]], frame, key=args.key,
                                             scheme=args.scheme)
@@ -156,7 +156,7 @@ def _weights(text: str) -> dict[str, float]:
 
 
 def _scenario_from(args: argparse.Namespace):
-    from geoprio.scenario import Scenario
+    from geoprio.engine.scenario import Scenario
 
     scenario = Scenario.load(args.scenario) if args.scenario else Scenario.preset(args.preset)
     changes: dict = {}
@@ -240,7 +240,7 @@ def add_scenario(sub: argparse._SubParsersAction) -> None:
 
 
 def run_scenario(args: argparse.Namespace) -> int:
-    from geoprio.scenario import Scenario
+    from geoprio.engine.scenario import Scenario
 
     s = Scenario.preset(args.preset)
     sys.stdout.write(s.to_toml() if args.format == "toml" else s.to_json() + "\n")
@@ -266,8 +266,9 @@ def add_compare(sub: argparse._SubParsersAction) -> None:
 
 def run_compare(args: argparse.Namespace) -> int:
     import geoprio
-    from geoprio.comparison import export_comparison, with_2019_rates
-    from geoprio.scenario import Scenario
+    from geoprio.decide.comparison import with_2019_rates
+    from geoprio.engine.scenario import Scenario
+    from geoprio.report.decisions import export_comparison
 
     def load(x: Path, side: str) -> Scenario:
         s = Scenario.preset(str(x)) if str(x) in ("fonie", "dci", "anemia") else \
@@ -321,7 +322,7 @@ def add_zonal(sub: argparse._SubParsersAction) -> None:
 
 def run_zonal(args: argparse.Namespace) -> int:
     import geoprio
-    from geoprio.raster import add_zonal_indicator
+    from geoprio.spatial.raster import add_zonal_indicator
 
     stats = tuple(args.stats or ["mean"])
     band = args.bands[0] if args.bands and len(args.bands) == 1 else (args.bands or 1)
@@ -618,7 +619,7 @@ def add_sheet(sub: argparse._SubParsersAction) -> None:
 
 def run_sheet(args: argparse.Namespace) -> int:
     import geoprio
-    from geoprio.sheet import district_sheet, district_sheets
+    from geoprio.report.sheet import district_sheet, district_sheets
 
     scenario = None
     if args.preset or args.scenario:

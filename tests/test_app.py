@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 import geoprio
 from app.state import jobs
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 TIMEOUT = 120
 NBSP = "\u00a0"
@@ -312,7 +312,8 @@ def test_numbers_as_inei_writes_them(app):
 def test_legend_labels_never_repeat_on_the_fonie_map():
     """FONIE's score map read "0.5 – 0.5" in three of five classes; not any more."""
     from app.page_map import render  # noqa: F401  (the page uses geoprio.fmt.break_labels)
-    from geoprio import fmt, mapping
+    from geoprio import fmt
+    from geoprio.report import mapping
 
     out = expected(Scenario.preset("fonie").replace(n_draws=0))
     breaks = mapping.class_breaks(out["score"], scheme="quantiles", k=5)

@@ -29,7 +29,7 @@ from test_app import make as app_make
 import geoprio
 from app.exports import long_exports
 from app.state import jobs
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 TIMEOUT = 180
 
@@ -139,7 +139,7 @@ def test_compare_counts_are_set_differences_of_two_prioritisations(compared):
 
 
 def test_a_move_is_news_only_when_the_rank_intervals_do_not_overlap(compared):
-    from geoprio.comparison import with_2019_rates
+    from geoprio.decide.comparison import with_2019_rates
 
     assert with_2019_rates("dci") == _dci_2019_by_hand()
     d = geoprio.load_districts()

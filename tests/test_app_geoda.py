@@ -20,8 +20,8 @@ from test_app import ENGLISH, _raw, make, page, page_texts
 
 import geoprio
 from app.charts import spanish_label_expr
-from geoprio.contiguity import queen_contiguity
-from geoprio.mapping import box_breaks
+from geoprio.report.mapping import box_breaks
+from geoprio.spatial.contiguity import queen_contiguity
 
 IND = "stunting_u5_2019"
 

@@ -38,8 +38,8 @@ from test_hostile import _vrt_reading as _ogr_vrt  # an OGR VRT that reads a loc
 import geoprio
 from app.state import jobs
 from app.text import JOINER, error_text, md
-from geoprio import isolated
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
+from geoprio.readers import isolated
 
 TIMEOUT = 120
 BAD = Path(__file__).resolve().parent / "data" / "bad"

@@ -25,7 +25,7 @@ BAD = Path(__file__).resolve().parent / "data" / "bad"
 @pytest.fixture
 def reads(monkeypatch):
     """Every reading child started, by task and file name."""
-    from geoprio import isolated
+    from geoprio.readers import isolated
 
     calls: list[tuple[str, str]] = []
     real = isolated.run

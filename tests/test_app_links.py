@@ -9,7 +9,7 @@ pytest.importorskip("streamlit")
 from test_app import applied, make, page
 
 import geoprio
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 
 def sliders(at) -> dict[str, float]:

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 import geoprio
 from app.state import jobs
-from geoprio import mapping
+from geoprio.report import mapping
 
 TIMEOUT = 120
 DATA = Path(__file__).resolve().parents[1] / "data" / "indicators"

@@ -43,7 +43,7 @@ from playwright.sync_api import Frame, Page, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 import geoprio  # noqa: E402
-from geoprio.scenario import Scenario  # noqa: E402
+from geoprio.engine.scenario import Scenario  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -202,10 +202,10 @@ def choose_preset(page: Page, name: str) -> None:
 
 def read_spanish_csv(path):
     """A CSV the Spanish page exported (one header row of words), with the ids as columns:
-    the words are mapped back through the labels geoprio writes (geoprio.labels)."""
+    the words are mapped back through the labels geoprio writes (geoprio.data.labels)."""
     import pandas as pd
 
-    from geoprio.labels import column_label
+    from geoprio.data.labels import column_label
 
     table = pd.read_csv(path, encoding="utf-8-sig", sep=";", decimal=",",
                         dtype={"Ubigeo": str})

@@ -41,7 +41,7 @@ if not IN_CI:
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from geoprio.scenario import Scenario  # noqa: E402
+from geoprio.engine.scenario import Scenario  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

@@ -26,7 +26,7 @@ if not os.environ.get("CI"):
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Tests of geoprio.budget: the 0–1 knapsack, exact and greedy, and the people reached."""
+"""Tests of geoprio.engine.budget: the 0–1 knapsack, exact and greedy, and the people reached."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoprio import budget
-from geoprio.budget import allocation_table, greedy_fill, greedy_knapsack, knapsack
-from geoprio.derived import add_derived, people_totals
+from geoprio.engine import budget
+from geoprio.engine.budget import allocation_table, greedy_fill, greedy_knapsack, knapsack
+from geoprio.engine.derived import add_derived, people_totals
 from geoprio.errors import ScenarioError
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import geoprio
 from geoprio.cli import main
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

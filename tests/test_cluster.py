@@ -1,4 +1,4 @@
-"""Typologies and contiguous zones (geoprio.clustering)."""
+"""Typologies and contiguous zones (geoprio.spatial.clustering)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy.sparse.csgraph import connected_components
 
-from geoprio.clustering import Typology, Zones, cluster
-from geoprio.contiguity import queen_contiguity
 from geoprio.errors import InputError
+from geoprio.spatial.clustering import Typology, Zones, cluster
+from geoprio.spatial.contiguity import queen_contiguity
 
 INDS = ["poverty_2018", "stunting_u5_2019", "no_water_2017", "no_electricity_2017"]
 
@@ -178,7 +178,7 @@ def test_errors(districts):
 
 def test_front_door_callable_after_importing_the_module(districts):
     import geoprio
-    import geoprio.clustering as module
+    import geoprio.spatial.clustering as module
 
     frame, result = geoprio.cluster(districts, ["poverty_2018", "no_water_2017"], k=3)
     assert module.cluster is not None and result.k == 3
@@ -190,7 +190,7 @@ def test_front_door_callable_after_importing_the_module(districts):
 def test_silhouette_equals_scikit_learn(seed):
     from sklearn.metrics import silhouette_score
 
-    from geoprio.clustering import _Silhouette
+    from geoprio.spatial.clustering import _Silhouette
 
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(300, 3))
@@ -208,7 +208,7 @@ def test_silhouette_with_identical_rows_equals_scikit_learn():
     # districts with identical values (a = b = 0 for some rows): scikit-learn counts them 0
     from sklearn.metrics import silhouette_score
 
-    from geoprio.clustering import _Silhouette
+    from geoprio.spatial.clustering import _Silhouette
 
     z = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [5.0, 5.0]])
     # [0, 0, 1, 1, 2, 2]: rows 0-3 are identical but split in two groups: a = b = 0

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import geoprio
-from geoprio.codes import normalize_ubigeo
 from geoprio.errors import JoinError
+from geoprio.readers.codes import normalize_ubigeo
 
 
 def test_normalize_restores_leading_zeros_and_rejects_junk():
@@ -32,9 +32,9 @@ def test_one_normaliser_for_tables_points_and_the_build():
     assert normalize_ubigeo(values).index.tolist() == list("abcdefg")
     # the data build's helper is the same function (it padded any text: 'abc' -> '000abc')
     assert build_points._pad(values).tolist() == want
-    import geoprio.points
+    import geoprio.spatial.points
 
-    assert not hasattr(geoprio.points, "_normalize_codes")
+    assert not hasattr(geoprio.spatial.points, "_normalize_codes")
 
 
 MESSY = (
@@ -105,7 +105,7 @@ def test_messy_table_join_report_counts(districts, messy_file):
 
 
 def test_a_reniec_table_is_read_as_reniec(districts):
-    codes = geoprio.data.load_codes()
+    codes = geoprio.data.shipped.load_codes()
     reniec = codes[codes["scheme"] == "reniec"].head(300)
     table = pd.DataFrame({"ubigeo_reniec": reniec["code"], "x": range(len(reniec))})
     joined, report = geoprio.join_indicators(districts.drop(columns="geometry"), table)
@@ -163,7 +163,7 @@ def plain(districts):
 @pytest.fixture(scope="module")
 def reniec_both():
     """RENIEC codes that are also INEI codes of another district (real codes.csv rows)."""
-    codes = geoprio.data.load_codes()
+    codes = geoprio.data.shipped.load_codes()
     inei = set(codes.loc[codes["scheme"] == "inei", "code"])
     reniec = codes[(codes["scheme"] == "reniec") & codes["code"].isin(inei)]
     return reniec[reniec["code"] != reniec["ubigeo"]].reset_index(drop=True)
@@ -254,7 +254,7 @@ def test_order_of_the_inei_tables_on_a_made_up_code_table(plain):
 
 
 def test_whole_tables_are_read_in_their_numbering(plain):
-    codes = geoprio.data.load_codes()
+    codes = geoprio.data.shipped.load_codes()
     inei = pd.DataFrame({"ubigeo": plain["ubigeo"], "x": range(len(plain))})
     _, report = geoprio.join_indicators(plain, inei)
     assert report.scheme == "inei" and report.evidence["decided_by"] == "codes"

@@ -14,14 +14,10 @@ from openpyxl import load_workbook
 
 import geoprio
 from geoprio.cli import main
-from geoprio.comparison import (
-    ScenarioComparison,
-    compare_scenarios,
-    export_comparison,
-    with_2019_rates,
-)
+from geoprio.decide.comparison import ScenarioComparison, compare_scenarios, with_2019_rates
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import InputError, ScenarioError
-from geoprio.scenario import Scenario
+from geoprio.report.decisions import export_comparison
 
 
 @pytest.fixture(scope="module")
@@ -150,10 +146,12 @@ def test_errors():
         c.n_within("moved")
 
 
-def test_ranking_keeps_compare_scenarios_without_importing_comparison():
-    code = ("import sys, geoprio.ranking as r; assert 'geoprio.comparison' not in sys.modules; "
-            "import geoprio.comparison as c; assert r.compare_scenarios is c.compare_scenarios;"
-            " import geoprio; assert geoprio.compare_scenarios is c.compare_scenarios")
+def test_the_engine_does_not_import_the_decision_tools():
+    """compare_scenarios lives in geoprio.decide (above the engine): the engine never imports
+    it (issue 22: no cycle between ranking and comparison); the public name stays."""
+    code = ("import sys, geoprio.engine.ranking; assert 'geoprio.decide.comparison' not in "
+            "sys.modules; import geoprio, geoprio.decide.comparison as c; "
+            "assert geoprio.compare_scenarios is c.compare_scenarios")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 

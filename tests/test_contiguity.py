@@ -1,4 +1,4 @@
-"""Queen contiguity, islands and patched parts (geoprio.contiguity)."""
+"""Queen contiguity, islands and patched parts (geoprio.spatial.contiguity)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from lattice import lattice
 from scipy.sparse.csgraph import connected_components
 
-from geoprio.contiguity import queen_contiguity
+from geoprio.spatial.contiguity import queen_contiguity
 
 
 @pytest.fixture(scope="module")

@@ -140,7 +140,7 @@ def test_bad_level_names_the_choices():
 
 def test_published_national_and_department_figures():
     """The sources' own rows (data/indicators/published.csv), checked by other routes."""
-    from geoprio.data import load_published
+    from geoprio.data.shipped import load_published
 
     pub = load_published().set_index(["id", "code"])["value"]
     # typed from their reports: INEI poverty 2018; INS SIEN-HIS 2022 national rows

@@ -1,4 +1,5 @@
-"""Tests of geoprio.derived: quintiles and people reached, recomputed, per point and per draw."""
+"""Tests of geoprio.engine.derived: quintiles and people reached, recomputed, per point and per
+draw."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import pandas as pd
 import pytest
 
 import geoprio
-from geoprio.derived import add_derived, derive, poverty_quintiles
+from geoprio.engine.derived import add_derived, derive, poverty_quintiles
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import ScenarioError
-from geoprio.scenario import Scenario
 
 
 def _quintiles_by_pandas(poverty: pd.Series) -> pd.Series:

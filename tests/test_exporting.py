@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 import geoprio
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import GeoprioError
-from geoprio.exporting import export, safe_filename, shapefile_field_names
-from geoprio.scenario import Scenario
+from geoprio.report.exporting import export, safe_filename, shapefile_field_names
 
 DAY = dt.date(2026, 1, 15)
 
@@ -131,7 +131,7 @@ def test_report_png_has_the_size_a_report_needs_and_the_same_bytes(tmp_path, ran
 
 
 def test_report_map_words(ranked, catalog):
-    from geoprio.exporting import _footer, _map_labels
+    from geoprio.report.exporting import _footer, _map_labels
 
     _, scenario = ranked
     opts = _map_labels("score", catalog, {}, scenario, "es")

@@ -30,7 +30,7 @@ from app import exports
 from app.exports import ExportBusy, ExportPool, ExportTimeout, LongExports
 from app.sheet_view import MAX_APP_SHEETS
 from app.watchdog import Watchdog
-from geoprio.scenario import Scenario
+from geoprio.engine.scenario import Scenario
 
 #: Python's default executor on a 2-core server: min(32, 2 + 4)
 STREAMLIT_THREADS = 6
@@ -211,7 +211,7 @@ def _built_on(monkeypatch, module, name: str) -> list[str]:
 
 
 def test_the_ranking_and_district_downloads_are_built_on_the_export_pool(deferred, monkeypatch):
-    import geoprio.sheet as sheet
+    import geoprio.report.sheet as sheet
 
     exported = _built_on(monkeypatch, geoprio, "export")
     sheets = _built_on(monkeypatch, sheet, "_render")
@@ -241,7 +241,7 @@ def test_a_list_longer_than_the_cap_gets_no_zip_but_a_line_saying_what_to_do():
 
 
 def test_the_zip_of_sheets_runs_in_the_background_with_progress_and_cancel(monkeypatch):
-    import geoprio.sheet as sheet
+    import geoprio.report.sheet as sheet
 
     threads = _built_on(monkeypatch, sheet, "_render")
     s = Scenario(name="veinte", weights={"stunting_u5_2022_eb": 1}, top_n=40, n_draws=0)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from geoprio.cli import main
+from geoprio.decide.fonie import FONIE_SECTORS, fonie_gaps
 from geoprio.errors import ScenarioError
-from geoprio.fonie import FONIE_SECTORS, fonie_gaps
 
 COLUMNS = {"water": "no_water_2017", "sanitation": "no_sewer_2017",
            "electricity": "rural_no_electricity_2017", "telecom": "rural_no_mobile_2017"}

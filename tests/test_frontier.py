@@ -11,9 +11,10 @@ from openpyxl import load_workbook
 
 import geoprio
 from geoprio.cli import main
+from geoprio.decide.frontier import AUGMENT, tradeoff, tradeoff_list
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import ScenarioError
-from geoprio.frontier import AUGMENT, export_tradeoff, tradeoff, tradeoff_list
-from geoprio.scenario import Scenario
+from geoprio.report.decisions import export_tradeoff
 
 
 def all_lists(n: int) -> np.ndarray:

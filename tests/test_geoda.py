@@ -16,11 +16,11 @@ from lattice import grid
 from scipy.stats import false_discovery_control
 
 import geoprio
-from geoprio.contiguity import queen_contiguity
 from geoprio.errors import GeoprioError, InputError
-from geoprio.localstats import MoranBV, MoranLocalBV
-from geoprio.mapping import BOX_COLOURS, box_breaks
-from geoprio.spatial import significance_classes
+from geoprio.report.mapping import BOX_COLOURS, box_breaks
+from geoprio.spatial.autocorrelation import significance_classes
+from geoprio.spatial.contiguity import queen_contiguity
+from geoprio.spatial.localstats import MoranBV, MoranLocalBV
 
 EB = "stunting_u5_2022_eb"  # 35 districts without a value: the weights are re-patched
 
@@ -244,7 +244,7 @@ def test_bivariate_labels_do_not_depend_on_the_seed(districts, real_w):
 
 def test_legend_counts_are_written_as_the_page_writes_numbers():
     """The cluster maps' legends read "(1537)"; INEI writes 1 537 (and English 1,537)."""
-    from geoprio import mapping
+    from geoprio.report import mapping
 
     es = mapping.legend_html([("#ffffff", "no significativo", 1537)], "Moran local")
     en = mapping.legend_html([("#ffffff", "not significant", 1537)], "Local Moran", lang="en")

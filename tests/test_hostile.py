@@ -32,9 +32,9 @@ from rasterio.transform import from_origin
 from shapely.geometry import Polygon, box
 
 import geoprio
-from geoprio import formats, xlsx
 from geoprio.errors import GeometryError, GeoprioError, InputError, RasterError
-from geoprio.safety import MAX_MESSAGE_CHARS, gdal_guard
+from geoprio.readers import formats, xlsx
+from geoprio.readers.safety import MAX_MESSAGE_CHARS, gdal_guard
 
 BAD = Path(__file__).parent / "data" / "bad"
 sys.path.insert(0, str(BAD))
@@ -586,8 +586,8 @@ def test_reserved_column_names_are_renamed_and_listed():
 @pytest.mark.parametrize("bad", ["geometry", "score", "rank", "p_selected", "reasons",
                                  "selected", "zonal_method"])
 def test_reserved_indicator_ids_are_refused(bad, tmp_path):
-    from geoprio.io import RESERVED_NAMES, check_indicator_id
-    from geoprio.ranking import BUDGET_COLUMNS, OUTPUT_COLUMNS
+    from geoprio.engine.ranking import BUDGET_COLUMNS, OUTPUT_COLUMNS
+    from geoprio.readers.tables import RESERVED_NAMES, check_indicator_id
 
     assert {*OUTPUT_COLUMNS, *BUDGET_COLUMNS, "geometry"} <= RESERVED_NAMES
     with pytest.raises(InputError, match=f"'{bad}' is a name geoprio gives its results"):

@@ -26,9 +26,9 @@ import pandas as pd
 import pytest
 
 import geoprio
-from geoprio import boundaries
 from geoprio.errors import GeometryError, InputError, RasterError, RuleError, ScenarioError
-from geoprio.safety import MAX_MESSAGE_CHARS
+from geoprio.readers import boundaries
+from geoprio.readers.safety import MAX_MESSAGE_CHARS
 
 BAD = Path(__file__).parent / "data" / "bad"
 sys.path.insert(0, str(BAD))
@@ -111,7 +111,7 @@ def test_geopackage_objects_that_compute_are_refused_from_the_parsed_schema(name
 
 
 def test_a_comment_naming_rtree_does_not_make_a_virtual_table_an_index():
-    from geoprio.formats import _virtual_module
+    from geoprio.readers.formats import _virtual_module
 
     sql = "CREATE VIRTUAL TABLE leak USING VirtualOGR('/etc/passwd') /* USING rtree( */"
     assert re.search(r"\bUSING\s+rtree\s*\(", sql, re.IGNORECASE)  # what a text search saw
@@ -142,14 +142,15 @@ def test_geopackages_written_by_gdal_still_read(tmp_path):
 
 
 def test_a_geopackage_layer_is_read_in_a_child_with_a_memory_limit(monkeypatch):
-    from geoprio import isolated
+    from geoprio.readers import isolated
 
     assert geoprio.read_boundaries(BAD / "utm18s.gpkg")["ubigeo"].tolist() == ["150101",
                                                                                  "010101"]
     monkeypatch.setattr(isolated, "ISOLATED_MEMORY", 64 * 2**20)  # Python alone needs more
     with pytest.raises(GeometryError, match=r"utm18s\.gpkg: the reader stopped before the "
                                             r"end .* more than the 64 MB of memory a reader "
-                                            r"may use \(geoprio\.isolated\.ISOLATED_MEMORY\)"):
+                                            r"may use \(geoprio\.readers\.isolated\."
+                                            r"ISOLATED_MEMORY\)"):
         geoprio.read_boundaries(BAD / "utm18s.gpkg")
 
 
@@ -185,7 +186,8 @@ def test_a_boundary_report_is_shared_too():
 # =========================================================================== 4. big uploads
 def test_a_table_of_thousands_of_columns_is_refused_from_its_header(production_memory):
     with pytest.raises(InputError, match=r"wide_columns\.csv: 5,000 columns, more than the "
-                                         r"1,000 a table may have \(geoprio\.io\.MAX_COLUMNS\)"):
+                                         r"1,000 a table may have \(geoprio\.readers\.tables\."
+                                         r"MAX_COLUMNS\)"):
         geoprio.read_table(BAD / "wide_columns.csv")
     # a narrow head hiding the wide rows further down: read by the csv module, stopped
     body = "ubigeo,v\n" + "010101,1\n" * 70 + "010102," + ",".join(["1"] * 3000) + "\n"
@@ -207,8 +209,8 @@ def test_a_workbook_of_thousands_of_columns_is_refused(production_memory, tmp_pa
 def test_a_table_of_millions_of_cells_is_refused(production_memory):
     data = b"ubigeo,v\n" + b"010101,1\n" * 1_100_000
     with pytest.raises(InputError, match=r"1,100,002 lines x 2 columns = 2,200,004 cells, more "
-                                         r"than the 2,000,000 a table may have \(geoprio\.io\."
-                                         r"MAX_CELLS\)"):
+                                         r"than the 2,000,000 a table may have \(geoprio\."
+                                         r"readers\.tables\.MAX_CELLS\)"):
         geoprio.read_table(data, name="larga.csv")
 
 
@@ -217,7 +219,7 @@ def test_vertices_are_counted_before_any_repair(monkeypatch):
     monkeypatch.setattr(boundaries, "MAX_VERTICES", 1000)
     with pytest.raises(GeometryError, match=r"^estrellas\.geojson: 2,404 vertices, more than "
                                             r"the 1,000 a boundary layer may have \(geoprio\."
-                                            r"boundaries\.MAX_VERTICES\)"):
+                                            r"readers\.boundaries\.MAX_VERTICES\)"):
         geoprio.read_boundaries(data, name="estrellas.geojson")
 
 
@@ -226,7 +228,7 @@ def test_polygons_that_cross_themselves_are_repaired_within_the_limits(monkeypat
     server's process: the child is stopped at its time or memory limit, and says which."""
     import shapely
 
-    from geoprio import isolated
+    from geoprio.readers import isolated
 
     star = shapely.from_geojson((BAD / "star_polygons.geojson").read_text())
     assert not shapely.is_valid(star.geoms[0])  # the oracle: GEOS says each needs repair
@@ -234,7 +236,7 @@ def test_polygons_that_cross_themselves_are_repaired_within_the_limits(monkeypat
     with pytest.raises(GeometryError, match=r"^estrellas\.geojson: reading it (took more than "
                                             r"6 s (of CPU )?|needed more than the 1,536 MB of "
                                             r"memory a reader may use )and was stopped \("
-                                            r"geoprio\.isolated\.ISOLATED_(SECONDS|MEMORY)\)"):
+                                            r"geoprio\.readers\.isolated\.ISOLATED_(SECONDS|MEMORY)\)"):
         isolated.read_boundaries((BAD / "star_polygons.geojson").read_bytes(),
                                  name="estrellas.geojson")
 
@@ -249,7 +251,7 @@ def test_a_raster_finer_than_needed_is_read_coarser(production_memory, tmp_path)
     assert path.stat().st_size < 1_300_000
     districts = geoprio.load_districts()
     z = geoprio.zonal_stats(districts, path, stats=["mean", "sum", "count"],
-                            pixel_budget=100_000_000)  # geoprio.raster.UPLOAD_PIXELS
+                            pixel_budget=100_000_000)  # geoprio.spatial.raster.UPLOAD_PIXELS
     assert z.attrs["zonal"] == {"factor": 4}  # ceil(sqrt(9.7e8 / 1e8)) = 4
     counted = z["count"] > 0
     assert counted.sum() >= 1860 and (z.loc[counted, "mean"] == 7.0).all()
@@ -275,7 +277,7 @@ def test_the_pixel_budget_is_checked():
 
 def test_a_reader_child_answers_with_data_not_code(tmp_path):
     """Frames cross from the child as arrays, JSON and WKB: a pickle is never loaded."""
-    from geoprio import isolated
+    from geoprio.readers import isolated
 
     t = isolated.read_table((BAD / "text_in_numbers.csv").read_bytes(),
                             name="text_in_numbers.csv")
@@ -346,8 +348,8 @@ def test_every_string_cell_of_every_export_is_neutralised(production_memory, tmp
 
 
 def test_comparison_and_frontier_workbooks_are_neutralised(tmp_path):
-    from geoprio.comparison import compare_scenarios, export_comparison
-    from geoprio.frontier import export_tradeoff
+    from geoprio.decide.comparison import compare_scenarios
+    from geoprio.report.decisions import export_comparison, export_tradeoff
 
     f = pd.DataFrame({"ubigeo": ["010101", "010102"], "x": [3.0, -2.0],
                       "nota": ["@SUM(A1)", "Lima\x01"]})
@@ -371,7 +373,7 @@ def test_control_characters_and_long_cells_in_xlsx(tmp_path):
     cells = {c.coordinate: c.value for sheet, c in _xlsx_cells(
         geoprio.export(frame, tmp_path / "x.xlsx")) if sheet == "distritos"}
     assert cells["B1"] == "Dist\ufffdrito" and cells["B2"] == "a\ufffdb"
-    from geoprio.cells import CUT_MARK
+    from geoprio.report.cells import CUT_MARK
 
     assert len(cells["C2"]) == 32_767 and cells["C2"].endswith(CUT_MARK)
     assert cells["C2"] == "ñ" * (32_767 - len(CUT_MARK)) + CUT_MARK
@@ -387,8 +389,8 @@ def test_columns_named_like_computed_ones_are_renamed_in_any_case():
                                   "Geometry_table", "stunted_children_table", "anemia"]
     assert [p["kind"] for p in t.attrs["read"]["problems"]] == ["reserved_name"] * 4
     assert t["POOR_PEOPLE_table"].tolist() == [2.0, 5.0]
-    from geoprio.derived import DERIVED
-    from geoprio.io import RESERVED_IDS
+    from geoprio.engine.derived import DERIVED
+    from geoprio.readers.tables import RESERVED_IDS
 
     assert set(DERIVED) <= RESERVED_IDS  # every column geoprio derives, now and later
 
@@ -396,7 +398,7 @@ def test_columns_named_like_computed_ones_are_renamed_in_any_case():
 @pytest.mark.parametrize("bad", ["poor_people", "stunted_children_rate_weighted",
                                  "poverty_quintile_2018"])
 def test_derived_ids_are_refused_for_indicators(bad):
-    from geoprio.io import check_indicator_id
+    from geoprio.readers.tables import check_indicator_id
 
     with pytest.raises(InputError, match=f"'{bad}' is a name geoprio gives its results"):
         check_indicator_id(bad)
@@ -407,7 +409,7 @@ def test_derived_ids_are_refused_for_indicators(bad):
 
 # =========================================================================== 10. unknown ids
 def test_thousands_of_unknown_ids_get_a_few_suggestions(monkeypatch):
-    from geoprio.scenario import Scenario
+    from geoprio.engine.scenario import Scenario
 
     calls = []
     real = difflib.get_close_matches
@@ -422,13 +424,13 @@ def test_thousands_of_unknown_ids_get_a_few_suggestions(monkeypatch):
     with pytest.raises(ScenarioError) as err:
         Scenario.from_token(token, catalog=geoprio.catalog())
     text = str(err.value)
-    assert len(calls) == 5  # geoprio.scenario.MAX_SUGGESTED, not one per unknown id
+    assert len(calls) == 5  # geoprio.engine.scenario.MAX_SUGGESTED, not one per unknown id
     assert text.endswith("... and 18,990 more (19,000 unknown ids in all)")
     assert len(text) < MAX_MESSAGE_CHARS
     calls.clear()
     rule = " or ".join(f"zz{i} > 1" for i in range(150))
     with pytest.raises(RuleError, match=r"unknown names 'zz0'; 'zz1'"):
-        from geoprio.rules import Rule
+        from geoprio.engine.rules import Rule
 
         Rule(rule).check_names(["poverty_2018"])
     assert len(calls) == 5
@@ -437,22 +439,27 @@ def test_thousands_of_unknown_ids_get_a_few_suggestions(monkeypatch):
 # =========================================================================== the README
 def test_the_readme_states_every_new_limit():
     """Each limit of this round is a row of the README's Security table, with its value."""
-    from geoprio import cells, formats, io, isolated, raster, scenario
+    from geoprio.engine import scenario
+    from geoprio.readers import formats, isolated
+    from geoprio.readers import tables as io
+    from geoprio.report import cells
+    from geoprio.spatial import raster
 
     text = (CODE / "README.md").read_text(encoding="utf-8")
     rows = [line for line in text.split("## Security")[1].split("\n## ")[0].splitlines()
             if line.startswith("| ")]
     expected = [
-        (f"{io.MAX_COLUMNS:,}; {io.MAX_CELLS:,}", "`geoprio.io.MAX_COLUMNS`, `MAX_CELLS`"),
+        (f"{io.MAX_COLUMNS:,}; {io.MAX_CELLS:,}",
+         "`geoprio.readers.tables.MAX_COLUMNS`, `MAX_CELLS`"),
         (f"{isolated.ISOLATED_MEMORY / 2**30:.1f} GB of address space, "
-         f"{isolated.ISOLATED_SECONDS} s of CPU", "`geoprio.isolated.ISOLATED_MEMORY`"),
-        (f"{formats.MAX_SCHEMA_ENTRIES:,}", "`geoprio.formats.MAX_SCHEMA_ENTRIES`"),
-        (f"{boundaries.MAX_VERTICES:,}", "`geoprio.boundaries.MAX_VERTICES`"),
+         f"{isolated.ISOLATED_SECONDS} s of CPU", "`geoprio.readers.isolated.ISOLATED_MEMORY`"),
+        (f"{formats.MAX_SCHEMA_ENTRIES:,}", "`geoprio.readers.formats.MAX_SCHEMA_ENTRIES`"),
+        (f"{boundaries.MAX_VERTICES:,}", "`geoprio.readers.boundaries.MAX_VERTICES`"),
         (f"10^{len(str(raster.UPLOAD_PIXELS)) - 1} (`pixel_budget=`)",
-         "`geoprio.raster.UPLOAD_PIXELS`"),
+         "`geoprio.spatial.raster.UPLOAD_PIXELS`"),
         (f"{scenario.MAX_SUGGESTED}; {scenario.MAX_UNKNOWN_SHOWN}",
-         "`geoprio.scenario.MAX_SUGGESTED`"),
-        (f"{cells.MAX_CELL_CHARS:,} characters", "`geoprio.cells.MAX_CELL_CHARS`")]
+         "`geoprio.engine.scenario.MAX_SUGGESTED`"),
+        (f"{cells.MAX_CELL_CHARS:,} characters", "`geoprio.report.cells.MAX_CELL_CHARS`")]
     assert 10 ** (len(str(raster.UPLOAD_PIXELS)) - 1) == raster.UPLOAD_PIXELS
     for value, where in expected:
         assert any(value in row and where in row for row in rows), (value, where)

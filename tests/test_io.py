@@ -25,7 +25,7 @@ from shapely.geometry import Point, Polygon, box
 
 import geoprio
 from geoprio.errors import GeometryError, GeoprioError, InputError, RasterError
-from geoprio.io import MAX_UNZIPPED_BYTES, MISSING_CODES
+from geoprio.readers.tables import MAX_UNZIPPED_BYTES, MISSING_CODES
 
 BAD = Path(__file__).parent / "data" / "bad"
 LIMA = Polygon([(-77.035, -12.050), (-77.025, -12.050), (-77.025, -12.040),
@@ -503,7 +503,7 @@ def test_raster_with_a_huge_declared_size_is_refused_unread(tmp_path):
 
 
 def test_read_boundaries_is_exported_lazily():
-    import geoprio.boundaries
+    import geoprio.readers.boundaries
 
-    assert geoprio.read_boundaries is geoprio.boundaries.read_boundaries
+    assert geoprio.read_boundaries is geoprio.readers.boundaries.read_boundaries
     assert os.fspath(BAD).endswith(os.path.join("tests", "data", "bad"))

@@ -1,4 +1,5 @@
-"""Fisher–Jenks natural breaks (geoprio.jenks) against mapclassify and an exhaustive search."""
+"""Fisher–Jenks natural breaks (geoprio.report.jenks) against mapclassify and an exhaustive
+search."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import numpy as np
 import pytest
 
 import geoprio
-from geoprio.jenks import FisherJenks, fisher_jenks_bins
-from geoprio.mapping import class_breaks
+from geoprio.report.jenks import FisherJenks, fisher_jenks_bins
+from geoprio.report.mapping import class_breaks
 
 
 def ssd(values: np.ndarray, yb: np.ndarray) -> float:

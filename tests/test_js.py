@@ -1,6 +1,6 @@
 """The browser decoder as JavaScript: Node's tests (tests/js/) under pytest, and their fixture.
 
-``node --test tests/js/`` decodes coverages that geoprio.mapcodec encoded and checks every
+``node --test tests/js/`` decodes coverages that geoprio.report.mapcodec encoded and checks every
 coordinate against Python's decoder. Without Node the test is skipped, except in CI (env ``CI``
 set), where it must run. The lint (ESLint from package-lock.json) runs in ``.ci/run``.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from geoprio.mapcodec import ALPHABET, BASE, DECODER_JS, DECODER_PATH
+from geoprio.report.mapcodec import ALPHABET, BASE, DECODER_JS, DECODER_PATH
 
 REPO = Path(__file__).resolve().parents[1]
 JS_TESTS = REPO / "tests" / "js"

@@ -1,4 +1,4 @@
-"""Moran's I, Local Moran, Gi* and the false discovery rate (geoprio.localstats)."""
+"""Moran's I, Local Moran, Gi* and the false discovery rate (geoprio.spatial.localstats)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import scipy.sparse as sp
 from lattice import BLOCK, CORE, grid, lattice, planted
 from scipy.stats import false_discovery_control
 
-from geoprio.contiguity import queen_contiguity
 from geoprio.errors import InputError
-from geoprio.localstats import (
+from geoprio.spatial.contiguity import queen_contiguity
+from geoprio.spatial.localstats import (
     GetisOrdGiStar,
     Moran,
     MoranLocal,

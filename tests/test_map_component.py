@@ -22,8 +22,8 @@ import geoprio
 from app.localserver import CHROMIUM_ARGS, app_server, child_frames, wait_for
 from app.map_component import NAME_COLUMNS, decoder_name, map_args, publish_geometry
 from geoprio.errors import InputError
-from geoprio.mapcodec import DECODER_JS, decode_rings
-from geoprio.mapping import class_breaks, leaflet_assets
+from geoprio.report.mapcodec import DECODER_JS, decode_rings
+from geoprio.report.mapping import class_breaks, leaflet_assets
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -161,7 +161,7 @@ sys.path.insert(0, {root!r})
 from pathlib import Path
 import streamlit as st
 import geoprio
-from geoprio import mapping
+from geoprio.report import mapping
 from app.map_component import district_map, publish_geometry
 
 @st.cache_resource

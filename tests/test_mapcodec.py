@@ -1,4 +1,4 @@
-"""geoprio.mapcodec: the compact map layer (shared arcs, varint strings, browser decoder)."""
+"""geoprio.report.mapcodec: the compact map layer (shared arcs, varint strings, browser decoder)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import shapely
 from shapely import MultiPolygon, Point, Polygon, box
 
 from geoprio.errors import GeometryError, InputError
-from geoprio.mapcodec import (
+from geoprio.report.mapcodec import (
     CompactChoropleth,
     compact_layer,
     decode_borders,
@@ -259,7 +259,7 @@ def test_country_department_borders_match_a_dissolve(display, country):
 
 
 def _country_map(display, country):
-    from geoprio import mapping
+    from geoprio.report import mapping
 
     frame = display.assign(rank=display["poverty_2018"].rank(ascending=False, method="min"))
     breaks = mapping.class_breaks(frame["poverty_2018"], k=5)
@@ -276,7 +276,7 @@ def _country_map(display, country):
 
 
 def test_country_payload_is_under_one_megabyte(display, country):
-    from geoprio import mapping
+    from geoprio.report import mapping
 
     plain = len(json.dumps(mapping.to_geojson(display, ["ubigeo"]), separators=(",", ":")))
     geometry = payload_bytes(country)
@@ -299,7 +299,7 @@ def test_country_draws_in_chromium(display, country, tmp_path):
         pytest.skip(f"{CHROMIUM} is missing (outside CI; in CI this test must run)")
     from playwright.sync_api import sync_playwright
 
-    from geoprio import mapping
+    from geoprio.report import mapping
 
     m, frame = _country_map(display, country)
     page_file = tmp_path / "map.html"

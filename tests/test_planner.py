@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 import geoprio
-from geoprio.comparison import compare_scenarios, export_comparison
-from geoprio.scenario import Scenario
+from geoprio.decide.comparison import compare_scenarios
+from geoprio.engine.scenario import Scenario
+from geoprio.report.decisions import export_comparison
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +168,7 @@ def test_comparison_workbook_in_spanish_with_the_right_sign(tmp_path):
 
 def test_the_api_gives_the_same_layout(dci):
     ranked, _ = dci
-    from geoprio.planner import planner_table
+    from geoprio.report.planner import planner_table
 
     laid = planner_table(ranked, "es", geoprio.catalog())
     assert laid.labels[:2] == ["Puesto", "Ubigeo"] and "geometry" not in laid.ids

@@ -1,4 +1,4 @@
-"""Tests of geoprio.points (generic) and geoprio.build.points (the point indicators).
+"""Tests of geoprio.spatial.points (generic) and geoprio.build.points (the point indicators).
 
 The generic functions run on small polygons and points made here; the build runs on tiny raw
 files written here in the layout of ``sources/points/``; the shipped table is checked, once
@@ -26,7 +26,7 @@ from geoprio.build.points import (
     build_point_indicators,
 )
 from geoprio.errors import DataBuildError, GeometryError, InputError
-from geoprio.points import (
+from geoprio.spatial.points import (
     DISTANCE_MAX_RELATIVE_ERROR,
     count_by_district,
     nearest_distance,

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 import geoprio
+from geoprio.decide.comparison import compare_scenarios
+from geoprio.engine.ranking import prioritize
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import InputError, ScenarioError
-from geoprio.ranking import compare_scenarios, prioritize
-from geoprio.scenario import Scenario
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from rasterio.transform import from_origin
 from shapely.geometry import Polygon, box
 
 import geoprio
-from geoprio import raster as zr
 from geoprio.errors import GeometryError, InputError, JoinError, RasterError
-from geoprio.raster import add_zonal_indicator, zonal_stats
+from geoprio.spatial import raster as zr
+from geoprio.spatial.raster import add_zonal_indicator, zonal_stats
 
 # 4 x 4 raster of 1-degree pixels, origin (0, 4): row r, col c has its centre at (c+.5, 3.5-r)
 GRID = np.array(
@@ -242,7 +242,7 @@ def test_weighted_mean_resampled_from_a_coarser_grid(tmp_path):
 
 def test_district_outside_the_raster_is_nan_with_count_zero_and_logged(tmp_path, caplog):
     path = write(tmp_path / "grid.tif", GRID)
-    with caplog.at_level(logging.WARNING, logger="geoprio.raster"):
+    with caplog.at_level(logging.WARNING, logger="geoprio.spatial.raster"):
         out = zonal_stats(frame([SHAPES[0], box(10, 10, 11, 11)]), path, stats=["mean", "count"])
     assert out["count"].tolist() == [4, 0]
     assert np.isnan(out["mean"].iloc[1])

@@ -1,4 +1,4 @@
-"""Tests of geoprio.rules: safety, names, vectorised verdicts, reasons, missing values."""
+"""Tests of geoprio.engine.rules: safety, names, vectorised verdicts, reasons, missing values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geoprio.engine.rules import Rule, evaluate_rule, parse_rule
 from geoprio.errors import RuleError
-from geoprio.rules import Rule, evaluate_rule, parse_rule
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_reasons_write_numbers_as_the_language_does(table, cat):
 
 
 def test_derived_columns_read_as_words_with_a_catalog(table, cat):
-    from geoprio.derived import add_derived
+    from geoprio.engine.derived import add_derived
 
     frame = add_derived(table, ["poverty_quintile_2018"])
     res = evaluate_rule(frame, "poverty_quintile_2018 <= 2", catalog=cat)

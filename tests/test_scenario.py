@@ -1,4 +1,4 @@
-"""Tests of geoprio.scenario: validation, TOML/JSON round trips, presets."""
+"""Tests of geoprio.engine.scenario: validation, TOML/JSON round trips, presets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import geoprio
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import ScenarioError
-from geoprio.scenario import Scenario
 
 
 @pytest.mark.parametrize("name", ["fonie", "dci", "anemia"])

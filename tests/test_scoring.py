@@ -1,4 +1,4 @@
-"""Tests of geoprio.scoring: normalisations, aggregations, weights, missing values."""
+"""Tests of geoprio.engine.scoring: normalisations, aggregations, weights, missing values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoprio.errors import ScenarioError
-from geoprio.scoring import (
+from geoprio.engine.scoring import (
     GEOMETRIC_OFFSET,
     aggregate,
     composite,
@@ -15,6 +14,7 @@ from geoprio.scoring import (
     normalise,
     normalise_weights,
 )
+from geoprio.errors import ScenarioError
 
 
 def test_minmax_both_directions():

@@ -1,10 +1,10 @@
-"""District search (geoprio.search) on the shipped districts: accents and case ignored, a
+"""District search (geoprio.data.search) on the shipped districts: accents and case ignored, a
 number is the start of a ubigeo."""
 
 from __future__ import annotations
 
 import geoprio
-from geoprio.search import matches
+from geoprio.data.search import matches
 
 
 def found(query: str) -> list[str]:

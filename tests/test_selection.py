@@ -1,10 +1,10 @@
-"""Tests of geoprio.selection: ranks and list sizes, the same for the point and the draws."""
+"""Tests of geoprio.engine.selection: ranks and list sizes, the same for the point and the draws."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from geoprio.selection import ranks_of, select
+from geoprio.engine.selection import ranks_of, select
 
 
 def test_ranks_ties_keep_input_order_and_skip_unranked():

@@ -11,9 +11,9 @@ from pypdf import PdfReader
 
 import geoprio
 from geoprio.cli import main
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import GeoprioError, InputError
-from geoprio.scenario import Scenario
-from geoprio.sheet import district_sheet, district_sheets, format_number
+from geoprio.report.sheet import district_sheet, district_sheets, format_number
 
 
 def text_of(pdf: bytes) -> tuple[int, str, tuple[float, float]]:

@@ -24,7 +24,7 @@ from scipy import integrate, optimize, stats
 
 import geoprio
 from geoprio.errors import GeoprioError
-from geoprio.smallarea import (
+from geoprio.spatial.smallarea import (
     FitError,
     back_transform,
     endes_targets,

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 import geoprio
 from geoprio.errors import GeoprioError
-from geoprio.smoothing import posterior_beta, smooth_rates
+from geoprio.spatial.smoothing import posterior_beta, smooth_rates
 
 
 def _line(n: int) -> sp.csr_matrix:
@@ -137,7 +137,7 @@ def test_spatial_eb_equals_esda_on_the_2022_counts(counts_2022, districts):
     from esda.smoothing import Spatial_Empirical_Bayes
     from libpysal.weights import w_subset
 
-    from geoprio.spatial import queen_contiguity
+    from geoprio.spatial.autocorrelation import queen_contiguity
 
     w = queen_contiguity(districts)
     ok = counts_2022["n"].notna().to_numpy()

@@ -1,4 +1,4 @@
-"""Hot spots of an indicator and their summaries in words (geoprio.spatial)."""
+"""Hot spots of an indicator and their summaries in words (geoprio.spatial.autocorrelation)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from lattice import CORE, lattice, planted
 
-from geoprio.contiguity import queen_contiguity
 from geoprio.errors import InputError
-from geoprio.localstats import MoranLocal
-from geoprio.spatial import hotspots
+from geoprio.spatial.autocorrelation import hotspots
+from geoprio.spatial.contiguity import queen_contiguity
+from geoprio.spatial.localstats import MoranLocal
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Texts that cost time by their length alone (issue 21, item 2).
 
-- Every text a user writes into geoprio is bounded where it enters (:mod:`geoprio.textbounds`):
+- Every text a user writes into geoprio is bounded where it enters
+(:mod:`geoprio.readers.textbounds`):
   a scenario's name, description, sources, caveats and places from a link, TOML or JSON; an
   indicator's label, unit, source and notes from an upload or a zonal statistic. Each refusal
   is one line naming the field, its length and the bound.
@@ -24,11 +25,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geoprio
+from geoprio.engine.scenario import Scenario
 from geoprio.errors import InputError, ScenarioError
-from geoprio.raster import add_zonal_indicator
-from geoprio.scenario import Scenario
-from geoprio.sheet import _FONT, _clip, _font_paths, _head
-from geoprio.textbounds import (
+from geoprio.readers.textbounds import (
     MAX_DESCRIPTION,
     MAX_LABEL,
     MAX_NAME,
@@ -40,6 +39,8 @@ from geoprio.textbounds import (
     MAX_UNIT,
     TEXT_LIMITS,
 )
+from geoprio.report.sheet import _FONT, _clip, _font_paths, _head
+from geoprio.spatial.raster import add_zonal_indicator
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
@@ -221,7 +222,7 @@ _SHEET = """
 import hashlib, resource, sys, tempfile, pathlib
 resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
 import geoprio
-from geoprio.sheet import district_sheet
+from geoprio.report.sheet import district_sheet
 d = geoprio.load_districts()
 r = geoprio.prioritize(d, geoprio.Scenario.preset("dci").replace(n_draws=0))
 for n in (3_000, 1_000_000):

@@ -1,4 +1,4 @@
-"""Tests of geoprio.uncertainty: draws, eligibility redrawn, joint groups, flat memory."""
+"""Tests of geoprio.engine.uncertainty: draws, eligibility redrawn, joint groups, flat memory."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from scipy.stats import norm, spearmanr
 
 import geoprio
-from geoprio.scenario import Scenario
-from geoprio.uncertainty import draw_models, draw_weights, rank_quantiles, simulate
+from geoprio.engine.scenario import Scenario
+from geoprio.engine.uncertainty import draw_models, draw_weights, rank_quantiles, simulate
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoprio.codes import normalize_ubigeo
 from geoprio.errors import DataBuildError
+from geoprio.readers.codes import normalize_ubigeo
 
 __all__ = ["CENSUS_CATALOG", "CENSUS_COLUMNS", "FIDT_DIR", "read_census_fidt"]
 

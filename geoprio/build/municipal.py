@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoprio.codes import normalize_ubigeo
 from geoprio.errors import DataBuildError
+from geoprio.readers.codes import normalize_ubigeo
 
 __all__ = ["BUDGET_CATALOG", "BUDGET_COLUMNS", "BUDGET_YEARS", "LATEST_CLOSED_YEAR",
            "read_municipal_budgets"]

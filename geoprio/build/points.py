@@ -24,7 +24,7 @@ Decisions (also stated in the report):
   whose state (``est_estado``) and condition (``est_condic``) are both "ACTIVO",
   deduplicated on the RENAES code (``cod_ipress``). Support services (laboratories, patient
   transport, protected homes) and itinerant teams ("OFERTA FLEXIBLE") are left out.
-* Distances are straight lines in EPSG:32718 (see :func:`geoprio.points.nearest_distance`),
+* Distances are straight lines in EPSG:32718 (see :func:`geoprio.spatial.points.nearest_distance`),
   not travel time.
 
 Examples
@@ -51,7 +51,7 @@ import pandas as pd
 import shapely
 
 from geoprio.errors import DataBuildError, InputError
-from geoprio.points import DEFAULT_DISTANCE_CRS, nearest_distance, points_in_districts
+from geoprio.spatial.points import DEFAULT_DISTANCE_CRS, nearest_distance, points_in_districts
 
 __all__ = ["I3_OR_HIGHER", "POINT_CATALOG", "POINT_COLUMNS", "build_point_indicators"]
 
@@ -269,7 +269,7 @@ def _points(frame: pd.DataFrame, x: str, y: str) -> gpd.GeoDataFrame:
 
 def _pad(values: pd.Series) -> pd.Series:
     """District codes as six-digit text, None where a value is not a code."""
-    from geoprio.codes import normalize_ubigeo
+    from geoprio.readers.codes import normalize_ubigeo
 
     return normalize_ubigeo(values)
 

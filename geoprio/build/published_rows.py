@@ -2,7 +2,8 @@
 
 A district sheet's "Perú" and department columns must show what INEI, INS or UNDP published
 where they published it, not a mean of district figures; where no published figure exists the
-app and the sheet say the figure is a roll-up (``geoprio.data.aggregate``). This module reads
+app and the sheet say the figure is a roll-up (``geoprio.data.shipped.aggregate``). This module
+reads
 the published rows from the raw files the build already reads, and adds the national figures
 typed from INEI's reports (:mod:`geoprio.build.published`) whose definition is the indicator's
 own. Written to ``data/indicators/published.csv``: ``id, level, code, value, source``.
@@ -30,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from geoprio.build import published as pub
+from geoprio.data.search import fold
 from geoprio.errors import DataBuildError
-from geoprio.search import fold
 
 __all__ = ["COLUMNS", "read_published_rows"]
 

@@ -12,7 +12,8 @@ The district rows of each sheet must add up to the sheet's national row (``PERÚ
 stops. Rates are recomputed from the counts; the file's own percentages are only compared.
 
 Derived here: Empirical Bayes rates with a 90% beta-binomial interval
-(:mod:`geoprio.smoothing`, global method), the change 2019→2022, the smallest number of children
+(:mod:`geoprio.spatial.smoothing`, global method), the change 2019→2022, the smallest number of
+children
 that can produce each published 2019 rate, and small-number flags.
 """
 
@@ -238,7 +239,7 @@ def sien_columns(counts: pd.DataFrame, base: pd.DataFrame,
                  report: dict[str, Any]) -> pd.DataFrame:
     """All SIEN 2022 columns for the districts of ``base`` (``ubigeo``, ``stunting_u5_2019``,
     ``stunting_u5_2019_code``), in the order of :data:`SIEN_COLUMNS`."""
-    from geoprio.smoothing import smooth_rates
+    from geoprio.spatial.smoothing import smooth_rates
 
     t = base[["ubigeo", "stunting_u5_2019", "stunting_u5_2019_code"]].merge(
         counts, on="ubigeo", how="left", validate="1:1")

@@ -1,7 +1,8 @@
-"""Fay–Herriot small-area estimates of stunting 2022 for every district (:mod:`geoprio.smallarea`).
+"""Fay–Herriot small-area estimates of stunting 2022 for every district
+(:mod:`geoprio.spatial.smallarea`).
 
 The covariates are chosen by the documented rule (forward selection on BIC from
-:data:`geoprio.smallarea_covariates.DEFAULT_CANDIDATES`), run here at every build, so the
+:data:`geoprio.spatial.covariates.DEFAULT_CANDIDATES`), run here at every build, so the
 shipped columns always follow the procedure; the chosen list, the fit and the checks go to
 ``validation.json`` (``sources.small_area``) and ``VALIDATION.md``.
 
@@ -108,8 +109,8 @@ def sae_columns(table: pd.DataFrame, endes: pd.DataFrame,
 
     ``endes`` is the ENDES department series as the build reads it from the raw sources.
     """
-    from geoprio.smallarea import small_area
-    from geoprio.smallarea_covariates import covariate_frame, select_covariates
+    from geoprio.spatial.covariates import covariate_frame, select_covariates
+    from geoprio.spatial.smallarea import small_area
 
     e = endes_2022(endes)
     targets = dict(zip(e["department_code"], e["stunting_u5"], strict=True))

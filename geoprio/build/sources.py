@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoprio.codes import normalize_ubigeo
 from geoprio.errors import DataBuildError
+from geoprio.readers.codes import normalize_ubigeo
 
 log = logging.getLogger(__name__)
 

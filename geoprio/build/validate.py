@@ -190,7 +190,7 @@ def endes_checks(endes: pd.DataFrame) -> list[dict[str, Any]]:
 
 def poverty_departments(d: pd.DataFrame, catalog: pd.DataFrame) -> list[dict[str, Any]]:
     """Department roll-ups of district poverty beside INEI's own department estimates."""
-    from geoprio.data import aggregate
+    from geoprio.data.shipped import aggregate
 
     dep = aggregate(d, "department", catalog).set_index("ubigeo")
     rows = []

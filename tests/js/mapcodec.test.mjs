@@ -1,4 +1,4 @@
-// The browser decoder (geoprio/mapcodec.js) against Python's: fixture.json holds coverages
+// The browser decoder (geoprio/report/mapcodec.js) against Python's: fixture.json holds coverages
 // encoded by geoprio.mapcodec.encode_coverage and the integer grid coordinates that
 // geoprio.mapcodec.decode_rings and decode_borders read back (tests/js/write_fixture.py).
 // Run: node --test tests/js/   (also run by tests/test_js.py under pytest)
@@ -7,13 +7,13 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import vm from "node:vm";
 
-const source = readFileSync(new URL("../../geoprio/mapcodec.js", import.meta.url), "utf8");
+const source = readFileSync(new URL("../../geoprio/report/mapcodec.js", import.meta.url), "utf8");
 const fixture = JSON.parse(readFileSync(new URL("fixture.json", import.meta.url), "utf8"));
 
 // The decoder as a page loads it: a script that sets window.geoprioCodec. Its objects come
 // from another realm (vm context), so compare values, not prototypes.
 function load(window = {}) {
-  vm.runInNewContext(source, { window }, { filename: "geoprio/mapcodec.js" });
+  vm.runInNewContext(source, { window }, { filename: "geoprio/report/mapcodec.js" });
   return window.geoprioCodec;
 }
 

@@ -1,4 +1,4 @@
-"""Write ``tests/js/fixture.json``: small coverages encoded by geoprio.mapcodec, and what
+"""Write ``tests/js/fixture.json``: small coverages encoded by geoprio.report.mapcodec, and what
 Python's decoder reads back from them, for the JavaScript decoder's tests (``node --test``).
 
 Run ``python tests/js/write_fixture.py`` after a change to the encoding; ``tests/test_js.py``
@@ -39,7 +39,7 @@ def _integers(line: Any, scale: float) -> list[list[int]]:
 
 def fixture_data() -> dict[str, Any]:
     """The cases: the encoding, and the integer grid coordinates Python decodes from it."""
-    from geoprio.mapcodec import decode_borders, decode_rings, encode_coverage
+    from geoprio.report.mapcodec import decode_borders, decode_rings, encode_coverage
 
     frame = _frame()
     cases = []
@@ -54,7 +54,8 @@ def fixture_data() -> dict[str, Any]:
         borders = {group: [_integers(line, scale) for line in decode_borders(encoded, group).geoms]
                    for group in encoded.get("borders", {})}
         cases.append({"name": name, "encoded": encoded, "rings": rings, "borders": borders})
-    return {"about": "written by tests/js/write_fixture.py from geoprio.mapcodec; do not edit",
+    return {"about": "written by tests/js/write_fixture.py from geoprio.report.mapcodec; do not "
+                     "edit",
             "cases": cases}
 
 

@@ -1,0 +1,355 @@
+"""Monte Carlo: how sure is a district's place in the list, and on the list at all?
+
+Each draw redraws what is uncertain and then decides *everything that depends on it* exactly
+as the point result does (the same function, :meth:`geoprio.engine.ranking.Plan.run`): derived
+columns (poverty quintiles cut again within the draw, people reached), the score, the
+eligibility rule, the ranks, the need and the list. Two sources of uncertainty:
+
+(a) **Weights.** Drawn from a Dirichlet distribution centred on the chosen weights ``w``
+    with concentration ``kappa = 1 / weight_spread**2``: ``alpha = kappa * w``. Each drawn
+    weight has mean ``w_j`` and standard deviation ``sqrt(w_j (1 - w_j) / (kappa + 1))``,
+    about ``weight_spread * sqrt(w_j (1 - w_j))``; with ``weight_spread = 0.1`` a weight of
+    0.2 varies by about ±0.04 (one sd). Weights of 0 stay 0; ``weight_spread = 0`` keeps
+    them fixed.
+(b) **Estimates with a known error**, for every column the scenario uses (weights, rule,
+    need, cost base, and the inputs of the derived columns it uses):
+
+    - **Empirical Bayes rates** (``POSTERIORS``: ``stunting_u5_2022_eb``,
+      ``anemia_6_35m_2022_eb``) are drawn from each district's beta-binomial posterior
+      (:func:`geoprio.spatial.smoothing.posterior_beta` on the SIEN-HIS 2022 counts): a district
+      where
+      5 children were measured draws from a wide distribution, one with 5,000 from a narrow
+      one. Districts without a measured child stay missing.
+    - **Estimates with a published interval**: a column with ``<id>_lo`` and ``<id>_hi``
+      columns (in the shipped data: ``poverty_2018``, INEI's 95% interval) is drawn from a
+      normal distribution with mean the point estimate and ``sd = (hi - lo) / 3.92``, clipped
+      to the range its unit allows (``%``: 0–100; an index 0–1: 0–1; other units are not
+      clipped). Districts that INEI estimated jointly (``poverty_joint_2018``, 476 districts
+      in 197 groups) share one draw per group; other districts are drawn independently
+      (INEI publishes no correlations).
+
+The simulation runs in chunks of ``CHUNK`` draws and keeps only per-district counts (a
+histogram of ranks, and how often each district is eligible and selected), so memory does
+not grow with ``n_draws``.
+
+Results per district: ``rank_p05``, ``rank_median``, ``rank_p95`` (a 90% interval over the
+draws in which the district is ranked; the observed ranks at those quantiles, as
+``numpy.quantile(method="inverted_cdf")``), ``p_eligible`` and ``p_selected``. The same seed
+gives the same draws.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geoprio.errors import ScenarioError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CHUNK",
+    "JOINT_GROUPS",
+    "MAX_DRAWS",
+    "MAX_UNITS",
+    "POSTERIORS",
+    "BetaModel",
+    "DrawModel",
+    "MonteCarloResult",
+    "draw_models",
+    "draw_weights",
+    "rank_quantiles",
+    "simulate",
+]
+
+Z95 = 3.92  # width of a 95% normal interval in standard deviations (2 × 1.96)
+CHUNK = 250  # draws evaluated at once (memory: CHUNK × districts × indicators floats)
+#: most draws a scenario may ask for: the Monte Carlo error of a probability is at most
+#: 0.5 / sqrt(n_draws), 0.005 at 10,000 draws; more only costs time (about 1 s per 1,000)
+MAX_DRAWS = 10_000
+#: most units (rows) a simulation handles: the rank histogram holds units² counts
+MAX_UNITS = 5_000
+#: column drawn -> column holding the group of districts that share one estimate
+JOINT_GROUPS: dict[str, str] = {"poverty_2018": "poverty_joint_2018"}
+#: smoothed rate (%) -> (events, children measured) of its beta-binomial posterior
+POSTERIORS: dict[str, tuple[str, str]] = {
+    "stunting_u5_2022_eb": ("stunted_u5_2022", "evaluated_u5_2022"),
+    "anemia_6_35m_2022_eb": ("anemic_6_35m_2022", "evaluated_6_35m_2022"),
+}
+#: unit (catalog) -> range a drawn value is clipped to
+UNIT_BOUNDS: dict[str, tuple[float, float]] = {"%": (0.0, 100.0), "índice 0-1": (0.0, 1.0)}
+
+
+@dataclass
+class DrawModel:
+    """How one column is drawn: normal within its interval, one draw per group.
+
+    Attributes
+    ----------
+    column : str
+    mean, sd : numpy.ndarray
+        Per district (sd 0 where the interval is missing or empty: the value stays fixed).
+    group : numpy.ndarray of int
+        Districts with the same code share one draw.
+    bounds : tuple of float or None
+        Range the drawn values are clipped to.
+    """
+
+    column: str
+    mean: np.ndarray
+    sd: np.ndarray
+    group: np.ndarray
+    bounds: tuple[float, float] | None
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group.max()) + 1 if len(self.group) else 0
+
+    def sample(self, noise: np.ndarray) -> np.ndarray:
+        """Values for ``noise`` of shape ``(draws, n_groups)`` -> ``(draws, n)``."""
+        drawn = self.mean + self.sd * noise[:, self.group]
+        if self.bounds is not None:
+            drawn = np.clip(drawn, *self.bounds)
+        return np.where(np.isnan(self.mean), np.nan, drawn)
+
+    def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
+        """``m`` draws of every district, ``(m, n)``."""
+        return self.sample(rng.standard_normal((m, self.n_groups)))
+
+
+@dataclass
+class BetaModel:
+    """An Empirical Bayes rate drawn from each district's posterior ``Beta(a, b)``, in %.
+
+    Attributes
+    ----------
+    column : str
+    a, b : numpy.ndarray
+        Posterior parameters (NaN where no child was measured: the value stays missing).
+    mean : numpy.ndarray
+        The published smoothed rate (the point value).
+    """
+
+    column: str
+    a: np.ndarray
+    b: np.ndarray
+    mean: np.ndarray
+
+    def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
+        """``m`` draws of every district, ``(m, n)``, in percent."""
+        ok = np.isfinite(self.a) & np.isfinite(self.b) & (self.a > 0) & (self.b > 0)
+        out = np.full((m, len(self.a)), np.nan)
+        out[:, ok] = 100.0 * rng.beta(self.a[ok], self.b[ok], size=(m, int(ok.sum())))
+        return out
+
+
+def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
+    if catalog is None or "unit" not in catalog or "id" not in catalog:
+        return {}
+    return {str(i): str(u) for i, u in zip(catalog["id"], catalog["unit"], strict=True)
+            if not pd.isna(u)}
+
+
+def draw_models(
+    frame: pd.DataFrame, columns: Sequence[str], catalog: pd.DataFrame | None = None
+) -> dict[str, DrawModel | BetaModel]:
+    """Draw models of the ``columns`` that carry a known error (see the module docstring).
+
+    A smoothed rate of ``POSTERIORS`` whose counts are in ``frame`` gets a
+    :class:`BetaModel`; a column with ``<id>_lo`` and ``<id>_hi`` a :class:`DrawModel`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"p": [50.0, 50.0, 10.0], "p_lo": [40.0, 40.0, 9.0],
+    ...                   "p_hi": [60.0, 60.0, 11.0], "x": [1.0, 2.0, 3.0]})
+    >>> m = draw_models(f, ["p", "x"])
+    >>> list(m), round(float(m["p"].sd[0]), 3), m["p"].group.tolist()
+    (['p'], 5.102, [0, 1, 2])
+    """
+    units = _units(catalog)
+    out: dict[str, DrawModel | BetaModel] = {}
+    n = len(frame)
+    for col in dict.fromkeys(columns):
+        counts = POSTERIORS.get(col)
+        if col in frame.columns and counts and set(counts) <= set(frame.columns):
+            from geoprio.spatial.smoothing import posterior_beta
+
+            post = posterior_beta(frame, *counts, method="eb", id_column="ubigeo")
+            mean = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+            out[col] = BetaModel(col, post["a"].to_numpy(dtype=float),
+                                 post["b"].to_numpy(dtype=float), mean)
+            continue
+        lo_col, hi_col = f"{col}_lo", f"{col}_hi"
+        if col not in frame.columns or lo_col not in frame or hi_col not in frame:
+            continue
+        mean, lo, hi = (pd.to_numeric(frame[c], errors="coerce").astype(float).to_numpy()
+                        for c in (col, lo_col, hi_col))
+        sd = (hi - lo) / Z95
+        sd = np.where(np.isfinite(sd) & (sd > 0), sd, 0.0)
+        group = np.arange(n)
+        joint = JOINT_GROUPS.get(col)
+        if joint and joint in frame.columns:
+            codes = pd.to_numeric(frame[joint], errors="coerce").to_numpy(dtype=float)
+            key = [f"g{c:g}" if np.isfinite(c) else f"d{i}" for i, c in enumerate(codes)]
+            group = pd.factorize(pd.Series(key), sort=False)[0]
+        out[col] = DrawModel(col, mean, sd, group.astype(np.int64), UNIT_BOUNDS.get(units.get(col)))
+    return out
+
+
+@dataclass
+class MonteCarloResult:
+    """Rank intervals and probabilities.
+
+    Attributes
+    ----------
+    rank_p05, rank_median, rank_p95 : numpy.ndarray
+        Per district, over the draws in which it is ranked; NaN where never ranked.
+    p_eligible : numpy.ndarray
+        Share of draws in which the district passes the rule and the filters.
+    p_selected : numpy.ndarray
+        Share of draws in which it is on the list.
+    weights : numpy.ndarray
+        ``(n_draws, k)`` drawn weights.
+    drawn : list of str
+        Columns drawn within their interval.
+    n_draws, seed : int
+    """
+
+    rank_p05: np.ndarray
+    rank_median: np.ndarray
+    rank_p95: np.ndarray
+    p_eligible: np.ndarray
+    p_selected: np.ndarray
+    weights: np.ndarray
+    drawn: list[str]
+    n_draws: int
+    seed: int
+
+    def __repr__(self) -> str:
+        unsure = int(np.sum((self.p_selected > 0.1) & (self.p_selected < 0.9)))
+        return (
+            f"MonteCarloResult({self.n_draws} draws, seed={self.seed}, drawn={self.drawn}, "
+            f"{unsure} districts with 0.1 < p_selected < 0.9)"
+        )
+
+
+def draw_weights(
+    weights: np.ndarray, *, n_draws: int, weight_spread: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Dirichlet draws around ``weights`` (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = draw_weights(np.array([0.5, 0.5, 0.0]), n_draws=4000, weight_spread=0.1,
+    ...                  rng=np.random.default_rng(0))
+    >>> w.shape, bool(np.allclose(w.sum(axis=1), 1)), float(w[:, 2].max())
+    ((4000, 3), True, 0.0)
+    >>> round(float(w[:, 0].std()), 2)
+    0.05
+    """
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    out = np.broadcast_to(w, (n_draws, len(w))).copy()
+    positive = w > 0
+    if weight_spread > 0 and positive.sum() > 1:
+        kappa = 1.0 / weight_spread**2
+        out[:, positive] = rng.dirichlet(kappa * w[positive], size=n_draws)
+    return out
+
+
+def rank_quantiles(counts: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)) -> np.ndarray:
+    """Quantiles of ranks from per-district rank counts, as ``inverted_cdf`` would give.
+
+    ``counts[i, r]`` is how often district ``i`` had rank ``r``. Returns ``(len(qs), n)``,
+    NaN for districts never ranked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ranks = np.array([1, 2, 2, 3, 9])
+    >>> counts = np.bincount(ranks, minlength=10)[None, :]
+    >>> rank_quantiles(counts, (0.05, 0.5, 0.95))[:, 0].tolist()
+    [1.0, 2.0, 9.0]
+    >>> np.quantile(ranks, [0.05, 0.5, 0.95], method="inverted_cdf").tolist()
+    [1, 2, 9]
+    """
+    cum = np.cumsum(counts, axis=1)
+    total = cum[:, -1].astype(float)
+    out = np.full((len(qs), counts.shape[0]), np.nan)
+    seen = total > 0
+    for k, q in enumerate(qs):
+        # the smallest rank r whose cumulative share reaches q (numpy's inverted_cdf)
+        reach = cum[seen] >= (q * total[seen])[:, None]
+        out[k, seen] = reach.argmax(axis=1)
+    return out
+
+
+def simulate(
+    run: Callable[[Mapping[str, np.ndarray], np.ndarray], object],
+    models: Mapping[str, DrawModel | BetaModel],
+    weights: np.ndarray,
+    *,
+    n_units: int,
+    n_draws: int = 1000,
+    weight_spread: float = 0.1,
+    seed: int = 2018,
+) -> MonteCarloResult:
+    """Run ``n_draws`` draws of ``run`` and summarise ranks and probabilities.
+
+    Parameters
+    ----------
+    run : callable
+        ``run(values, weights)`` with ``values`` a mapping column -> ``(m, n)`` drawn arrays
+        and ``weights`` ``(m, k)``; returns an object with ``eligible``, ``ranked``,
+        ``rank`` and ``selected`` arrays of shape ``(m, n)`` (e.g.
+        :meth:`geoprio.engine.ranking.Plan.run`).
+    models : mapping
+        Column -> :class:`DrawModel` or :class:`BetaModel` (:func:`draw_models`).
+    weights : numpy.ndarray
+        ``(k,)`` chosen weights.
+    n_units : int
+        Number of districts.
+    n_draws : int, default=1000
+        At most ``MAX_DRAWS``.
+    weight_spread : float, default=0.1
+    seed : int, default=2018
+
+    Returns
+    -------
+    MonteCarloResult
+    """
+    if isinstance(n_draws, bool) or not 1 <= int(n_draws) <= MAX_DRAWS:
+        raise ScenarioError(f"n_draws must be between 1 and {MAX_DRAWS:,}; got {n_draws!r}")
+    if n_units > MAX_UNITS:
+        raise ScenarioError(
+            f"rank intervals are computed for at most {MAX_UNITS:,} units; got {n_units:,}: "
+            "set n_draws=0 or rank fewer units"
+        )
+    n = n_units
+    rng = np.random.default_rng(seed)
+    w_draws = draw_weights(np.asarray(weights, dtype=float), n_draws=n_draws,
+                           weight_spread=weight_spread, rng=rng)
+    counts = np.zeros((n, n + 1), dtype=np.int64)
+    eligible = np.zeros(n, dtype=np.int64)
+    selected = np.zeros(n, dtype=np.int64)
+    base = (np.arange(n, dtype=np.int64) * (n + 1))[None, :]
+    for start in range(0, n_draws, CHUNK):
+        m = min(CHUNK, n_draws - start)
+        values = {c: mod.draw(rng, m) for c, mod in models.items()}
+        out = run(values, w_draws[start:start + m])
+        ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
+        rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]
+        idx = (base + rank)[ranked]
+        counts += np.bincount(idx, minlength=n * (n + 1)).reshape(n, n + 1)
+        eligible += np.broadcast_to(out.eligible, (m, n)).sum(axis=0)  # type: ignore[attr-defined]
+        selected += np.broadcast_to(out.selected, (m, n)).sum(axis=0)  # type: ignore[attr-defined]
+    q = rank_quantiles(counts)
+    logger.info("Monte Carlo: %d draws, seed %d, drawn %s", n_draws, seed, list(models))
+    return MonteCarloResult(q[0], q[1], q[2], eligible / n_draws, selected / n_draws,
+                            w_draws, list(models), n_draws, seed)

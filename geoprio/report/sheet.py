@@ -1,0 +1,944 @@
+"""A one-page sheet per district, to hand to a municipality: PDF or HTML, Spanish first.
+
+:func:`district_sheet` writes one district's sheet; :func:`district_sheets` a ZIP with the
+sheet of every district of a list. A sheet holds, on one A4 page:
+
+- the district's names, code, population and a **location map** (its department's districts,
+  the district in red, and Peru with the department);
+- the **rank and its 90% interval** under a scenario, the probability of selection and the
+  reasons (when a scenario or a :func:`geoprio.prioritize` output is given);
+- **FONIE's gaps** (:func:`geoprio.fonie_gaps`, national medians): which sectors lag;
+- **each indicator beside its department and national values**, with year and numbered
+  source (department and Peru: the catalog's roll-up, e.g. population-weighted means);
+- the **stunting trend**: SIEN 2019 and SIEN-HIS 2022 (smoothed, with its 90% interval)
+  beside the department's and the nation's ENDES series (:func:`geoprio.stunting_trend`);
+- the **caveats that apply**: few children measured, a suspect 0% piped water, districts
+  created after 2017 inside it, no rural population, uncertain selection.
+
+Numbers are written as Peru writes them (``1 234 567``, ``15,7%``). The PDF is built with
+``fpdf2`` and DejaVu Sans (shipped with matplotlib, so accents print everywhere); the map and
+the chart are matplotlib PNGs. The same inputs give the same bytes (fixed creation date, a
+content-derived file id, no clock anywhere).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import html
+import io
+import logging
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoprio.data.shipped import reference_figure
+from geoprio.engine.scenario import title_of
+from geoprio.errors import GeoprioError, InputError, ScenarioError
+from geoprio.fmt import probability
+from geoprio.report.exporting import neutralise_formulas
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FIXED_DATE", "MAX_SHEETS", "SHEET_INDICATORS", "district_sheet", "district_sheets",
+           "format_number"]
+
+#: date written in every PDF (no clock: the same inputs give the same bytes)
+FIXED_DATE = dt.datetime(2017, 10, 22, tzinfo=dt.timezone.utc)
+#: most sheets one ZIP may hold (every district)
+MAX_SHEETS = 1874
+_ZIP_TIME = (2017, 10, 22, 0, 0, 0)
+#: indicators of the table: id -> (decimals, Spanish label, English label)
+SHEET_INDICATORS: dict[str, tuple[int, str, str]] = {
+    "poverty_2018": (1, "Pobreza monetaria", "Monetary poverty"),
+    "stunting_u5_2022_eb": (1, "Desnutrición crónica < 5 años (suavizada)",
+                            "Stunting, under 5 (smoothed)"),
+    "stunting_u5_2019": (1, "Desnutrición crónica < 5 años", "Stunting, under 5"),
+    "anemia_6_35m_2022_eb": (1, "Anemia 6-35 meses (suavizada)",
+                             "Anaemia, 6-35 months (smoothed)"),
+    "no_water_2017": (1, "Hogares sin agua de red pública", "Households without public water"),
+    "no_sewer_2017": (1, "Hogares sin desagüe a red pública", "Households without sewer"),
+    "no_electricity_2017": (1, "Hogares sin electricidad", "Households without electricity"),
+    "rural_no_electricity_2017": (1, "Hogares rurales sin electricidad",
+                                  "Rural households without electricity"),
+    "rural_no_mobile_2017": (1, "Hogares rurales sin celular",
+                             "Rural households without a mobile phone"),
+    "rural_share_2017": (1, "Población rural", "Rural population"),
+    "illiteracy_2017": (1, "Analfabetismo", "Illiteracy"),
+    "no_health_insurance_2017": (1, "Población sin seguro de salud", "No health insurance"),
+    "hdi_2019": (3, "Índice de Desarrollo Humano", "Human Development Index"),
+    "municipal_pim_pc_2023": (0, "Presupuesto municipal por habitante",
+                              "Municipal budget per person"),
+}
+_ENDES_SOURCE = "INEI, Encuesta Demográfica y de Salud Familiar (ENDES), serie departamental"
+_PARTICLES = {"de", "del", "la", "las", "los", "y", "el", "en"}
+
+_T = {
+    "es": {
+        "title": "Ficha distrital", "prov": "Provincia", "dept": "Departamento",
+        "pop": "Población 2020", "u5": "Menores de 5 años 2020", "area": "Superficie",
+        "rural": "Población rural 2017", "indicator": "Indicador", "district": "Distrito",
+        "peru": "Perú", "year": "Año", "source": "Fuente", "trend":
+        "Desnutrición crónica en menores de 5 años (%)", "endes_dept": "ENDES {name}",
+        "endes_nat": "ENDES Perú",
+        "sien_raw": "Distrito, tasa bruta (SIEN 2019, SIEN-HIS 2022)",
+        "sien_eb": "Distrito 2022 suavizada (IC 90%)",
+        "trend_note": "ENDES es una encuesta de hogares representativa por departamento; "
+        "el SIEN cuenta niños atendidos en el MINSA: compare tendencias, no niveles.",
+        "rank_head": "Puesto en el escenario {name}", "rank":
+        "Puesto {rank} de {total} (intervalo 90%: {lo}–{hi})", "p_sel":
+        "En la lista en {p} de las simulaciones: {state}.", "selected": "seleccionado",
+        "not_selected": "no seleccionado", "not_ranked": "Sin puesto: {reason}",
+        "no_scenario": "Sin escenario: indique uno (p. ej. --preset dci) para ver el puesto.",
+        "fonie_head": "Brechas FONIE (sobre la mediana nacional de los distritos)",
+        "fonie_count": "{n} de {m} sectores con dato por encima de la mediana",
+        "fonie_none": "Ningún sector por encima de la mediana nacional.",
+        "fonie_unknown": "Sin dato: {sectors}.", "roads": "caminos rurales: sin datos "
+        "distritales", "caveats": "Advertencias", "sources": "Fuentes", "footer":
+        "geoprio {version} · datos del repositorio geoprio (data/) · ubigeo {ubigeo}",
+        "no_data": "s. d.", "table_note": "Departamento y Perú: la cifra que publica la fuente "
+        "(INEI, INS, PNUD); con *, promedio de los distritos ponderado por población, que "
+        "ninguna fuente publica.",
+        "map_note": "En rojo: el distrito; en gris: su departamento.",
+        "c_none": "Ningún niño menor de 5 años medido en 2022 (SIEN-HIS): sin tasa 2022.",
+        "c_few": "Desnutrición 2022 medida en solo {n} niños: la tasa bruta ({raw}) es poco "
+        "fiable; se usa la suavizada ({eb}, IC 90% {lo}–{hi}).",
+        "c_2019": "La tasa 2019 pudo basarse en menos de 30 niños (mínimo compatible: {n}): "
+        "el cambio 2019→2022 no es una tendencia.",
+        "c_water": "El censo registra 0% de hogares con agua de red pública (100% sin agua): "
+        "cifra sospechosa, verifíquela antes de decidir.",
+        "c_post": "Después de 2017 se creó {name} ({code}) en este distrito: sus datos están "
+        "incluidos en los del distrito de 2017.",
+        "c_rural": "Sin población rural en 2017: las brechas rurales (electricidad, celular) "
+        "no se evalúan.",
+        "c_vraem": "Distrito del VRAEM según una lista no oficial (verificar con DS "
+        "040-2016-PCM).",
+        "c_unsure": "Selección incierta: en la lista en {p} de las simulaciones.",
+        "c_always": "El SIEN cuenta niños atendidos en el MINSA, no es una encuesta; el censo "
+        "es de 2017 y no refleja obras posteriores.",
+    },
+    "en": {
+        "title": "District sheet", "prov": "Province", "dept": "Department",
+        "pop": "Population 2020", "u5": "Children under 5, 2020", "area": "Area",
+        "rural": "Rural population 2017", "indicator": "Indicator", "district": "District",
+        "peru": "Peru", "year": "Year", "source": "Source", "trend":
+        "Stunting, children under 5 (%)", "endes_dept": "ENDES {name}",
+        "endes_nat": "ENDES Peru",
+        "sien_raw": "District, raw rate (SIEN 2019, SIEN-HIS 2022)",
+        "sien_eb": "District 2022 smoothed (90% CI)",
+        "trend_note": "ENDES is a household survey representative by department; "
+        "SIEN counts children seen at MINSA facilities: compare trends, not levels.",
+        "rank_head": "Rank in the scenario {name}", "rank":
+        "Rank {rank} of {total} (90% interval: {lo}–{hi})", "p_sel":
+        "On the list in {p} of the simulations: {state}.", "selected": "selected",
+        "not_selected": "not selected", "not_ranked": "No rank: {reason}",
+        "no_scenario": "No scenario: give one (e.g. --preset dci) to see the rank.",
+        "fonie_head": "FONIE gaps (above the national median of the districts)",
+        "fonie_count": "{n} of {m} sectors with data above the median",
+        "fonie_none": "No sector above the national median.",
+        "fonie_unknown": "No data: {sectors}.", "roads": "rural roads: no district data",
+        "caveats": "Caveats", "sources": "Sources", "footer":
+        "geoprio {version} · data of the geoprio repository (data/) · ubigeo {ubigeo}",
+        "no_data": "n/a", "table_note": "Department and Peru: the figure the source publishes "
+        "(INEI, INS, UNDP); with *, a population-weighted mean of the districts that no "
+        "source publishes.",
+        "map_note": "In red: the district; in grey: its department.",
+        "c_none": "No child under 5 measured in 2022 (SIEN-HIS): no 2022 rate.",
+        "c_few": "2022 stunting measured on only {n} children: the raw rate ({raw}) is "
+        "unreliable; the smoothed one is used ({eb}, 90% CI {lo}–{hi}).",
+        "c_2019": "The 2019 rate may rest on fewer than 30 children (fewest compatible: {n}): "
+        "the 2019→2022 change is not a trend.",
+        "c_water": "The census records 0% of households with public water (100% without): a "
+        "suspect figure, check it before deciding.",
+        "c_post": "{name} ({code}) was created inside this district after 2017: its data are "
+        "included in the 2017 district's.",
+        "c_rural": "No rural population in 2017: rural gaps (electricity, mobile) are not "
+        "assessed.",
+        "c_vraem": "VRAEM district per an unofficial list (check DS 040-2016-PCM).",
+        "c_unsure": "Uncertain selection: on the list in {p} of the simulations.",
+        "c_always": "SIEN counts children seen at MINSA facilities, it is not a survey; the "
+        "census is from 2017 and misses later works.",
+    },
+}
+
+
+def format_number(value: Any, decimals: int = 1, *, lang: str = "es", unit: str = "") -> str:
+    """A number as Peru writes it: a space between thousands, a decimal comma.
+
+    Missing values give ``"s. d."`` (sin dato; ``"n/a"`` in English). ``unit`` ``"%"`` is
+    glued to the number; any other unit follows a space.
+
+    Examples
+    --------
+    >>> format_number(1234567.891, 1)
+    '1 234 567,9'
+    >>> format_number(15.73, 1, unit="%"), format_number(float("nan"))
+    ('15,7%', 's. d.')
+    >>> format_number(0.5, 2, lang="en")
+    '0.50'
+    """
+    from geoprio.fmt import number
+
+    text = number(value, decimals, lang if lang in ("es", "en") else "es")
+    if text == number(None, 0, lang if lang in ("es", "en") else "es"):
+        return _T.get(lang, _T["es"])["no_data"]
+    text = text.replace("\u00a0", " ")  # a printed page: a plain space between thousands
+    if unit == "%":
+        return text + "%"
+    return f"{text} {unit}" if unit else text
+
+
+def _title(name: str) -> str:
+    """'SAN FRANCISCO DE DAGUAS' -> 'San Francisco de Daguas'."""
+    words = str(name).lower().split()
+    return " ".join(w if (i and w in _PARTICLES) else w[:1].upper() + w[1:]
+                    for i, w in enumerate(words))
+
+
+# ----------------------------------------------------------------------------- context
+@dataclass
+class _Context:
+    """What every sheet of a batch shares, computed once."""
+
+    districts: pd.DataFrame
+    display: Any
+    departments: Any
+    dept_values: pd.DataFrame
+    nation: pd.Series
+    published: pd.DataFrame
+    catalog: pd.DataFrame
+    gaps: pd.DataFrame
+    codes: pd.DataFrame
+    result: pd.DataFrame | None
+    lang: str
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def _context(districts: pd.DataFrame | None, result: pd.DataFrame | None,
+             catalog: pd.DataFrame | None, lang: str) -> _Context:
+    import geoprio
+    from geoprio.data.shipped import aggregate, load_codes, load_published, read_indicators
+    from geoprio.decide.fonie import fonie_gaps
+
+    if lang not in _T:
+        raise GeoprioError(f"lang must be one of {list(_T)}; got {lang!r}")
+    cat = catalog if catalog is not None else geoprio.catalog()
+    frame = districts if districts is not None else geoprio.load_districts()
+    display = _display_geometry()
+    depts = geoprio.load_districts("department")
+    dept_values = pd.DataFrame(depts.drop(columns="geometry")).set_index("ubigeo")
+    nation = aggregate(read_indicators(), "nation", cat).iloc[0]
+    try:
+        gaps = fonie_gaps(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
+    except ScenarioError:  # a user's frame without the census columns: the shipped ones
+        gaps = fonie_gaps(read_indicators())
+    return _Context(pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+                    .set_index("ubigeo", drop=False), display, _outline(depts), dept_values,
+                    nation, load_published(), cat, gaps.set_index("ubigeo", drop=False),
+                    load_codes(), result, lang)
+
+
+@functools.lru_cache(maxsize=1)
+def _display_geometry() -> Any:
+    import geoprio
+
+    g = geoprio.load_districts(display=True)[["ubigeo", "geometry"]]
+    return g.set_index("ubigeo", drop=False)
+
+
+def _outline(depts: Any) -> Any:
+    out = depts[["ubigeo", "geometry"]].copy()
+    out["geometry"] = out.geometry.simplify(0.02, preserve_topology=True)
+    return out
+
+
+# ----------------------------------------------------------------------------- figures
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, metadata={"Software": "geoprio"})
+    return buf.getvalue()
+
+
+def _figure(width: float, height: float) -> Any:
+    """A matplotlib figure outside pyplot (no global state to close or leak)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _path(geom: Any) -> Any:
+    """A (multi)polygon as one matplotlib path, holes included."""
+    from matplotlib.path import Path as MplPath
+
+    polys = getattr(geom, "geoms", [geom])
+    rings = [MplPath(np.asarray(ring.coords)[:, :2], closed=True)
+             for poly in polys if not poly.is_empty
+             for ring in (poly.exterior, *poly.interiors)]
+    return MplPath.make_compound_path(*rings)
+
+
+def _paths(ctx: _Context, key: str, frame: Any) -> dict[str, Any]:
+    """Paths of ``frame``'s polygons by ubigeo, built once per batch."""
+    if key not in ctx.cache:
+        ctx.cache[key] = {str(u): _path(g) for u, g in zip(frame["ubigeo"], frame.geometry,
+                                                           strict=True)}
+    return ctx.cache[key]
+
+
+def _draw(ax: Any, paths: dict[str, Any], colours: dict[str, str], default: str,
+          edge: str, width: float) -> None:
+    from matplotlib.collections import PathCollection
+
+    codes = list(paths)
+    ax.add_collection(PathCollection(
+        [paths[c] for c in codes], facecolors=[colours.get(c, default) for c in codes],
+        edgecolors=edge, linewidths=width))
+    ax.autoscale_view()
+    lat = np.mean(ax.get_ylim())
+    ax.set_aspect(1 / np.cos(np.radians(lat)))  # degrees drawn to scale at that latitude
+    ax.set_axis_off()
+
+
+def _map_png(ctx: _Context, code: str) -> bytes:
+    dept = code[:2]
+    g = ctx.display
+    mine = _paths(ctx, f"dept{dept}", g[g["ubigeo"].str[:2] == dept])
+    peru = _paths(ctx, "peru", ctx.departments)
+    fig = _figure(2.5, 2.5)
+    ax = fig.add_axes((0.22, 0.0, 0.78, 1.0))
+    _draw(ax, mine, {code: "#b2182b"}, "#d9d9d9", "white", 0.3)
+    inset = fig.add_axes((0.0, 0.0, 0.3, 0.42))
+    _draw(inset, peru, {dept: "#555555"}, "#eeeeee", "#999999", 0.2)
+    return _png(fig)
+
+
+def _trend_png(trend: pd.DataFrame, t: dict[str, str], dept_name: str) -> bytes:
+    from matplotlib.ticker import FuncFormatter
+
+    s = trend[trend["indicator"] == "stunting_u5"]
+    fig = _figure(7.4, 2.0)
+    ax = fig.add_subplot()
+    for level, colour, label in (("department", "#2166ac", t["endes_dept"].format(
+            name=dept_name)), ("national", "#999999", t["endes_nat"])):
+        e = s[s["level"] == level].dropna(subset=["value"])
+        ax.plot(e["year"], e["value"], marker="o", markersize=2.5, color=colour,
+                linewidth=1.2, label=label)
+    d = s[s["level"] == "district"].dropna(subset=["value"])
+    if len(d):  # like with like: the raw rates of both years form the district's series
+        ax.plot(d["year"], d["value"], marker="s", markersize=3.5, color="#b2182b",
+                linewidth=1, label=t["sien_raw"])
+    r22 = s[(s["level"] == "district") & (s["year"] == 2022)].dropna(subset=["smoothed"])
+    if len(r22):  # the smoothed 2022 rate apart, with its interval: no line joins it to 2019
+        v = float(r22["smoothed"].iloc[0])
+        ax.errorbar([2022.35], [v], yerr=[[v - float(r22["lo"].iloc[0])],
+                                          [float(r22["hi"].iloc[0]) - v]],
+                    fmt="o", color="#7570b3", markersize=3.5, capsize=3, linewidth=1,
+                    label=t["sien_eb"])
+    ax.set_xlim(2008.5, 2025.5)
+    ax.set_ylim(bottom=0)
+    ax.tick_params(labelsize=7)
+    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(fontsize=6.5, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              ncol=3)
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.84, bottom=0.13)
+    if t is _T["es"]:
+        ax.yaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: format_number(v, 0)))
+    return _png(fig)
+
+
+# ----------------------------------------------------------------------------- content
+@dataclass
+class _Sheet:
+    code: str
+    title: str
+    subtitle: str
+    facts: list[tuple[str, str]]
+    rank_head: str
+    rank_lines: list[str]
+    fonie_head: str
+    fonie_lines: list[str]
+    header: list[str]
+    rows: list[list[str]]
+    sources: list[str]
+    caveats: list[str]
+    trend_title: str
+    trend_note: str
+    table_note: str
+    map_note: str
+    footer: str
+    map_png: bytes
+    trend_png: bytes
+    lang: str
+
+
+def _resolve(ctx: _Context, ubigeo: str | int) -> str:
+    from geoprio.readers.codes import normalize_ubigeo
+
+    code = normalize_ubigeo(pd.Series([ubigeo])).iloc[0]
+    if code is None:
+        raise InputError(f"ubigeo {ubigeo!r} is not a 6-digit district code")
+    if code in ctx.districts.index:
+        return code
+    known = ctx.codes[(ctx.codes["code"] == code) & ctx.codes["scheme"].isin(["post2017",
+                                                                                "old"])]
+    if len(known) and known["ubigeo"].iloc[0] in ctx.districts.index:
+        logger.warning("ubigeo %s is not a 2017 district: its sheet is %s's", code,
+                       known["ubigeo"].iloc[0])
+        return str(known["ubigeo"].iloc[0])
+    raise InputError(f"ubigeo {code!r} is not one of the districts (2017 set) nor a known "
+                     "post-2017 or old code; check it (INEI numbering, 6 digits)")
+
+
+def _reference(ctx: _Context, ind: str, code: str, rollup: Any, fmt: Any) -> str:
+    """Peru's or the department's figure as the source published it; a mean of district
+    figures no source published ends in "*" (the table's note says so)."""
+    value, is_rollup = reference_figure(ctx.published, ctx.catalog, ind, code,
+                                        float(rollup) if rollup is not None else np.nan)
+    text = fmt(value)
+    return f"{text}*" if is_rollup and text != _T[ctx.lang]["no_data"] else text
+
+
+def _sheet_indicators(ctx: _Context, cat: pd.DataFrame) -> dict[str, tuple[int, str, str]]:
+    """The sheet's indicators, then every other one the scenario weighs (an uploaded
+    indicator among them: what decided the rank is on the sheet), with the catalog's words."""
+    out = dict(SHEET_INDICATORS)
+    weights = ((ctx.result.attrs.get("scenario") or {}).get("weights") or {}
+               if ctx.result is not None else {})
+    for ind in weights:
+        if ind not in out and ind in cat.index:
+            out[ind] = (1, str(cat.loc[ind, "label_es"]), str(cat.loc[ind, "label_en"]))
+    return out
+
+
+def _content(ctx: _Context, code: str) -> _Sheet:
+    import geoprio
+    from geoprio.decide.fonie import FONIE_SECTORS
+    from geoprio.decide.monitoring import stunting_trend
+
+    t, lang = _T[ctx.lang], ctx.lang
+    row = ctx.districts.loc[code]
+    cat = ctx.catalog.set_index("id")
+    dept_row = ctx.dept_values.loc[code[:2]] if code[:2] in ctx.dept_values.index else None
+    dept_name = _title(row.get("department", ""))
+    title = _title(row.get("district", code))
+    subtitle = (f"{t['prov']} {_title(row.get('province', ''))} · {t['dept']} {dept_name} · "
+                f"ubigeo {code}")
+    facts = [(t["pop"], format_number(row.get("pop_2020"), 0, lang=lang)),
+             (t["u5"], format_number(row.get("under5_2020"), 0, lang=lang)),
+             (t["area"], format_number(row.get("area_km2"), 0, lang=lang, unit="km²")),
+             (t["rural"], format_number(row.get("rural_share_2017"), 1, lang=lang, unit="%"))]
+
+    # indicators beside department and nation, numbered sources
+    sources: list[str] = []
+    rows = []
+    for ind, (dec, label_es, label_en) in _sheet_indicators(ctx, cat).items():
+        if ind not in ctx.districts.columns:
+            continue
+        info = cat.loc[ind] if ind in cat.index else None
+        unit = "" if info is None else str(info["unit"])
+        shown_unit = "%" if unit == "%" else ("S/" if unit.startswith("soles") else "")
+
+        def fmt(v: Any, dec: int = dec, shown_unit: str = shown_unit) -> str:
+            if shown_unit == "S/":
+                text = format_number(v, dec, lang=lang)
+                return text if text == t["no_data"] else f"S/ {text}"
+            return format_number(v, dec, lang=lang, unit=shown_unit)
+
+        src = "" if info is None else str(info["source"])
+        if src and src not in sources:
+            sources.append(src)
+        year = "" if info is None or pd.isna(info["year"]) else str(int(info["year"]))
+        dept = _reference(ctx, ind, code[:2], dept_row.get(ind) if dept_row is not None
+                          else np.nan, fmt)
+        rows.append([label_es if lang == "es" else label_en, fmt(row.get(ind)), dept,
+                     _reference(ctx, ind, "00", ctx.nation.get(ind, np.nan), fmt), year,
+                     f"[{sources.index(src) + 1}]" if src else ""])
+    sources.append(_ENDES_SOURCE)
+
+    # the rank under the scenario
+    rank_lines: list[str] = []
+    rank_head = t["no_scenario"]
+    unsure_p = None
+    result = ctx.result
+    if result is not None:
+        scen = title_of(result.attrs.get("scenario", {}), lang)  # its title, never "dci"
+        rank_head = t["rank_head"].format(name=scen)
+        r = result.loc[result["ubigeo"].astype(str) == code]
+        if len(r):
+            r = r.iloc[0]
+            total = int(result["rank"].notna().sum())
+            if pd.notna(r["rank"]):
+                rank_lines.append(t["rank"].format(
+                    rank=format_number(r["rank"], 0, lang=lang),
+                    total=format_number(total, 0, lang=lang),
+                    lo=format_number(r.get("rank_p05"), 0, lang=lang),
+                    hi=format_number(r.get("rank_p95"), 0, lang=lang)))
+                p = float(r.get("p_selected", float(bool(r["selected"]))))
+                # rounded toward 50%: 0.897 is 89,7%, never a firm-looking 90%
+                pct = probability(p, 0 if p in (0.0, 1.0) else 1, lang)
+                rank_lines.append(t["p_sel"].format(
+                    p=pct, state=t["selected"] if r["selected"] else t["not_selected"]))
+                if 0.1 < p < 0.9:
+                    unsure_p = pct
+            else:
+                rank_lines.append(t["not_ranked"].format(reason=""))
+            rank_lines.append(str(r.get("reasons", "")))
+
+    # FONIE gaps
+    g = ctx.gaps.loc[code]
+    refs = ctx.gaps.attrs.get("fonie_gaps", {})
+    fonie_lines = []
+    sector_label = {sid: (s.label_es if lang == "es" else s.label_en)
+                    for sid, s in FONIE_SECTORS.items()}
+    if g["fonie_gap_count"] > 0:
+        fonie_lines.append(t["fonie_count"].format(n=int(g["fonie_gap_count"]),
+                                                   m=int(g["fonie_gap_assessed"])) + ":")
+        for sid in g["fonie_gap_sectors"]:
+            col = refs[sid]["column"]
+            fonie_lines.append(
+                f"{sector_label[sid]}: {format_number(g.get(col), 1, lang=lang, unit='%')} "
+                f"({'mediana' if lang == 'es' else 'median'} "
+                f"{format_number(refs[sid]['reference'], 1, lang=lang, unit='%')})")
+    else:
+        fonie_lines.append(t["fonie_none"])
+    unknown = [sector_label[s] for s in g["fonie_gap_unknown"] if s != "roads"]
+    tail = [*unknown, t["roads"]]
+    fonie_lines.append(t["fonie_unknown"].format(sectors="; ".join(tail)))
+
+    # caveats that apply
+    caveats = []
+    n22 = row.get("evaluated_u5_2022")
+    if not (isinstance(n22, (int, float, np.floating)) and np.isfinite(n22)):
+        caveats.append(t["c_none"])
+    elif n22 < 30:
+        caveats.append(t["c_few"].format(
+            n=format_number(n22, 0, lang=lang),
+            raw=format_number(row.get("stunting_u5_2022"), 1, lang=lang, unit="%"),
+            eb=format_number(row.get("stunting_u5_2022_eb"), 1, lang=lang, unit="%"),
+            lo=format_number(row.get("stunting_u5_2022_eb_lo"), 1, lang=lang, unit="%"),
+            hi=format_number(row.get("stunting_u5_2022_eb_hi"), 1, lang=lang, unit="%")))
+    if bool(row.get("stunting_u5_2019_small_n", False)):
+        caveats.append(t["c_2019"].format(n=format_number(row.get("stunting_u5_2019_min_n"), 0,
+                                                          lang=lang)))
+    if row.get("no_water_2017") == 100:
+        caveats.append(t["c_water"])
+    post = ctx.codes[(ctx.codes["scheme"] == "post2017") & (ctx.codes["ubigeo"] == code)]
+    for p in post.itertuples():
+        caveats.append(t["c_post"].format(name=str(p.note).split(" (")[0], code=p.code))
+    if row.get("rural_share_2017") == 0:
+        caveats.append(t["c_rural"])
+    if bool(row.get("vraem", False)):
+        caveats.append(t["c_vraem"])
+    if unsure_p is not None:
+        caveats.append(t["c_unsure"].format(p=unsure_p))
+    caveats.append(t["c_always"])
+
+    trend = stunting_trend(code)
+    header = [t["indicator"], t["district"], t["dept"], t["peru"], t["year"], t["source"]]
+    return _Sheet(
+        code=code, title=title, subtitle=subtitle, facts=facts, rank_head=rank_head,
+        rank_lines=rank_lines, fonie_head=t["fonie_head"], fonie_lines=fonie_lines,
+        header=header, rows=rows, sources=sources, caveats=caveats, trend_title=t["trend"],
+        trend_note=t["trend_note"], table_note=t["table_note"], map_note=t["map_note"],
+        footer=t["footer"].format(version=geoprio.__version__, ubigeo=code),
+        map_png=_map_png(ctx, code), trend_png=_trend_png(trend, t, dept_name), lang=lang)
+
+
+# ----------------------------------------------------------------------------- PDF
+_FONT = "DejaVu"
+
+
+def _font_paths() -> tuple[Path, Path]:
+    import matplotlib
+
+    base = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    return base / "DejaVuSans.ttf", base / "DejaVuSans-Bold.ttf"
+
+
+def _fitting(pdf: Any, text: str, width: float) -> int:
+    """How many leading characters of ``text`` fit ``width`` mm at the current font.
+
+    A prefix's width grows with its length (fpdf2 sums the glyphs' widths; no kerning without
+    text shaping), so the answer is found by doubling the prefix until it no longer fits,
+    then bisecting: about 2·log2(k) measures of at most 2k characters, k the answer. The
+    cost follows what fits on the page (a line: tens of characters), not the text's length:
+    a name of a million characters costs what a short one does (shortening it one character
+    at a time, as before, cost its length squared: hours).
+    """
+    fits, tried = 0, 1
+    while tried < len(text) and pdf.get_string_width(text[:tried]) <= width:
+        fits, tried = tried, 2 * tried
+    tried = min(tried, len(text))
+    if pdf.get_string_width(text[:tried]) <= width:
+        return tried
+    while tried - fits > 1:  # text[:fits] fits, text[:tried] does not
+        mid = (fits + tried) // 2
+        if pdf.get_string_width(text[:mid]) <= width:
+            fits = mid
+        else:
+            tried = mid
+    return fits
+
+
+def _clip(pdf: Any, text: str, width: float) -> str:
+    """Cut ``text`` with an ellipsis so that it fits ``width`` mm at the current font."""
+    n = _fitting(pdf, text, width)
+    if n == len(text):
+        return text
+    return text[:_fitting(pdf, text[:n], width - pdf.get_string_width("…"))].rstrip() + "…"
+
+
+def _head(pdf: Any, text: str, width: float, lines: int) -> str:
+    """The start of ``text`` that fills ``lines`` lines of ``width`` mm and more, so that
+    wrapping it gives the same first ``lines`` lines as wrapping all of it (the rest is never
+    shown): wrapping stays as cheap for a million characters as for a paragraph."""
+    return text[:_fitting(pdf, text, width * (lines + 1))]
+
+
+def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, height: float,
+           max_lines: int) -> None:
+    """Write ``texts`` as wrapped paragraphs at ``x``, at most ``max_lines`` lines in all."""
+    pdf.set_font(_FONT, "", size)
+    used = 0
+    for text in texts:
+        room = max_lines - used
+        if room <= 0:
+            break
+        lines = pdf.multi_cell(width, height, _head(pdf, text, width, room), dry_run=True,
+                               output="LINES")
+        if len(lines) > room:
+            lines = [*lines[:room - 1], _clip(pdf, lines[room - 1], width - 2)]
+        for line in lines:
+            pdf.set_x(x)
+            pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
+        used += len(lines)
+
+
+def _pdf(s: _Sheet) -> bytes:
+    from fpdf import FPDF
+
+    regular, bold = _font_paths()
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_creation_date(FIXED_DATE)
+    pdf.set_creator("geoprio")
+    pdf.set_author("geoprio")
+    pdf.set_title(f"{s.title} ({s.code})")
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(12, 10, 12)
+    pdf.add_font(_FONT, "", str(regular))
+    pdf.add_font(_FONT, "B", str(bold))
+    pdf.add_page()
+    full = 186.0
+
+    # header
+    pdf.set_fill_color(178, 24, 43)
+    pdf.rect(12, 10, full, 1.2, style="F")
+    pdf.set_xy(12, 13)
+    pdf.set_font(_FONT, "", 8)
+    pdf.set_text_color(110, 110, 110)
+    pdf.cell(full, 4, _T[s.lang]["title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(_FONT, "B", 17)
+    pdf.cell(full, 8, _clip(pdf, s.title, full), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(_FONT, "", 9)
+    pdf.cell(full, 5, _clip(pdf, s.subtitle, full), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(_FONT, "", 8)
+    pdf.cell(full, 5, _clip(pdf, "   ·   ".join(f"{k}: {v}" for k, v in s.facts), full),
+             new_x="LMARGIN", new_y="NEXT")
+
+    # map (left) and rank + FONIE (right)
+    top = 40.0
+    pdf.image(io.BytesIO(s.map_png), x=12, y=top, w=58, h=58)
+    pdf.set_xy(12, top + 58)
+    pdf.set_font(_FONT, "", 6.5)
+    pdf.set_text_color(110, 110, 110)
+    pdf.cell(58, 3, _clip(pdf, s.map_note, 58))
+    pdf.set_text_color(0, 0, 0)
+    right, rw = 74.0, 124.0
+    pdf.set_xy(right, top)
+    pdf.set_font(_FONT, "B", 9.5)
+    pdf.cell(rw, 5, _clip(pdf, s.rank_head, rw), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(top + 5.5)
+    _lines(pdf, right, rw, s.rank_lines, 8, 3.8, 7)
+    pdf.set_y(top + 34)
+    pdf.set_x(right)
+    pdf.set_font(_FONT, "B", 9.5)
+    pdf.cell(rw, 5, _clip(pdf, s.fonie_head, rw), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(top + 39.5)
+    _lines(pdf, right, rw, s.fonie_lines, 8, 3.8, 6)
+
+    # indicator table
+    y = 104.0
+    widths = [70.0, 24.0, 26.0, 22.0, 12.0, 32.0]
+    pdf.set_xy(12, y)
+    pdf.set_font(_FONT, "B", 7.5)
+    pdf.set_fill_color(235, 235, 235)
+    for w, h in zip(widths, s.header, strict=True):
+        pdf.cell(w, 5, h, border=0, fill=True, align="L" if w == widths[0] else "R")
+    pdf.ln(5)
+    pdf.set_font(_FONT, "", 7.5)
+    for i, r in enumerate(s.rows):
+        pdf.set_x(12)
+        fill = i % 2 == 1
+        pdf.set_fill_color(248, 248, 248)
+        for j, (w, v) in enumerate(zip(widths, r, strict=True)):
+            pdf.cell(w, 4.4, _clip(pdf, v, w - 1), fill=fill, align="L" if j == 0 else "R")
+        pdf.ln(4.4)
+    pdf.set_x(12)
+    pdf.set_font(_FONT, "", 6.5)
+    pdf.set_text_color(110, 110, 110)
+    pdf.cell(full, 3.2, _clip(pdf, s.table_note, full), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+
+    # trend chart
+    y = pdf.get_y() + 2.5
+    pdf.set_xy(12, y)
+    pdf.set_font(_FONT, "B", 9.5)
+    pdf.cell(full, 5, s.trend_title, new_x="LMARGIN", new_y="NEXT")
+    pdf.image(io.BytesIO(s.trend_png), x=12, y=y + 5, w=full, h=full * 2.0 / 7.4)
+    y = y + 5 + full * 2.0 / 7.4
+    pdf.set_xy(12, y)
+    pdf.set_text_color(110, 110, 110)
+    _lines(pdf, 12, full, [s.trend_note], 6.5, 3, 2)
+    pdf.set_text_color(0, 0, 0)
+
+    # caveats
+    pdf.set_y(pdf.get_y() + 1.5)
+    pdf.set_x(12)
+    pdf.set_font(_FONT, "B", 9.5)
+    pdf.cell(full, 5, _T[s.lang]["caveats"], new_x="LMARGIN", new_y="NEXT")
+    _lines(pdf, 12, full, [f"• {c}" for c in s.caveats], 7.5, 3.6, 9)
+
+    # sources and footer, from the bottom up
+    pdf.set_font(_FONT, "", 6)
+    src = [f"[{i}] {x}" for i, x in enumerate(s.sources, start=1)]
+    n_lines = sum(len(pdf.multi_cell(full, 2.7, _head(pdf, x, full, 12), dry_run=True,
+                                     output="LINES")) for x in src)
+    y_src = max(pdf.get_y() + 1.5, 282.0 - 2.7 * min(n_lines, 12) - 4)
+    pdf.set_xy(12, y_src)
+    pdf.set_font(_FONT, "B", 7)
+    pdf.cell(full, 3.5, _T[s.lang]["sources"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(90, 90, 90)
+    _lines(pdf, 12, full, src, 6, 2.7, max(1, int((284.0 - pdf.get_y()) / 2.7)))
+    pdf.set_xy(12, 287)
+    pdf.set_font(_FONT, "", 6)
+    pdf.cell(full, 3, _clip(pdf, s.footer, full), align="C")
+    return bytes(pdf.output())
+
+
+# ----------------------------------------------------------------------------- HTML
+def _html(s: _Sheet) -> str:
+    e = html.escape
+
+    def img(data: bytes, alt: str, style: str) -> str:
+        return (f'<img alt="{e(alt)}" style="{style}" src="data:image/png;base64,'
+                f'{base64.b64encode(data).decode()}">')
+
+    rows = "\n".join("<tr>" + "".join(
+        f"<td{' class=n' if j else ''}>{e(v)}</td>" for j, v in enumerate(r)) + "</tr>"
+        for r in s.rows)
+    head = "".join(f"<th{' class=n' if j else ''}>{e(h)}</th>" for j, h in enumerate(s.header))
+    items = lambda xs: "".join(f"<li>{e(x)}</li>" for x in xs)  # noqa: E731
+    return f"""<!DOCTYPE html>
+<html lang="{s.lang}"><head><meta charset="utf-8">
+<title>{e(s.title)} ({s.code})</title>
+<style>
+@page {{ size: A4; margin: 10mm 12mm; }}
+body {{ font-family: "DejaVu Sans", Arial, sans-serif; font-size: 9pt; max-width: 186mm;
+       margin: auto; color: #000; }}
+h1 {{ font-size: 17pt; margin: 0; }} h2 {{ font-size: 10pt; margin: 6px 0 2px; }}
+.muted {{ color: #666; font-size: 8pt; }} .row {{ display: flex; gap: 4mm; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 8pt; }}
+th {{ background: #ebebeb; text-align: left; }} td, th {{ padding: 1px 3px; }}
+.n {{ text-align: right; }} tr:nth-child(even) td {{ background: #f8f8f8; }}
+ul {{ margin: 2px 0; padding-left: 14px; }} .src {{ font-size: 6.5pt; color: #555; }}
+</style></head><body>
+<div class="muted">{e(_T[s.lang]["title"])}</div>
+<h1>{e(s.title)}</h1>
+<div>{e(s.subtitle)}</div>
+<div class="muted">{e("   ·   ".join(f"{k}: {v}" for k, v in s.facts))}</div>
+<div class="row"><div>{img(s.map_png, s.title, "width:58mm;height:58mm")}
+<div class="muted">{e(s.map_note)}</div></div>
+<div><h2>{e(s.rank_head)}</h2><ul>{items(s.rank_lines)}</ul>
+<h2>{e(s.fonie_head)}</h2><ul>{items(s.fonie_lines)}</ul></div></div>
+<table><thead><tr>{head}</tr></thead><tbody>
+{rows}
+</tbody></table>
+<div class="muted">{e(s.table_note)}</div>
+<h2>{e(s.trend_title)}</h2>
+{img(s.trend_png, s.trend_title, "width:100%")}
+<div class="muted">{e(s.trend_note)}</div>
+<h2>{e(_T[s.lang]["caveats"])}</h2><ul>{items(s.caveats)}</ul>
+<h2>{e(_T[s.lang]["sources"])}</h2>
+<ol class="src">{items(s.sources)}</ol>
+<div class="muted" style="text-align:center">{e(s.footer)}</div>
+</body></html>
+"""
+
+
+# ----------------------------------------------------------------------------- front doors
+def _result_for(districts: pd.DataFrame | None, scenario: Any, result: pd.DataFrame | None,
+                catalog: pd.DataFrame | None, lang: str) -> pd.DataFrame | None:
+    if result is not None:
+        if not isinstance(result, pd.DataFrame) or not {"ubigeo", "rank", "selected"} <= set(
+                result.columns):
+            raise InputError("result must be a geoprio.prioritize() output")
+        return result
+    if scenario is None:
+        return None
+    import geoprio
+
+    frame = districts if districts is not None else geoprio.load_districts()
+    return geoprio.prioritize(frame, scenario, catalog=catalog, lang=lang)
+
+
+def _render(ctx: _Context, code: str, suffix: str) -> bytes:
+    sheet = _content(ctx, code)
+    if suffix == ".pdf":
+        return _pdf(sheet)
+    return _html(sheet).encode("utf-8")
+
+
+def district_sheet(
+    ubigeo: str | int,
+    path: str | Path,
+    scenario: Any = None,
+    lang: str = "es",
+    *,
+    districts: pd.DataFrame | None = None,
+    result: pd.DataFrame | None = None,
+    catalog: pd.DataFrame | None = None,
+) -> Path:
+    """Write one district's one-page sheet: ``.pdf`` or ``.html`` by the extension.
+
+    Parameters
+    ----------
+    ubigeo : str or int
+        6-digit INEI code (a post-2017 district gives its 2017 district's sheet).
+    path : str or Path
+        Where to write; ``.pdf`` (A4, one page) or ``.html`` (self-contained, prints on A4).
+    scenario : Scenario or preset name, optional
+        Ranks the districts for the rank block (skipped when ``result`` is given).
+    lang : {"es", "en"}, default="es"
+    districts : DataFrame, optional
+        The districts (default ``geoprio.load_districts()``).
+    result : DataFrame, optional
+        A :func:`geoprio.prioritize` output to take the rank, interval and reasons from.
+    catalog : DataFrame, optional
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = district_sheet("010102", pathlib.Path(tempfile.mkdtemp()) / "ficha.pdf")
+    >>> out.read_bytes()[:5]
+    b'%PDF-'
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".pdf", ".html"):
+        raise GeoprioError(f"cannot write a sheet to {path.name!r}: the extension must be "
+                           ".pdf or .html")
+    res = _result_for(districts, scenario, result, catalog, lang)
+    ctx = _context(districts, res, catalog, lang)
+    code = _resolve(ctx, ubigeo)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_render(ctx, code, suffix))
+    logger.info("sheet of %s written to %s", code, path)
+    return path
+
+
+def district_sheets(
+    result: pd.DataFrame,
+    path: str | Path,
+    *,
+    which: str = "selected",
+    fmt: str = "pdf",
+    lang: str = "es",
+    districts: pd.DataFrame | None = None,
+    catalog: pd.DataFrame | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """A ZIP with the sheet of every district of a list, and an index (``indice.csv``).
+
+    Parameters
+    ----------
+    result : DataFrame
+        A :func:`geoprio.prioritize` output.
+    path : str or Path
+        The ``.zip`` to write.
+    which : {"selected", "eligible", "all"}, default="selected"
+        The districts: the list, every eligible district, or all (at most ``MAX_SHEETS``).
+    fmt : {"pdf", "html"}, default="pdf"
+    lang : {"es", "en"}, default="es"
+    districts, catalog : DataFrame, optional
+    progress : callable, optional
+        Called as ``progress(done, total)`` before the first sheet and after each one; an
+        exception it raises stops the ZIP (how the app cancels or times out a long one).
+
+    Returns
+    -------
+    Path
+        The ZIP, its members in rank order (``001_150101_lima.pdf``...) with fixed times.
+    """
+    from geoprio.report.exporting import safe_filename
+
+    path = Path(path)
+    if path.suffix.lower() != ".zip":
+        raise GeoprioError(f"sheets for a list go in a .zip; got {path.name!r}")
+    if which not in ("selected", "eligible", "all"):
+        raise ScenarioError(f"which must be 'selected', 'eligible' or 'all'; got {which!r}")
+    if fmt not in ("pdf", "html"):
+        raise ScenarioError(f"fmt must be 'pdf' or 'html'; got {fmt!r}")
+    res = _result_for(districts, None, result, catalog, lang)
+    assert res is not None
+    keep = (res["selected"].astype(bool) if which == "selected" else
+            res["eligible"].astype(bool) if which == "eligible" else
+            pd.Series(True, index=res.index))
+    chosen = res[keep.to_numpy()]
+    if len(chosen) == 0:
+        raise ScenarioError(f"no district is {which}: nothing to write")
+    if len(chosen) > MAX_SHEETS:
+        raise ScenarioError(f"at most {MAX_SHEETS} sheets in one ZIP; got {len(chosen)}")
+    order = chosen.assign(_r=chosen["rank"].astype("Float64").fillna(np.inf)).sort_values(
+        ["_r", "ubigeo"], kind="stable")
+    ctx = _context(districts, res, catalog, lang)
+    index_rows = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if progress is not None:
+        progress(0, len(order))
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for k, r in enumerate(order.itertuples(), start=1):
+            code = str(r.ubigeo)
+            name = safe_filename(f"{k:03d}_{code}_{_title(getattr(r, 'district', ''))}.{fmt}")
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, _render(ctx, code, f".{fmt}"))
+            index_rows.append({"orden": k, "ubigeo": code,
+                               "distrito": getattr(r, "district", ""),
+                               "puesto": None if pd.isna(r.rank) else int(r.rank),
+                               "archivo": name})
+            if progress is not None:
+                progress(k, len(order))
+        info = zipfile.ZipInfo("indice.csv", date_time=_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        index = neutralise_formulas(pd.DataFrame(index_rows))  # names are the sources' text
+        zf.writestr(info, index.to_csv(index=False).encode("utf-8-sig"))
+    logger.info("%d sheets written to %s", len(index_rows), path)
+    return path
