@@ -8,7 +8,7 @@ each under its own URL); every number comes from ``geoprio``. For a server, star
 
 The ranking is drawn at once from the point estimates; the Monte Carlo (rank intervals,
 probabilities) runs in the background once no page is being drawn, and reruns the page when
-it is done (``app/state.py``, ``app/jobs.py``).
+it is done (``app/runtime/state.py``, ``app/runtime/jobs.py``).
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import sidebar, style, urlstate
-from app.i18n import t
-from app.jobs import name_thread, rerun_trigger, session_id
-from app.state import Ranking, jobs, page_runs, ranking
-from app.text import error_text
-from app.view import View
-from app.watchdog import PAGE_SECONDS, watchdog
+from app.runtime import urlstate
+from app.runtime.jobs import name_thread, rerun_trigger, session_id
+from app.runtime.state import Ranking, jobs, page_runs, ranking
+from app.runtime.view import View
+from app.runtime.watchdog import PAGE_SECONDS, watchdog
+from app.texts.i18n import t
+from app.texts.text import error_text
+from app.widgets import sidebar, style
 from geoprio import fmt
 from geoprio.errors import GeoprioError
 
@@ -84,7 +85,8 @@ def uncertainty(result: Ranking, lang: str, n_draws: int) -> None:
 
     The job waits in the background until no page is being drawn, so asking before the page
     is drawn costs the page nothing. When it ends, the session is rerun on the page it is on
-    (:func:`app.jobs.rerun_trigger`), or, where Streamlit cannot be asked to, a fragment polls.
+    (:func:`app.runtime.jobs.rerun_trigger`), or, where Streamlit cannot be asked to, a fragment
+    polls.
     When the queue is full, the page says the server is busy and the fragment asks again.
     """
     if result.error:
@@ -117,6 +119,6 @@ def uncertainty(result: Ranking, lang: str, n_draws: int) -> None:
 
 
 # background jobs wait while a page is being drawn; a run past PAGE_SECONDS is a hang that
-# the process's health check reports (app/watchdog.py)
+# the process's health check reports (app/runtime/watchdog.py)
 with page_runs(), watchdog().task("page run", PAGE_SECONDS):
     run()

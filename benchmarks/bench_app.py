@@ -19,7 +19,7 @@ downloads a browser). Each run is a new browser context (empty cache, new sessio
 - "Aplicar" after a weight change (the anemia slider moved to a value no run used before, so
   the ranking cache misses): → map recoloured, → run ended, → rank intervals filled in (the
   background Monte Carlo), the app process's CPU in page runs and in the Monte Carlo thread
-  (``geoprio-mc``, see ``app/jobs.py``), read per thread from ``/proc``;
+  (``geoprio-mc``, see ``app/runtime/jobs.py``), read per thread from ``/proc``;
 - a preset switch (DCI → FONIE): → recoloured, → run ended, CPU;
 - a page switch (Map → Ranking: CPU of that run; tabs of an old app switch in the browser);
 - this checkout only: the first load through nginx (``deploy/nginx/geoprio.conf``, gzip) vs
@@ -43,7 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
-from app.localserver import (  # noqa: E402
+from app.runtime.localserver import (  # noqa: E402
     CHROMIUM_ARGS,
     app_server,
     child_frames,
@@ -59,7 +59,7 @@ N_DISTRICTS = 1874
 ANEMIA = re.compile(r"^Anemia en niños de 6 a 35 meses")
 FONIE = "FONIE (servicios básicos)"
 MC_THREAD = "geoprio-mc"
-PAGE_THREAD = "geoprio-page"  # app/jobs.py names the threads that run the page script
+PAGE_THREAD = "geoprio-page"  # app/runtime/jobs.py names the threads that run the page script
 
 LAYER_COUNT = "() => window.geoprioLayer ? window.geoprioLayer.getLayers().length : null"
 MAP_STATE = """() => window.geoprioLayer ? {n: window.geoprioLayer.getLayers().length,

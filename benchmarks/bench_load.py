@@ -58,7 +58,7 @@ from bench_app import (
     wait_idle,
 )
 
-from app.localserver import proxied_apps
+from app.runtime.localserver import proxied_apps
 
 MAX_SESSIONS = 40
 OPTIONS = ("Pobreza monetaria 2018", "Puntaje del escenario")  # map indicator select box

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
-from app.localserver import CHROMIUM, CHROMIUM_ARGS, child_frames, free_port, wait_for  # noqa: E402
+from app.runtime.localserver import CHROMIUM, CHROMIUM_ARGS, child_frames, free_port, wait_for  # noqa: E402
 
 INDICATORS = ["poverty_2018", "stunting_u5_2019", "anemia_6_35m_2019", "no_water_2017",
               "no_sewer_2017", "no_electricity_2017"]
@@ -52,7 +52,7 @@ def districts():
 
 @st.cache_resource
 def url():
-    from app.map_component import publish_geometry
+    from app.widgets.map_component import publish_geometry
     return publish_geometry(Path(__file__).parent / "static", districts())
 
 mode = st.query_params.get("mode", "component")
@@ -70,7 +70,7 @@ tooltip = {{"district": "Distrito", "province": "Provincia", "department": "Depa
            "ubigeo": "Ubigeo", col: col, "rank": "Puesto", "rank_interval": "Intervalo",
            "p_selected": "Prob."}}
 if mode == "component":
-    from app.map_component import district_map
+    from app.widgets.map_component import district_map
     extra = [col, "rank", "rank_interval", "p_selected"]
     district_map(geometry_url, colours=breaks.colour_of(), table=frame[extra], fields=list(tooltip),
                  aliases=list(tooltip.values()), outline=outline, legend_html=legend,

@@ -6,11 +6,11 @@ their Monte Carlo) *before* it accepts connections, so the first planner after a
 waits no longer than the next one. Until then ``/_stcore/health`` does not answer, so a proxy
 or a process manager never sends a visitor to a cold process.
 
-It also serves ``/geoprio/health`` (:mod:`app.watchdog`): 503 once a page run, an export or a
-ZIP of sheets has run past its limit, which Streamlit's own health check never notices (the
+It also serves ``/geoprio/health`` (:mod:`app.runtime.watchdog`): 503 once a page run, an export
+or a ZIP of sheets has run past its limit, which Streamlit's own health check never notices (the
 systemd health timer asks this one); gives the event loop a default executor of
 :data:`LOOP_THREADS` threads (Streamlit runs download buttons' builds there: sessions waiting
-on exports must not starve its other work, see :mod:`app.exports`); and keeps PROJ off the
+on exports must not starve its other work, see :mod:`app.runtime.exports`); and keeps PROJ off the
 network (``PROJ_NETWORK=OFF``, as the systemd unit sets it).
 """
 
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the repository's app/ and geoprio/ come first
     sys.path.insert(0, str(ROOT))
 
-from app.watchdog import health_route  # noqa: E402
+from app.runtime.watchdog import health_route  # noqa: E402
 
 log = logging.getLogger("geoprio.serve")
 
@@ -43,7 +43,7 @@ LOOP_THREADS = 64
 
 @contextlib.asynccontextmanager
 async def _warm(_app):
-    from app.state import warm
+    from app.runtime.state import warm
 
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=LOOP_THREADS,

@@ -22,7 +22,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's app/ importable
-from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, child_frames, wait_idle  # noqa: E402
+from app.runtime.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, child_frames, wait_idle  # noqa: E402
 
 
 def wait_for_map(page: Page, timeout: float = 120) -> None:

@@ -19,7 +19,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 import geoprio
-from app.state import jobs
+from app.runtime.state import jobs
 from geoprio.engine.scenario import Scenario
 
 TIMEOUT = 120
@@ -144,7 +144,7 @@ def test_a_changed_control_says_modificado_and_so_do_the_name_and_the_methodolog
     assert not [w.value for w in app.warning if "sin aplicar" in w.value]
     assert any("FONIE (servicios básicos) · modificado" in m.value for m in app.markdown)
     # the export: its file name and its methodology sheet say so
-    from app.page_ranking import export_bytes
+    from app.views.ranking import export_bytes
 
     page(settle(app), "ranking")  # (the browser test checks the downloaded file's name)
     assert [b.label for b in app.get("download_button")] == ["Descargar CSV"]
@@ -311,7 +311,7 @@ def test_numbers_as_inei_writes_them(app):
 
 def test_legend_labels_never_repeat_on_the_fonie_map():
     """FONIE's score map read "0.5 – 0.5" in three of five classes; not any more."""
-    from app.page_map import render  # noqa: F401  (the page uses geoprio.fmt.break_labels)
+    from app.views.map import render  # noqa: F401  (the page uses geoprio.fmt.break_labels)
     from geoprio import fmt
     from geoprio.report import mapping
 
@@ -332,7 +332,7 @@ def test_legend_labels_never_repeat_on_the_fonie_map():
 
 # ----------------------------------------------------------------------------- charts
 def test_endes_chart_reads_years_as_years_and_says_its_unit():
-    from app.page_district import endes_chart
+    from app.views.district import endes_chart
 
     title, chart = endes_chart("25", "es")
     spec = chart.to_dict()
@@ -488,7 +488,7 @@ def test_two_sessions_same_values_other_direction_get_their_own_ranking():
 
 
 def test_process_caches_hand_out_private_copies():
-    from app import state
+    from app.runtime import state
 
     a = state.base_districts()
     a.loc[0, "poverty_2018"] = -1.0
@@ -532,7 +532,7 @@ def test_the_point_ranking_comes_first_and_the_monte_carlo_fills_it_in():
 
 
 def test_scenario_form_round_trip_for_every_preset():
-    from app.scenario_form import changed, form_values, scenario_from
+    from app.widgets.scenario_form import changed, form_values, scenario_from
 
     for name in ("fonie", "dci", "anemia"):
         s = Scenario.preset(name)
@@ -551,8 +551,8 @@ def test_a_control_streamlit_dropped_comes_back_from_the_applied_scenario(monkey
     applied. (AppTest cannot drop a widget's key, so the session is a plain dict here.)"""
     import streamlit as st
 
-    from app import sidebar
-    from app.scenario_form import form_values
+    from app.widgets import sidebar
+    from app.widgets.scenario_form import form_values
 
     anemia = Scenario.preset("anemia")
     state = {"sc_applied": anemia, "sc_base": anemia, **form_values(anemia)}

@@ -27,8 +27,8 @@ from test_app import NBSP, page
 from test_app import make as app_make
 
 import geoprio
-from app.exports import long_exports
-from app.state import jobs
+from app.runtime.exports import long_exports
+from app.runtime.state import jobs
 from geoprio.engine.scenario import Scenario
 
 TIMEOUT = 180
@@ -432,7 +432,8 @@ def test_the_ranking_cache_hands_out_private_copies():
     """A ranking the background jobs hold is shared by every session: never handed out."""
     import hashlib
 
-    from app import decide, state
+    from app.runtime import state
+    from app.views import decide
 
     s = Scenario.preset("anemia").replace(name="copias", n_draws=10)
     frame, cat = state.base_districts(), state.base_catalog()

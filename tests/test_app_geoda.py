@@ -19,7 +19,7 @@ pytest.importorskip("streamlit")
 from test_app import ENGLISH, _raw, make, page, page_texts
 
 import geoprio
-from app.charts import spanish_label_expr
+from app.widgets.charts import spanish_label_expr
 from geoprio.report.mapping import box_breaks
 from geoprio.spatial.contiguity import queen_contiguity
 

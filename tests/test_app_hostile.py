@@ -1,7 +1,7 @@
 """The app under attack (issue 13), driven by Streamlit's AppTest.
 
 - Text from a link or a file is text: a scenario name, rule or file name is shown escaped
-  (:mod:`app.text`), never as a live Markdown link or HTML tag.
+  (:mod:`app.texts.text`), never as a live Markdown link or HTML tag.
 - A hostile ``?s=`` token (100,000 draws, 500-digit weights, deep nesting...) keeps the
   previous scenario, says so in one line, and leaves memory where it was.
 - Hostile uploads from the corpus (``tests/data/bad``: VRTs disguised as ``.gpkg``/``.tif``,
@@ -36,8 +36,8 @@ from streamlit.testing.v1 import AppTest
 from test_hostile import _vrt_reading as _ogr_vrt  # an OGR VRT that reads a local file
 
 import geoprio
-from app.state import jobs
-from app.text import JOINER, error_text, md
+from app.runtime.state import jobs
+from app.texts.text import JOINER, error_text, md
 from geoprio.engine.scenario import Scenario
 from geoprio.readers import isolated
 
@@ -414,9 +414,9 @@ def test_one_sessions_upload_never_appears_in_another():
 def test_the_text_modules_examples_hold():
     import doctest
 
-    import app.text
+    import app.texts.text
 
-    assert doctest.testmod(app.text).failed == 0
+    assert doctest.testmod(app.texts.text).failed == 0
 
 
 # ------------------------------------------------------- what the engine did not foresee

@@ -20,7 +20,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 import geoprio
-from app.state import jobs
+from app.runtime.state import jobs
 from geoprio.report import mapping
 
 TIMEOUT = 120

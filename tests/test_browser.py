@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from app.localserver import (
+from app.runtime.localserver import (
     CHROMIUM,
     CHROMIUM_ARGS,
     app_server,

@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for, wait_idle
+from app.runtime.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).resolve().parent / "data" / "bad"
@@ -49,8 +49,8 @@ VIEWPORT = {"width": 1400, "height": 1000}
 N_DISTRICTS = 1874
 SECRET = "TOPSECRET-" + uuid.uuid4().hex[:12]
 STATIC = ROOT / "static"
-COMPONENT = "/component/app.map_component.district_map"
-#: what Streamlit's static folder may hold: the map's files and Leaflet (app/state.py)
+COMPONENT = "/component/app.widgets.map_component.district_map"
+#: what Streamlit's static folder may hold: the map's files and Leaflet (app/runtime/state.py)
 STATIC_FILES = re.compile(r"^(?:leaflet\.js|leaflet\.css|geoprio-decoder\.[0-9a-f]{16}\.js|"
                           r"districts\.[0-9a-f]{16}\.json)$")
 

@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from app.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for, wait_idle
+from app.runtime.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for, wait_idle
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip(f"{CHROMIUM} not found (browser tests run in CI, where it is installed)",

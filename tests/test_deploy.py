@@ -2,7 +2,7 @@
 
 The processes run the ``ExecStart`` of ``deploy/systemd/geoprio@.service`` and nginx runs
 ``deploy/nginx/geoprio.conf`` itself (only its ports changed, see
-``app.localserver.proxied_apps``). Skipped where nginx or Chromium is missing, except in CI
+``app.runtime.localserver.proxied_apps``). Skipped where nginx or Chromium is missing, except in CI
 (env ``CI`` set), where ``.ci/run`` installs both and a missing one is a failure.
 
 Hardening (issue 21): the unit's sandbox (read from the file, and scored by
@@ -37,7 +37,7 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib
 
-from app.localserver import (
+from app.runtime.localserver import (
     CHROMIUM,
     CHROMIUM_ARGS,
     NGINX,
@@ -52,7 +52,7 @@ from app.localserver import (
     wait_for,
     wait_idle,
 )
-from app.watchdog import HEALTH_PATH
+from app.runtime.watchdog import HEALTH_PATH
 
 IN_CI = bool(os.environ.get("CI"))
 SYSTEMD = ROOT / "deploy" / "systemd"
@@ -206,8 +206,8 @@ NGINX_LIMITS = {
 def test_the_documents_state_the_limits_the_code_and_the_config_have():
     """Every figure README.md's Security section and deploy/README.md give for issue 21's
     limits, read back from the code, the unit and the nginx site."""
-    from app import exports, watchdog
-    from app.sheet_view import MAX_APP_SHEETS
+    from app.runtime import exports, watchdog
+    from app.views.sheets import MAX_APP_SHEETS
 
     readme = (ROOT / "README.md").read_text().split("## Security", 1)[1].split("\n## ", 1)[0]
     deploy = (ROOT / "deploy" / "README.md").read_text()
@@ -256,7 +256,7 @@ _SPIN = """
 import contextlib, sys, threading
 sys.path.insert(0, {root!r})
 import streamlit as st
-from app.watchdog import health_route, watchdog
+from app.runtime.watchdog import health_route, watchdog
 
 stop = threading.Event()
 

@@ -4,7 +4,7 @@ Where Streamlit runs a download button's callable: its ``DeferredFileHandler`` c
 ``MediaFileManager.execute_deferred`` through ``asyncio.to_thread``, on the event loop's
 default executor (6 threads on a 2-core server). The first test measures, with Streamlit's own
 handler and manager, that six slow builds of one session keep another session's CSV waiting
-until they end; the second that through :class:`app.exports.ExportPool` the other session's
+until they end; the second that through :class:`app.runtime.exports.ExportPool` the other session's
 CSV comes while they still hang, and the hanging session's extra clicks are refused at once.
 The app's pages hand Streamlit builds that run on the pool, and the ZIP of a list's sheets
 runs in the background with its progress, its "Cancelar" and a cap.
@@ -26,10 +26,10 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from test_app import make, page
 
 import geoprio
-from app import exports
-from app.exports import ExportBusy, ExportPool, ExportTimeout, LongExports
-from app.sheet_view import MAX_APP_SHEETS
-from app.watchdog import Watchdog
+from app.runtime import exports
+from app.runtime.exports import ExportBusy, ExportPool, ExportTimeout, LongExports
+from app.runtime.watchdog import Watchdog
+from app.views.sheets import MAX_APP_SHEETS
 from geoprio.engine.scenario import Scenario
 
 #: Python's default executor on a 2-core server: min(32, 2 + 4)
@@ -264,8 +264,8 @@ def test_the_zip_of_sheets_runs_in_the_background_with_progress_and_cancel(monke
 def test_every_page_run_is_watched_with_its_limit(monkeypatch):
     """The entry script registers each page run with the process's watchdog, whose health
     turns 503 past PAGE_SECONDS (tests/test_deploy.py shows it on a real server)."""
-    from app.watchdog import PAGE_SECONDS
-    from app.watchdog import Watchdog as Dog
+    from app.runtime.watchdog import PAGE_SECONDS
+    from app.runtime.watchdog import Watchdog as Dog
 
     seen: list[tuple[str, float]] = []
     task = Dog.task

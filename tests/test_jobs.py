@@ -1,4 +1,4 @@
-"""The background job queue (app/jobs.py) under many planners: one pending job per session,
+"""The background job queue (app/runtime/jobs.py) under many planners: one pending job per session,
 a bound on the queue, a fair order, failures not kept as results."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.jobs import Jobs
+from app.runtime.jobs import Jobs
 
 
 def blocker() -> tuple[threading.Event, callable]:
@@ -149,7 +149,7 @@ def test_finished_results_are_evicted_least_recently_used_first():
 
 
 def test_a_running_job_is_watched_by_the_health_check():
-    from app.watchdog import Watchdog
+    from app.runtime.watchdog import Watchdog
 
     dog = Watchdog()
     gate = threading.Event()

@@ -1,4 +1,4 @@
-"""The district map component (app/map_component.py): published geometry and the browser.
+"""The district map component (app/widgets/map_component.py): published geometry and the browser.
 
 The plain tests check :func:`publish_geometry` and the arguments :func:`map_args` builds. The
 ``browser`` test runs a tiny app of its own (written to ``tmp_path``) with ``streamlit run``
@@ -19,8 +19,8 @@ import geopandas as gpd
 import pytest
 
 import geoprio
-from app.localserver import CHROMIUM_ARGS, app_server, child_frames, wait_for
-from app.map_component import NAME_COLUMNS, decoder_name, map_args, publish_geometry
+from app.runtime.localserver import CHROMIUM_ARGS, app_server, child_frames, wait_for
+from app.widgets.map_component import NAME_COLUMNS, decoder_name, map_args, publish_geometry
 from geoprio.errors import InputError
 from geoprio.report.mapcodec import DECODER_JS, decode_rings
 from geoprio.report.mapping import class_breaks, leaflet_assets
@@ -137,7 +137,7 @@ def test_a_burst_of_sessions_registers_the_component_without_inspecting_modules(
     import streamlit.runtime as runtime
     from streamlit.components.lib.local_component_registry import LocalComponentRegistry
 
-    import app.map_component as mc
+    import app.widgets.map_component as mc
 
     registry = LocalComponentRegistry()
 
@@ -150,7 +150,7 @@ def test_a_burst_of_sessions_registers_the_component_without_inspecting_modules(
     with ThreadPoolExecutor(64) as sessions:
         got = list(sessions.map(lambda _: mc._declared(), range(256)))
     assert {id(c) for c in got} == {id(got[0])}
-    assert got[0].name == "app.map_component.district_map" == mc.COMPONENT
+    assert got[0].name == "app.widgets.map_component.district_map" == mc.COMPONENT
     assert registry.get_component_path(mc.COMPONENT) == str(mc.FRONTEND)
 
 
@@ -162,7 +162,7 @@ from pathlib import Path
 import streamlit as st
 import geoprio
 from geoprio.report import mapping
-from app.map_component import district_map, publish_geometry
+from app.widgets.map_component import district_map, publish_geometry
 
 @st.cache_resource
 def districts():

@@ -268,7 +268,7 @@ def test_the_data_page_keeps_a_label_within_its_bound():
 def test_modifying_a_scenario_named_at_the_bound_keeps_its_name_within_it():
     """The panel names a modified scenario "<name> (modificado)" and prefixes its description:
     from a link whose name and description are at their bounds it must still apply."""
-    from app.scenario_form import form_values, scenario_from
+    from app.widgets.scenario_form import form_values, scenario_from
 
     base = Scenario(name="N" * MAX_NAME, description="d" * MAX_DESCRIPTION,
                     weights={"poverty_2018": 1.0, "no_water_2017": 1.0})

@@ -1,6 +1,6 @@
-"""The comparar page: ``app/page_compare.py`` drawn with this run\'s scenario and ranking."""
+"""The comparar page: ``app/views/compare.py`` drawn with this run\'s scenario and ranking."""
 
-from app import page_compare
-from app.view import current
+from app.runtime.view import current
+from app.views import compare as page_compare
 
 page_compare.render(current())

@@ -1,6 +1,6 @@
-"""The conglomerados page: ``app/page_clusters.py`` drawn with this run\'s scenario and ranking."""
+"""The conglomerados page: ``app/views/clusters.py`` drawn with this run\'s scenario and ranking."""
 
-from app import page_clusters
-from app.view import current
+from app.runtime.view import current
+from app.views import clusters as page_clusters
 
 page_clusters.render(current())

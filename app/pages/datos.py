@@ -1,6 +1,6 @@
-"""The datos page: ``app/page_data.py`` drawn with this run\'s scenario and ranking."""
+"""The datos page: ``app/views/data.py`` drawn with this run\'s scenario and ranking."""
 
-from app import page_data
-from app.view import current
+from app.runtime.view import current
+from app.views import data as page_data
 
 page_data.render(current())

@@ -1,6 +1,6 @@
-"""The distrito page: ``app/page_district.py`` drawn with this run\'s scenario and ranking."""
+"""The distrito page: ``app/views/district.py`` drawn with this run\'s scenario and ranking."""
 
-from app import page_district
-from app.view import current
+from app.runtime.view import current
+from app.views import district as page_district
 
 page_district.render(current())

@@ -1,6 +1,6 @@
-"""The mapa page: ``app/page_map.py`` drawn with this run\'s scenario and ranking."""
+"""The mapa page: ``app/views/map.py`` drawn with this run\'s scenario and ranking."""
 
-from app import page_map
-from app.view import current
+from app.runtime.view import current
+from app.views import map as page_map
 
 page_map.render(current())

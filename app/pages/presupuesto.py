@@ -1,6 +1,6 @@
-"""The presupuesto page: ``app/page_budget.py`` drawn with this run\'s scenario and ranking."""
+"""The presupuesto page: ``app/views/budget.py`` drawn with this run\'s scenario and ranking."""
 
-from app import page_budget
-from app.view import current
+from app.runtime.view import current
+from app.views import budget as page_budget
 
 page_budget.render(current())

@@ -1,6 +1,6 @@
-"""The ranking page: ``app/page_ranking.py`` drawn with this run\'s scenario and ranking."""
+"""The ranking page: ``app/views/ranking.py`` drawn with this run\'s scenario and ranking."""
 
-from app import page_ranking
-from app.view import current
+from app.runtime.view import current
+from app.views import ranking as page_ranking
 
 page_ranking.render(current())

@@ -35,6 +35,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from geoprio.data.columns import DERIVED_NAMES, RESERVED_IDS, RESERVED_NAMES
 from geoprio.errors import GeometryError, GeoprioError, InputError
 from geoprio.readers.codes import find_code_column
 from geoprio.readers.readreport import ReadReport
@@ -91,22 +92,7 @@ Source = str | Path | bytes | IO[bytes]
 _SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 _ESCAPED = re.compile("[\udc80-\udcff]+")
 
-#: Column names geoprio gives its own results, which a user's table or indicator may not take:
-#: ``geometry``, ``ubigeo`` (the key), the output columns of :func:`geoprio.prioritize`
-#: (``score``, ``rank``... see ``geoprio.engine.ranking.OUTPUT_COLUMNS``) and of the budget, and
-#: ``zonal_method``.
-RESERVED_NAMES: frozenset[str] = frozenset({
-    "geometry", "ubigeo", "score", "rank", "rank_p05", "rank_median", "rank_p95", "p_eligible",
-    "p_selected", "eligibility_uncertain", "selection_uncertain", "eligible", "selected",
-    "reasons", "budget_need", "cost", "cum_cost", "cum_coverage", "zonal_method"})
-#: Columns geoprio derives from the indicators on every run (``geoprio.engine.derived.DERIVED``): a
-#: user's column or indicator of that name would be replaced by the computed one.
-DERIVED_NAMES: frozenset[str] = frozenset({
-    "poverty_quintile_2018", "stunted_children", "anemic_children", "poor_people",
-    "stunted_children_rate_weighted", "anemic_children_rate_weighted",
-    "poor_people_rate_weighted"})
-#: Every id a user's column or indicator may not take, compared case-insensitively.
-RESERVED_IDS: frozenset[str] = RESERVED_NAMES | DERIVED_NAMES
+# the names no user column may take (geoprio.data.columns), re-exported here as before
 
 
 def check_indicator_id(id: str, *, what: str = "indicator id") -> str:

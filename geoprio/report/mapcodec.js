@@ -8,7 +8,7 @@
  *
  * One file, loaded by both users of the format: inlined by geoprio.mapcodec.CompactChoropleth
  * (folium maps and the HTML export) and served to the app's map component
- * (app/map_component.publish_geometry). Plain ES5 in one IIFE: no build step, no dependency but
+ * (app/widgets/map_component.publish_geometry). Plain ES5 in one IIFE: no build step, no dependency but
  * Leaflet (the global L) for draw(). The alphabet must equal geoprio.mapcodec.ALPHABET (a Python
  * test checks it); tests/js/ decodes fixtures written by the Python encoder.
  */

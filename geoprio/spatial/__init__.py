@@ -6,8 +6,9 @@
   ``bivariate_hotspots``, ``moran_scatter``, ``significance_classes``) and their sentences;
 - :mod:`~geoprio.spatial.clustering`: typologies and contiguous zones (``cluster``);
 - :mod:`~geoprio.spatial.smoothing`: Empirical Bayes rates (``smooth_rates``);
-- :mod:`~geoprio.spatial.smallarea` and :mod:`~geoprio.spatial.covariates`: Fay–Herriot
-  small-area estimates;
+- :mod:`~geoprio.spatial.fayherriot` (the area-level model, as R's ``sae`` fits it),
+  :mod:`~geoprio.spatial.covariates` (chosen by BIC) and :mod:`~geoprio.spatial.smallarea`
+  (``small_area``: from counts to district prevalence): Fay–Herriot small-area estimates;
 - :mod:`~geoprio.spatial.raster` and :mod:`~geoprio.spatial.points`: zonal statistics of a
   GeoTIFF, points in districts and distances.
 

@@ -19,14 +19,21 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import streamlit as st
 
-from app.decide import full_ranked, plain
-from app.exports import download_button
-from app.i18n import option, t
-from app.map_component import district_map
-from app.sidebar import preset_name
-from app.state import catalog, display_order, districts, full_geometry, geometry_url, uploads_key
-from app.text import error_text
-from app.view import View
+from app.runtime.exports import download_button
+from app.runtime.state import (
+    catalog,
+    display_order,
+    districts,
+    full_geometry,
+    geometry_url,
+    uploads_key,
+)
+from app.runtime.view import View
+from app.texts.i18n import option, t
+from app.texts.text import error_text
+from app.views.decide import full_ranked, plain
+from app.widgets.map_component import district_map
+from app.widgets.sidebar import preset_name
 from geoprio import fmt
 from geoprio.data.search import safe_id
 from geoprio.decide.comparison import ScenarioComparison, compare_scenarios, with_2019_rates

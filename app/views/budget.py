@@ -21,13 +21,13 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
-from app.charts import number_axis
-from app.exports import download_button
-from app.i18n import t
-from app.map_component import district_map
-from app.state import catalog, display_order, districts, geometry_url, uploads_key
-from app.text import error_text
-from app.view import View
+from app.runtime.exports import download_button
+from app.runtime.state import catalog, display_order, districts, geometry_url, uploads_key
+from app.runtime.view import View
+from app.texts.i18n import t
+from app.texts.text import error_text
+from app.widgets.charts import number_axis
+from app.widgets.map_component import district_map
 from geoprio import fmt
 from geoprio.data.search import safe_id
 from geoprio.decide.frontier import tradeoff_list
@@ -220,7 +220,7 @@ def render(view: View) -> None:
             points = frontier(s.to_token(), uploads_key(), asked["budgets"], asked["steps"],
                               people, _frame=districts(), _catalog=catalog())
     except GeoprioError as exc:
-        from app.decide import plain
+        from app.views.decide import plain
 
         st.error(t("scenario_error", lang, msg=plain(exc)))
         return

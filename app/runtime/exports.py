@@ -18,7 +18,7 @@ million-character name) held all six, and another planner's CSV waited behind th
 - each click waits at most :data:`EXPORT_SECONDS` (the browser gives up at 180 s); the page
   then says so in one line (:meth:`ExportPool.notice`). A build cannot be stopped from outside
   its thread: it finishes in the background, still counting as its session's one export, and
-  the watchdog (:mod:`app.watchdog`) reports the process stuck if it runs past
+  the watchdog (:mod:`app.runtime.watchdog`) reports the process stuck if it runs past
   :data:`EXPORT_LIMIT`.
 
 ``deploy/serve.py`` also gives the event loop a larger default executor, so that sessions
@@ -37,7 +37,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from app.watchdog import Watchdog, watchdog
+from app.runtime.watchdog import Watchdog, watchdog
 from geoprio.errors import GeoprioError
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def _session() -> tuple[str, Callable[[], None] | None]:
     """The running session's id and a function that reruns it (None outside a session)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    from app.jobs import rerun_trigger
+    from app.runtime.jobs import rerun_trigger
 
     ctx = get_script_run_ctx()
     return (ctx.session_id if ctx is not None else "no-session"), rerun_trigger()
@@ -222,7 +222,7 @@ def download_button(where: Any, label: str, build: Callable[[], Any], *, lang: s
     ``where`` is ``st`` or a column; ``options`` go to Streamlit (``file_name``, ``mime``,
     ``key``...). A refusal or timeout of this session's previous click shows above it.
     """
-    from app.i18n import t
+    from app.texts.i18n import t
 
     session, rerun = _session()
     pool = export_pool()

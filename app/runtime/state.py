@@ -7,7 +7,7 @@ the session's uploads (values and catalog rows) and the language.
 
 The ranking comes in two steps (:func:`ranking`): the point ranking at once (``prioritize``
 without draws, about 0.02 s) and the full one, with the Monte Carlo, from a background job
-(:mod:`app.jobs`); the page shows the first and fills in the rank intervals and
+(:mod:`app.runtime.jobs`); the page shows the first and fills in the rank intervals and
 probabilities when the second is ready.
 """
 
@@ -26,13 +26,13 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
-from app.jobs import Jobs, PageRuns, session_id
+from app.runtime.jobs import Jobs, PageRuns, session_id
 from geoprio.engine.scenario import Scenario
 from geoprio.report import mapping
 
 log = logging.getLogger(__name__)
 
-STATIC = Path(__file__).resolve().parents[1] / "static"
+STATIC = Path(__file__).resolve().parents[2] / "static"
 #: a Monte Carlo job still running after this is a hang the health check reports
 MONTE_CARLO_SECONDS = 120.0
 
@@ -51,7 +51,7 @@ def leaflet_base_url() -> str:
 @st.cache_resource
 def geometry_url() -> str:
     """The display districts, encoded once per process under ``static/`` (see map_component)."""
-    from app.map_component import publish_geometry
+    from app.widgets.map_component import publish_geometry
 
     cols = ["ubigeo", "district", "province", "department", "geometry"]
     STATIC.mkdir(exist_ok=True)  # git ignores it: a fresh clone has none
@@ -155,7 +155,7 @@ def page_runs() -> PageRuns:
 def jobs() -> Jobs:
     """The process's background jobs (Monte Carlo of each scenario); a job waits (at most
     8 s) until no page is being drawn, so that a burst of "Aplicar" gets its colours first."""
-    from app.watchdog import watchdog
+    from app.runtime.watchdog import watchdog
 
     # 10,000 draws of a heavy scenario take about 10 s: ten times that is a hang
     return Jobs(quiet=page_runs().quiet,

@@ -14,16 +14,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.i18n import label, option, t
-from app.parsed import parsed
-from app.state import base_districts, catalog, uploads
-from app.text import error_text, md
-from app.view import View
+from app.runtime.parsed import parsed
+from app.runtime.state import base_districts, catalog, uploads
+from app.runtime.view import View
+from app.texts.i18n import label, option, t
+from app.texts.text import error_text, md
 from geoprio import fmt
+from geoprio.data.columns import RESERVED_IDS
 from geoprio.data.search import safe_id
 from geoprio.errors import GeoprioError
 from geoprio.readers.safety import one_line
-from geoprio.readers.tables import RESERVED_IDS
 from geoprio.readers.textbounds import MAX_LABEL, MAX_SOURCE, MAX_UNIT
 
 log = logging.getLogger(__name__)

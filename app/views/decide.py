@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
-from app.state import catalog, districts, full_key, jobs, uploads_key
-from app.text import md
+from app.runtime.state import catalog, districts, full_key, jobs, uploads_key
+from app.texts.text import md
 from geoprio.engine.scenario import Scenario
 
 __all__ = ["full_ranked", "plain"]
@@ -21,7 +21,7 @@ __all__ = ["full_ranked", "plain"]
 
 
 def plain(text: object, limit: int = 300) -> str:
-    """``text`` on one short line, escaped for Markdown and HTML (:func:`app.text.md`: also
+    """``text`` on one short line, escaped for Markdown and HTML (:func:`app.texts.text.md`: also
     no autolinks)."""
     return md(text, limit=limit)
 

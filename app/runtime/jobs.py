@@ -182,7 +182,7 @@ class Jobs:
     max_pending : jobs queued or running at most (default 32); :meth:`submit` refuses more.
     retry_after : seconds a failure is reported before the key may be computed again
         (default 30).
-    guard : a context manager around each run (e.g. :meth:`app.watchdog.Watchdog.task`);
+    guard : a context manager around each run (e.g. :meth:`app.runtime.watchdog.Watchdog.task`);
         none by default.
 
     Examples

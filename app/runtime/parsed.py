@@ -29,7 +29,7 @@ _KEY = "_parsed_uploads"
 
 def _table(data: bytes, name: str) -> tuple:
     import geoprio
-    from app.state import base_districts
+    from app.runtime.state import base_districts
 
     table = isolated.read_table(data, name=name)
     joined, report = geoprio.join_indicators(base_districts(), table)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.i18n import t
+from app.texts.i18n import t
 from geoprio import fmt
 from geoprio.errors import GeoprioError
 

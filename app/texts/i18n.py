@@ -693,7 +693,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sheets_timeout": ("El ZIP se detuvo: {msg}. Acorte la lista o use la línea de comandos.",
                        "The ZIP was stopped: {msg}. Shorten the list or use the command line."),
     "sheets_failed": ("No se pudo preparar el ZIP: {msg}", "The ZIP could not be prepared: {msg}"),
-    # district monitoring (app/district_monitoring.py): 2019 and 2022 beside ENDES
+    # district monitoring (app/views/monitoring.py): 2019 and 2022 beside ENDES
     "mon_title": ("Seguimiento: desnutrición crónica y anemia 2019 y 2022 del distrito, junto "
                   "a la ENDES de su departamento",
                   "Monitoring: the district's stunting and anaemia in 2019 and 2022, beside its "

@@ -2,7 +2,7 @@
 
 ``streamlit_folium.st_folium`` sends the whole folium page on every rerun, the ~260 kB encoded
 geometry included, and the browser rebuilds the map. This component (components v1, plain
-JavaScript in ``app/map_component/``, no build step, only Leaflet besides geoprio's decoder)
+JavaScript in ``app/widgets/map_component/``, no build step, only Leaflet besides geoprio's decoder)
 splits the two:
 
 - :func:`publish_geometry` writes the display districts once, encoded with

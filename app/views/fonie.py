@@ -13,10 +13,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.i18n import t
-from app.map_component import district_map
-from app.state import districts, geometry_url, uploads, uploads_key
-from app.view import View
+from app.runtime.state import districts, geometry_url, uploads, uploads_key
+from app.runtime.view import View
+from app.texts.i18n import t
+from app.widgets.map_component import district_map
 from geoprio import fmt
 from geoprio.decide.fonie import FONIE_SECTORS, fonie_gaps
 from geoprio.errors import GeoprioError
@@ -105,7 +105,7 @@ def gaps_map(view: View, ranked: pd.DataFrame) -> bool:
     try:
         raw = gaps(reference, roads)
     except GeoprioError as exc:
-        from app.decide import plain
+        from app.views.decide import plain
 
         st.error(t("scenario_error", lang, msg=plain(exc)))
         return True

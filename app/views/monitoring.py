@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
-from app.i18n import t
+from app.texts.i18n import t
 from geoprio import fmt
 
 __all__ = ["SMALL_N", "caveats", "monitoring_chart", "monitoring_table", "render_monitoring",

@@ -16,9 +16,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import geoprio
-from app.charts import number_axis
-from app.i18n import label, option, t
-from app.state import (
+from app.runtime.state import (
     catalog,
     display_geometry,
     district_labels,
@@ -28,9 +26,11 @@ from app.state import (
     leaflet_base_url,
     uploads_key,
 )
-from app.text import md
-from app.urlstate import valid
-from app.view import View
+from app.runtime.urlstate import valid
+from app.runtime.view import View
+from app.texts.i18n import label, option, t
+from app.texts.text import md
+from app.widgets.charts import number_axis
 from geoprio import fmt
 from geoprio.errors import GeoprioError
 from geoprio.report import mapping

@@ -5,7 +5,8 @@ the *base* it is compared with (a preset, or a scenario from a link) in ``"sc_ba
 controls live in a fragment: moving a slider reruns only the panel (it marks the controls
 that differ from the base "modificado" and says when changes are not applied yet);
 "Aplicar" and a preset switch rerun the page. A preset switch writes every control from the
-preset (:func:`app.scenario_form.form_values`), so nothing is left over from the previous one.
+preset (:func:`app.widgets.scenario_form.form_values`), so nothing is left over from the
+previous one.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import logging
 
 import streamlit as st
 
-from app.amounts import amount_input
-from app.i18n import label, option, t
-from app.scenario_form import (
+from app.runtime.state import catalog, districts, indicator_ids, uploads
+from app.texts.i18n import label, option, t
+from app.texts.text import error_text, md
+from app.widgets.amounts import amount_input
+from app.widgets.scenario_form import (
     DRAWS,
     FIELDS,
     MODES,
@@ -29,8 +32,6 @@ from app.scenario_form import (
     form_values,
     scenario_from,
 )
-from app.state import catalog, districts, indicator_ids, uploads
-from app.text import error_text, md
 from geoprio import fmt
 from geoprio.engine.rules import Rule
 from geoprio.engine.scenario import BASE_COLUMNS, DERIVED_COLUMNS, Scenario
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 
 
 def language() -> str:
-    """The page's language, kept in the URL (``?lang=en``; Spanish by default; app.urlstate)."""
+    """The page's language, kept in the URL (``?lang=en``; Spanish by default;
+    app.runtime.urlstate)."""
     return st.sidebar.radio("Idioma / Language", ["es", "en"], horizontal=True, key="lang",
                             persist_state="session",
                             format_func=lambda c: {"es": "Español", "en": "English"}[c])

@@ -5,7 +5,7 @@
   button is clicked (Streamlit's deferred download), from the complete ranking.
 - On the Ranking page, :func:`sheets_zip`: a ZIP with the sheet of every district of the
   list. About a quarter of a second per sheet (a minute or two for 375), so it is built only
-  when "Preparar fichas" is pressed, in the background (:class:`app.exports.LongExports`:
+  when "Preparar fichas" is pressed, in the background (:class:`app.runtime.exports.LongExports`:
   never in the page's run, one at a time per process, with its progress and "Cancelar"), at
   most :data:`MAX_APP_SHEETS` sheets; the last ZIPs are kept per scenario, uploads and language.
 """
@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.exports import ExportBusy, LongExport, download_button, long_exports
-from app.i18n import t
-from app.state import catalog, districts, full_ranking, uploads_key
-from app.text import md
-from app.view import View
+from app.runtime.exports import ExportBusy, LongExport, download_button, long_exports
+from app.runtime.state import catalog, districts, full_ranking, uploads_key
+from app.runtime.view import View
+from app.texts.i18n import t
+from app.texts.text import md
 from geoprio import fmt
 from geoprio.data.search import safe_id
 from geoprio.engine.scenario import Scenario
@@ -74,8 +74,8 @@ def zip_bytes(key: tuple, progress: Callable[[int, int], None], *, scenario: Sce
               ) -> bytes:
     """The ZIP of the list's sheets; ``key`` = (scenario token, uploads fingerprint, lang).
 
-    Run by :class:`app.exports.LongExports` (``progress`` counts the sheets and stops the ZIP
-    when it is cancelled or out of time). ``ranked``: the complete ranking of that key when
+    Run by :class:`app.runtime.exports.LongExports` (``progress`` counts the sheets and stops the
+    ZIP when it is cancelled or out of time). ``ranked``: the complete ranking of that key when
     the page had it (else it is waited for).
     """
     _, fingerprint, lang = key
@@ -91,7 +91,7 @@ def zip_bytes(key: tuple, progress: Callable[[int, int], None], *, scenario: Sce
 def sheets_zip(view: View) -> None:
     """"Preparar fichas", its progress (and "Cancelar"), then the ZIP's download button.
 
-    The ZIP is built in the background (:class:`app.exports.LongExports`), never in the
+    The ZIP is built in the background (:class:`app.runtime.exports.LongExports`), never in the
     page's run; a list longer than :data:`MAX_APP_SHEETS` is refused with what to do instead.
     """
     lang, scenario = view.lang, view.scenario

@@ -4,7 +4,7 @@ Streamlit's ``/_stcore/health`` answers from the server's event loop. A page run
 spinning in Python lets that loop have the interpreter every few milliseconds, so the check
 said "ok" through hours of a hung process and systemd never restarted it. Here every bounded
 unit of work registers itself with its limit (:meth:`Watchdog.task`): a page run (the entry
-script), an export built on click (:mod:`app.exports`), a ZIP of district sheets. The
+script), an export built on click (:mod:`app.runtime.exports`), a ZIP of district sheets. The
 process's health (:func:`health_route`, ``/geoprio/health``, served by ``deploy/serve.py`` and
 asked every 30 s by ``deploy/systemd/geoprio-health@.service``) is 200 while each unit is
 within its limit and 503 once one is past it, naming the oldest late one, how long it has run

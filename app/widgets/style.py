@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.i18n import t
+from app.texts.i18n import t
 
 __all__ = ["apply", "css"]
 

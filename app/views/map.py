@@ -9,13 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import fonie_view
-from app.i18n import label, option, t
-from app.map_component import district_map
-from app.state import catalog, display_order, geometry_url, indicator_ids
-from app.text import md
-from app.urlstate import valid
-from app.view import View
+from app.runtime.state import catalog, display_order, geometry_url, indicator_ids
+from app.runtime.urlstate import valid
+from app.runtime.view import View
+from app.texts.i18n import label, option, t
+from app.texts.text import md
+from app.views import fonie as fonie_view
+from app.widgets.map_component import district_map
 from geoprio import fmt
 from geoprio.report import mapping
 

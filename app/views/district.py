@@ -10,13 +10,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import sheet_view
-from app.district_monitoring import render_monitoring
-from app.i18n import label, t
-from app.state import catalog, district_labels, districts, endes, published, uploads_key
-from app.text import md
-from app.urlstate import valid
-from app.view import View
+from app.runtime.state import catalog, district_labels, districts, endes, published, uploads_key
+from app.runtime.urlstate import valid
+from app.runtime.view import View
+from app.texts.i18n import label, t
+from app.texts.text import md
+from app.views import sheets as sheet_view
+from app.views.monitoring import render_monitoring
 from geoprio import fmt
 from geoprio.data.search import matches
 from geoprio.data.shipped import aggregate, reference_figure
@@ -187,7 +187,7 @@ def render(view: View) -> None:
     st.caption(md(r["reasons"], 4000))  # a rule from a link is the user's text
     st.dataframe(profile(pick, lang), hide_index=True, width="stretch", placeholder="—")
     st.caption(t("reference_note", lang))
-    render_monitoring(pick, lang)  # 2019 and 2022 beside ENDES (app/district_monitoring.py)
+    render_monitoring(pick, lang)  # 2019 and 2022 beside ENDES (app/views/monitoring.py)
     trend = endes_chart(pick[:2], lang)
     if trend is not None:
         title, chart = trend

@@ -15,11 +15,19 @@ import pandas as pd
 import streamlit as st
 
 import geoprio
-from app import fonie_view, sheet_view
-from app.exports import download_button
-from app.i18n import option, t
-from app.state import catalog, display_geometry, districts, full_geometry, full_ranking, uploads_key
-from app.view import View
+from app.runtime.exports import download_button
+from app.runtime.state import (
+    catalog,
+    display_geometry,
+    districts,
+    full_geometry,
+    full_ranking,
+    uploads_key,
+)
+from app.runtime.view import View
+from app.texts.i18n import option, t
+from app.views import fonie as fonie_view
+from app.views import sheets as sheet_view
 from geoprio import fmt
 from geoprio.data.search import matches, safe_id
 from geoprio.engine.scenario import Scenario
