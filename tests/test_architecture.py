@@ -53,8 +53,9 @@ def test_every_public_name_and_every_old_module_path_still_works():
         assert getattr(geoprio, name) is not None
     for old, new in MOVED.items():
         assert importlib.import_module(old) is importlib.import_module(new)
-    from geoprio.data import load_districts
     from geoprio.mapping import box_breaks
+
+    from geoprio.data import load_districts
     from geoprio.spatial import hotspots
 
     assert callable(load_districts) and callable(box_breaks) and callable(hotspots)
