@@ -14,8 +14,9 @@ caches warmed when the process starts), a baseline through its ``streamlit_app.p
 downloads a browser). Each run is a new browser context (empty cache, new session):
 
 - first load: navigation → 1,874 districts drawn (``window.geoprioLayer`` in a frame of the
-  page), → script run ended, bytes received (Chrome DevTools ``Network`` events); the first
-  session after the server started is reported apart;
+  page), → script run ended, bytes received (Chrome DevTools ``Network`` events), and the
+  app process's CPU over that time (all its threads: the server sending the front end and
+  the page, the script's run); the first session after the server started is reported apart;
 - "Aplicar" after a weight change (the anemia slider moved to a value no run used before, so
   the ranking cache misses): → map recoloured, → run ended, → rank intervals filled in (the
   background Monte Carlo), the app process's CPU in page runs and in the Monte Carlo thread
@@ -266,19 +267,28 @@ class Traffic:
 
 
 # ------------------------------------------------------------------ one session
-def first_load(browser, base: str) -> tuple[dict, object, object, Traffic]:
-    """A new context and session: navigation to all districts drawn; figures and handles."""
+def first_load(browser, base: str, cpu: Cpu | None = None
+               ) -> tuple[dict, object, object, Traffic]:
+    """A new context and session: navigation to all districts drawn; figures and handles.
+
+    With ``cpu``, the app process's CPU (all threads) from navigation to the session's first
+    run ended: what one more planner opening the app costs the server.
+    """
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     traffic = Traffic(context, page)
     traffic.reset()
+    if cpu is not None:
+        cpu.start()
     t0 = traffic.t0
     page.goto(base, wait_until="commit", timeout=120_000)
     wait_for(lambda: drawn(page), timeout=180, what="all districts drawn")
     t_draw = time.monotonic() - t0
     t_idle = wait_idle(page, quiet=0.5) - t0
+    used = cpu.read() if cpu is not None else {}
     state = in_map(page, MAP_STATE) or {}
     return ({"draw_s": t_draw, "idle_s": t_idle, "browser_draw_ms": state.get("draw_ms"),
+             "cpu_session": used.get("total"), "cpu_session_script": used.get("script"),
              **traffic.snapshot()}, context, page, traffic)
 
 
@@ -390,11 +400,11 @@ def measure(folder: Path, runs: int, pw, label: str) -> dict:
         cpu = Cpu(proc.pid, run_log)
         browser = launch(pw)
         try:
-            cold, context, _page, _traffic = first_load(browser, base)
+            cold, context, _page, _traffic = first_load(browser, base, cpu)
             out["cold"] = cold
             context.close()
             for run in range(runs):
-                load, context, page, traffic = first_load(browser, base)
+                load, context, page, traffic = first_load(browser, base, cpu)
                 out["loads"].append(load)
                 # anemia to 0, 5, 10, 15, 25%... of the slider: never the preset's 20%
                 out["changes"].append(weight_change(page, traffic, cpu,
@@ -453,6 +463,12 @@ def report(results: list[dict], proxy: dict | None) -> str:
         lambda r: med([x["draw_s"] for x in r["loads"]]), seconds, "≤ 3 s")
     row("new session: → script run ended", lambda r: med([x["idle_s"] for x in r["loads"]]),
         seconds)
+    row("first session after a start: server CPU (all threads)",
+        lambda r: r["cold"].get("cpu_session"), seconds)
+    row("new session (warm server): server CPU (all threads, navigation → run ended)",
+        lambda r: med([x.get("cpu_session") for x in r["loads"]]), seconds, "≤ 0.3 s")
+    row("… of which the page script's run",
+        lambda r: med([x.get("cpu_session_script") for x in r["loads"]]), seconds)
     row("new session: bytes received (HTTP + websocket)",
         lambda r: med([x["received"] for x in r["loads"]]), kb)
     row("new session: Streamlit's front end (HTTP)",
