@@ -207,3 +207,18 @@ def test_the_scenario_title_and_an_uploaded_indicator_are_on_the_sheet(tmp_path,
     assert "Cobertura de agua rural 2024" in flat and "12,5%" in flat
     assert "Puesto en el escenario MIDIS desnutrición crónica (modificado)" in flat
     assert "«dci" not in flat
+def test_a_district_measuring_more_children_than_live_there_says_so(tmp_path, dci):
+    # issue 20: Nieva (010401) measured 7,064 under-5s in 2022 (SIEN-HIS) where INEI counts
+    # 3,503 living: 202 per 100; 2,055 stunted counted against 3,503 x 29.05% = 1,018
+    nieva = district_sheet("010401", tmp_path / "n.pdf", result=dci).read_bytes()
+    _, text, _ = text_of(nieva)
+    caveats = " ".join(text.split("Advertencias")[1].split())
+    assert "Se midió a más niños de los que viven en el distrito (202 por cada 100" in caveats
+    assert f"contados aquí ({peru(2055, 0)}) pueden superar la estimación para sus " \
+           f"residentes ({peru(1018, 0)}," in caveats
+    # Asunción measured 6 of its 23: no caveat
+    _, text, _ = text_of(district_sheet("010102", tmp_path / "a.pdf", result=dci).read_bytes())
+    assert "Se midió a más niños" not in text
+    english = district_sheet("010401", tmp_path / "n.html", result=dci, lang="en")
+    assert "More children were measured than live in the district (202 per 100" in \
+        english.read_text(encoding="utf-8")

@@ -88,6 +88,18 @@ def profile(ubigeo: str, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def measured_note(ubigeo: str, lang: str) -> None:
+    """Say so where SIEN-HIS measured more under-5s than live in the district (issue 20)."""
+    row = districts().set_index("ubigeo").loc[ubigeo]
+    ratio = row.get("measured_per_resident_u5_2022")
+    if ratio is None or pd.isna(ratio) or ratio <= 100:
+        return
+    estimate = row["under5_2020"] * row["stunting_u5_2022_eb"] / 100
+    st.info(t("measured_over", lang, v=fmt.integer(ratio, lang),
+              counted=fmt.integer(row["stunted_u5_2022"], lang),
+              est=fmt.integer(estimate, lang)))
+
+
 def endes_chart(dep_code: str, lang: str) -> tuple[str, alt.Chart] | None:
     """The ENDES series of the district's department and of Peru: title and chart."""
     series = endes()
@@ -187,6 +199,7 @@ def render(view: View) -> None:
     st.caption(md(r["reasons"], 4000))  # a rule from a link is the user's text
     st.dataframe(profile(pick, lang), hide_index=True, width="stretch", placeholder="—")
     st.caption(t("reference_note", lang))
+    measured_note(pick, lang)
     render_monitoring(pick, lang)  # 2019 and 2022 beside ENDES (app/views/monitoring.py)
     trend = endes_chart(pick[:2], lang)
     if trend is not None:

@@ -132,6 +132,8 @@ def read_municipal_budgets(folder: Path, base: pd.DataFrame, parent: dict[str, s
                 k: {"pim": round(float(r.pim), 2), "devengado": round(float(r.devengado), 2)}
                 for k, r in levels.iterrows() if k != LOCAL},
             "local_total_soles": file_total,
+            "kept_total_soles": {"pim": round(float(local["pim"].sum()), 2),
+                                 "devengado": round(float(local["devengado"].sum()), 2)},
             "post2017_added_to_parent": {c: parent[c] for c in sorted(local["ubigeo"])
                                          if c not in valid},
             "left_out_unknown_codes": [

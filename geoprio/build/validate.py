@@ -452,6 +452,15 @@ def _new_sources_markdown(sources: dict[str, Any]) -> list[str]:
                   "rate).",
                   f"- Correlation of district stunting 2019 and 2022 where at least 100 "
                   f"children were measured in 2022: {dist.get('corr_2019_2022_n100')}."]
+        ratio = sien.get("measured_per_resident_u5_2022")
+        if ratio:
+            lines.append(
+                f"- Children measured per 100 resident under-5s (`measured_per_resident_u5_"
+                f"2022`, SIEN-HIS 2022 against INEI 2020): above 100 in "
+                f"{ratio['above_100']} districts, whose facilities measure children of other "
+                f"districts; in {ratio['stunted_counted_above_estimate']} districts the "
+                "stunted children counted exceed `stunted_children` (under-5s × smoothed "
+                "rate), the estimate of children reached.")
         for key in ("stunting_u5_2022_eb", "anemia_6_35m_2022_eb"):
             e = sien.get(key)
             if e:
@@ -488,16 +497,17 @@ def _new_sources_markdown(sources: dict[str, Any]) -> list[str]:
                   "| year | local PIM (kept) | local devengado (kept) | regional PIM (left out) "
                   "| national PIM (left out) | "
                   "post-2017 municipalities added to their 2017 district | unknown codes left "
-                  "out |", "|---:|---:|---:|---:|---:|---|---|"]
+                  "out (their PIM) |", "|---:|---:|---:|---:|---:|---|---|"]
         for year, b in budget.items():
             lv = b["left_out_levels_soles"]
+            kept = b.get("kept_total_soles", b["local_total_soles"])
+            unknown = ", ".join(f"{u['ubigeo']} ({u['pim']:,.0f})"
+                                for u in b["left_out_unknown_codes"]) or "none"
             lines.append(
-                f"| {year} | {b['local_total_soles']['pim']:,.0f} | "
-                f"{b['local_total_soles']['devengado']:,.0f} | "
+                f"| {year} | {kept['pim']:,.0f} | {kept['devengado']:,.0f} | "
                 f"{lv.get('GOBIERNOS REGIONALES', {}).get('pim', 0):,.0f} | "
                 f"{lv.get('GOBIERNO NACIONAL', {}).get('pim', 0):,.0f} | "
-                f"{len(b['post2017_added_to_parent'])} | "
-                f"{', '.join(u['ubigeo'] for u in b['left_out_unknown_codes']) or 'none'} |")
+                f"{len(b['post2017_added_to_parent'])} | {unknown} |")
     return lines
 
 

@@ -17,7 +17,8 @@ Derived columns (``DERIVED``: id -> the columns it is computed from):
 ``anemic_children``
     ``children_6_35m_2020 × anemia_6_35m_2022_eb / 100``: children 6–35 months with anemia.
 ``poor_people``
-    ``pop_2020 × poverty_2018 / 100`` (``pop_2017`` where 2020 is absent): people in monetary
+    ``pop_2020 × poverty_2018 / 100`` (``pop_2017`` in each district whose 2020 population
+    is missing, or where the column is absent): people in monetary
     poverty. Population and prevalence come from different years: an order of magnitude, not a
     count.
 ``<people>_rate_weighted``
@@ -205,13 +206,22 @@ def derive(
             continue
         base = name.removesuffix("_rate_weighted")
         counts, rate = PEOPLE[base]
-        count = next((c for c in counts if c in have), None)
-        if count is None or rate not in have:
+        present = [c for c in counts if c in have]
+        if not present or rate not in have:
             _absent(name, [" or ".join(counts), rate], name in required)
             continue
         r = _column(frame, values, rate)
-        people = _column(frame, values, count) * r / 100.0
+        people = _count(frame, values, present) * r / 100.0
         out[name] = people if name == base else people * r / 100.0
+    return out
+
+
+def _count(frame: pd.DataFrame, values: Mapping[str, np.ndarray],
+           columns: list[str]) -> np.ndarray:
+    """The first count column, each missing value filled from the next one, row by row."""
+    out = _column(frame, values, columns[0])
+    for col in columns[1:]:
+        out = np.where(np.isnan(out), _column(frame, values, col), out)
     return out
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "MonteCarloResult",
     "draw_models",
     "draw_weights",
+    "prior_strength",
     "rank_quantiles",
     "simulate",
 ]
@@ -144,6 +145,9 @@ class BetaModel:
         ok = np.isfinite(self.a) & np.isfinite(self.b) & (self.a > 0) & (self.b > 0)
         out = np.full((m, len(self.a)), np.nan)
         out[:, ok] = 100.0 * rng.beta(self.a[ok], self.b[ok], size=(m, int(ok.sum())))
+        # a posterior without spread (infinite a and b) is the published rate itself
+        point = np.isinf(self.a) & np.isinf(self.b)
+        out[:, point] = self.mean[point]
         return out
 
 
@@ -152,6 +156,61 @@ def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
         return {}
     return {str(i): str(u) for i, u in zip(catalog["id"], catalog["unit"], strict=True)
             if not pd.isna(u)}
+
+
+def prior_strength(rate: np.ndarray, events: np.ndarray, population: np.ndarray
+                   ) -> float | None:
+    """The prior strength ``κ`` of a global Empirical Bayes rate, read back from the rates.
+
+    A global EB rate is ``r_i = (κ m + y_i) / (κ + n_i)`` with one ``κ`` and one ``m`` for
+    every district of the table it was fitted on: ``r_i κ − κ m = y_i − r_i n_i`` is linear
+    in ``(κ, κ m)`` and is solved by least squares over the districts with a rate. Returns
+    None when the rates are not such a rate (the fit misses a published rate by more than
+    1e-6) or when every rate is the same (full shrinkage).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y, n = np.array([3.0, 20.0, 150.0]), np.array([5.0, 100.0, 1000.0])
+    >>> r = (40.0 * 0.16 + y) / (40.0 + n)   # kappa 40, prior mean 0.16
+    >>> round(prior_strength(r, y, n), 6)
+    40.0
+    """
+    ok = np.isfinite(rate) & np.isfinite(events) & np.isfinite(population) & (population > 0)
+    if ok.sum() < 2 or np.ptp(rate[ok]) == 0:
+        return None
+    r, y, n = rate[ok], events[ok], population[ok]
+    design = np.column_stack([r, -np.ones_like(r)])
+    (kappa, km), *_ = np.linalg.lstsq(design, y - r * n, rcond=None)
+    if not (np.isfinite(kappa) and kappa > 0):
+        return None
+    if np.max(np.abs((km + y) / (kappa + n) - r)) > 1e-6:
+        return None
+    return float(kappa)
+
+
+def _posterior(frame: pd.DataFrame, column: str, counts: tuple[str, str],
+               point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior ``Beta(a, b)`` of each district, with the prior of the published rate.
+
+    The published rate was smoothed on the whole country; ``frame`` may be a part of it (one
+    department). The prior strength is read back from the published rates
+    (:func:`prior_strength`), so the posterior mean is the published rate itself. A column
+    that is not a global EB rate of these counts falls back to a prior fitted on ``frame``.
+    """
+    y, n = (pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) for c in counts)
+    r = point / 100.0
+    kappa = prior_strength(r, y, n)
+    if kappa is None:
+        from geoprio.spatial.smoothing import posterior_beta
+
+        logger.warning("%s is not a global Empirical Bayes rate of %s and %s: its draws use a "
+                       "prior fitted on the %d rows given", column, *counts, len(frame))
+        post = posterior_beta(frame, *counts, method="eb", id_column="ubigeo")
+        return post["a"].to_numpy(dtype=float), post["b"].to_numpy(dtype=float)
+    ok = np.isfinite(r) & np.isfinite(n) & (n > 0)
+    size = np.where(ok, kappa + n, np.nan)
+    return r * size, (1.0 - r) * size
 
 
 def draw_models(
@@ -177,12 +236,9 @@ def draw_models(
     for col in dict.fromkeys(columns):
         counts = POSTERIORS.get(col)
         if col in frame.columns and counts and set(counts) <= set(frame.columns):
-            from geoprio.spatial.smoothing import posterior_beta
-
-            post = posterior_beta(frame, *counts, method="eb", id_column="ubigeo")
             mean = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
-            out[col] = BetaModel(col, post["a"].to_numpy(dtype=float),
-                                 post["b"].to_numpy(dtype=float), mean)
+            a, b = _posterior(frame, col, counts, mean)
+            out[col] = BetaModel(col, a, b, mean)
             continue
         lo_col, hi_col = f"{col}_lo", f"{col}_hi"
         if col not in frame.columns or lo_col not in frame or hi_col not in frame:
@@ -341,7 +397,9 @@ def simulate(
     base = (np.arange(n, dtype=np.int64) * (n + 1))[None, :]
     for start in range(0, n_draws, CHUNK):
         m = min(CHUNK, n_draws - start)
-        values = {c: mod.draw(rng, m) for c, mod in models.items()}
+        # columns drawn in name order: the same scenario gives the same draws, however its
+        # weights and rule list them
+        values = {c: models[c].draw(rng, m) for c in sorted(models)}
         out = run(values, w_draws[start:start + m])
         ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
         rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]

@@ -167,6 +167,32 @@ _T = {
     },
 }
 
+# children measured per 100 residents (issue 20): SIEN-HIS counts a child at its facility
+_T["es"].update({
+    "c_measured": "Se midió a más niños de los que viven en el distrito ({v} por cada 100 "
+    "menores de 5): SIEN-HIS los cuenta en su establecimiento de salud. Los niños con "
+    "desnutrición contados aquí ({counted}) pueden superar la estimación para sus residentes "
+    "({est}, menores de 5 × tasa suavizada), que es la que usan las listas con presupuesto.",
+})
+_T["en"].update({
+    "c_measured": "More children were measured than live in the district ({v} per 100 "
+    "under-5s): SIEN-HIS counts them at their health facility. The stunted children counted "
+    "here ({counted}) may exceed the estimate for its residents ({est}, under-5s × smoothed "
+    "rate), the one budget lists use.",
+})
+
+
+def _measured_caveat(row: pd.Series, t: dict[str, str], lang: str) -> list[str]:
+    """The caveat of a district that measures more under-5s than live in it."""
+    ratio = row.get("measured_per_resident_u5_2022")
+    if not (isinstance(ratio, (int, float, np.floating)) and np.isfinite(ratio) and ratio > 100):
+        return []
+    est = float(row.get("under5_2020", np.nan)) * float(row.get("stunting_u5_2022_eb", np.nan))
+    return [t["c_measured"].format(v=format_number(ratio, 0, lang=lang),
+                                   counted=format_number(row.get("stunted_u5_2022"), 0,
+                                                         lang=lang),
+                                   est=format_number(est / 100, 0, lang=lang))]
+
 
 def format_number(value: Any, decimals: int = 1, *, lang: str = "es", unit: str = "") -> str:
     """A number as Peru writes it: a space between thousands, a decimal comma.
@@ -541,6 +567,7 @@ def _content(ctx: _Context, code: str) -> _Sheet:
         caveats.append(t["c_rural"])
     if bool(row.get("vraem", False)):
         caveats.append(t["c_vraem"])
+    caveats.extend(_measured_caveat(row, t, lang))
     if unsure_p is not None:
         caveats.append(t["c_unsure"].format(p=unsure_p))
     caveats.append(t["c_always"])
