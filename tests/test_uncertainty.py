@@ -425,3 +425,43 @@ def test_posterior_of_a_district_without_a_measured_child_is_missing():
     m = draw_models(f, ["stunting_u5_2022_eb"])["stunting_u5_2022_eb"]
     assert np.isnan(m.a[1]) and np.isnan(m.b[1])   # 0 measured: no posterior, even with a rate
     np.testing.assert_allclose(m.a[[0, 2, 3]] + m.b[[0, 2, 3]], 40.0 + n)
+
+
+# ---------------------------------------------- issue 23: Fay–Herriot predictive draws
+def test_fay_herriot_draws_hold_the_published_estimate_and_its_90_percent_interval(table):
+    """Independent route: the build's bounds are quantiles by bisection; here by sampling."""
+    from geoprio.engine.uncertainty import ArcsineModel
+
+    models = draw_models(table, ["stunting_u5_2022_fh", "stunting_u5_2022_fh_endes"])
+    assert all(isinstance(m, ArcsineModel) for m in models.values())
+    for col in ("stunting_u5_2022_fh", "stunting_u5_2022_fh_endes"):
+        draws = models[col].draw(np.random.default_rng(5), 40_000)
+        assert not np.isnan(draws).any()  # every district, the 35 unmeasured among them
+        published = table[col].to_numpy()
+        assert np.abs(draws.mean(axis=0) - published).max() < 0.35  # points of %, MC error
+        lo, hi = np.quantile(draws, [0.05, 0.95], axis=0)
+        assert np.abs(lo - table[f"{col}_lo"]).max() < 0.5
+        assert np.abs(hi - table[f"{col}_hi"]).max() < 0.5
+        inside = (draws >= table[f"{col}_lo"].to_numpy()) & (draws <= table[f"{col}_hi"].to_numpy())
+        assert inside.mean() == pytest.approx(0.90, abs=0.003)
+
+
+def test_an_unmeasured_district_draws_wider_than_a_well_measured_one(table):
+    models = draw_models(table, ["stunting_u5_2022_fh"])
+    draws = models["stunting_u5_2022_fh"].draw(np.random.default_rng(1), 20_000)
+    none = (table["evaluated_u5_2022"].fillna(0) == 0).to_numpy()
+    many = (table["evaluated_u5_2022"] >= 2000).to_numpy()
+    assert int(none.sum()) == 35 and int(many.sum()) > 50
+    spread = draws.std(axis=0)
+    assert np.median(spread[none]) > 3 * np.median(spread[many])
+
+
+def test_a_90_percent_interval_is_drawn_with_its_own_width():
+    # without the counts an EB rate falls back to its bounds, which are a 90% interval:
+    # sd = (hi - lo) / (2 × 1.645), not / 3.92
+    f = pd.DataFrame({"stunting_u5_2022_eb": [20.0], "stunting_u5_2022_eb_lo": [10.0],
+                      "stunting_u5_2022_eb_hi": [30.0], "poverty_2018": [20.0],
+                      "poverty_2018_lo": [10.0], "poverty_2018_hi": [30.0]})
+    models = draw_models(f, ["stunting_u5_2022_eb", "poverty_2018"])
+    assert models["stunting_u5_2022_eb"].sd[0] == pytest.approx(20 / (2 * norm.ppf(0.95)))
+    assert models["poverty_2018"].sd[0] == pytest.approx(20 / 3.92)  # INEI's 95%: 2 × 1.96

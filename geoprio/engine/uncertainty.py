@@ -26,7 +26,14 @@ eligibility rule, the ranks, the need and the list. Two sources of uncertainty:
       to the range its unit allows (``%``: 0–100; an index 0–1: 0–1; other units are not
       clipped). Districts that INEI estimated jointly (``poverty_joint_2018``, 476 districts
       in 197 groups) share one draw per group; other districts are drawn independently
-      (INEI publishes no correlations).
+      (INEI publishes no correlations). A column whose interval is a 90% one (``Z90``:
+      the shipped Empirical Bayes bounds) uses ``sd = (hi - lo) / 3.29`` instead.
+    - **Fay–Herriot estimates** (``ARCSINE``: ``stunting_u5_2022_fh`` and its ENDES-benchmarked
+      ``stunting_u5_2022_fh_endes``) are drawn from each district's predictive distribution on
+      the model's arcsine scale, ``θ ~ N(θ̂, √MSE)``, brought back as ``100 sin² θ``
+      (:func:`geoprio.spatial.smallarea.predictive_draws`); the benchmarked column is the same
+      draw times the district's fixed department ratio. Their mean is the published estimate,
+      and the 35 districts with no child measured draw from their wide synthetic distribution.
 
 The simulation runs in chunks of ``CHUNK`` draws and keeps only per-district counts (a
 histogram of ranks, and how often each district is eligible and selected), so memory does
@@ -52,11 +59,13 @@ from geoprio.errors import ScenarioError
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ARCSINE",
     "CHUNK",
     "JOINT_GROUPS",
     "MAX_DRAWS",
     "MAX_UNITS",
     "POSTERIORS",
+    "ArcsineModel",
     "BetaModel",
     "DrawModel",
     "MonteCarloResult",
@@ -81,6 +90,17 @@ POSTERIORS: dict[str, tuple[str, str]] = {
     "stunting_u5_2022_eb": ("stunted_u5_2022", "evaluated_u5_2022"),
     "anemia_6_35m_2022_eb": ("anemic_6_35m_2022", "evaluated_6_35m_2022"),
 }
+#: Fay–Herriot rate (%) -> (its arcsine-scale mean, its root MSE, the unbenchmarked rate): a
+#: benchmarked column is the unbenchmarked draw times its ratio to the unbenchmarked estimate
+ARCSINE: dict[str, tuple[str, str, str]] = {
+    "stunting_u5_2022_fh": ("stunting_u5_2022_fh_theta", "stunting_u5_2022_fh_theta_se",
+                            "stunting_u5_2022_fh"),
+    "stunting_u5_2022_fh_endes": ("stunting_u5_2022_fh_theta", "stunting_u5_2022_fh_theta_se",
+                                  "stunting_u5_2022_fh"),
+}
+Z90 = 2 * 1.6448536269514722  # width of a 90% normal interval in standard deviations
+#: columns whose ``_lo``/``_hi`` bound a 90% interval (the others: 95%, as INEI's poverty)
+INTERVAL_Z: dict[str, float] = {"stunting_u5_2022_eb": Z90, "anemia_6_35m_2022_eb": Z90}
 #: unit (catalog) -> range a drawn value is clipped to
 UNIT_BOUNDS: dict[str, tuple[float, float]] = {"%": (0.0, 100.0), "índice 0-1": (0.0, 1.0)}
 
@@ -151,6 +171,49 @@ class BetaModel:
         return out
 
 
+@dataclass
+class ArcsineModel:
+    """A Fay–Herriot rate drawn from each district's predictive distribution, in %.
+
+    Attributes
+    ----------
+    column : str
+    theta, se : numpy.ndarray
+        Mean and root MSE on the arcsine scale (NaN: the value stays missing).
+    ratio : numpy.ndarray
+        The published rate over the unbenchmarked estimate (1 for the unbenchmarked rate; a
+        department's ENDES ratio for the benchmarked one).
+    mean : numpy.ndarray
+        The published estimate (the point value; the mean of the draws).
+    """
+
+    column: str
+    theta: np.ndarray
+    se: np.ndarray
+    ratio: np.ndarray
+    mean: np.ndarray
+
+    def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
+        """``m`` draws of every district, ``(m, n)``, in percent, clipped to 0–100."""
+        noise = rng.standard_normal((m, len(self.theta)))
+        rate = 100.0 * np.sin(self.theta + np.where(np.isfinite(self.se), self.se, 0.0)
+                              * noise) ** 2
+        return np.clip(rate * self.ratio, 0.0, 100.0)
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, column: str) -> ArcsineModel | None:
+        """The model of ``column`` when ``frame`` holds its arcsine mean and error."""
+        theta_col, se_col, base_col = ARCSINE[column]
+        if not {column, theta_col, se_col, base_col} <= set(frame.columns):
+            return None
+        value, theta, se, base = (pd.to_numeric(frame[c], errors="coerce").to_numpy(float)
+                                  for c in (column, theta_col, se_col, base_col))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(column == base_col, 1.0, value / base)
+        theta = np.where(np.isfinite(value) & np.isfinite(ratio), theta, np.nan)
+        return cls(column, theta, se, ratio, value)
+
+
 def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
     if catalog is None or "unit" not in catalog or "id" not in catalog:
         return {}
@@ -215,11 +278,12 @@ def _posterior(frame: pd.DataFrame, column: str, counts: tuple[str, str],
 
 def draw_models(
     frame: pd.DataFrame, columns: Sequence[str], catalog: pd.DataFrame | None = None
-) -> dict[str, DrawModel | BetaModel]:
+) -> dict[str, DrawModel | BetaModel | ArcsineModel]:
     """Draw models of the ``columns`` that carry a known error (see the module docstring).
 
     A smoothed rate of ``POSTERIORS`` whose counts are in ``frame`` gets a
-    :class:`BetaModel`; a column with ``<id>_lo`` and ``<id>_hi`` a :class:`DrawModel`.
+    :class:`BetaModel`; a Fay–Herriot rate of ``ARCSINE`` an :class:`ArcsineModel`; a column
+    with ``<id>_lo`` and ``<id>_hi`` a :class:`DrawModel`.
 
     Examples
     --------
@@ -231,7 +295,7 @@ def draw_models(
     (['p'], 5.102, [0, 1, 2])
     """
     units = _units(catalog)
-    out: dict[str, DrawModel | BetaModel] = {}
+    out: dict[str, DrawModel | BetaModel | ArcsineModel] = {}
     n = len(frame)
     for col in dict.fromkeys(columns):
         counts = POSTERIORS.get(col)
@@ -240,12 +304,16 @@ def draw_models(
             a, b = _posterior(frame, col, counts, mean)
             out[col] = BetaModel(col, a, b, mean)
             continue
+        arcsine = ArcsineModel.of(frame, col) if col in ARCSINE else None
+        if arcsine is not None:
+            out[col] = arcsine
+            continue
         lo_col, hi_col = f"{col}_lo", f"{col}_hi"
         if col not in frame.columns or lo_col not in frame or hi_col not in frame:
             continue
         mean, lo, hi = (pd.to_numeric(frame[c], errors="coerce").astype(float).to_numpy()
                         for c in (col, lo_col, hi_col))
-        sd = (hi - lo) / Z95
+        sd = (hi - lo) / INTERVAL_Z.get(col, Z95)
         sd = np.where(np.isfinite(sd) & (sd > 0), sd, 0.0)
         group = np.arange(n)
         joint = JOINT_GROUPS.get(col)
@@ -348,7 +416,7 @@ def rank_quantiles(counts: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)) 
 
 def simulate(
     run: Callable[[Mapping[str, np.ndarray], np.ndarray], object],
-    models: Mapping[str, DrawModel | BetaModel],
+    models: Mapping[str, DrawModel | BetaModel | ArcsineModel],
     weights: np.ndarray,
     *,
     n_units: int,
@@ -366,7 +434,8 @@ def simulate(
         ``rank`` and ``selected`` arrays of shape ``(m, n)`` (e.g.
         :meth:`geoprio.engine.ranking.Plan.run`).
     models : mapping
-        Column -> :class:`DrawModel` or :class:`BetaModel` (:func:`draw_models`).
+        Column -> :class:`DrawModel`, :class:`BetaModel` or :class:`ArcsineModel`
+        (:func:`draw_models`).
     weights : numpy.ndarray
         ``(k,)`` chosen weights.
     n_units : int
