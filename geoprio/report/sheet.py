@@ -1,7 +1,8 @@
 """A one-page sheet per district, to hand to a municipality: PDF or HTML, Spanish first.
 
 :func:`district_sheet` writes one district's sheet; :func:`district_sheets` a ZIP with the
-sheet of every district of a list. A sheet holds, on one A4 page:
+sheet of every district of a list. A sheet holds, on one A4 page (the caveats and sources
+move to a second one when a scenario weighs so many indicators that they would not fit):
 
 - the district's names, code, population and a **location map** (its department's districts,
   the district in red, and Peru with the department);
@@ -10,6 +11,9 @@ sheet of every district of a list. A sheet holds, on one A4 page:
 - **FONIE's gaps** (:func:`geoprio.fonie_gaps`, national medians): which sectors lag;
 - **each indicator beside its department and national values**, with year and numbered
   source (department and Peru: the catalog's roll-up, e.g. population-weighted means);
+- the **three 2022 stunting estimates** side by side: the rate measured and its children,
+  Empirical Bayes and Fay–Herriot with their 90% intervals, and the share of the Fay–Herriot
+  estimate from the district's own children (γ);
 - the **stunting trend**: SIEN 2019 and SIEN-HIS 2022 (smoothed, with its 90% interval)
   beside the department's and the nation's ENDES series (:func:`geoprio.stunting_trend`);
 - the **caveats that apply**: few children measured, a suspect 0% piped water, districts
@@ -39,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from geoprio.data.shipped import reference_figure
+from geoprio.engine.derived import PEOPLE
 from geoprio.engine.scenario import title_of
 from geoprio.errors import GeoprioError, InputError, ScenarioError
 from geoprio.fmt import probability
@@ -57,8 +62,8 @@ _ZIP_TIME = (2017, 10, 22, 0, 0, 0)
 #: indicators of the table: id -> (decimals, Spanish label, English label)
 SHEET_INDICATORS: dict[str, tuple[int, str, str]] = {
     "poverty_2018": (1, "Pobreza monetaria", "Monetary poverty"),
-    "stunting_u5_2022_eb": (1, "Desnutrición crónica < 5 años (suavizada)",
-                            "Stunting, under 5 (smoothed)"),
+    "stunting_u5_2022_fh": (1, "Desnutrición crónica < 5 años (Fay–Herriot)",
+                            "Stunting, under 5 (Fay–Herriot)"),
     "stunting_u5_2019": (1, "Desnutrición crónica < 5 años", "Stunting, under 5"),
     "anemia_6_35m_2022_eb": (1, "Anemia 6-35 meses (suavizada)",
                              "Anaemia, 6-35 months (smoothed)"),
@@ -106,9 +111,15 @@ _T = {
         "(INEI, INS, PNUD); con *, promedio de los distritos ponderado por población, que "
         "ninguna fuente publica.",
         "map_note": "En rojo: el distrito; en gris: su departamento.",
-        "c_none": "Ningún niño menor de 5 años medido en 2022 (SIEN-HIS): sin tasa 2022.",
+        "c_none": "Ningún niño menor de 5 años medido en 2022 (SIEN-HIS): la desnutrición 2022 "
+        "es solo la estimación de distritos parecidos (Fay–Herriot {fh}, IC 90% {lo}–{hi}).",
         "c_few": "Desnutrición 2022 medida en solo {n} niños: la tasa bruta ({raw}) es poco "
-        "fiable; se usa la suavizada ({eb}, IC 90% {lo}–{hi}).",
+        "fiable; se usa la estimación Fay–Herriot ({fh}, IC 90% {lo}–{hi}), que toma de los "
+        "niños del distrito el {g} y el resto de distritos parecidos.",
+        "estimates": "Desnutrición 2022, tres estimaciones: medida {raw} en {n} niños · Bayes "
+        "empírico {eb} ({eb_lo}–{eb_hi}) · Fay–Herriot {fh} ({lo}–{hi}), {g} de datos propios.",
+        "estimates_none": "Desnutrición 2022: ningún niño medido; Fay–Herriot {fh} ({lo}–{hi}) "
+        "solo con distritos parecidos (censo, pobreza, altitud).",
         "c_2019": "La tasa 2019 pudo basarse en menos de 30 niños (mínimo compatible: {n}): "
         "el cambio 2019→2022 no es una tendencia.",
         "c_water": "El censo registra 0% de hogares con agua de red pública (100% sin agua): "
@@ -149,9 +160,15 @@ _T = {
         "(INEI, INS, UNDP); with *, a population-weighted mean of the districts that no "
         "source publishes.",
         "map_note": "In red: the district; in grey: its department.",
-        "c_none": "No child under 5 measured in 2022 (SIEN-HIS): no 2022 rate.",
+        "c_none": "No child under 5 measured in 2022 (SIEN-HIS): 2022 stunting is only the "
+        "estimate from similar districts (Fay–Herriot {fh}, 90% CI {lo}–{hi}).",
         "c_few": "2022 stunting measured on only {n} children: the raw rate ({raw}) is "
-        "unreliable; the smoothed one is used ({eb}, 90% CI {lo}–{hi}).",
+        "unreliable; the Fay–Herriot estimate is used ({fh}, 90% CI {lo}–{hi}), {g} from the "
+        "district's own children and the rest from similar districts.",
+        "estimates": "2022 stunting, three estimates: measured {raw} on {n} children · "
+        "Empirical Bayes {eb} ({eb_lo}–{eb_hi}) · Fay–Herriot {fh} ({lo}–{hi}), {g} own data.",
+        "estimates_none": "2022 stunting: no child measured; Fay–Herriot {fh} ({lo}–{hi}) "
+        "from similar districts only (census, poverty, altitude).",
         "c_2019": "The 2019 rate may rest on fewer than 30 children (fewest compatible: {n}): "
         "the 2019→2022 change is not a trend.",
         "c_water": "The census records 0% of households with public water (100% without): a "
@@ -172,12 +189,12 @@ _T["es"].update({
     "c_measured": "Se midió a más niños de los que viven en el distrito ({v} por cada 100 "
     "menores de 5): SIEN-HIS los cuenta en su establecimiento de salud. Los niños con "
     "desnutrición contados aquí ({counted}) pueden superar la estimación para sus residentes "
-    "({est}, menores de 5 × tasa suavizada), que es la que usan las listas con presupuesto.",
+    "({est}, menores de 5 × tasa estimada), que es la que usan las listas con presupuesto.",
 })
 _T["en"].update({
     "c_measured": "More children were measured than live in the district ({v} per 100 "
     "under-5s): SIEN-HIS counts them at their health facility. The stunted children counted "
-    "here ({counted}) may exceed the estimate for its residents ({est}, under-5s × smoothed "
+    "here ({counted}) may exceed the estimate for its residents ({est}, under-5s × estimated "
     "rate), the one budget lists use.",
 })
 
@@ -187,11 +204,32 @@ def _measured_caveat(row: pd.Series, t: dict[str, str], lang: str) -> list[str]:
     ratio = row.get("measured_per_resident_u5_2022")
     if not (isinstance(ratio, (int, float, np.floating)) and np.isfinite(ratio) and ratio > 100):
         return []
-    est = float(row.get("under5_2020", np.nan)) * float(row.get("stunting_u5_2022_eb", np.nan))
+    counts, rate = PEOPLE["stunted_children"]  # the budget lists' own estimate
+    est = float(row.get(counts[0], np.nan)) * float(row.get(rate, np.nan))
     return [t["c_measured"].format(v=format_number(ratio, 0, lang=lang),
                                    counted=format_number(row.get("stunted_u5_2022"), 0,
                                                          lang=lang),
                                    est=format_number(est / 100, 0, lang=lang))]
+
+
+def _measured(n: Any) -> bool:
+    """Whether some child under 5 was measured (a count, not missing, above 0)."""
+    return isinstance(n, (int, float, np.floating)) and bool(np.isfinite(n)) and n > 0
+
+
+def _stunting_figures(row: pd.Series, lang: str) -> dict[str, str]:
+    """The 2022 stunting estimates of a district, as the sheet writes them: the measured
+    rate and its children, Empirical Bayes and Fay–Herriot with their 90% intervals, and
+    the share of the Fay–Herriot estimate from the district's own children (γ)."""
+    def pct(col: str) -> str:
+        return format_number(row.get(col), 1, lang=lang, unit="%")
+
+    return {"n": format_number(row.get("evaluated_u5_2022"), 0, lang=lang),
+            "raw": pct("stunting_u5_2022"), "eb": pct("stunting_u5_2022_eb"),
+            "eb_lo": pct("stunting_u5_2022_eb_lo"), "eb_hi": pct("stunting_u5_2022_eb_hi"),
+            "fh": pct("stunting_u5_2022_fh"), "lo": pct("stunting_u5_2022_fh_lo"),
+            "hi": pct("stunting_u5_2022_fh_hi"),
+            "g": format_number(row.get("stunting_u5_2022_fh_gamma"), 0, lang=lang, unit="%")}
 
 
 def format_number(value: Any, decimals: int = 1, *, lang: str = "es", unit: str = "") -> str:
@@ -403,6 +441,7 @@ class _Sheet:
     trend_note: str
     table_note: str
     map_note: str
+    estimates: str
     footer: str
     map_png: bytes
     trend_png: bytes
@@ -545,16 +584,12 @@ def _content(ctx: _Context, code: str) -> _Sheet:
 
     # caveats that apply
     caveats = []
+    figures = _stunting_figures(row, lang)
     n22 = row.get("evaluated_u5_2022")
-    if not (isinstance(n22, (int, float, np.floating)) and np.isfinite(n22)):
-        caveats.append(t["c_none"])
+    if not _measured(n22):
+        caveats.append(t["c_none"].format(**figures))
     elif n22 < 30:
-        caveats.append(t["c_few"].format(
-            n=format_number(n22, 0, lang=lang),
-            raw=format_number(row.get("stunting_u5_2022"), 1, lang=lang, unit="%"),
-            eb=format_number(row.get("stunting_u5_2022_eb"), 1, lang=lang, unit="%"),
-            lo=format_number(row.get("stunting_u5_2022_eb_lo"), 1, lang=lang, unit="%"),
-            hi=format_number(row.get("stunting_u5_2022_eb_hi"), 1, lang=lang, unit="%")))
+        caveats.append(t["c_few"].format(**figures))
     if bool(row.get("stunting_u5_2019_small_n", False)):
         caveats.append(t["c_2019"].format(n=format_number(row.get("stunting_u5_2019_min_n"), 0,
                                                           lang=lang)))
@@ -574,11 +609,13 @@ def _content(ctx: _Context, code: str) -> _Sheet:
 
     trend = stunting_trend(code)
     header = [t["indicator"], t["district"], t["dept"], t["peru"], t["year"], t["source"]]
+    estimates = t["estimates" if _measured(n22) else "estimates_none"].format(**figures)
     return _Sheet(
         code=code, title=title, subtitle=subtitle, facts=facts, rank_head=rank_head,
         rank_lines=rank_lines, fonie_head=t["fonie_head"], fonie_lines=fonie_lines,
         header=header, rows=rows, sources=sources, caveats=caveats, trend_title=t["trend"],
         trend_note=t["trend_note"], table_note=t["table_note"], map_note=t["map_note"],
+        estimates=estimates,
         footer=t["footer"].format(version=geoprio.__version__, ubigeo=code),
         map_png=_map_png(ctx, code), trend_png=_trend_png(trend, t, dept_name), lang=lang)
 
@@ -651,6 +688,53 @@ def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, heig
             pdf.set_x(x)
             pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
         used += len(lines)
+
+
+def _text_lines(pdf: Any, texts: list[str], size: float, width: float) -> int:
+    """How many lines ``texts`` take as wrapped paragraphs at ``size``."""
+    pdf.set_font(_FONT, "", size)
+    return sum(len(pdf.multi_cell(width, 3, _head(pdf, x, width, 12), dry_run=True,
+                                  output="LINES")) for x in texts)
+
+
+def _chart_height(pdf: Any, s: _Sheet, top: float, full: float) -> float:
+    """The trend chart's height: its full 2:7.4 shape when the page holds everything below
+    it (trend note, caveats, sources, footer), shorter when it does not, never under 30 mm."""
+    below = (2 * 3 + 1.5 + 5 + 3.6 * _text_lines(pdf, [f"• {c}" for c in s.caveats], 7.5, full)
+             + 1.5 + 3.5 + 2.7 * _text_lines(
+                 pdf, [f"[{i}] {x}" for i, x in enumerate(s.sources, 1)], 6, full) + 3)
+    return float(np.clip(284.0 - top - below, 30.0, full * 2.0 / 7.4))
+
+
+def _footer(pdf: Any, s: _Sheet, full: float) -> None:
+    pdf.set_xy(12, 287)
+    pdf.set_font(_FONT, "", 6)
+    pdf.set_text_color(0, 0, 0)
+    pdf.cell(full, 3, _clip(pdf, s.footer, full), align="C")
+
+
+def _caveats_and_sources(pdf: Any, s: _Sheet, full: float) -> None:
+    """Caveats, then the sources anchored at the foot of the page; both on a second page
+    when the first cannot hold them all (a scenario weighing many indicators): nothing cut."""
+    caveats = [f"• {c}" for c in s.caveats]
+    src = [f"[{i}] {x}" for i, x in enumerate(s.sources, start=1)]
+    n_caveats, n_src = (_text_lines(pdf, caveats, 7.5, full), _text_lines(pdf, src, 6, full))
+    needed = 1.5 + 5 + 3.6 * n_caveats + 1.5 + 3.5 + 2.7 * n_src
+    if pdf.get_y() + needed > 284.0:
+        _footer(pdf, s, full)
+        pdf.add_page()
+        pdf.set_y(12)
+    pdf.set_y(pdf.get_y() + 1.5)
+    pdf.set_x(12)
+    pdf.set_font(_FONT, "B", 9.5)
+    pdf.cell(full, 5, _T[s.lang]["caveats"], new_x="LMARGIN", new_y="NEXT")
+    _lines(pdf, 12, full, caveats, 7.5, 3.6, n_caveats)
+    pdf.set_xy(12, max(pdf.get_y() + 1.5, 284.0 - 2.7 * n_src - 3.5))
+    pdf.set_font(_FONT, "B", 7)
+    pdf.cell(full, 3.5, _T[s.lang]["sources"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(90, 90, 90)
+    _lines(pdf, 12, full, src, 6, 2.7, n_src)
+    _footer(pdf, s, full)
 
 
 def _pdf(s: _Sheet) -> bytes:
@@ -728,40 +812,22 @@ def _pdf(s: _Sheet) -> bytes:
     pdf.set_text_color(110, 110, 110)
     pdf.cell(full, 3.2, _clip(pdf, s.table_note, full), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
+    _lines(pdf, 12, full, [s.estimates], 7.5, 3.6, 2)
 
-    # trend chart
+    # trend chart: as tall as the caveats and sources below it allow (never cut them)
     y = pdf.get_y() + 2.5
     pdf.set_xy(12, y)
     pdf.set_font(_FONT, "B", 9.5)
     pdf.cell(full, 5, s.trend_title, new_x="LMARGIN", new_y="NEXT")
-    pdf.image(io.BytesIO(s.trend_png), x=12, y=y + 5, w=full, h=full * 2.0 / 7.4)
-    y = y + 5 + full * 2.0 / 7.4
+    chart_h = _chart_height(pdf, s, y + 5, full)
+    pdf.image(io.BytesIO(s.trend_png), x=12, y=y + 5, w=chart_h * 7.4 / 2.0, h=chart_h)
+    y = y + 5 + chart_h
     pdf.set_xy(12, y)
     pdf.set_text_color(110, 110, 110)
     _lines(pdf, 12, full, [s.trend_note], 6.5, 3, 2)
     pdf.set_text_color(0, 0, 0)
 
-    # caveats
-    pdf.set_y(pdf.get_y() + 1.5)
-    pdf.set_x(12)
-    pdf.set_font(_FONT, "B", 9.5)
-    pdf.cell(full, 5, _T[s.lang]["caveats"], new_x="LMARGIN", new_y="NEXT")
-    _lines(pdf, 12, full, [f"• {c}" for c in s.caveats], 7.5, 3.6, 9)
-
-    # sources and footer, from the bottom up
-    pdf.set_font(_FONT, "", 6)
-    src = [f"[{i}] {x}" for i, x in enumerate(s.sources, start=1)]
-    n_lines = sum(len(pdf.multi_cell(full, 2.7, _head(pdf, x, full, 12), dry_run=True,
-                                     output="LINES")) for x in src)
-    y_src = max(pdf.get_y() + 1.5, 282.0 - 2.7 * min(n_lines, 12) - 4)
-    pdf.set_xy(12, y_src)
-    pdf.set_font(_FONT, "B", 7)
-    pdf.cell(full, 3.5, _T[s.lang]["sources"], new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(90, 90, 90)
-    _lines(pdf, 12, full, src, 6, 2.7, max(1, int((284.0 - pdf.get_y()) / 2.7)))
-    pdf.set_xy(12, 287)
-    pdf.set_font(_FONT, "", 6)
-    pdf.cell(full, 3, _clip(pdf, s.footer, full), align="C")
+    _caveats_and_sources(pdf, s, full)
     return bytes(pdf.output())
 
 
@@ -804,6 +870,7 @@ ul {{ margin: 2px 0; padding-left: 14px; }} .src {{ font-size: 6.5pt; color: #55
 {rows}
 </tbody></table>
 <div class="muted">{e(s.table_note)}</div>
+<div>{e(s.estimates)}</div>
 <h2>{e(s.trend_title)}</h2>
 {img(s.trend_png, s.trend_title, "width:100%")}
 <div class="muted">{e(s.trend_note)}</div>
@@ -855,7 +922,8 @@ def district_sheet(
     ubigeo : str or int
         6-digit INEI code (a post-2017 district gives its 2017 district's sheet).
     path : str or Path
-        Where to write; ``.pdf`` (A4, one page) or ``.html`` (self-contained, prints on A4).
+        Where to write; ``.pdf`` (A4, one page; two when the scenario weighs many indicators)
+        or ``.html`` (self-contained, prints on A4).
     scenario : Scenario or preset name, optional
         Ranks the districts for the rank block (skipped when ``result`` is given).
     lang : {"es", "en"}, default="es"
