@@ -972,4 +972,10 @@ STRINGS.update({
     "est_fh_none": ("solo de distritos parecidos (censo, pobreza, altitud): ningún niño medido",
                     "from similar districts only (census, poverty, altitude): no child "
                     "measured"),
+    "interval_width": ("Ancho del intervalo {level}%: {name}", "{level}% interval width: {name}"),
+    "points": ("puntos porcentuales", "percentage points"),
+    "width_note": ("Cuanto más ancho el intervalo, menos se sabe de la cifra del distrito (p. "
+                   "ej., pocos niños medidos).",
+                   "The wider the interval, the less is known of the district's figure (e.g. "
+                   "few children measured)."),
 })
