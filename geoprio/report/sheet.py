@@ -488,39 +488,72 @@ def _sheet_indicators(ctx: _Context, cat: pd.DataFrame) -> dict[str, tuple[int, 
 
 
 def _content(ctx: _Context, code: str) -> _Sheet:
+    """Everything one district's sheet says, block by block (PDF and HTML draw the same)."""
     import geoprio
-    from geoprio.decide.fonie import FONIE_SECTORS
     from geoprio.decide.monitoring import stunting_trend
 
     t, lang = _T[ctx.lang], ctx.lang
     row = ctx.districts.loc[code]
-    cat = ctx.catalog.set_index("id")
-    dept_row = ctx.dept_values.loc[code[:2]] if code[:2] in ctx.dept_values.index else None
     dept_name = _title(row.get("department", ""))
-    title = _title(row.get("district", code))
     subtitle = (f"{t['prov']} {_title(row.get('province', ''))} · {t['dept']} {dept_name} · "
                 f"ubigeo {code}")
-    facts = [(t["pop"], format_number(row.get("pop_2020"), 0, lang=lang)),
-             (t["u5"], format_number(row.get("under5_2020"), 0, lang=lang)),
-             (t["area"], format_number(row.get("area_km2"), 0, lang=lang, unit="km²")),
-             (t["rural"], format_number(row.get("rural_share_2017"), 1, lang=lang, unit="%"))]
+    rows, sources = _indicator_rows(ctx, code, row)
+    rank_head, rank_lines, unsure_p = _rank_block(ctx, code)
+    header = [t["indicator"], t["district"], t["dept"], t["peru"], t["year"], t["source"]]
+    return _Sheet(
+        code=code, title=_title(row.get("district", code)), subtitle=subtitle,
+        facts=_facts(row, t, lang), rank_head=rank_head, rank_lines=rank_lines,
+        fonie_head=t["fonie_head"], fonie_lines=_fonie_lines(ctx, code), header=header,
+        rows=rows, sources=sources, caveats=_caveats(ctx, code, row, unsure_p),
+        trend_title=t["trend"], trend_note=t["trend_note"], table_note=t["table_note"],
+        map_note=t["map_note"], estimates=_estimates_line(row, t, lang),
+        footer=t["footer"].format(version=geoprio.__version__, ubigeo=code),
+        map_png=_map_png(ctx, code),
+        trend_png=_trend_png(stunting_trend(code), t, dept_name), lang=lang)
 
-    # indicators beside department and nation, numbered sources
+
+def _estimates_line(row: pd.Series, t: dict[str, str], lang: str) -> str:
+    """The three 2022 stunting estimates in one line (the last two when none was measured)."""
+    measured = _measured(row.get("evaluated_u5_2022"))
+    return t["estimates" if measured else "estimates_none"].format(**_stunting_figures(row, lang))
+
+
+def _facts(row: pd.Series, t: dict[str, str], lang: str) -> list[tuple[str, str]]:
+    """The line under the title: population, children under 5, area, rural share."""
+    return [(t["pop"], format_number(row.get("pop_2020"), 0, lang=lang)),
+            (t["u5"], format_number(row.get("under5_2020"), 0, lang=lang)),
+            (t["area"], format_number(row.get("area_km2"), 0, lang=lang, unit="km²")),
+            (t["rural"], format_number(row.get("rural_share_2017"), 1, lang=lang, unit="%"))]
+
+
+def _formatter(decimals: int, unit: str, lang: str) -> Callable[[Any], str]:
+    """How one indicator's values print: a percentage, soles (``S/ 1 234``) or a number."""
+    shown_unit = "%" if unit == "%" else ("S/" if unit.startswith("soles") else "")
+    no_data = _T[lang]["no_data"]
+
+    def fmt(v: Any) -> str:
+        if shown_unit == "S/":
+            text = format_number(v, decimals, lang=lang)
+            return text if text == no_data else f"S/ {text}"
+        return format_number(v, decimals, lang=lang, unit=shown_unit)
+
+    return fmt
+
+
+def _indicator_rows(ctx: _Context, code: str,
+                    row: pd.Series) -> tuple[list[list[str]], list[str]]:
+    """The table: each indicator beside its department and Peru, with year and the number of
+    its source; the sources in order of first use (ENDES last, for the trend)."""
+    lang = ctx.lang
+    cat = ctx.catalog.set_index("id")
+    dept_row = ctx.dept_values.loc[code[:2]] if code[:2] in ctx.dept_values.index else None
     sources: list[str] = []
     rows = []
     for ind, (dec, label_es, label_en) in _sheet_indicators(ctx, cat).items():
         if ind not in ctx.districts.columns:
             continue
         info = cat.loc[ind] if ind in cat.index else None
-        unit = "" if info is None else str(info["unit"])
-        shown_unit = "%" if unit == "%" else ("S/" if unit.startswith("soles") else "")
-
-        def fmt(v: Any, dec: int = dec, shown_unit: str = shown_unit) -> str:
-            if shown_unit == "S/":
-                text = format_number(v, dec, lang=lang)
-                return text if text == t["no_data"] else f"S/ {text}"
-            return format_number(v, dec, lang=lang, unit=shown_unit)
-
+        fmt = _formatter(dec, "" if info is None else str(info["unit"]), lang)
         src = "" if info is None else str(info["source"])
         if src and src not in sources:
             sources.append(src)
@@ -531,37 +564,46 @@ def _content(ctx: _Context, code: str) -> _Sheet:
                      _reference(ctx, ind, "00", ctx.nation.get(ind, np.nan), fmt), year,
                      f"[{sources.index(src) + 1}]" if src else ""])
     sources.append(_ENDES_SOURCE)
+    return rows, sources
 
-    # the rank under the scenario
+
+def _rank_block(ctx: _Context, code: str) -> tuple[str, list[str], str | None]:
+    """The rank under the scenario: its heading, its lines, and the probability of selection
+    when it is uncertain (between 10% and 90%; None otherwise)."""
+    t, lang, result = _T[ctx.lang], ctx.lang, ctx.result
+    if result is None:
+        return t["no_scenario"], [], None
+    scen = title_of(result.attrs.get("scenario", {}), lang)  # its title, never "dci"
     rank_lines: list[str] = []
-    rank_head = t["no_scenario"]
     unsure_p = None
-    result = ctx.result
-    if result is not None:
-        scen = title_of(result.attrs.get("scenario", {}), lang)  # its title, never "dci"
-        rank_head = t["rank_head"].format(name=scen)
-        r = result.loc[result["ubigeo"].astype(str) == code]
-        if len(r):
-            r = r.iloc[0]
-            total = int(result["rank"].notna().sum())
-            if pd.notna(r["rank"]):
-                rank_lines.append(t["rank"].format(
-                    rank=format_number(r["rank"], 0, lang=lang),
-                    total=format_number(total, 0, lang=lang),
-                    lo=format_number(r.get("rank_p05"), 0, lang=lang),
-                    hi=format_number(r.get("rank_p95"), 0, lang=lang)))
-                p = float(r.get("p_selected", float(bool(r["selected"]))))
-                # rounded toward 50%: 0.897 is 89,7%, never a firm-looking 90%
-                pct = probability(p, 0 if p in (0.0, 1.0) else 1, lang)
-                rank_lines.append(t["p_sel"].format(
-                    p=pct, state=t["selected"] if r["selected"] else t["not_selected"]))
-                if 0.1 < p < 0.9:
-                    unsure_p = pct
-            else:
-                rank_lines.append(t["not_ranked"].format(reason=""))
-            rank_lines.append(str(r.get("reasons", "")))
+    r = result.loc[result["ubigeo"].astype(str) == code]
+    if len(r):
+        r = r.iloc[0]
+        total = int(result["rank"].notna().sum())
+        if pd.notna(r["rank"]):
+            rank_lines.append(t["rank"].format(
+                rank=format_number(r["rank"], 0, lang=lang),
+                total=format_number(total, 0, lang=lang),
+                lo=format_number(r.get("rank_p05"), 0, lang=lang),
+                hi=format_number(r.get("rank_p95"), 0, lang=lang)))
+            p = float(r.get("p_selected", float(bool(r["selected"]))))
+            # rounded toward 50%: 0.897 is 89,7%, never a firm-looking 90%
+            pct = probability(p, 0 if p in (0.0, 1.0) else 1, lang)
+            rank_lines.append(t["p_sel"].format(
+                p=pct, state=t["selected"] if r["selected"] else t["not_selected"]))
+            if 0.1 < p < 0.9:
+                unsure_p = pct
+        else:
+            rank_lines.append(t["not_ranked"].format(reason=""))
+        rank_lines.append(str(r.get("reasons", "")))
+    return t["rank_head"].format(name=scen), rank_lines, unsure_p
 
-    # FONIE gaps
+
+def _fonie_lines(ctx: _Context, code: str) -> list[str]:
+    """FONIE's gaps: the sectors above the national median, then those without data."""
+    from geoprio.decide.fonie import FONIE_SECTORS
+
+    t, lang = _T[ctx.lang], ctx.lang
     g = ctx.gaps.loc[code]
     refs = ctx.gaps.attrs.get("fonie_gaps", {})
     fonie_lines = []
@@ -581,18 +623,13 @@ def _content(ctx: _Context, code: str) -> _Sheet:
     unknown = [sector_label[s] for s in g["fonie_gap_unknown"] if s != "roads"]
     tail = [*unknown, t["roads"]]
     fonie_lines.append(t["fonie_unknown"].format(sectors="; ".join(tail)))
+    return fonie_lines
 
-    # caveats that apply
-    caveats = []
-    figures = _stunting_figures(row, lang)
-    n22 = row.get("evaluated_u5_2022")
-    if not _measured(n22):
-        caveats.append(t["c_none"].format(**figures))
-    elif n22 < 30:
-        caveats.append(t["c_few"].format(**figures))
-    if bool(row.get("stunting_u5_2019_small_n", False)):
-        caveats.append(t["c_2019"].format(n=format_number(row.get("stunting_u5_2019_min_n"), 0,
-                                                          lang=lang)))
+
+def _caveats(ctx: _Context, code: str, row: pd.Series, unsure_p: str | None) -> list[str]:
+    """The caveats that apply to this district, the one that always applies last."""
+    t, lang = _T[ctx.lang], ctx.lang
+    caveats = _stunting_caveats(row, t, lang)
     if row.get("no_water_2017") == 100:
         caveats.append(t["c_water"])
     post = ctx.codes[(ctx.codes["scheme"] == "post2017") & (ctx.codes["ubigeo"] == code)]
@@ -606,18 +643,22 @@ def _content(ctx: _Context, code: str) -> _Sheet:
     if unsure_p is not None:
         caveats.append(t["c_unsure"].format(p=unsure_p))
     caveats.append(t["c_always"])
+    return caveats
 
-    trend = stunting_trend(code)
-    header = [t["indicator"], t["district"], t["dept"], t["peru"], t["year"], t["source"]]
-    estimates = t["estimates" if _measured(n22) else "estimates_none"].format(**figures)
-    return _Sheet(
-        code=code, title=title, subtitle=subtitle, facts=facts, rank_head=rank_head,
-        rank_lines=rank_lines, fonie_head=t["fonie_head"], fonie_lines=fonie_lines,
-        header=header, rows=rows, sources=sources, caveats=caveats, trend_title=t["trend"],
-        trend_note=t["trend_note"], table_note=t["table_note"], map_note=t["map_note"],
-        estimates=estimates,
-        footer=t["footer"].format(version=geoprio.__version__, ubigeo=code),
-        map_png=_map_png(ctx, code), trend_png=_trend_png(trend, t, dept_name), lang=lang)
+
+def _stunting_caveats(row: pd.Series, t: dict[str, str], lang: str) -> list[str]:
+    """Few or no children measured in 2022; a 2019 rate that may rest on fewer than 30."""
+    caveats = []
+    figures = _stunting_figures(row, lang)
+    n22 = row.get("evaluated_u5_2022")
+    if not _measured(n22):
+        caveats.append(t["c_none"].format(**figures))
+    elif n22 < 30:
+        caveats.append(t["c_few"].format(**figures))
+    if bool(row.get("stunting_u5_2019_small_n", False)):
+        caveats.append(t["c_2019"].format(n=format_number(row.get("stunting_u5_2019_min_n"), 0,
+                                                          lang=lang)))
+    return caveats
 
 
 # ----------------------------------------------------------------------------- PDF
@@ -737,7 +778,23 @@ def _caveats_and_sources(pdf: Any, s: _Sheet, full: float) -> None:
     _footer(pdf, s, full)
 
 
+#: the page's printable width (A4, 12 mm margins), mm
+_FULL = 186.0
+
+
 def _pdf(s: _Sheet) -> bytes:
+    """The sheet as a one-page A4 PDF, block by block from the top, sources from the bottom."""
+    pdf = _new_pdf(s)
+    _pdf_header(pdf, s)
+    _pdf_map_rank_fonie(pdf, s)
+    _pdf_table(pdf, s)
+    _pdf_trend(pdf, s)
+    _pdf_caveats_sources(pdf, s)
+    return bytes(pdf.output())
+
+
+def _new_pdf(s: _Sheet) -> Any:
+    """An A4 page with DejaVu Sans and fixed metadata (same inputs, same bytes)."""
     from fpdf import FPDF
 
     regular, bold = _font_paths()
@@ -751,9 +808,12 @@ def _pdf(s: _Sheet) -> bytes:
     pdf.add_font(_FONT, "", str(regular))
     pdf.add_font(_FONT, "B", str(bold))
     pdf.add_page()
-    full = 186.0
+    return pdf
 
-    # header
+
+def _pdf_header(pdf: Any, s: _Sheet) -> None:
+    """A red rule, "Ficha distrital", the district's name, where it is and its facts."""
+    full = _FULL
     pdf.set_fill_color(178, 24, 43)
     pdf.rect(12, 10, full, 1.2, style="F")
     pdf.set_xy(12, 13)
@@ -769,7 +829,9 @@ def _pdf(s: _Sheet) -> bytes:
     pdf.cell(full, 5, _clip(pdf, "   ·   ".join(f"{k}: {v}" for k, v in s.facts), full),
              new_x="LMARGIN", new_y="NEXT")
 
-    # map (left) and rank + FONIE (right)
+
+def _pdf_map_rank_fonie(pdf: Any, s: _Sheet) -> None:
+    """The location map on the left; the rank and FONIE's gaps on the right."""
     top = 40.0
     pdf.image(io.BytesIO(s.map_png), x=12, y=top, w=58, h=58)
     pdf.set_xy(12, top + 58)
@@ -790,10 +852,11 @@ def _pdf(s: _Sheet) -> bytes:
     pdf.set_y(top + 39.5)
     _lines(pdf, right, rw, s.fonie_lines, 8, 3.8, 6)
 
-    # indicator table
-    y = 104.0
+
+def _pdf_table(pdf: Any, s: _Sheet) -> None:
+    """The indicator table, rows shaded in turn, and its note."""
     widths = [70.0, 24.0, 26.0, 22.0, 12.0, 32.0]
-    pdf.set_xy(12, y)
+    pdf.set_xy(12, 104.0)
     pdf.set_font(_FONT, "B", 7.5)
     pdf.set_fill_color(235, 235, 235)
     for w, h in zip(widths, s.header, strict=True):
@@ -810,11 +873,14 @@ def _pdf(s: _Sheet) -> bytes:
     pdf.set_x(12)
     pdf.set_font(_FONT, "", 6.5)
     pdf.set_text_color(110, 110, 110)
-    pdf.cell(full, 3.2, _clip(pdf, s.table_note, full), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(_FULL, 3.2, _clip(pdf, s.table_note, _FULL), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
-    _lines(pdf, 12, full, [s.estimates], 7.5, 3.6, 2)
+    _lines(pdf, 12, _FULL, [s.estimates], 7.5, 3.6, 2)
 
-    # trend chart: as tall as the caveats and sources below it allow (never cut them)
+
+def _pdf_trend(pdf: Any, s: _Sheet) -> None:
+    """The stunting trend chart under its title, and its note."""
+    full = _FULL
     y = pdf.get_y() + 2.5
     pdf.set_xy(12, y)
     pdf.set_font(_FONT, "B", 9.5)
@@ -827,8 +893,10 @@ def _pdf(s: _Sheet) -> bytes:
     _lines(pdf, 12, full, [s.trend_note], 6.5, 3, 2)
     pdf.set_text_color(0, 0, 0)
 
-    _caveats_and_sources(pdf, s, full)
-    return bytes(pdf.output())
+
+def _pdf_caveats_sources(pdf: Any, s: _Sheet) -> None:
+    """Caveats and sources with the footer; on a second page when they do not fit."""
+    _caveats_and_sources(pdf, s, _FULL)
 
 
 # ----------------------------------------------------------------------------- HTML
