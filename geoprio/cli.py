@@ -684,7 +684,10 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("default")
         warnings.showwarning = _warnings_as_lines(args.command, args.verbose)
         try:
-            return int(args.run(args) or 0)
+            from geoprio.engine.budget import native_output_dropped
+
+            with native_output_dropped():  # the solver's debug lines never reach stdout
+                return int(args.run(args) or 0)
         except BrokenPipeError:  # e.g. `geoprio rank ... | head`: the reader left, not an error
             sys.stderr.close()
             return 0

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from geoprio.errors import GeoprioError
+
 __all__ = [
     "DECIMAL",
     "MISSING",
@@ -53,7 +55,7 @@ _TABLES = {lang: str.maketrans({",": THOUSANDS[lang], ".": DECIMAL[lang]}) for l
 
 def _lang(lang: str) -> str:
     if lang not in THOUSANDS:
-        raise ValueError(f"lang must be one of {list(THOUSANDS)}; got {lang!r}")
+        raise GeoprioError(f"lang must be one of {list(THOUSANDS)}; got {lang!r}")
     return lang
 
 
@@ -84,8 +86,9 @@ def number(value: object, decimals: int = 0, lang: str = "es") -> str:
     table = _TABLES.get(lang)
     if table is None:
         _lang(lang)
-    if not 0 <= decimals <= 12:
-        raise ValueError(f"decimals must be from 0 to 12; got {decimals}")
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or not (
+            0 <= decimals <= 12):
+        raise GeoprioError(f"decimals must be a whole number from 0 to 12; got {decimals!r}")
     try:
         x = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -121,14 +124,23 @@ def percent(value: object, decimals: int = 0, lang: str = "es") -> str:
     return text if text == MISSING[_lang(lang)] else f"{text}%"
 
 
-def money(value: object, lang: str = "es", decimals: int = 0) -> str:
+def money(value: object, lang: str = "es", decimals: int | None = None) -> str:
     """Soles: ``S/ 100 000 000`` (Spanish) or ``S/ 100,000,000`` (English).
+
+    Whole soles read without decimals; an amount with cents keeps them (``S/ 12,50``), so
+    that a cost typed as 12.50 is never shown as 12 or 13. ``decimals`` forces a number of
+    decimals.
 
     Examples
     --------
-    >>> money(2_500_000.6, "en")
+    >>> money(2_500_000, "en"), money(12.5), money(1234.5, "en")
+    ('S/ 2,500,000', 'S/\\xa012,50', 'S/ 1,234.50')
+    >>> money(2_500_000.6, "en", decimals=0)
     'S/ 2,500,001'
     """
+    if decimals is None:
+        whole = _missing(value) or _whole_soles(float(value))  # type: ignore[arg-type]
+        decimals = 0 if whole else 2
     text = number(value, decimals, lang)
     sep = "\u00a0" if lang == "es" else " "
     return text if text == MISSING[_lang(lang)] else f"S/{sep}{text}"
@@ -226,6 +238,12 @@ def _amount(plain: str) -> float | str | None:
     if m and m.group(2) != m.group(3):  # grouped thousands, then the other mark: decimals
         return float(re.sub(r"[.,]", "", m.group(1)) + "." + m.group(4))
     return None
+
+
+def _whole_soles(x: float) -> bool:
+    """True when ``x`` rounds to the cent as a whole number of soles."""
+    cents = round(abs(x) * 100)
+    return cents % 100 == 0
 
 
 def printf_integer(lang: str = "es") -> str:

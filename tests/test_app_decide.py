@@ -93,7 +93,7 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
 def _dci_2019_by_hand() -> Scenario:
     """DCI on the SIEN 2019 rates, written from the issue: each 2022 rate by its 2019 one."""
     dci = Scenario.preset("dci")
-    swap = {"stunting_u5_2022_eb": "stunting_u5_2019", "anemia_6_35m_2022_eb":
+    swap = {"stunting_u5_2022_fh": "stunting_u5_2019", "anemia_6_35m_2022_eb":
             "anemia_6_35m_2019"}
     return dci.replace(name="dci_2019",
                        weights={swap.get(k, k): v for k, v in dci.weights.items()},
@@ -128,7 +128,7 @@ def test_compare_counts_are_set_differences_of_two_prioritisations(compared):
     rho = spearmanr(ra[both].astype(float), rb.reindex(ra.index)[both].astype(float)).statistic
     assert metrics["Correlación (Spearman)"] == peru(rho, 3)
     people = table_with(at, "Lista A").set_index("Personas")
-    stunted_a = (d["under5_2020"] * d["stunting_u5_2022_eb"] / 100)[a["selected"]].sum()
+    stunted_a = (d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100)[a["selected"]].sum()
     assert people.loc["Niños con desnutrición", "Lista A"] == peru(stunted_a)
     # the map: every district that enters is green, every one that leaves red
     args = _component(at, "compare_map")
@@ -138,13 +138,17 @@ def test_compare_counts_are_set_differences_of_two_prioritisations(compared):
     assert {colour[u] for u in sel_a - sel_b} == {"#d73027"}
 
 
-def test_a_move_is_news_only_when_the_rank_intervals_do_not_overlap(compared):
+def test_a_move_is_news_only_when_its_paired_interval_excludes_zero(compared):
+    # issue 20: the mark comes from both scenarios run on the same draws (the 90% interval of
+    # the rank difference holds 0: within), no longer from two overlapping rank intervals
     from geoprio.decide.comparison import with_2019_rates
 
     assert with_2019_rates("dci") == _dci_2019_by_hand()
     d = geoprio.load_districts()
-    fa = geoprio.prioritize(d, Scenario.preset("dci")).set_index("ubigeo")
-    fb = geoprio.prioritize(d, _dci_2019_by_hand()).set_index("ubigeo")
+    out_a = geoprio.prioritize(d, Scenario.preset("dci"))
+    out_b = geoprio.prioritize(d, _dci_2019_by_hand())
+    fa, fb = out_a.set_index("ubigeo"), out_b.set_index("ubigeo")
+    engine = geoprio.compare_scenarios(out_a, out_b).table.set_index("ubigeo")
     table = table_with(compared, "reasons_b").set_index("ubigeo")
     marks = {"Dentro del intervalo": 0, "Noticia": 0}
     for u, row in table.iterrows():
@@ -155,13 +159,13 @@ def test_a_move_is_news_only_when_the_rank_intervals_do_not_overlap(compared):
         lo_b, hi_b = int(fb.loc[u, "rank_p05"]), int(fb.loc[u, "rank_p95"])
         assert row["interval_a"] == f"{peru(lo_a)}–{peru(hi_a)}"
         assert row["interval_b"] == f"{peru(lo_b)}–{peru(hi_b)}"
-        overlap = lo_a <= hi_b and lo_b <= hi_a
-        assert row["mark"] == ("Dentro del intervalo" if overlap else "Noticia"), u
+        lo, hi = int(engine.loc[u, "shift_p05"]), int(engine.loc[u, "shift_p95"])
+        assert row["mark"] == ("Dentro del intervalo" if lo <= 0 <= hi else "Noticia"), u
         marks[row["mark"]] += 1
     assert marks["Dentro del intervalo"] and marks["Noticia"]  # both kinds occur
     entering = table[table["change"] == "Entran"]
-    # the user guide's figures (section 9): of the 88 that enter, 61 within their interval
-    assert (len(entering), int((entering["mark"] == "Dentro del intervalo").sum())) == (88, 61)
+    # the user guide's figures (section 9): of the 88 that enter, 5 within their interval
+    assert (len(entering), int((entering["mark"] == "Dentro del intervalo").sum())) == (88, 5)
 
 
 def test_compare_exports_both_scenarios_in_the_methodology(compared, downloads):
@@ -266,7 +270,7 @@ def test_budget_point_zero_reaches_the_most_children(budget):
     """Uniform cost (S/ 2 000 000): point 0 is the 100 eligible districts with most children."""
     d = geoprio.load_districts()
     dci = geoprio.prioritize(d, Scenario.preset("dci").replace(n_draws=0))
-    n = d["under5_2020"] * d["stunting_u5_2022_eb"] / 100
+    n = d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100
     eligible = dci["rank"].notna() & n.notna() & (n > 0)
     best = n[eligible].nlargest(100).sum()
     metrics = {m.label: m.value for m in budget.metric}
@@ -278,10 +282,10 @@ def test_budget_point_values_are_sums_over_its_districts(budget, downloads):
     at = budget
     at.select_slider(key="bud_point").set_value(2).run()
     assert not at.exception
-    shown = table_with(at, "stunting_u5_2022_eb")
+    shown = table_with(at, "stunting_u5_2022_fh")
     d = geoprio.load_districts().set_index("ubigeo").loc[shown["ubigeo"]]
-    n = d["under5_2020"] * d["stunting_u5_2022_eb"] / 100
-    rate = (n * d["stunting_u5_2022_eb"]).sum() / n.sum()
+    n = d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100
+    rate = (n * d["stunting_u5_2022_fh_endes"]).sum() / n.sum()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Niños con desnutrición"] == peru(n.sum())
     assert metrics["Tasa media de la lista (%)"] == peru(rate, 1) + "%"
@@ -447,3 +451,53 @@ def test_the_ranking_cache_hands_out_private_copies():
     assert shared.loc[shared.index[0], "rank"] != -1
     assert again.loc[again.index[0], "rank"] != -1
     assert again["rank"].equals(shared["rank"])
+
+
+# ------------------------------------------------------------------------ issue 20 edges
+def test_the_district_page_shows_children_measured_per_resident():
+    # Nieva (010401): 7,064 under-5s measured (SIEN-HIS 2022), 3,503 living there (INEI 2020)
+    at = page(make({"distrito": "010401"}), "distrito")
+    table = next(df.value for df in at.dataframe if "Indicador" in df.value.columns)
+    row = table[table["Indicador"] == "Menores de 5 años medidos por cada 100 residentes 2022"]
+    assert row["Valor"].tolist() == ["202"]
+    info = " ".join(i.value for i in at.info)
+    assert "se midió a más niños de los que viven en él (202 por cada 100)" in info
+    assert f"contados aquí ({peru(2055)}) pueden superar la estimación para sus residentes " \
+           f"({peru(3503 * 29.054275 / 100)})" in info
+    # Asunción: 6 measured of 23, no note
+    at = page(make({"distrito": "010102"}), "distrito")
+    assert not any("se midió a más niños" in i.value for i in at.info)
+
+
+def test_budget_point_exports_the_form_cost_and_shows_unspent(downloads):
+    # issue 20: the export carried the sidebar scenario's cost per district (here S/ 1 000 000,
+    # a budget list) instead of the S/ 4 000 000 typed in the form; and a point that spends
+    # half the money must say what it leaves
+    s = Scenario.preset("dci").replace(top_n=None, budget=5e7, cost_per_district=1e6,
+                                       n_draws=0)
+    at = page(make({"s": s.to_token()}), "presupuesto")
+    at.text_input(key="bud_cost_txt").set_value("4 000 000")
+    at.text_input(key="bud_lo_txt").set_value("100 000 000")
+    at.text_input(key="bud_hi_txt").set_value("100 000 000")
+    at.number_input(key="bud_n").set_value(1)
+    at.number_input(key="bud_steps").set_value(5)
+    next(b for b in at.button if b.label == "Calcular la frontera").click().run()
+    assert not at.exception, at.exception
+    last = len(at.select_slider(key="bud_point").options) - 1
+    at.select_slider(key="bud_point").set_value(last).run()
+    shown = table_with(at, "stunting_u5_2022_fh")
+    spent = 4e6 * len(shown)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Costo de la lista"] == f"S/{NBSP}{peru(spent)}"
+    assert metrics["Dinero sin usar"] == f"S/{NBSP}{peru(1e8 - spent)}"
+    assert spent < 1e8 / 2   # the highest-rate point funds a handful of districts
+    note = " ".join(c.value for c in at.caption)
+    over = int((geoprio.load_districts()["evaluated_u5_2022"]
+                > geoprio.load_districts()["under5_2020"]).sum())
+    assert f"en {over} distritos se midió a más niños de los que viven allí" in note
+    _, data = fetch(downloads, rf"^frontera_.*_{last}\.csv$")
+    csv = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig",
+                      dtype={"Ubigeo": str})
+    from geoprio.data.labels import column_label
+
+    assert csv[column_label("cost", "es")].tolist() == [4e6] * len(shown)

@@ -430,7 +430,7 @@ def test_weight_change_changes_the_ranking_and_the_map(server, browser, tmp_path
         open_page(page, "Ranking")
         (tmp_path / "after").mkdir()
         path = download(page, "CSV", tmp_path / "after")
-        assert path.name == "geoprio_dci_modificado.csv"
+        assert path.name == "geoprio_midis_desnutricion_cronica_modificado.csv"
         after = read_spanish_csv(path)
         old_rank, new_rank = expected_ranking(before_token), expected_ranking(after_token)
         def top(ranked, n=20):

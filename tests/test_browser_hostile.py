@@ -50,9 +50,10 @@ N_DISTRICTS = 1874
 SECRET = "TOPSECRET-" + uuid.uuid4().hex[:12]
 STATIC = ROOT / "static"
 COMPONENT = "/component/app.widgets.map_component.district_map"
-#: what Streamlit's static folder may hold: the map's files and Leaflet (app/runtime/state.py)
-STATIC_FILES = re.compile(r"^(?:leaflet\.js|leaflet\.css|geoprio-decoder\.[0-9a-f]{16}\.js|"
-                          r"districts\.[0-9a-f]{16}\.json)$")
+#: what Streamlit's static folder may hold: the map's files and Leaflet (app/runtime/state.py),
+#: and the README that says so (tracked in git, public text)
+STATIC_FILES = re.compile(r"^(?:README\.md|leaflet\.js|leaflet\.css|"
+                          r"geoprio-decoder\.[0-9a-f]{16}\.js|districts\.[0-9a-f]{16}\.json)$")
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -145,3 +145,23 @@ def test_catalog_rows_for_census_and_budget(catalog):
     assert c.loc["rural_no_mobile_2017", "aggregate"] == "wmean:rural_pop_2017"
     assert c.loc["municipal_pim_pc_2023", "higher_is_worse"] == False  # noqa: E712
     assert c.loc["municipal_execution_2023", "aggregate"] == "wmean:municipal_pim_2023"
+
+
+def test_validation_states_the_municipal_totals_the_build_keeps(mef):
+    # issue 20: VALIDATION.md gave the 2025 local total with municipality 160405, which has no
+    # 2017 district and which the build leaves out
+    from pathlib import Path
+
+    md = (Path(__file__).resolve().parents[1] / "data" / "VALIDATION.md").read_text("utf-8")
+    md = md[md.index("| year | local PIM (kept)"):]
+    for year, rows in mef.items():
+        local = [r for r in rows if r["nivel"] == "GOBIERNOS LOCALES"]
+        known = [r for r in local if r["ubigeo"] != "160405"]
+        pim = sum(r["pim"] for r in known)
+        spent = sum(r["devengado"] for r in known)
+        row = next(line for line in md.splitlines() if line.startswith(f"| {year} | "))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert int(cells[1].replace(",", "")) == round(pim), year
+        assert int(cells[2].replace(",", "")) == round(spent), year
+    left = _local(mef[2025], "160405")["pim"]
+    assert f"160405 ({left:,.0f})" in md

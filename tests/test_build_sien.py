@@ -178,3 +178,49 @@ def test_catalog_describes_the_2022_columns(catalog):
         assert c.loc[col, "higher_is_worse"] == True  # noqa: E712
     assert np.isnan(pd.to_numeric(c.loc["stunting_u5_2019_min_n", "higher_is_worse"],
                                   errors="coerce"))
+
+
+def test_children_measured_per_resident(table, sien_rows):
+    # issue 20: SIEN-HIS counts children where they were measured; INEI's 2020 under-5s live
+    # there. Figures of the audit: 289 districts measure more under-5s than live in them, and
+    # in 295 the stunted children counted exceed under-5s x smoothed rate
+    t = table.set_index("ubigeo")
+    rows, _ = sien_rows["EN 0-59m x DISTRITO"]
+    evaluated = pd.Series({k: float(v[0]) for k, v in rows.items()})
+    stunted = pd.Series({k: float(v[1]) for k, v in rows.items()})
+    residents = t["under5_2020"]
+    ratio = (100 * evaluated.reindex(t.index) / residents).where(residents > 0)
+    np.testing.assert_allclose(t["measured_per_resident_u5_2022"], ratio, atol=5e-7)
+    above = ratio > 100
+    assert int(above.sum()) == 289
+    assert t["measured_above_resident_u5_2022"].equals(above.rename(
+        "measured_above_resident_u5_2022"))
+    estimate = residents * t["stunting_u5_2022_eb"] / 100
+    assert int((stunted.reindex(t.index) > estimate).sum()) == 295
+    # missing where no child was measured, never 0
+    for code in ("030711", "040120", "090107"):
+        assert np.isnan(t.loc[code, "measured_per_resident_u5_2022"])
+        assert not t.loc[code, "measured_above_resident_u5_2022"]
+    # Chachapoyas: 2,255 measured, 3,101 resident
+    assert t.loc["010101", "measured_per_resident_u5_2022"] == pytest.approx(
+        100 * 2255 / 3101, abs=5e-7)
+
+
+def test_children_measured_above_residents_on_the_dci_list(table):
+    # the audit: 86 districts of the DCI list measure more under-5s than live in them
+    import geoprio
+
+    dci = geoprio.prioritize(table, geoprio.Scenario.preset("dci").replace(n_draws=0))
+    more = table["evaluated_u5_2022"] > table["under5_2020"]
+    assert int((more & dci["selected"]).sum()) == 86
+    assert int((dci["measured_above_resident_u5_2022"] & dci["selected"]).sum()) == 86
+
+
+def test_catalog_describes_the_measured_per_resident_columns(catalog):
+    c = catalog.set_index("id")
+    assert c.loc["measured_per_resident_u5_2022", "kind"] == "context"
+    assert c.loc["measured_per_resident_u5_2022", "unit"] == "por 100"
+    assert "evaluated_u5_2022 / under5_2020" in c.loc["measured_per_resident_u5_2022",
+                                                       "description"]
+    assert c.loc["measured_above_resident_u5_2022", "kind"] == "flag"
+    assert pd.isna(c.loc["measured_per_resident_u5_2022", "higher_is_worse"])

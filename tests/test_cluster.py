@@ -216,3 +216,55 @@ def test_silhouette_with_identical_rows_equals_scikit_learn():
         labels = np.array(labels)
         assert _Silhouette(z, 0)(labels) == pytest.approx(silhouette_score(z, labels),
                                                           abs=1e-12)
+
+
+# ---------------------------------------------------------------- directions (issue 20)
+def _coverage_blobs() -> pd.DataFrame:
+    """An uploaded coverage (higher is better) and poverty: rows 0-59 poor and uncovered."""
+    frame = blobs().rename(columns={"no_water_2017": "vaccine_coverage"})
+    frame["vaccine_coverage"] = 100 - frame["vaccine_coverage"]  # 40, 80, 95 % covered
+    return frame
+
+
+def test_an_uploaded_coverage_numbers_its_worst_group_first():
+    # issue 20: an indicator the catalog does not know was taken as "higher is worse": the
+    # poor, uncovered block got the number of the least severe group
+    frame = _coverage_blobs()
+    catalog = pd.DataFrame({"id": ["poverty_2018", "vaccine_coverage"],
+                            "higher_is_worse": [True, False]})
+    out, _ = cluster(frame, ["poverty_2018", "vaccine_coverage"], k=3, catalog=catalog)
+    assert out["cluster"].iloc[:60].eq(1).all()      # poorest and least covered: most severe
+    assert out["cluster"].iloc[120:].eq(3).all()
+    same, _ = cluster(frame, ["poverty_2018", "vaccine_coverage"], k=3,
+                      higher_is_worse={"vaccine_coverage": False})
+    assert same["cluster"].equals(out["cluster"])
+
+
+def test_an_indicator_without_direction_is_refused():
+    with pytest.raises(InputError, match=r"indicators \['vaccine_coverage'\] have no "
+                                         r"direction: the catalog does not list them; pass "
+                                         r"higher_is_worse=\{'vaccine_coverage': False\}"):
+        cluster(_coverage_blobs(), ["poverty_2018", "vaccine_coverage"], k=3)
+
+
+def test_directions_of_the_shipped_catalog():
+    from geoprio.spatial.clustering import directions
+
+    assert directions(["poverty_2018", "hdi_2019", "altitude_m"]) == {
+        "poverty_2018": True, "hdi_2019": False, "altitude_m": None}
+    # a declared direction wins over the catalog's
+    assert directions(["hdi_2019"], higher_is_worse={"hdi_2019": True}) == {"hdi_2019": True}
+
+
+def test_indicators_without_any_direction_number_groups_by_size():
+    # altitude and area have no direction: no severity, so groups go by size, largest first
+    rng = np.random.default_rng(1)
+    sizes = (90, 60, 30)
+    x = np.vstack([rng.normal(loc=c, scale=1.0, size=(n, 2))
+                   for c, n in zip((0.0, 20.0, 40.0), sizes, strict=True)])
+    frame = pd.DataFrame(x, columns=["altitude_m", "area_km2"])
+    frame.insert(0, "ubigeo", [f"{i:06d}" for i in range(len(frame))])
+    out, result = cluster(frame, ["altitude_m", "area_km2"], k=3)
+    assert result.profiles["size"].tolist() == [90, 60, 30]
+    assert result.profiles["severity"].tolist() == [0.0, 0.0, 0.0]
+    assert out["cluster"].iloc[:90].eq(1).all()

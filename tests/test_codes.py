@@ -298,3 +298,41 @@ def test_cli_join_and_check_take_a_scheme(tmp_path):
                                "--scheme", "reniec"], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "RENIEC numbering (chosen by the user)" in proc.stdout
+
+
+# ---------------------------------------------------------------- issue 20: codes edge cases
+@pytest.mark.parametrize(("raw", "code"), [
+    (10101, "010101"), (10101.0, "010101"), ("10101.00", "010101"), ("'150101", "150101"),
+    ('"150101"', "150101"), (" 0101 ", "000101"), ("1501", "001501"), ("150101", "150101"),
+    ("101", None), ("1501011", None), ("15.0101", None), ("1e5", None), ("", None),
+    (None, None), (float("nan"), None), ("15 0101", None), ("abcdef", None),
+])
+def test_normalize_ubigeo_edge_cases(raw, code):
+    assert normalize_ubigeo([raw]).tolist() == [code]
+
+
+def test_normalize_keeps_index_and_name():
+    s = pd.Series([10101, "x"], index=[5, 9], name="codigo")
+    out = normalize_ubigeo(s)
+    assert out.index.tolist() == [5, 9] and out.name == "codigo"
+    assert out.tolist() == ["010101", None] and out.dtype == object
+
+
+def test_the_code_column_by_name_or_by_its_values():
+    from geoprio.readers.codes import find_code_column
+
+    # a column named like a ubigeo wins, whatever its case and spaces
+    t = pd.DataFrame({"valor": ["010101"] * 5, " UBIGEO ": [1, 2, 3, 4, 5]})
+    assert find_code_column(t) == " UBIGEO "
+    assert find_code_column(pd.DataFrame({"x": [1], "Cod_Dist": ["x"]})) == "Cod_Dist"
+    # otherwise the column with the most valid codes, if 80% or more are
+    four_of_five = pd.DataFrame({"a": ["010101", "010102", "010103", "010104", "zz"],
+                                 "b": ["010101", "x", "y", "z", "w"]})
+    assert find_code_column(four_of_five) == "a"
+    three_of_five = four_of_five.assign(a=["010101", "010102", "010103", "q", "zz"])
+    with pytest.raises(JoinError, match=r"^No column of district codes \(ubigeo\) found "
+                                        r"among \['a', 'b'\]\. Name the column with "
+                                        r"key='\.\.\.' \(6-digit INEI or RENIEC code\)\.$"):
+        find_code_column(three_of_five)
+    with pytest.raises(JoinError, match="No column of district codes"):
+        find_code_column(pd.DataFrame({"a": []}))

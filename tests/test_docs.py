@@ -106,10 +106,11 @@ def test_rank_with_upload_example(tmp_path):
     # every district of the two departments, plus the post-2017 code recoded to its parent
     assert f"join: {n + 1} matched, 1 recoded, 1 invalid, {1874 - n - 1} districts" in out
     assert "recoded 080915 -> 080902 (post2017)" in out
-    # eligible: in the two departments and with a 2022 stunting figure (the DCI rule)
+    # eligible: in the two departments and with a 2022 stunting estimate (the DCI rule):
+    # Fay–Herriot gives one to every district, those with no child measured too
     inside = d["department"].isin(["AYACUCHO", "HUANCAVELICA"])
-    n_elig = int((inside & d["stunting_u5_2022_eb"].notna()).sum())
-    assert n_elig < n  # a few districts there had no child measured in 2022
+    n_elig = int((inside & d["stunting_u5_2022_fh"].notna()).sum())
+    assert n_elig == n and int((inside & d["evaluated_u5_2022"].isna()).sum()) > 0
     assert f"scenario 'dci_con_ejemplo': {n_elig} eligible, 20 selected" in out
     assert "layers ['distritos', 'escenario'], 1874 districts, 20 selected" in out
     # the direction is declared, never assumed; the files stay where the user finds them
@@ -144,8 +145,11 @@ def test_compare_2019_2022_example(tmp_path):
     # the figures of the methodology (section 9.2), checked independently in test_figures.py
     assert "Spearman 0.924 over 1831 districts ranked in both" in out
     assert "kept 287, entering 88, leaving 88" in out
-    within = re.search(r"within their rank intervals: (\d+) entering, (\d+) leaving", out)
-    assert 0 < int(within.group(1)) < 88 and 0 < int(within.group(2)) < 88
+    # paired draws of the sources both sides draw (methodology section 10.1)
+    assert ("paired draws: 200, drawn ['poverty_2018'], held ['anemia_6_35m_2022_eb', "
+            "'stunting_u5_2022_eb']") in out
+    within = re.search(r"within their interval: (\d+) entering, (\d+) leaving", out)
+    assert int(within.group(1)) < 88 and int(within.group(2)) < 88
     assert "not ranked -> rank" in out  # a district without a 2019 figure enters
     assert "layers ['distritos', 'escenario']" in out
 
@@ -185,6 +189,88 @@ def test_district_sheet_example(tmp_path):
 
 # ------------------------------------------------------------------------ python blocks
 PYTHON_FILES = [p for p in MARKDOWN if blocks(p, "python")]
+#: ``print(...)  # what it prints``: the comment is the expected output ("..." skips a part)
+PRINTED = re.compile(r"^(?P<indent>[ \t]*)(?P<call>print\(.*\))[ \t]+#[ \t]?(?P<expected>.*)$")
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def printed_as_stated(printed: str, expected: str) -> bool:
+    """Whether ``printed`` reads as the comment ``expected`` says: its parts around "..."
+    appear in order, the first at the start and the last at the end unless "..." is there.
+
+    Examples: "287 True" states exactly "287 True"; "ScenarioComparison(spearman=0.893, ...,
+    kept 270, ...)" states a start, a middle part and an end.
+    """
+    text, parts = _normal(printed), [_normal(p) for p in expected.split("...")]
+    if len(parts) == 1:
+        return text == parts[0]
+    # the separators around "..." belong to the parts left out: "a, ..., b" reads a, b
+    parts = [parts[0].rstrip(" ,;"), *(p.strip(" ,;") for p in parts[1:-1]),
+             parts[-1].lstrip(" ,;")]
+    if not text.startswith(parts[0]) or not text.endswith(parts[-1]):
+        return False
+    at = len(parts[0])
+    for part in parts[1:-1]:
+        found = text.find(part, at)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return at <= len(text) - len(parts[-1])
+
+
+def with_checked_prints(code: str, label: str) -> str:
+    """``code`` with every single-line ``print(...)  # output`` wrapped in a check."""
+    import ast
+
+    out = []
+    for k, line in enumerate(code.splitlines(), 1):
+        m = PRINTED.match(line)
+        if m:
+            try:
+                ast.parse(m.group("call"))
+            except SyntaxError:  # a print over several lines: not a stated output
+                m = None
+        if m is None:
+            out.append(line)
+            continue
+        indent = m.group("indent")
+        out.append(f"{indent}with __expect__({m.group('expected')!r}, '{label}+{k}'):")
+        out.append(f"{indent}    {m.group('call')}")
+    return "\n".join(out)
+
+
+class _Expect:
+    """Captures one print and records it when it differs from its stated output."""
+
+    def __init__(self, sink: io.StringIO, failures: list[str]) -> None:
+        self.sink, self.failures = sink, failures
+
+    @contextlib.contextmanager
+    def __call__(self, expected: str, where: str):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            yield
+        got = buffer.getvalue()
+        self.sink.write(got)
+        if not printed_as_stated(got, expected):
+            self.failures.append(f"{where}: prints {got.strip()!r}, the page says "
+                                 f"{expected!r}")
+
+
+def test_printed_as_stated_reads_the_comments():
+    assert printed_as_stated("287 True\n", "287 True")
+    assert not printed_as_stated("286 True\n", "287 True")
+    assert printed_as_stated("ScenarioComparison(spearman=0.893, kendall=0.7, over 1800; kept "
+                             "270, entering 105, leaving 105)",
+                             "ScenarioComparison(spearman=0.893, ..., kept 270, entering 105, ...)")
+    assert not printed_as_stated("ScenarioComparison(spearman=0.893, kept 271, entering 105)",
+                                 "ScenarioComparison(spearman=0.893, ..., kept 270, ...)")
+    assert printed_as_stated("[0, 467, 466]\nextra", "[0, 467, ...")
+    code = with_checked_prints("x = 2\nprint(x + 1)   # 3\nprint(x)", "f")
+    assert code.splitlines()[1] == "with __expect__('3', 'f+2'):"
 
 
 @pytest.mark.parametrize("path", PYTHON_FILES, ids=_ids(PYTHON_FILES))
@@ -192,19 +278,23 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
     _user_table().to_excel(tmp_path / "cobertura.xlsx", index=False)
     _user_table().to_csv(tmp_path / "cobertura.csv", index=False)
     monkeypatch.chdir(tmp_path)
-    namespace: dict = {"__name__": "__docs__"}
     printed = io.StringIO()
+    failures: list[str] = []
+    namespace: dict = {"__name__": "__docs__", "__expect__": _Expect(printed, failures)}
     found = blocks(path, "python")
     assert found
     for line, code in found:
-        compiled = compile(code, f"{path.name}:{line}", "exec")
+        checked = with_checked_prints(code, f"{path.name}:{line}")
+        compiled = compile(checked, f"{path.name}:{line}", "exec")
         with contextlib.redirect_stdout(printed):
             exec(compiled, namespace)
+    # every figure a page prints beside a "# ..." comment is the one the comment states
+    assert not failures, "\n".join(failures)
     text = printed.getvalue()
     if path.name == "api.md":
         # the figures the page states in its comments
         assert "1874 4326" in text
-        assert "800 800 493" in text
+        assert "800 800 493 253" in text
         assert "{'HH': 95, 'HL': 6, 'LH': 4, 'LL': 185, 'ns': 1537, 'unstable': 38}" in text
         assert "50 stunted_children 107746 0.0" in text
         # a RENIEC table whose codes are INEI codes of other districts: refused, then chosen

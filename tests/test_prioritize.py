@@ -136,7 +136,7 @@ def test_budget_need_errors_are_geoprio_errors(districts):
         prioritize(districts, base.replace(need="department"))
     no_counts = districts.drop(columns=["under5_2020"])
     with pytest.raises(ScenarioError, match="'stunted_children' is computed by geoprio from "
-                                            "under5_2020 and stunting_u5_2022_eb"):
+                                            "under5_2020 and stunting_u5_2022_fh_endes"):
         prioritize(no_counts, base.replace(need="stunted_children"))
     negative = districts.assign(gap=districts["poverty_2018"] - 50)
     with pytest.raises(ScenarioError, match=r"need 'gap' is negative in .* eligible districts"):
@@ -153,8 +153,9 @@ def test_budget_says_which_objective_it_maximised(districts):
     a, b = by_children[by_children["selected"]], by_rate[by_rate["selected"]]
     assert len(a) == len(b) == 10
     assert a["stunted_children"].sum() > b["stunted_children"].sum()
-    assert a["stunting_u5_2022_eb"].mean() < b["stunting_u5_2022_eb"].mean()
-    expected = districts.assign(v=districts["under5_2020"] * districts["stunting_u5_2022_eb"] / 100)
+    assert a["stunting_u5_2022_fh_endes"].mean() < b["stunting_u5_2022_fh_endes"].mean()
+    expected = districts.assign(
+        v=districts["under5_2020"] * districts["stunting_u5_2022_fh_endes"] / 100)
     top10 = expected.sort_values("v", ascending=False, kind="stable").head(10)["ubigeo"]
     assert sorted(a["ubigeo"]) == sorted(top10)
 
@@ -223,8 +224,8 @@ def test_compare_scenarios(districts):
     assert set(c.entering["ubigeo"]) == sel_b - sel_a
     assert set(c.leaving["ubigeo"]) == sel_a - sel_b
     assert c.n_kept == len(sel_a & sel_b)
-    # ranked in both: a 2022 stunting figure (DCI) and a 2022 anemia figure (anemia preset)
-    both = districts["stunting_u5_2022_eb"].notna() & districts["anemia_6_35m_2022_eb"].notna()
+    # ranked in both: a 2022 stunting estimate (DCI) and a 2022 anemia figure (anemia preset)
+    both = districts["stunting_u5_2022_fh"].notna() & districts["anemia_6_35m_2022_eb"].notna()
     assert c.n_common == int(both.sum())
     assert 0 < c.spearman < 1
 
@@ -290,3 +291,114 @@ def test_a_missing_figure_whose_weight_was_spread_says_so(districts, cat):
     excl = prioritize(districts, Scenario.preset("dci").replace(n_draws=0, missing="exclude"),
                       catalog=cat)
     assert not excl["reasons"].str.contains("se repartió").any()
+def test_a_tie_at_the_top_n_cut_is_reported_not_hidden():
+    # issue 20: districts 2 and 3 have the same score; rank order (input order) put 2 on the
+    # list and 3 off it without a word
+    f = pd.DataFrame({"ubigeo": ["1", "2", "3", "4"], "x": [4.0, 3.0, 3.0, 1.0]})
+    s = Scenario(weights={"x": 1}, higher_is_worse={"x": True}, top_n=2, n_draws=0)
+    out = prioritize(f, s)
+    assert out["selected"].tolist() == [True, True, False, False]
+    tie = out.attrs["tie_at_cut"]
+    assert tie["ranks"] == [2, 3] and tie["selected"] == ["2"] and tie["left_out"] == ["3"]
+    assert tie["score"] == pytest.approx(2 / 3)
+    said = "empate en el corte de la lista: 2 distritos con el mismo puntaje en los puestos 2 a 3"
+    assert [said in r for r in out["reasons"]] == [False, True, True, False]
+    en = prioritize(f, s, lang="en")["reasons"].iloc[2]
+    assert "tie at the list's cut: 2 districts with the same score at ranks 2 to 3, 1 inside" \
+        in en
+    # a tie inside the list, or no tie at the cut, is not reported
+    for n in (1, 3):
+        assert "tie_at_cut" not in prioritize(f, s.replace(top_n=n)).attrs
+    # the whole list fits: no cut
+    assert "tie_at_cut" not in prioritize(f, s.replace(top_n=4)).attrs
+
+
+def test_a_district_not_funded_for_lack_of_data_says_so():
+    # issue 20: with need="anemic_children", a district without an anaemia figure was skipped
+    # by the budget and read only "no seleccionado"
+    f = pd.DataFrame({"ubigeo": ["1", "2", "3"], "x": [3.0, 2.0, 1.0],
+                      "children_6_35m_2020": [100.0, 200.0, 300.0],
+                      "anemia_6_35m_2022_eb": [40.0, np.nan, 10.0]})
+    s = Scenario(weights={"x": 1}, higher_is_worse={"x": True}, budget=10.0,
+                 cost_per_district=1.0, need="anemic_children", n_draws=0)
+    out = prioritize(f, s)
+    assert out["selected"].tolist() == [True, False, True]
+    assert out.attrs["budget"]["unfunded_no_data"] == 1
+    assert out.attrs["budget"]["unfunded_no_data_ubigeos"] == ["2"]
+    # the reason names the figure that is missing: the anaemia rate behind the need
+    assert out["reasons"].iloc[1].endswith(
+        "Puesto 2 de 3; no seleccionado; no financiable por falta de dato: Anemia en niños de 6 a "
+        "35 meses 2022 (suavizada) sin dato")
+    assert "falta de dato" not in out["reasons"].iloc[2]
+    assert prioritize(f, s, lang="en")["reasons"].iloc[1].endswith(
+        "cannot be funded for lack of data: Anaemia, children 6-35 months, 2022 (smoothed) "
+        "missing")
+    # a need that is a column of its own is named itself
+    own = prioritize(f.assign(z=[1.0, np.nan, 2.0]), s.replace(need="z"))
+    assert own["reasons"].iloc[1].endswith("falta de dato: z sin dato")
+    # a missing cost base names the beneficiary column
+    g = f.assign(anemia_6_35m_2022_eb=[40.0, 30.0, 10.0], under5_2020=[10.0, np.nan, 5.0])
+    cb = s.replace(cost_per_district=None, cost_per_beneficiary=1.0,
+                   beneficiary_column="under5_2020")
+    out = prioritize(g, cb, catalog=geoprio.catalog())
+    assert out.attrs["budget"]["unfunded_no_data_ubigeos"] == ["2"]
+    assert out["reasons"].iloc[1].endswith("falta de dato: Niños menores de 5 años 2020 sin dato")
+
+
+def test_population_quintiles_reach_the_rule_through_prioritize():
+    # issue 20: quintiles="population" must cut by people, not by districts, inside prioritize
+    f = pd.DataFrame({"ubigeo": list("abcde"), "poverty_2018": [90.0, 80.0, 70.0, 60.0, 50.0],
+                      "pop_2017": [10.0, 10.0, 10.0, 10.0, 160.0]})
+    s = Scenario(weights={"poverty_2018": 1}, rule="poverty_quintile_2018 <= 2", n_draws=0)
+    by_districts = prioritize(f, s)
+    by_people = prioritize(f, s.replace(quintiles="population"))
+    # by districts: 2 of 5 districts in quintiles I-II; by people the 4 small ones hold 40 of
+    # 200 people (the first fifth), the large one starts at 40/200 = 0.2: quintile II
+    assert by_districts["poverty_quintile_2018"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert by_people["poverty_quintile_2018"].tolist() == [1.0, 1.0, 1.0, 1.0, 2.0]
+    assert by_people["eligible"].tolist() == [True] * 5
+    assert by_districts["eligible"].tolist() == [True, True, False, False, False]
+
+
+def test_budget_report_of_a_list_by_hand():
+    f = pd.DataFrame({"ubigeo": list("abc"), "x": [3.0, 2.0, 1.0], "n": [60.0, 100.0, 120.0],
+                      "u": [10.0, 20.0, 30.0]})
+    s = Scenario(weights={"x": 1}, higher_is_worse={"x": True}, budget=50.0,
+                 cost_per_beneficiary=1.0, beneficiary_column="u", need="n", n_draws=0)
+    out = prioritize(f, s)
+    # greedy by need per sol: a (6), b (5) fit in 50; the exact optimum b, c: 220
+    assert out["selected"].tolist() == [True, True, False]
+    rep = out.attrs["budget"]
+    assert (rep["value"], rep["cost"], rep["exact_value"]) == (160.0, 30.0, 220.0)
+    assert (rep["exact_method"], rep["exact_status"]) == ("milp",
+                                                          "optimal (relative gap <= 1e-09)")
+    assert rep["gap"] == pytest.approx(60 / 220) and rep["need_shifted"] is False
+    assert out["cost"].tolist() == [10.0, 20.0, 30.0]
+    assert out["cum_cost"].tolist()[:2] == [10.0, 30.0] and np.isnan(out["cum_cost"].iloc[2])
+    # z-scores below the mean: the score need is shifted, and said so
+    z = prioritize(f, s.replace(need="score", normalisation="zscore"))
+    assert z.attrs["budget"]["need_shifted"] is True
+    assert z["budget_need"].min() == 0.0
+
+
+def test_budget_inputs_must_be_counts():
+    f = pd.DataFrame({"ubigeo": list("abc"), "x": [3.0, 2.0, 1.0], "n": [6.0, -1.0, -2.0],
+                      "u": [1.0, -5.0, 3.0], "t": ["a", "b", "c"]})
+    s = Scenario(weights={"x": 1}, higher_is_worse={"x": True}, budget=5.0,
+                 cost_per_district=1.0, need="n", n_draws=0)
+    with pytest.raises(ScenarioError, match=r"^need 'n' is negative in 2 eligible districts "
+                                            r"\(e\.g\. \['b', 'c'\]\); a budget maximises a "
+                                            r"need >= 0: choose another need or rescale this "
+                                            r"column$"):
+        prioritize(f, s)
+    # a negative need outside the eligible districts is no matter
+    assert prioritize(f, s.replace(rule="x > 2"))["selected"].tolist() == [True, False, False]
+    per = s.replace(need="x", cost_per_district=None, cost_per_beneficiary=1.0,
+                    beneficiary_column="u")
+    with pytest.raises(ScenarioError, match=r"^beneficiary_column 'u' has negative counts; a "
+                                            r"cost per beneficiary needs counts >= 0$"):
+        prioritize(f, per)
+    with pytest.raises(ScenarioError, match=r"^beneficiary_column 't' must be numeric; it "
+                                            r"holds text \(e\.g\. \['a', 'b', 'c'\]\): choose "
+                                            r"a numeric column$"):
+        prioritize(f, per.replace(beneficiary_column="t"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -225,3 +227,124 @@ def test_evaluation_errors_speak_spanish_too(table):
         Rule("poverty_2108 > 40").check_names(table.columns)
     assert info.value.text("es").startswith("nombre desconocido «poverty_2108» (¿quiso decir "
                                             "«poverty_2018»")
+# ---------------------------------------------------- issue 20: mutants the suite let through
+def _three(text: str, frame: pd.DataFrame) -> list:
+    res = evaluate_rule(frame, text)
+    return ["U" if u else ("T" if e else "F") for e, u in
+            zip(res.eligible.tolist(), res.unknown.tolist(), strict=True)]
+
+
+def test_a_missing_value_on_either_side_is_unknown():
+    f = pd.DataFrame({"ubigeo": ["1", "2", "3", "4"], "x": [5.0, None, 5.0, None],
+                      "y": [3.0, 3.0, None, None]})
+    for text in ("x > y", "y < x", "x >= y", "x != y", "x == y", "x + 1 > y"):
+        states = _three(text, f)
+        assert states[1:] == ["U", "U", "U"], text
+    assert _three("x > y", f)[0] == "T" and _three("x == y", f)[0] == "F"
+    # a constant on one side: only the column can be missing
+    assert _three("5 <= x", f) == ["T", "U", "T", "U"]
+
+
+def test_membership_with_a_missing_value_is_unknown():
+    f = pd.DataFrame({"ubigeo": ["1", "2", "3"], "department": ["LIMA", None, "Cusco"],
+                      "q": [1.0, None, 3.0]})
+    assert _three("department in ['Lima', 'PUNO']", f) == ["T", "U", "F"]
+    assert _three("department not in ['Lima', 'PUNO']", f) == ["F", "U", "T"]
+    assert _three("q in [1, 2]", f) == ["T", "U", "F"]
+    assert _three("q not in [1, 2]", f) == ["F", "U", "T"]
+    res = evaluate_rule(f, "q not in [1, 2]")
+    assert res.reasons.tolist() == ["no cumple: q 1 en [1; 2]", "sin dato: q sin dato",
+                                    "cumple: q 3 no en [1; 2]"]
+
+
+@pytest.mark.parametrize(("op", "values", "reasons"), [
+    ("<", [5.0, 20.0], ["cumple: x 5 < 10", "no cumple: x 20 ≥ 10"]),
+    ("<=", [5.0, 20.0], ["cumple: x 5 ≤ 10", "no cumple: x 20 > 10"]),
+    (">", [5.0, 20.0], ["no cumple: x 5 ≤ 10", "cumple: x 20 > 10"]),
+    (">=", [5.0, 20.0], ["no cumple: x 5 < 10", "cumple: x 20 ≥ 10"]),
+    ("==", [10.0, 20.0], ["cumple: x 10 = 10", "no cumple: x 20 ≠ 10"]),
+    ("!=", [10.0, 20.0], ["no cumple: x 10 = 10", "cumple: x 20 ≠ 10"]),
+])
+def test_reasons_write_the_symbol_that_holds(op, values, reasons):
+    # issue 20: a failing comparison shows the negated symbol ("20 ≥ 10" for "x < 10")
+    f = pd.DataFrame({"ubigeo": ["1", "2"], "x": values})
+    assert evaluate_rule(f, f"x {op} 10").reasons.tolist() == reasons
+
+
+TAIL = ("; rules allow only column ids, numbers, text in quotes, True/False, comparisons "
+        "(< <= > >= == != in), and/or/not, + - * / and parentheses")
+
+
+@pytest.mark.parametrize(("rule", "what", "col", "segment"), [
+    ("x ** 2 > 1", "power operator **", 1, "x ** 2"),
+    ("x // 2 > 1", "floor division //", 1, "x // 2"),
+    ("x % 2 > 1", "modulo %", 1, "x % 2"),
+    ("x > 1 & vraem", "operator & (use 'and')", 5, "1 & vraem"),
+    ("x > 1 | vraem", "operator | (use 'or')", 5, "1 | vraem"),
+    ("x ^ 2 > 1", "operator ^", 1, "x ^ 2"),
+    ("x << 2 > 1", "operator <<", 1, "x << 2"),
+    ("x >> 2 > 1", "operator >>", 1, "x >> 2"),
+    ("x @ x > 1", "operator @", 1, "x @ x"),
+    ("~vraem", "operator ~ (use 'not')", 1, "~vraem"),
+    ("x > 1 if vraem else x < 1", "conditional expression (x if c else y)", 1,
+     "x > 1 if vraem else x < 1"),
+    ("x > {1}", "set literal", 5, "{1}"),
+    ("x > b'1'", "constant of type bytes", 5, "b'1'"),
+])
+def test_forbidden_syntax_is_named_with_its_place(rule, what, col, segment):
+    with pytest.raises(RuleError) as err:
+        parse_rule(rule)
+    assert str(err.value) == f"forbidden in rule: {what} at column {col}: `{segment}`{TAIL}"
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("x in [1, 'a']", "a list mixes texts and numbers"),
+    ("x + department > 1", "arithmetic on text"),
+    ("x + 1", "expected a condition (a comparison, a yes/no column, and/or/not) at column 1: "
+              "`x + 1` in rule 'x + 1'"),
+    ("x", "column 'x' is a number, not a yes/no flag; compare it (e.g. x >= 40 or x == 'X')"),
+    ("vraem > (x > 1)", "expected a value"),
+])
+def test_meaningless_rules_are_refused(rule, message):
+    f = pd.DataFrame({"ubigeo": ["1"], "x": [1.0], "department": ["LIMA"], "vraem": [True]})
+    with pytest.raises(RuleError, match=re.escape(message)):
+        evaluate_rule(f, rule)
+
+
+def test_results_keep_the_frames_index_and_names():
+    f = pd.DataFrame({"ubigeo": ["1", "2"], "x": [5.0, np.nan]}, index=[30, 10])
+    for rule in ("x > 1", "", "True", "False"):
+        res = evaluate_rule(f, rule)
+        for s, name in ((res.eligible, "eligible"), (res.unknown, "unknown"),
+                        (res.reasons, "reasons")):
+            assert s.index.tolist() == [30, 10] and s.name == name, rule
+    assert evaluate_rule(f, "").eligible.tolist() == [True, True]
+    assert evaluate_rule(f, "").unknown.tolist() == [False, False]
+    assert evaluate_rule(f, "True").reasons.tolist() == ["cumple: siempre"] * 2
+    assert evaluate_rule(f, "False").reasons.tolist() == ["no cumple: nunca"] * 2
+    assert evaluate_rule(f, "False", lang="en").reasons.tolist() == ["fails: never"] * 2
+
+
+def test_text_comparisons_with_a_gap_on_either_side_are_unknown():
+    f = pd.DataFrame({"ubigeo": list("abcd"), "department": ["Lima", None, "Cusco", None],
+                      "province": ["LIMA", "LIMA", None, None]})
+    assert _three("department == 'LIMA'", f) == ["T", "U", "F", "U"]
+    assert _three("department != 'lima'", f) == ["F", "U", "T", "U"]
+    assert _three("department == province", f) == ["T", "U", "U", "U"]
+    assert _three("province != department", f) == ["F", "U", "U", "U"]
+    res = evaluate_rule(f, "department == province")
+    assert res.reasons.tolist()[:2] == ["cumple: department Lima = province LIMA",
+                                        "sin dato: department / province sin dato"]
+
+
+def test_numbers_in_reasons_as_each_language_writes_them():
+    f = pd.DataFrame({"ubigeo": list("abcd"), "x": [1234.5, 0.004, 52.7, -3.0]})
+    es = evaluate_rule(f, "x > -10000").reasons.tolist()
+    assert es == ["cumple: x 1\u00a0234,5 > -10\u00a0000", "cumple: x 0,004 > -10\u00a0000",
+                  "cumple: x 52,7 > -10\u00a0000", "cumple: x -3 > -10\u00a0000"]
+    en = evaluate_rule(f, "x > -10000", lang="en").reasons.tolist()
+    assert en[0] == "meets: x 1,234.5 > -10,000" and en[1] == "meets: x 0.004 > -10,000"
+    # arithmetic reads its result and its constants
+    assert evaluate_rule(f, "x * 2 - 1 >= 2468").reasons.tolist()[0].startswith("cumple: ")
+    assert evaluate_rule(f, "-x < 0").eligible.tolist() == [True, True, True, False]
+    assert evaluate_rule(f, "+x > 0").eligible.tolist() == [True, True, True, False]

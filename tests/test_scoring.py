@@ -55,8 +55,9 @@ def test_target_needs_a_target():
 
 
 def test_unknown_normalisation_lists_choices():
-    with pytest.raises(ScenarioError, match=r"one of \['minmax', 'zscore', 'rank', 'target'\]; "
-                                            r"got 'ranks'"):
+    # normalise's parameter is method=: the message names it (issue 20)
+    with pytest.raises(ScenarioError, match=r"^method must be one of \['minmax', 'zscore', "
+                                            r"'rank', 'target'\]; got 'ranks'"):
         normalise([1.0], method="ranks")
 
 
@@ -131,3 +132,87 @@ def test_real_poverty_minmax_values(table):
 def test_composite_rejects_unknown_column(table):
     with pytest.raises(ScenarioError, match=r"indicators \['poverty_2019'\] are not columns"):
         composite(table, {"poverty_2019": 1})
+
+
+# ---------------------------------------------------------------- issue 20: mutation holes
+@pytest.mark.parametrize("method", ["minmax", "zscore", "rank", "target"])
+@pytest.mark.parametrize("worse", [True, False])
+def test_each_draw_is_normalised_on_its_own(method, worse):
+    # (draws, n): every row normalised over its own districts, as the 1-D function does
+    rows = np.array([[10.0, np.nan, 30.0, 20.0], [5.0, 6.0, np.nan, np.nan],
+                     [7.0, 7.0, 7.0, np.nan]])
+    both = normalise(rows, method=method, higher_is_worse=worse, target=8.0)
+    for r, row in enumerate(rows):
+        one = normalise(row, method=method, higher_is_worse=worse, target=8.0)
+        np.testing.assert_array_equal(both[r], one)
+
+
+def test_normalisations_by_hand_with_gaps_and_constants():
+    x = np.array([10.0, np.nan, 30.0, 20.0])
+    assert normalise(x, method="minmax").tolist()[::2] == [0.0, 1.0]
+    assert np.isnan(normalise(x, method="minmax")[1])
+    # ranks over the 3 districts with a value: 1/3, 3/3, 2/3
+    np.testing.assert_allclose(normalise(x, method="rank"), [1 / 3, np.nan, 1.0, 2 / 3])
+    np.testing.assert_allclose(normalise(x, method="rank", higher_is_worse=False),
+                               [1.0, np.nan, 1 / 3, 2 / 3])
+    sd = np.std([10.0, 30.0, 20.0])
+    np.testing.assert_allclose(normalise(x, method="zscore"),
+                               [-10 / sd, np.nan, 10 / sd, 0.0])
+    # the gap to a target of 15 (higher is worse): 0, -, 15, 5 over the largest, 15
+    np.testing.assert_allclose(normalise(x, method="target", target=15.0),
+                               [0.0, np.nan, 1.0, 1 / 3])
+    # a column with one value everywhere tells no district apart: 0, never NaN
+    same = np.array([7.0, 7.0, np.nan])
+    for method in ("minmax", "zscore", "target"):
+        got = normalise(same, method=method, target=7.0)
+        assert got[:2].tolist() == [0.0, 0.0] and np.isnan(got[2]), method
+    assert normalise(same, method="minmax", higher_is_worse=False)[:2].tolist() == [1.0, 1.0]
+    assert normalise(same, method="rank")[:2].tolist() == [0.75, 0.75]
+
+
+def test_aggregations_by_hand():
+    v = np.array([[0.25, 1.0], [0.0, np.nan], [np.nan, np.nan]])
+    w = np.array([0.5, 0.5])
+    # arithmetic, reweighted: 0.625; 0 (over the half that is there); none
+    np.testing.assert_allclose(aggregate(v, w), [0.625, 0.0, np.nan])
+    np.testing.assert_allclose(aggregate(v, w, missing="exclude"), [0.625, np.nan, np.nan])
+    np.testing.assert_allclose(aggregate(v, w, missing="impute"), [0.625, np.nan, np.nan])
+    # a weight of 0 does not make a missing value count
+    np.testing.assert_allclose(aggregate(v, np.array([1.0, 0.0]), missing="exclude"),
+                               [0.25, 0.0, np.nan])
+    # geometric: columns rescaled to [0, 1] first (0.25 -> 1, 0 -> 0; 1 alone -> 0), then
+    # exp(sum w log(v + 0.01)) - 0.01 over the weight a district has
+    off = 0.01
+    first = np.exp(0.5 * np.log(1 + off) + 0.5 * np.log(0 + off)) - off
+    np.testing.assert_allclose(aggregate(v, w, method="geometric"), [first, 0.0, np.nan],
+                               atol=1e-12)
+    # per draw: weights (draws, k) and values (draws, n, k)
+    draws = aggregate(np.stack([v, v]), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    np.testing.assert_allclose(draws, [[0.25, 0.0, np.nan], [1.0, np.nan, np.nan]])
+
+
+def test_weights_and_directions_messages():
+    with pytest.raises(ScenarioError, match=r"^weights must be a non-empty mapping id -> "
+                                            r"weight; got \{\}$"):
+        normalise_weights({})
+    with pytest.raises(ScenarioError, match=r"^weights must be a non-empty mapping"):
+        normalise_weights([("a", 1)])
+    with pytest.raises(ScenarioError, match=r"^weights must be finite numbers >= 0; got "
+                                            r"\{'b': True\}$"):
+        normalise_weights({"a": 1, "b": True})
+    with pytest.raises(ScenarioError, match=r"^weights must be finite numbers >= 0; got "
+                                            r"\{'b': inf\}$"):
+        normalise_weights({"a": 1, "b": float("inf")})
+    with pytest.raises(ScenarioError, match=r"^indicator 'x' has no known direction: say "
+                                            r"whether a higher value means more need, e\.g\. "
+                                            r"higher_is_worse=\{'x': True\} \(or False\), or "
+                                            r"add it to the catalog with its "
+                                            r"higher_is_worse$"):
+        directions_from_catalog(["x"], None, {})
+    with pytest.raises(ScenarioError, match=r"^indicators 'x', 'y' have no known direction: "
+                                            r"say whether a higher value means more need, "
+                                            r"e\.g\. higher_is_worse=\{'x': True, 'y': True\}"):
+        directions_from_catalog(["x", "y"], None, {})
+    cat = pd.DataFrame({"id": ["x", "y"], "higher_is_worse": [False, None]})
+    assert directions_from_catalog(["x"], cat, {}) == {"x": False}
+    assert directions_from_catalog(["x"], cat, {"x": True}) == {"x": True}

@@ -523,10 +523,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "Black outline: the district enters or leaves and the rank intervals "
                         "do not explain it (news)."),
     "cmp_mark": ("¿Noticia?", "News?"),
-    "cmp_mark_help": ("Dentro del intervalo: los intervalos del 90% de los dos puestos se "
-                      "superponen, el cambio no es noticia. Noticia: no se superponen.",
-                      "Within the interval: the 90% intervals of both ranks overlap, the move "
-                      "is not news. News: they do not overlap."),
+    "cmp_mark_help": ("Dentro del intervalo: con los dos escenarios en las mismas "
+                      "simulaciones, el intervalo del 90% de la diferencia de puestos incluye "
+                      "0: el cambio no es noticia. Noticia: no lo incluye.",
+                      "Within the interval: with both scenarios on the same simulations, the "
+                      "90% interval of the rank difference holds 0: the move is not news. "
+                      "News: it does not."),
     "cmp_news": ("Noticia", "News"),
     "cmp_within": ("Dentro del intervalo", "Within the interval"),
     "cmp_rank_a": ("Puesto A", "Rank A"),
@@ -904,4 +906,76 @@ OPTIONS.update({
                    "scatter": ("Diagrama de dispersión de Moran", "Moran scatterplot"),
                    "box": ("Mapa de caja (atípicos)", "Box map (outliers)"),
                    "bivariate": ("Moran local bivariado", "Bivariate Local Moran")},
+})
+
+
+# --- Answers at the edges (issue 20): money a frontier point leaves, how people reached are
+# estimated, children measured per 100 resident ---
+STRINGS.update({
+    "bud_unspent": ("Dinero sin usar", "Money left unspent"),
+    "bud_reached_stunted": (
+        "Niños con desnutrición alcanzados = niños menores de 5 años que viven en el distrito "
+        "(INEI 2020) × su desnutrición estimada por Fay–Herriot con el SIEN-HIS 2022 y ajustada "
+        "a la ENDES 2022 de su departamento. SIEN-HIS cuenta a los niños donde se los "
+        "midió (su establecimiento de salud), no donde viven: en {k} distritos se midió a más "
+        "niños de los que viven allí (más de 100 medidos por cada 100 residentes, página "
+        "Distrito), y allí la tasa medida incluye a niños de distritos vecinos.",
+        "Stunted children reached = children under 5 living in the district (INEI 2020) × its "
+        "stunting estimated by Fay–Herriot from SIEN-HIS 2022 and benchmarked to its "
+        "department's ENDES 2022. SIEN-HIS counts children where they were measured (their "
+        "health facility), not where they live: in {k} districts more children were measured "
+        "than live there (over 100 measured per 100 residents, District page), and there the "
+        "measured rate also covers children from neighbouring districts."),
+    "bud_reached_children": (
+        "Personas alcanzadas = población del distrito en la edad (INEI 2020) × su tasa "
+        "suavizada SIEN-HIS 2022, medida donde se atendió a los niños.",
+        "People reached = the district's population of that age (INEI 2020) × its smoothed "
+        "SIEN-HIS 2022 rate, measured where the children were seen."),
+    "bud_reached_poor": (
+        "Personas en pobreza alcanzadas = población 2020 (2017 donde falta) × pobreza 2018 "
+        "(INEI): un orden de magnitud, no un conteo.",
+        "People in poverty reached = population 2020 (2017 where missing) × poverty 2018 "
+        "(INEI): an order of magnitude, not a count."),
+    "measured_per_resident": ("Niños medidos por cada 100 residentes (menores de 5, 2022)",
+                              "Children measured per 100 residents (under 5, 2022)"),
+    "measured_over": (
+        "En este distrito se midió a más niños de los que viven en él ({v} por cada 100): "
+        "SIEN-HIS los cuenta en su establecimiento de salud, y los niños con desnutrición "
+        "contados aquí ({counted}) pueden superar la estimación para sus residentes ({est}).",
+        "More children were measured in this district than live in it ({v} per 100): SIEN-HIS "
+        "counts them at their health facility, and the stunted children counted here "
+        "({counted}) may exceed the estimate for its residents ({est})."),
+})
+
+
+# --- Small-area estimates on the District page (issue 23) ---
+STRINGS.update({
+    "est_title": ("Desnutrición crónica 2022: tres estimaciones",
+                  "Stunting 2022: three estimates"),
+    "est_kind": ("Estimación", "Estimate"),
+    "est_value": ("Valor", "Value"),
+    "est_interval": ("Intervalo 90%", "90% interval"),
+    "est_from": ("De dónde viene", "Where it comes from"),
+    "est_raw": ("Medida (SIEN-HIS)", "Measured (SIEN-HIS)"),
+    "est_raw_from": ("{y} de {n} niños menores de 5 años medidos",
+                     "{y} of {n} children under 5 measured"),
+    "est_raw_none": ("ningún niño medido", "no child measured"),
+    "est_eb": ("Bayes empírico", "Empirical Bayes"),
+    "est_eb_from": ("la tasa medida, acercada a la nacional cuanto menos niños se midieron",
+                    "the measured rate, pulled towards the national one the fewer children "
+                    "were measured"),
+    "est_fh": ("Fay–Herriot (la del preset DCI)", "Fay–Herriot (the DCI preset's)"),
+    "est_fh_from": ("{g} de los niños del distrito; el resto, de distritos parecidos (censo, "
+                    "pobreza, altitud)",
+                    "{g} from the district's own children; the rest from similar districts "
+                    "(census, poverty, altitude)"),
+    "est_fh_none": ("solo de distritos parecidos (censo, pobreza, altitud): ningún niño medido",
+                    "from similar districts only (census, poverty, altitude): no child "
+                    "measured"),
+    "interval_width": ("Ancho del intervalo {level}%: {name}", "{level}% interval width: {name}"),
+    "points": ("puntos porcentuales", "percentage points"),
+    "width_note": ("Cuanto más ancho el intervalo, menos se sabe de la cifra del distrito (p. "
+                   "ej., pocos niños medidos).",
+                   "The wider the interval, the less is known of the district's figure (e.g. "
+                   "few children measured)."),
 })

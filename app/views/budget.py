@@ -177,6 +177,16 @@ def point_map(listed: pd.DataFrame, people: str, rate: str, lang: str) -> None:
                  key="budget_map", missing=t("missing", lang))
 
 
+def reached_note(people: str, lang: str) -> None:
+    """How the people reached are estimated, and where SIEN-HIS counts children elsewhere."""
+    frame = districts()
+    if people != "stunted_children" or "measured_per_resident_u5_2022" not in frame:
+        st.caption(t(f"bud_reached_{'children' if people != 'poor_people' else 'poor'}", lang))
+        return
+    over = int((frame["measured_per_resident_u5_2022"] > 100).sum())
+    st.caption(t("bud_reached_stunted", lang, k=fmt.integer(over, lang)))
+
+
 def export_frame(listed: pd.DataFrame, cost: float | None) -> pd.DataFrame:
     """The point's list, in rank order, with the point and its values in every row."""
     info = listed.attrs["tradeoff"]
@@ -243,11 +253,13 @@ def render(view: View) -> None:
     st.altair_chart(chart(points, chosen, people, lang), width="stretch")
     st.caption(t("bud_chart_note", lang))
     listed = tradeoff_list(view.ranked, points, int(point), budget=float(budget))
-    m = st.columns(4)
+    m = st.columns(5)
     m[0].metric(t(people, lang), fmt.integer(chosen["children_reached"], lang))
     m[1].metric(t("bud_mean_rate", lang), fmt.percent(chosen["mean_rate"], 1, lang))
     m[2].metric(t("bud_n_selected", lang), fmt.integer(chosen["n_selected"], lang))
     m[3].metric(t("bud_cost", lang), fmt.money(chosen["cost"], lang))
+    m[4].metric(t("bud_unspent", lang), fmt.money(chosen["unspent"], lang))
+    reached_note(people, lang)
     point_map(listed, people, rate, lang)
     table = listed[listed["selected"].to_numpy(dtype=bool)].sort_values(["rank", "ubigeo"])
     if "cost" not in table.columns and asked["cost"] is not None:  # a list without a budget

@@ -53,12 +53,15 @@ DEFAULTS = ("poverty_2018", "stunting_u5_2019", "no_water_2017", "no_sewer_2017"
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def run_cluster(key: tuple, indicators: tuple[str, ...], method: str, k, contiguous: bool,
-                min_population: float | None, *, _frame: pd.DataFrame):
+                min_population: float | None, *, _frame: pd.DataFrame,
+                _catalog: pd.DataFrame | None = None):
+    """``key`` holds the uploads' fingerprint: values and catalog rows (directions)."""
     geo = gpd.GeoDataFrame(_frame.merge(full_geometry(), on="ubigeo"), geometry="geometry",
                            crs=4326)
+    # directions from the session's catalog: an uploaded coverage is "higher is better"
     frame, result = geoprio.cluster(geo, list(indicators), method=method, k=k,
                                     contiguous=contiguous, min_population=min_population,
-                                    missing="median")
+                                    missing="median", catalog=_catalog)
     return pd.DataFrame(frame.drop(columns="geometry")), result
 
 
@@ -301,7 +304,8 @@ def render(view: View) -> None:
         st.info(t("cluster_need_two", lang))
         return
     frame, result = run_cluster(key, tuple(inds), method, "auto" if k == 0 else int(k),
-                                kind == "zones", float(floor) or None, _frame=frame_all)
+                                kind == "zones", float(floor) or None, _frame=frame_all,
+                                _catalog=cat.reset_index())
     col = "zone" if kind == "zones" else "cluster"
     st.markdown(md(group_summary(result, kind, lang, auto=k == 0)))  # user labels in it
     groups = sorted(v for v in frame[col].dropna().unique() if v >= 1)

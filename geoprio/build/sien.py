@@ -13,8 +13,10 @@ stops. Rates are recomputed from the counts; the file's own percentages are only
 
 Derived here: Empirical Bayes rates with a 90% beta-binomial interval
 (:mod:`geoprio.spatial.smoothing`, global method), the change 2019→2022, the smallest number of
-children
-that can produce each published 2019 rate, and small-number flags.
+children that can produce each published 2019 rate, small-number flags, and the children
+measured per 100 resident under-5s (INEI 2020), flagged above 100: SIEN-HIS counts a child
+where it was measured, so a district whose facility serves its neighbours measures more
+children than live there.
 """
 
 from __future__ import annotations
@@ -146,6 +148,21 @@ SIEN_CATALOG: list[tuple] = [
      "2022 rate rests on fewer than 30 children", "sí/no", 2022, SIEN_HIS, None, "flag", "none",
      "Verdadero si evaluated_u5_2022 < 30 o si el distrito no tiene registro en 2022.",
      "Con menos de 30 niños use la tasa suavizada y su intervalo."),
+    ("measured_per_resident_u5_2022", "Menores de 5 años medidos por cada 100 residentes 2022",
+     "Children under 5 measured per 100 residents, 2022", "por 100", 2022,
+     SIEN_HIS + "; MINSA REUNIS, población estimada 2020 (INEI)", None, "context", "none",
+     "100 × evaluated_u5_2022 / under5_2020: niños medidos en los establecimientos del "
+     "distrito por cada 100 menores de 5 años que viven en él. Más de 100: el distrito mide a "
+     "niños de otros distritos (su establecimiento atiende a vecinos).",
+     "SIEN-HIS cuenta a los niños en el distrito del establecimiento, la población es la de "
+     "residencia (2020): donde supera 100, los niños con desnutrición contados pueden superar "
+     "la estimación stunted_children (menores de 5 × tasa), y en los distritos vecinos quedar "
+     "por debajo. Vacío si no se midió ningún niño. / Facility district against residents."),
+    ("measured_above_resident_u5_2022", "Más menores de 5 medidos que residentes 2022",
+     "More children under 5 measured than live there, 2022", "sí/no", 2022,
+     SIEN_HIS + "; MINSA REUNIS, población estimada 2020 (INEI)", None, "flag", "none",
+     "Verdadero si measured_per_resident_u5_2022 > 100.",
+     "Falso también donde no se midió ningún niño (no se midió a más de los que viven)."),
 ]
 SIEN_COLUMNS: tuple[str, ...] = tuple(row[0] for row in SIEN_CATALOG)
 
@@ -235,13 +252,26 @@ def _simplest(lo: Fraction, hi: Fraction) -> Fraction:
     return whole + 1 / inner
 
 
+def _measured_per_resident(t: pd.DataFrame, report: dict[str, Any]) -> None:
+    """Children measured per 100 resident under-5s, its flag above 100 and their counts."""
+    residents = pd.to_numeric(t["under5_2020"], errors="coerce")
+    ratio = (100 * t["evaluated_u5_2022"] / residents).where(residents > 0)
+    t["measured_per_resident_u5_2022"] = ratio
+    t["measured_above_resident_u5_2022"] = (ratio > 100).fillna(False).astype(bool)
+    estimate = residents * t["stunting_u5_2022_eb"] / 100
+    report["measured_per_resident_u5_2022"] = {
+        "above_100": int(t["measured_above_resident_u5_2022"].sum()),
+        "stunted_counted_above_estimate": int((t["stunted_u5_2022"] > estimate).sum()),
+    }
+
+
 def sien_columns(counts: pd.DataFrame, base: pd.DataFrame,
                  report: dict[str, Any]) -> pd.DataFrame:
     """All SIEN 2022 columns for the districts of ``base`` (``ubigeo``, ``stunting_u5_2019``,
     ``stunting_u5_2019_code``), in the order of :data:`SIEN_COLUMNS`."""
     from geoprio.spatial.smoothing import smooth_rates
 
-    t = base[["ubigeo", "stunting_u5_2019", "stunting_u5_2019_code"]].merge(
+    t = base[["ubigeo", "stunting_u5_2019", "stunting_u5_2019_code", "under5_2020"]].merge(
         counts, on="ubigeo", how="left", validate="1:1")
     outside = sorted(set(counts["ubigeo"]) - set(base["ubigeo"]))
     if outside:
@@ -270,6 +300,7 @@ def sien_columns(counts: pd.DataFrame, base: pd.DataFrame,
         (t["stunting_u5_2019_min_n"] < SMALL_N)
         | t["stunting_u5_2019_code"].isin(["(SD)", "(****)"])).astype(bool)
     t["stunting_u5_2022_small_n"] = ~(t["evaluated_u5_2022"] >= SMALL_N)
+    _measured_per_resident(t, report)
     report["districts"] = {
         "with_under5_counts": int(t["evaluated_u5_2022"].notna().sum()),
         "without_under5_counts": sorted(t.loc[t["evaluated_u5_2022"].isna(), "ubigeo"]),

@@ -65,6 +65,12 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "tradeoff_point": ("Punto de la curva", "Point of the curve"),
     "tradeoff_children_reached": ("Niños alcanzados en el punto", "Children reached at the point"),
     "tradeoff_mean_rate": ("Tasa media en el punto", "Mean rate at the point"),
+    # issue 20: paired draws of a comparison, money a frontier point leaves
+    "shift_p05": ("Cambio de puesto p5 (B − A, simulaciones pareadas)",
+                  "Rank change p5 (B − A, paired draws)"),
+    "shift_p95": ("Cambio de puesto p95 (B − A, simulaciones pareadas)",
+                  "Rank change p95 (B − A, paired draws)"),
+    "unspent": ("Dinero sin usar", "Money left unspent"),
 }
 
 #: normalisation -> unit of the score (Spanish, English)

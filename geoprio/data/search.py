@@ -22,6 +22,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from geoprio.errors import InputError
+
 __all__ = ["COLUMNS", "fold", "matches", "safe_id"]
 
 #: where a query is looked for
@@ -72,7 +74,8 @@ def matches(frame: pd.DataFrame, query: str | None,
         return np.ones(len(frame), dtype=bool)
     present = [c for c in columns if c in frame.columns]
     if not present:
-        raise KeyError(f"none of the columns {list(columns)} is in the table")
+        raise InputError(f"none of the columns {list(columns)} is in the table: a search "
+                         "needs a district, province, department or ubigeo column")
     names = [c for c in present if c != "ubigeo"]
     hay = pd.Series([""] * len(frame), index=frame.index, dtype=object)
     for c in names:

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 LEVELS = {"district": 6, "province": 4, "department": 2}
 _TEXT = {"ubigeo", "department", "province", "district", "border_country"}
-_FLAGS = {"border", "vraem", "stunting_u5_2019_small_n", "stunting_u5_2022_small_n"}
+_FLAGS = {"border", "vraem", "stunting_u5_2019_small_n", "stunting_u5_2022_small_n",
+          "measured_above_resident_u5_2022"}
 
 
 def _path(*parts: str) -> Path:

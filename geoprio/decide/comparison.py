@@ -6,15 +6,18 @@ the districts) and returns a :class:`ScenarioComparison`:
 - the **rank correlations** (Spearman, Kendall) over the districts ranked in both;
 - the districts that **enter**, **leave** or **stay** on the list;
 - a **table** with one row per district: both ranks, both 90% rank intervals, both
-  probabilities of selection, both reasons, and whether the move is **within the rank
-  intervals**. Two ranks whose 90% intervals overlap are not told apart by the data: such a
-  move (``within_intervals``) is not news, and ``news`` marks the moves that are;
+  probabilities of selection, both reasons, and whether the move is **within its interval**:
+  both scenarios are run on the same Monte Carlo draws (:func:`paired_rank_shift`), and a
+  move whose 90% interval of ``rank_b − rank_a`` holds 0 is not told apart by the data
+  (``within_intervals``): it is not news, and ``news`` marks the moves that are. Both sides
+  draw the same sources: a source only one side can draw (the 2022 rates' posterior against
+  the 2019 rates, which publish no error) is held at its published value;
 - the **people reached** by each list (stunted and anaemic children, people in poverty).
 
 :func:`with_2019_rates` turns a scenario on the 2022 SIEN-HIS rates into the same scenario on
 the SIEN 2019 rates (the "same scenario on 2019 versus 2022 data" comparison), and
-:func:`export_comparison` writes the table with both scenarios in its methodology (XLSX,
-GeoPackage, CSV...) through :func:`geoprio.export`.
+:func:`geoprio.report.decisions.export_comparison` writes the table with both scenarios in
+its methodology (XLSX, GeoPackage, CSV...).
 
 Examples
 --------
@@ -41,17 +44,19 @@ import pandas as pd
 
 from geoprio.engine.derived import PEOPLE, people_totals
 from geoprio.engine.scenario import Scenario
-from geoprio.errors import InputError, ScenarioError
+from geoprio.errors import GeoprioError, InputError, ScenarioError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CHANGES", "RATES_2019", "ScenarioComparison", "compare_scenarios",
-           "with_2019_rates"]
+__all__ = ["CHANGES", "RATES_2019", "PairedShift", "ScenarioComparison", "compare_scenarios",
+           "paired_rank_shift", "with_2019_rates"]
 
 #: what happened to a district between list a and list b
 CHANGES: tuple[str, ...] = ("kept", "entering", "leaving", "out")
 #: 2022 column -> the 2019 column that replaces it in :func:`with_2019_rates`
 RATES_2019: dict[str, str] = {
+    "stunting_u5_2022_fh": "stunting_u5_2019",
+    "stunting_u5_2022_fh_endes": "stunting_u5_2019",
     "stunting_u5_2022_eb": "stunting_u5_2019",
     "stunting_u5_2022": "stunting_u5_2019",
     "anemia_6_35m_2022_eb": "anemia_6_35m_2019",
@@ -83,9 +88,11 @@ class ScenarioComparison:
         names, ``rank_a``, ``rank_b``, ``rank_p05_a``, ``rank_p95_a``, ``rank_p05_b``,
         ``rank_p95_b``, ``p_selected_a``, ``p_selected_b``, ``selected_a``, ``selected_b``,
         ``change`` (one of :data:`CHANGES`), ``rank_shift`` (``rank_b - rank_a``),
-        ``within_intervals`` (the two 90% rank intervals overlap: the data do not tell the
-        two ranks apart; missing where the district is ranked in only one), ``news`` (the
-        district moved, in rank or on the list, and the intervals do not explain it),
+        ``shift_p05`` and ``shift_p95`` (the 90% interval of ``rank_b − rank_a`` over paired
+        draws, when they were run), ``within_intervals`` (that interval holds 0, or without
+        paired draws the two 90% rank intervals overlap: the data do not tell the two ranks
+        apart; missing where the district is ranked in only one), ``news`` (the district
+        moved, in rank or on the list, and the intervals do not explain it),
         ``reasons_a``, ``reasons_b`` and the people reached of each district.
     people : pandas.DataFrame
         People reached by each list: one row per people column (``stunted_children``,
@@ -154,6 +161,104 @@ def _output(x: object, districts: pd.DataFrame | None, catalog: pd.DataFrame | N
     return x
 
 
+@dataclass
+class PairedShift:
+    """The 90% interval of each district's rank difference ``rank_b − rank_a`` over paired draws.
+
+    Both scenarios are run on the **same** draws: one set of values per draw for every source
+    both of them draw (poverty within INEI's interval, a smoothed rate within its posterior)
+    and the same Dirichlet draw of the weights where the two weight vectors agree (indicators
+    matched by name, a 2019 rate with its 2022 column). A source only one side draws (the
+    2022 rates against the 2019 ones, which have no published error) is held at its
+    published value on that side, so both sides draw the same sources.
+
+    Attributes
+    ----------
+    shift_p05, shift_p95 : numpy.ndarray
+        Per district, the 5th and 95th percentiles of ``rank_b − rank_a`` over the draws in
+        which it is ranked in both (NaN where never).
+    drawn : list of str
+        Sources drawn on both sides; ``held`` those held at their published value.
+    n_draws, seed : int
+    """
+
+    shift_p05: np.ndarray
+    shift_p95: np.ndarray
+    drawn: list[str]
+    held: list[str]
+    n_draws: int
+    seed: int
+    codes: list[str] = field(default_factory=list)
+
+
+def _canonical(name: str) -> str:
+    """A 2019 rate's name read as its 2022 column, so that paired weights line up."""
+    back = {v: k for k, v in RATES_2019.items() if k.endswith("_eb")}
+    return back.get(name, name)
+
+
+def _paired_weights(plan: Any, n_draws: int, seed: int) -> np.ndarray:
+    """Dirichlet draws of a plan's weights, in name order with 2019 rates read as 2022."""
+    from geoprio.engine.uncertainty import draw_weights
+
+    order = np.argsort([_canonical(i) for i in plan.ids], kind="stable")
+    rng = np.random.default_rng([seed, 20])
+    drawn = draw_weights(plan.weights[order], n_draws=n_draws,
+                         weight_spread=plan.scenario.weight_spread, rng=rng)
+    out = np.empty_like(drawn)
+    out[:, order] = drawn
+    return out
+
+
+def paired_rank_shift(districts: pd.DataFrame, a: Scenario, b: Scenario, *,
+                      catalog: pd.DataFrame | None = None, lang: str = "es") -> PairedShift:
+    """Run both scenarios on the same draws; the 90% interval of each rank difference.
+
+    Draws ``a.n_draws`` times with ``a.seed`` (see :class:`PairedShift`). A district whose
+    interval holds 0 is not told apart by the data: its move is within its interval.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"ubigeo": ["1", "2", "3"], "x": [50.0, 49.0, 10.0],
+    ...                   "x_lo": [30.0, 29.0, 9.0], "x_hi": [70.0, 69.0, 11.0],
+    ...                   "y": [1.0, 2.0, 3.0]})
+    >>> a = Scenario(weights={"x": 1}, higher_is_worse={"x": True}, n_draws=200)
+    >>> b = a.replace(weights={"x": 1, "y": 1}, higher_is_worse={"x": True, "y": True})
+    >>> p = paired_rank_shift(f, a, b)
+    >>> p.shift_p05.tolist(), p.shift_p95.tolist(), p.drawn
+    ([0.0, -1.0, -2.0], [2.0, 0.0, 0.0], ['x'])
+    """
+    from geoprio.engine.ranking import build_plan
+    from geoprio.engine.uncertainty import CHUNK, rank_quantiles
+
+    pa = build_plan(districts, a, catalog=catalog, lang=lang)
+    pb = build_plan(districts, b, catalog=catalog, lang=lang)
+    drawn = sorted(set(pa.models) & set(pb.models))
+    held = sorted(set(pa.models) ^ set(pb.models))
+    n, m_all, seed = pa.n, int(a.n_draws), int(a.seed)
+    if m_all < 1:
+        raise ScenarioError("paired draws need n_draws >= 1 in scenario a")
+    wa, wb = _paired_weights(pa, m_all, seed), _paired_weights(pb, m_all, seed)
+    rng = np.random.default_rng(seed)
+    counts = np.zeros((n, 2 * n + 1), dtype=np.int32)
+    base = (np.arange(n, dtype=np.int64) * (2 * n + 1))[None, :]
+    for start in range(0, m_all, CHUNK):
+        m = min(CHUNK, m_all - start)
+        common = {c: pa.models[c].draw(rng, m) for c in drawn}
+        out_a = pa.run({**pa.point_values(), **common}, wa[start:start + m])
+        out_b = pb.run({**pb.point_values(), **common}, wb[start:start + m])
+        both = np.broadcast_to(out_a.ranked, (m, n)) & np.broadcast_to(out_b.ranked, (m, n))
+        shift = (np.broadcast_to(out_b.rank, (m, n)).astype(np.int64)
+                 - np.broadcast_to(out_a.rank, (m, n)) + n)
+        counts += np.bincount((base + shift)[both], minlength=n * (2 * n + 1)).reshape(
+            n, 2 * n + 1).astype(np.int32)
+    q = rank_quantiles(counts, (0.05, 0.95)) - n
+    logger.info("paired draws %r / %r: %d draws, drawn %s, held %s", a.name, b.name, m_all,
+                drawn, held)
+    codes = pa.frame["ubigeo"].astype(str).tolist()
+    return PairedShift(q[0], q[1], drawn, held, m_all, seed, codes)
+
+
 def _side(frame: pd.DataFrame, suffix: str) -> pd.DataFrame:
     cols = {"ubigeo": frame["ubigeo"].astype(str).to_numpy()}
     for c in _PER_SIDE:
@@ -175,6 +280,7 @@ def compare_scenarios(
     districts: pd.DataFrame | None = None,
     catalog: pd.DataFrame | None = None,
     lang: str = "es",
+    pair: bool = True,
 ) -> ScenarioComparison:
     """Compare two prioritisations: correlation, list changes, intervals, people reached.
 
@@ -190,6 +296,13 @@ def compare_scenarios(
         Passed to :func:`geoprio.prioritize`.
     lang : {"es", "en"}, default="es"
         Language of the reasons when scenarios are run here.
+    pair : bool, default=True
+        Decide ``within_intervals`` on paired draws (:func:`paired_rank_shift`: both
+        scenarios on the same draws; the move is within when the 90% interval of
+        ``rank_b − rank_a`` holds 0), with ``a``'s ``n_draws`` and seed, on ``districts`` (or
+        ``a``'s output, which carries every input column). Without draws, or with
+        ``pair=False``, a move is within when the two 90% rank intervals overlap (a weaker
+        test: two ranks 150 apart can have overlapping intervals).
 
     Returns
     -------
@@ -231,9 +344,9 @@ def compare_scenarios(
     both["change"] = pd.Series(change, index=both.index, dtype=object)
     both["rank_shift"] = both["rank_b"] - both["rank_a"]
     ranked_both = both["rank_a"].notna() & both["rank_b"].notna()
-    overlap = ((both["rank_p05_a"] <= both["rank_p95_b"])
-               & (both["rank_p05_b"] <= both["rank_p95_a"]))
-    within = pd.array(np.where(ranked_both, overlap.fillna(False), False), dtype="boolean")
+    paired = _paired(a, b, fa, fb, districts, catalog, lang) if pair else None
+    rule = _within(both, paired)
+    within = pd.array(np.where(ranked_both, rule.fillna(False), False), dtype="boolean")
     within[~ranked_both.to_numpy()] = pd.NA
     both["within_intervals"] = within
     moved = (both["rank_shift"].fillna(1) != 0) | (both["change"].isin(["entering", "leaving"]))
@@ -259,6 +372,9 @@ def compare_scenarios(
         import geopandas as gpd
 
         table = gpd.GeoDataFrame(both, geometry=fa.geometry.to_numpy(), crs=fa.crs)
+    if paired is not None:
+        table.attrs["paired"] = {"n_draws": paired.n_draws, "seed": paired.seed,
+                                 "drawn": paired.drawn, "held": paired.held}
     return ScenarioComparison(
         spearman=rho, kendall=tau, n_common=int(common.sum()),
         entering=entering.reset_index(drop=True), leaving=leaving.reset_index(drop=True),
@@ -267,6 +383,49 @@ def compare_scenarios(
         scenario_a=dict(fa.attrs.get("scenario", {})),
         scenario_b=dict(fb.attrs.get("scenario", {})),
     )
+
+
+def _scenario_of(x: object, frame: pd.DataFrame) -> Scenario | None:
+    if isinstance(x, Scenario):
+        return x
+    if isinstance(x, str):
+        return Scenario.preset(x)
+    data = frame.attrs.get("scenario")
+    try:
+        return Scenario.from_dict(data) if data else None
+    except GeoprioError:
+        return None
+
+
+def _paired(a: object, b: object, fa: pd.DataFrame, fb: pd.DataFrame,
+            districts: pd.DataFrame | None, catalog: pd.DataFrame | None,
+            lang: str) -> PairedShift | None:
+    """Paired draws of both scenarios, or None when they cannot be run (then: overlap)."""
+    sa, sb = _scenario_of(a, fa), _scenario_of(b, fb)
+    if sa is None or sb is None or sa.n_draws < 1 or sb.n_draws < 1:
+        return None
+    try:
+        return paired_rank_shift(fa if districts is None else districts, sa, sb,
+                                 catalog=catalog, lang=lang)
+    except GeoprioError as exc:
+        logger.warning("compare_scenarios: no paired draws (%s); moves are judged by the "
+                       "overlap of the two rank intervals", exc)
+        return None
+
+
+def _within(both: pd.DataFrame, paired: PairedShift | None) -> pd.Series:
+    """Per row, whether the data leave the move unexplained (see compare_scenarios)."""
+    overlap = ((both["rank_p05_a"] <= both["rank_p95_b"])
+               & (both["rank_p05_b"] <= both["rank_p95_a"])).astype("boolean")
+    if paired is None:
+        return overlap
+    codes = paired.codes
+    lo = both["ubigeo"].map(dict(zip(codes, paired.shift_p05, strict=True)))
+    hi = both["ubigeo"].map(dict(zip(codes, paired.shift_p95, strict=True)))
+    both["shift_p05"] = pd.array(lo, dtype="Float64").round().astype("Int64")
+    both["shift_p95"] = pd.array(hi, dtype="Float64").round().astype("Int64")
+    holds_zero = ((both["shift_p05"] <= 0) & (both["shift_p95"] >= 0)).astype("boolean")
+    return holds_zero.fillna(overlap)
 
 
 def _people(fa: pd.DataFrame, fb: pd.DataFrame, both: pd.DataFrame,

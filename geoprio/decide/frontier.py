@@ -48,13 +48,14 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from geoprio.engine.budget import MIP_REL_GAP, _native_stdout_silenced
+from geoprio.engine.budget import MIP_REL_GAP
 from geoprio.engine.derived import PEOPLE
 from geoprio.engine.scenario import Scenario
 from geoprio.errors import ScenarioError
@@ -67,7 +68,7 @@ __all__ = ["MAX_BUDGETS", "MAX_SOLVES", "MAX_STEPS", "TRADEOFF_COLUMNS",
 #: columns of :func:`tradeoff`, in order
 TRADEOFF_COLUMNS: tuple[str, ...] = (
     "budget", "point", "epsilon", "children_reached", "mean_rate", "n_selected", "cost",
-    "optimal", "ubigeos",
+    "unspent", "optimal", "ubigeos",
 )
 #: bounds that keep a frontier quick enough to draw in the app
 MAX_STEPS = 101
@@ -148,13 +149,12 @@ def _point(n: np.ndarray, r: np.ndarray, c: np.ndarray, budget: float, eps: floa
         hi.append(np.inf)
     top = float(np.max(r)) if len(r) else 0.0
     delta = AUGMENT / top if top > 0 else 0.0
-    with _native_stdout_silenced():
-        # presolve off: these two-row programs are solved at the root, and HiGHS's presolve
-        # costs more than the solve itself (benchmarks/bench_decide.py)
-        res = milp(c=-(n + delta * n * r), integrality=np.ones(len(n)), bounds=Bounds(0, 1),
-                   constraints=LinearConstraint(np.vstack(rows), lo, hi),
-                   options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP,
-                            "presolve": False})
+    # presolve off: these two-row programs are solved at the root, and HiGHS's presolve
+    # costs more than the solve itself (benchmarks/bench_decide.py)
+    res = milp(c=-(n + delta * n * r), integrality=np.ones(len(n)), bounds=Bounds(0, 1),
+               constraints=LinearConstraint(np.vstack(rows), lo, hi),
+               options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP,
+                        "presolve": False})
     if res.x is None:
         return np.zeros(len(n), dtype=bool), False
     chosen = res.x > 0.5
@@ -201,8 +201,9 @@ def tradeoff(
     DataFrame
         One row per frontier point, by budget then by rising severity: ``budget``, ``point``
         (0, 1, … within a budget), ``epsilon`` (the severity floor it was solved for),
-        ``children_reached``, ``mean_rate``, ``n_selected``, ``cost``, ``optimal`` and
-        ``ubigeos`` (list of codes, in input order). ``attrs`` holds ``people``, ``rate``,
+        ``children_reached``, ``mean_rate``, ``n_selected``, ``cost``, ``unspent``
+        (``budget − cost``: a point at the high rates may spend half the money), ``optimal``
+        and ``ubigeos`` (list of codes, in input order). ``attrs`` holds ``people``, ``rate``,
         ``method``, ``eligible`` and ``scenario``.
     """
     s = Scenario.preset(scenario) if isinstance(scenario, str) else scenario
@@ -260,6 +261,7 @@ def _frontier(n: np.ndarray, r: np.ndarray, c: np.ndarray, codes: np.ndarray, bu
         rows.append({"budget": budget, "epsilon": eps, "children_reached": reached,
                      "mean_rate": float((n * r)[chosen].sum() / reached),
                      "n_selected": int(chosen.sum()), "cost": float(c[chosen].sum()),
+                     "unspent": budget - float(c[chosen].sum()),
                      "optimal": bool(ok), "ubigeos": codes[chosen].tolist()})
     # a point another one dominates (only possible when a solve stopped short) is dropped
     keep = []
@@ -298,23 +300,20 @@ def tradeoff_list(result: pd.DataFrame, frontier: pd.DataFrame, point: int,
     Returns
     -------
     DataFrame
-        A copy of ``result`` where ``selected`` is the point's list; ``p_selected`` and
-        ``selection_uncertain`` (the Monte Carlo of the greedy list) are missing, since a
-        frontier point is an exact optimum on the published estimates; ``attrs["tradeoff"]``
-        holds the point, both objective values and the method, and ``attrs["totals"]`` the
-        people reached by the point's list.
+        A copy of ``result`` with the point's own list and figures: ``selected`` is the
+        point's list; ``budget_need`` the people reached the frontier maximised; ``cost`` what
+        each district costs *in the frontier* (its scenario's cost, not ``result``'s);
+        ``cum_cost`` and ``cum_coverage`` walk the point's list in rank order; ``reasons``
+        say "selected/not selected at point k" instead of the greedy list's verdict;
+        ``p_selected`` and ``selection_uncertain`` (the Monte Carlo of the greedy list) are
+        missing, since a frontier point is an exact optimum on the published estimates.
+        ``attrs["tradeoff"]`` holds the point, both objective values, ``cost``, ``unspent``
+        and the method; ``attrs["budget"]`` the point's budget, value, cost and unspent money;
+        ``attrs["totals"]`` the people reached by the point's list.
     """
     from geoprio.engine.derived import people_totals
 
-    rows = frontier[frontier["point"] == point]
-    if budget is not None:
-        rows = rows[np.isclose(rows["budget"], budget)]
-    if len(rows) != 1:
-        raise ScenarioError(
-            f"frontier has {len(rows)} rows for point {point!r}"
-            + ("" if budget is not None else "; pass budget= when it has several budgets")
-        )
-    row = rows.iloc[0]
+    row = _point_row(frontier, point, budget)
     chosen = set(row["ubigeos"])
     out = result.copy()
     out["selected"] = out["ubigeo"].astype(str).isin(chosen).to_numpy()
@@ -329,8 +328,77 @@ def tradeoff_list(result: pd.DataFrame, frontier: pd.DataFrame, point: int,
                   if k != "ubigeos"}
     point_info.update(people=frontier.attrs.get("people"), rate=frontier.attrs.get("rate"),
                       method=frontier.attrs.get("method"))
+    _point_columns(out, frontier, point_info)
+    out["reasons"] = _point_reasons(result, out["selected"].to_numpy(), int(row["point"]))
     out.attrs = dict(result.attrs)
     out.attrs["tradeoff"] = point_info
+    out.attrs["budget"] = {
+        "need": point_info["people"], "method": "frontier point (exact 0-1)",
+        "budget": point_info["budget"], "value": point_info["children_reached"],
+        "cost": point_info["cost"], "unspent": point_info["budget"] - point_info["cost"]}
     out.attrs["totals"] = people_totals(out, out["selected"])
     return out
+
+
+def _point_row(frontier: pd.DataFrame, point: int, budget: float | None) -> pd.Series:
+    rows = frontier[frontier["point"] == point]
+    if budget is not None:
+        rows = rows[np.isclose(rows["budget"], budget)]
+    if len(rows) != 1:
+        raise ScenarioError(
+            f"frontier has {len(rows)} rows for point {point!r}"
+            + ("" if budget is not None else "; pass budget= when it has several budgets")
+        )
+    return rows.iloc[0]
+
+
+def _point_columns(out: pd.DataFrame, frontier: pd.DataFrame, info: dict[str, Any]) -> None:
+    """``budget_need``, ``cost``, ``cum_cost``, ``cum_coverage`` of the point's own list."""
+    from geoprio.engine.budget import allocation_table
+
+    s = Scenario.from_dict(frontier.attrs["scenario"]) if "scenario" in frontier.attrs \
+        else None
+    people = info.get("people")
+    need = (pd.to_numeric(out[people], errors="coerce").to_numpy(dtype=float)
+            if people in out.columns else np.full(len(out), np.nan))
+    ranked = out["rank"].notna().to_numpy() if "rank" in out.columns else np.ones(len(out), bool)
+    need = np.where(ranked, need, np.nan)
+    if s is not None and s.cost_per_district is not None:
+        costs = np.full(len(out), float(s.cost_per_district))
+    elif s is not None and s.cost_per_beneficiary is not None and \
+            s.beneficiary_column in out.columns:
+        base = pd.to_numeric(out[s.beneficiary_column], errors="coerce").to_numpy(dtype=float)
+        costs = base * float(s.cost_per_beneficiary)
+    else:
+        costs = np.full(len(out), np.nan)
+    rank = out["rank"].to_numpy(dtype=float, na_value=np.nan) if "rank" in out.columns \
+        else np.arange(1, len(out) + 1, dtype=float)
+    order = np.argsort(np.where(np.isfinite(rank), rank, np.inf), kind="stable")
+    alloc = allocation_table(need, costs, out["selected"].to_numpy(dtype=bool), order)
+    out["budget_need"] = need
+    for c in ("cost", "cum_cost", "cum_coverage"):
+        out[c] = alloc[c].to_numpy()
+
+
+_POINT_TEXT = {
+    "es": ("seleccionado en el punto {k} de la frontera",
+           "no seleccionado en el punto {k} de la frontera"),
+    "en": ("selected at point {k} of the frontier", "not selected at point {k} of the frontier"),
+}
+
+
+def _point_reasons(result: pd.DataFrame, selected: np.ndarray, point: int) -> pd.Series:
+    """The greedy list's verdict in each reason replaced by the point's."""
+    from geoprio.engine.ranking import _TEXT
+
+    lang = result.attrs.get("lang", "es")
+    t = _TEXT.get(lang, _TEXT["es"])
+    yes, no = (x.format(k=point) for x in _POINT_TEXT.get(lang, _POINT_TEXT["es"]))
+    verdict = re.compile(rf"; (?:{re.escape(t['sel'])}|{re.escape(t['nosel'])})"
+                         r"(?: \([^)]*\))?")
+    reasons = result["reasons"].fillna("").astype(str).tolist() if "reasons" in result \
+        else [""] * len(result)
+    out = [verdict.sub(f"; {yes if sel else no}", text, count=1)
+           for text, sel in zip(reasons, selected, strict=True)]
+    return pd.Series(out, index=result.index, dtype=object)
 

@@ -35,7 +35,6 @@ import contextlib
 import logging
 import os
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -57,6 +56,7 @@ __all__ = [
     "greedy_fill",
     "greedy_knapsack",
     "knapsack",
+    "native_output_dropped",
 ]
 
 #: needs a scenario may maximise under a budget (any numeric column >= 0 is allowed too)
@@ -121,7 +121,8 @@ def greedy_fill(
     Highest ``value / cost`` first (a free district first of all); a district that no longer
     fits is skipped and the next one tried. A district is never chosen when it is not
     ``usable``, or its value or cost is missing, or its value is negative; a district of value
-    0 is funded last, when money remains. Ties keep input order.
+    0 is funded last, when money remains. Ties keep input order. A negative cost (of a
+    usable district) is an error, never skipped.
 
     Parameters
     ----------
@@ -151,6 +152,12 @@ def greedy_fill(
     flat = len(shape) == 1
     shape = shape if not flat else (1, *shape)
     v, c, u = (np.broadcast_to(a, shape) for a in (v, c, u))
+    negative = np.isfinite(c) & (c < 0) & u
+    if negative.any():
+        raise ScenarioError(
+            f"costs must be >= 0; {int(negative.any(axis=0).sum())} districts have a negative "
+            "cost: a negative cost would fund a district and add money to the budget"
+        )
     ok = np.isfinite(v) & (v >= 0) & np.isfinite(c) & (c >= 0) & u
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(c > 0, v / np.where(c > 0, c, 1.0), np.inf)
@@ -260,14 +267,13 @@ def _milp(
     if idx.size == 0:
         return chosen, "milp", "nothing to choose"
     try:
-        with _native_stdout_silenced():
-            res = milp(
-                c=-v[idx],
-                integrality=np.ones(idx.size),
-                bounds=Bounds(0, 1),
-                constraints=LinearConstraint(c[idx][None, :], -np.inf, budget),
-                options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
-            )
+        res = milp(
+            c=-v[idx],
+            integrality=np.ones(idx.size),
+            bounds=Bounds(0, 1),
+            constraints=LinearConstraint(c[idx][None, :], -np.inf, budget),
+            options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
+        )
     except Exception as exc:  # the solver is a fallback path: any failure goes to greedy
         logger.warning("milp failed (%s): greedy allocation used", exc)
         return greedy, "greedy", f"milp failed: {exc}"
@@ -284,30 +290,38 @@ def _milp(
     return chosen, "milp", f"optimal (relative gap <= {MIP_REL_GAP:g})"
 
 
-_STDOUT_LOCK = threading.Lock()
-
-
 @contextlib.contextmanager
-def _native_stdout_silenced() -> Iterator[None]:
-    """Silence what native code writes to file descriptor 1 (HiGHS prints debug lines there).
+def native_output_dropped() -> Iterator[None]:
+    """Drop what native code writes to file descriptor 1, for a whole command-line run.
 
-    Python's own ``sys.stdout`` is flushed first and restored after; only bytes written by
-    the solver while it runs are dropped.
+    HiGHS (:func:`scipy.optimize.milp`) writes debug lines to the process's file descriptor
+    1 on some programs, whatever its options say. The ``geoprio`` command, whose standard
+    output carries tables and TOML, wraps its run in this: Python's ``sys.stdout`` keeps the
+    terminal (a copy of descriptor 1) while descriptor 1 itself points to ``os.devnull``.
+    The library never does this by itself: a server's or a notebook's output is not
+    silenced, and solves are never serialised behind a lock; there the solver's lines go to
+    the process's log.
     """
-    with _STDOUT_LOCK:
-        try:
-            sys.stdout.flush()
-            saved = os.dup(1)
-        except (OSError, ValueError):  # no real stdout (e.g. closed): nothing to silence
-            yield
-            return
-        try:
-            with open(os.devnull, "wb") as null:
-                os.dup2(null.fileno(), 1)
-                yield
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+    try:
+        if sys.stdout is None or sys.stdout.fileno() != 1:
+            raise ValueError("standard output is not descriptor 1")
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # captured or closed: nothing to route
+        yield
+        return
+    old = sys.stdout
+    sys.stdout = open(saved, "w", encoding=old.encoding, errors=old.errors,  # noqa: SIM115
+                      closefd=False, buffering=1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        sys.stdout = old
 
 
 def allocation_table(

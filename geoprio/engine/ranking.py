@@ -40,8 +40,8 @@ import pandas as pd
 
 from geoprio import fmt
 from geoprio.engine.budget import allocation_table, knapsack
-from geoprio.engine.derived import DERIVED, add_derived, derive, inputs_of, people_totals
-from geoprio.engine.rules import Rule, _fold
+from geoprio.engine.derived import DERIVED, PEOPLE, add_derived, derive, inputs_of, people_totals
+from geoprio.engine.rules import DERIVED_LABELS, Rule, _fold
 from geoprio.engine.scenario import Scenario
 from geoprio.engine.scoring import (
     aggregate,
@@ -57,7 +57,7 @@ from geoprio.errors import InputError, ScenarioError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Outcome", "Plan", "prioritize"]
+__all__ = ["Outcome", "Plan", "TieAtCut", "build_plan", "prioritize"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "score", "rank", "rank_p05", "rank_median", "rank_p95", "p_eligible", "p_selected",
@@ -78,7 +78,10 @@ _TEXT = {
            "elig_p": "elegible en {p} de las simulaciones", "elig_unsure":
            "elegibilidad incierta", "sel_p": "seleccionado en {p} de las simulaciones",
            "in_list_p": "en la lista en {p} de las simulaciones",
-           "spread": "sin dato de {ids}: su peso se repartió entre los demás indicadores"},
+           "spread": "sin dato de {ids}: su peso se repartió entre los demás indicadores",
+           "no_need": "no financiable por falta de dato: {what} sin dato",
+           "tie": "empate en el corte de la lista: {k} distritos con el mismo puntaje en los "
+                  "puestos {first} a {last}, {inside} dentro; el orden de entrada decide"},
     "en": {"filter": "outside the filter", "dept": "department", "prov": "province",
            "noscore": "no score (missing data: {ids}; missing-data policy: {policy})",
            "policy": {"exclude": "exclude", "reweight": "reweight", "impute": "impute"},
@@ -87,7 +90,10 @@ _TEXT = {
            "elig_p": "eligible in {p} of the simulations", "elig_unsure":
            "uncertain eligibility", "sel_p": "selected in {p} of the simulations",
            "in_list_p": "in the list in {p} of the simulations",
-           "spread": "no data for {ids}: its weight was shared among the other indicators"},
+           "spread": "no data for {ids}: its weight was shared among the other indicators",
+           "no_need": "cannot be funded for lack of data: {what} missing",
+           "tie": "tie at the list's cut: {k} districts with the same score at ranks "
+                  "{first} to {last}, {inside} inside; input order decides"},
 }
 
 
@@ -191,9 +197,11 @@ class Plan:
     def __init__(self, frame: pd.DataFrame, scenario: Scenario, catalog: pd.DataFrame,
                  lang: str = "es") -> None:
         s = scenario
-        self.frame, self.scenario, self.n = frame, s, len(frame)
+        self.frame, self.scenario, self.n, self.lang = frame, s, len(frame), lang
         self.weights_all = normalise_weights(s.weights)
-        self.ids = [k for k, v in self.weights_all.items() if v > 0]
+        # indicators in name order: the draws of the weights do not depend on the order in
+        # which a scenario lists them
+        self.ids = sorted(k for k, v in self.weights_all.items() if v > 0)
         self.weights = np.array([self.weights_all[i] for i in self.ids])
         self.raw, self.missing_counts, self.imputed = prepare_raw(frame, self.ids,
                                                                   missing=s.missing)
@@ -318,6 +326,36 @@ class Plan:
         low = np.where(np.isfinite(low), low, 0.0)
         return score - np.minimum(low, 0.0)
 
+    def unfundable(self, point: Outcome) -> np.ndarray:
+        """Per district, the missing figure that keeps it off a budget list ("" if none).
+
+        A ranked district whose need or cost is missing cannot be funded: its reasons say
+        which figure is missing (the need's or the cost base's label).
+        """
+        out = np.full(self.n, "", dtype=object)
+        if self.scenario.budget is None or point.need is None or point.costs is None:
+            return out
+        s = self.scenario
+        for values, column in ((point.need, s.need), (point.costs, s.beneficiary_column)):
+            lacking = point.ranked & ~np.isfinite(np.asarray(values, dtype=float)) & (out == "")
+            for i in np.flatnonzero(lacking):
+                out[i] = self._missing_input(str(column), i)
+        return out
+
+    def _missing_input(self, column: str, i: int) -> str:
+        """The figure a district lacks for ``column``: for a derived column, its input."""
+        base = column.removesuffix("_rate_weighted")
+        if column in DERIVED and base in PEOPLE:
+            counts, rate = PEOPLE[base]
+            present = [c for c in counts if c in self.frame.columns]
+            for c in (*present[:1], rate):
+                if c in self.frame.columns and pd.isna(self.frame[c].iloc[i]):
+                    return self._label(c)
+        return self._label(column)
+
+    def _label(self, column: str) -> str:
+        return self.labels.get(column) or DERIVED_LABELS.get(column, {}).get(self.lang, column)
+
     def costs(self, cols: Mapping[str, np.ndarray]) -> np.ndarray:
         """Cost of serving each district."""
         s = self.scenario
@@ -325,6 +363,48 @@ class Plan:
             return np.full(self.n, s.cost_per_district)
         base = cols.get(s.beneficiary_column, self.base_fixed)  # type: ignore[arg-type]
         return np.asarray(base, dtype=float) * s.cost_per_beneficiary
+
+
+@dataclass
+class TieAtCut:
+    """Districts with the score of the last one on a top-N list, on both sides of the cut.
+
+    Ranks break such a tie by input order (ubigeo in the shipped data): the tie is reported
+    in the reasons and in ``attrs["tie_at_cut"]``, never broken silently.
+    """
+
+    mask: np.ndarray
+    score: float
+    first: int
+    last: int
+    inside: int
+
+    @classmethod
+    def find(cls, point: Outcome, top_n: int | None) -> TieAtCut | None:
+        """The tie at the cut of a top-N list, or None when there is none."""
+        if top_n is None or int(point.ranked.sum()) <= top_n:
+            return None
+        at = np.flatnonzero(point.ranked & (point.rank == top_n))
+        after = np.flatnonzero(point.ranked & (point.rank == top_n + 1))
+        if not len(at) or not len(after) or point.score[at[0]] != point.score[after[0]]:
+            return None
+        mask = point.ranked & (point.score == point.score[at[0]])
+        ranks = point.rank[mask]
+        return cls(mask, float(point.score[at[0]]), int(ranks.min()), int(ranks.max()),
+                   int((mask & point.selected).sum()))
+
+    def text(self, lang: str) -> str:
+        """The sentence a tied district's reasons carry."""
+        return _TEXT[lang]["tie"].format(
+            k=fmt.integer(int(self.mask.sum()), lang), first=fmt.integer(self.first, lang),
+            last=fmt.integer(self.last, lang), inside=fmt.integer(self.inside, lang))
+
+    def record(self, ubigeo: np.ndarray, selected: np.ndarray) -> dict[str, object]:
+        """Plain data for ``attrs["tie_at_cut"]``: the score, the ranks and both sides."""
+        codes = np.asarray(ubigeo).astype(str)
+        return {"score": self.score, "ranks": [self.first, self.last],
+                "selected": codes[self.mask & selected].tolist(),
+                "left_out": codes[self.mask & ~selected].tolist()}
 
 
 def _explain(
@@ -344,6 +424,9 @@ def _explain(
     scored = np.isfinite(point.score)
     ids = np.asarray(plan.ids)
 
+    unfunded = plan.unfundable(point)
+    tie = TieAtCut.find(point, plan.scenario.top_n)
+
     def pct(p: float) -> str:  # rounded toward 50%: 0.897 is 89,7%, never 90%
         return fmt.probability(p, 0 if p in (0.0, 1.0) else 1, lang)
 
@@ -362,6 +445,10 @@ def _explain(
             state = f"{rank}; {chosen}"
             if simulated:
                 state += f" ({t['in_list_p'].format(p=pct(p_selected[i]))}{tail})"
+            if unfunded[i]:
+                state += f"; {t['no_need'].format(what=unfunded[i])}"
+            if tie is not None and tie.mask[i]:
+                state += f"; {tie.text(lang)}"
         else:
             state = t["ineligible"]
             if simulated and p_selected[i] > 0:
@@ -382,6 +469,27 @@ def _int_column(values: np.ndarray, keep: np.ndarray) -> pd.arrays.IntegerArray:
     col = pd.array(np.nan_to_num(values, nan=0).astype(np.int64), dtype="Int64")
     col[~(keep & np.isfinite(values))] = pd.NA
     return col
+
+
+def build_plan(districts: pd.DataFrame, scenario: Scenario | str, *,
+               catalog: pd.DataFrame | None = None, lang: str = "es") -> Plan:
+    """Steps 1 and the setup of 2-4: the scenario checked and prepared on the districts.
+
+    The derived columns are recomputed from their inputs (a stale copy in ``districts`` is
+    replaced) and the output columns of an earlier :func:`prioritize` are dropped, so a
+    prioritisation's output can be passed again. :func:`prioritize` and the paired draws of
+    :func:`geoprio.compare_scenarios` start here.
+    """
+    scenario = _check_inputs(districts, scenario)
+    if lang not in _TEXT:
+        raise ScenarioError(f"lang must be one of {list(_TEXT)}; got {lang!r}")
+    catalog = shipped_catalog_if_none(catalog)
+    scenario.validate(catalog=catalog, columns=districts.columns)
+    required = [c for c in scenario.names_used() if c in DERIVED]
+    frame = add_derived(districts.drop(columns=[c for c in (*OUTPUT_COLUMNS, *BUDGET_COLUMNS)
+                                                if c in districts.columns]),
+                        required, quintiles=scenario.quintiles)
+    return Plan(frame, scenario, catalog, lang)
 
 
 def prioritize(
@@ -430,19 +538,10 @@ def prioritize(
     >>> out["rank"].tolist(), out["selected"].tolist()
     ([1, <NA>, 2], [True, False, False])
     """
-    scenario = _check_inputs(districts, scenario)
-    if lang not in _TEXT:
-        raise ScenarioError(f"lang must be one of {list(_TEXT)}; got {lang!r}")
     catalog = shipped_catalog_if_none(catalog)
-    scenario.validate(catalog=catalog, columns=districts.columns)
-
-    # 1. derive (recomputed from their inputs; a stale copy in the input is replaced)
-    required = [c for c in scenario.names_used() if c in DERIVED]
-    frame = add_derived(districts.drop(columns=[c for c in (*OUTPUT_COLUMNS, *BUDGET_COLUMNS)
-                                                if c in districts.columns]),
-                        required, quintiles=scenario.quintiles)
+    plan = build_plan(districts, scenario, catalog=catalog, lang=lang)
+    scenario, frame = plan.scenario, plan.frame
     # 2-4. score, eligibility, selection on the published estimates
-    plan = Plan(frame, scenario, catalog, lang)
     point = plan.run(plan.point_values(), plan.weights)
     verdict = plan.rule.evaluate(frame, catalog=catalog, lang=lang)
     rule_reasons = verdict.reasons.to_numpy()
@@ -485,9 +584,19 @@ def prioritize(
         "imputed": plan.imputed,
         "drawn": sorted(plan.models),
         "totals": people_totals(out, out["selected"]),
+        "lang": lang,
     }
+    tie = TieAtCut.find(point, scenario.top_n)
+    if tie is not None:
+        out.attrs["tie_at_cut"] = tie.record(frame["ubigeo"].to_numpy(), point.selected)
+        logger.warning("prioritize %r: %d districts tie at the cut of the top %d",
+                       scenario.name, int(tie.mask.sum()), scenario.top_n)
     if scenario.budget is not None:
         _budget_columns(out, plan, point)
+        lacking = plan.unfundable(point) != ""
+        out.attrs["budget"]["unfunded_no_data"] = int(lacking.sum())
+        out.attrs["budget"]["unfunded_no_data_ubigeos"] = [
+            str(u) for u in frame["ubigeo"].to_numpy()[lacking]]
     logger.info("prioritize %r: %d eligible, %d ranked, %d selected", scenario.name,
                 int(point.eligible.sum()), int(point.ranked.sum()), int(point.selected.sum()))
     return out

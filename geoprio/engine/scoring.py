@@ -183,7 +183,8 @@ def normalise(
     """
     if method not in NORMALISATIONS:
         raise ScenarioError(
-            f"normalisation must be one of {list(NORMALISATIONS)}; got {method!r}"
+            f"method must be one of {list(NORMALISATIONS)}; got {method!r} (a scenario's "
+            "normalisation)"
         )
     x = np.asarray(values, dtype=float)
     return NORMALISATIONS[method](x, bool(higher_is_worse), target)

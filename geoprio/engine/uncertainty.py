@@ -26,7 +26,14 @@ eligibility rule, the ranks, the need and the list. Two sources of uncertainty:
       to the range its unit allows (``%``: 0–100; an index 0–1: 0–1; other units are not
       clipped). Districts that INEI estimated jointly (``poverty_joint_2018``, 476 districts
       in 197 groups) share one draw per group; other districts are drawn independently
-      (INEI publishes no correlations).
+      (INEI publishes no correlations). A column whose interval is a 90% one (``Z90``:
+      the shipped Empirical Bayes bounds) uses ``sd = (hi - lo) / 3.29`` instead.
+    - **Fay–Herriot estimates** (``ARCSINE``: ``stunting_u5_2022_fh`` and its ENDES-benchmarked
+      ``stunting_u5_2022_fh_endes``) are drawn from each district's predictive distribution on
+      the model's arcsine scale, ``θ ~ N(θ̂, √MSE)``, brought back as ``100 sin² θ``
+      (:func:`geoprio.spatial.smallarea.predictive_draws`); the benchmarked column is the same
+      draw times the district's fixed department ratio. Their mean is the published estimate,
+      and the 35 districts with no child measured draw from their wide synthetic distribution.
 
 The simulation runs in chunks of ``CHUNK`` draws and keeps only per-district counts (a
 histogram of ranks, and how often each district is eligible and selected), so memory does
@@ -52,16 +59,19 @@ from geoprio.errors import ScenarioError
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ARCSINE",
     "CHUNK",
     "JOINT_GROUPS",
     "MAX_DRAWS",
     "MAX_UNITS",
     "POSTERIORS",
+    "ArcsineModel",
     "BetaModel",
     "DrawModel",
     "MonteCarloResult",
     "draw_models",
     "draw_weights",
+    "prior_strength",
     "rank_quantiles",
     "simulate",
 ]
@@ -80,6 +90,17 @@ POSTERIORS: dict[str, tuple[str, str]] = {
     "stunting_u5_2022_eb": ("stunted_u5_2022", "evaluated_u5_2022"),
     "anemia_6_35m_2022_eb": ("anemic_6_35m_2022", "evaluated_6_35m_2022"),
 }
+#: Fay–Herriot rate (%) -> (its arcsine-scale mean, its root MSE, the unbenchmarked rate): a
+#: benchmarked column is the unbenchmarked draw times its ratio to the unbenchmarked estimate
+ARCSINE: dict[str, tuple[str, str, str]] = {
+    "stunting_u5_2022_fh": ("stunting_u5_2022_fh_theta", "stunting_u5_2022_fh_theta_se",
+                            "stunting_u5_2022_fh"),
+    "stunting_u5_2022_fh_endes": ("stunting_u5_2022_fh_theta", "stunting_u5_2022_fh_theta_se",
+                                  "stunting_u5_2022_fh"),
+}
+Z90 = 2 * 1.6448536269514722  # width of a 90% normal interval in standard deviations
+#: columns whose ``_lo``/``_hi`` bound a 90% interval (the others: 95%, as INEI's poverty)
+INTERVAL_Z: dict[str, float] = {"stunting_u5_2022_eb": Z90, "anemia_6_35m_2022_eb": Z90}
 #: unit (catalog) -> range a drawn value is clipped to
 UNIT_BOUNDS: dict[str, tuple[float, float]] = {"%": (0.0, 100.0), "índice 0-1": (0.0, 1.0)}
 
@@ -110,11 +131,20 @@ class DrawModel:
         return int(self.group.max()) + 1 if len(self.group) else 0
 
     def sample(self, noise: np.ndarray) -> np.ndarray:
-        """Values for ``noise`` of shape ``(draws, n_groups)`` -> ``(draws, n)``."""
-        drawn = self.mean + self.sd * noise[:, self.group]
+        """Values for ``noise`` of shape ``(draws, n_groups)`` -> ``(draws, n)``.
+
+        ``mean + sd × noise`` of each district's group, clipped to the bounds; NaN where the
+        mean is missing.
+        """
+        drawn = noise[:, self.group]  # a new array: the noise is not changed
+        drawn *= self.sd
+        drawn += self.mean
         if self.bounds is not None:
-            drawn = np.clip(drawn, *self.bounds)
-        return np.where(np.isnan(self.mean), np.nan, drawn)
+            np.clip(drawn, *self.bounds, out=drawn)
+        missing = np.isnan(self.mean)
+        if missing.any():
+            drawn[:, missing] = np.nan
+        return drawn
 
     def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
         """``m`` draws of every district, ``(m, n)``."""
@@ -142,9 +172,68 @@ class BetaModel:
     def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
         """``m`` draws of every district, ``(m, n)``, in percent."""
         ok = np.isfinite(self.a) & np.isfinite(self.b) & (self.a > 0) & (self.b > 0)
+        drawn = rng.beta(self.a[ok], self.b[ok], size=(m, int(ok.sum())))
+        drawn *= 100.0
+        if ok.all():
+            return drawn
         out = np.full((m, len(self.a)), np.nan)
-        out[:, ok] = 100.0 * rng.beta(self.a[ok], self.b[ok], size=(m, int(ok.sum())))
+        out[:, ok] = drawn
+        # a posterior without spread (infinite a and b) is the published rate itself
+        point = np.isinf(self.a) & np.isinf(self.b)
+        out[:, point] = self.mean[point]
         return out
+
+
+@dataclass
+class ArcsineModel:
+    """A Fay–Herriot rate drawn from each district's predictive distribution, in %.
+
+    Attributes
+    ----------
+    column : str
+    theta, se : numpy.ndarray
+        Mean and root MSE on the arcsine scale (NaN: the value stays missing).
+    ratio : numpy.ndarray
+        The published rate over the unbenchmarked estimate (1 for the unbenchmarked rate; a
+        department's ENDES ratio for the benchmarked one).
+    mean : numpy.ndarray
+        The published estimate (the point value; the mean of the draws).
+    """
+
+    column: str
+    theta: np.ndarray
+    se: np.ndarray
+    ratio: np.ndarray
+    mean: np.ndarray
+
+    def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
+        """``m`` draws of every district, ``(m, n)``, in percent, clipped to 0–100."""
+        # 100 sin²(θ + se × noise) × ratio, computed in place: the same operations as the
+        # formula, in the same order, on one array
+        rate = rng.standard_normal((m, len(self.theta)))
+        rate *= np.where(np.isfinite(self.se), self.se, 0.0)
+        rate += self.theta
+        np.sin(rate, out=rate)
+        np.square(rate, out=rate)
+        rate *= 100.0
+        if not np.all(self.ratio == 1.0):
+            # 100 sin² is within 0-100 already: only a ratio can take it out
+            rate *= self.ratio
+            np.clip(rate, 0.0, 100.0, out=rate)
+        return rate
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, column: str) -> ArcsineModel | None:
+        """The model of ``column`` when ``frame`` holds its arcsine mean and error."""
+        theta_col, se_col, base_col = ARCSINE[column]
+        if not {column, theta_col, se_col, base_col} <= set(frame.columns):
+            return None
+        value, theta, se, base = (pd.to_numeric(frame[c], errors="coerce").to_numpy(float)
+                                  for c in (column, theta_col, se_col, base_col))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(column == base_col, 1.0, value / base)
+        theta = np.where(np.isfinite(value) & np.isfinite(ratio), theta, np.nan)
+        return cls(column, theta, se, ratio, value)
 
 
 def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
@@ -154,13 +243,69 @@ def _units(catalog: pd.DataFrame | None) -> dict[str, str]:
             if not pd.isna(u)}
 
 
+def prior_strength(rate: np.ndarray, events: np.ndarray, population: np.ndarray
+                   ) -> float | None:
+    """The prior strength ``κ`` of a global Empirical Bayes rate, read back from the rates.
+
+    A global EB rate is ``r_i = (κ m + y_i) / (κ + n_i)`` with one ``κ`` and one ``m`` for
+    every district of the table it was fitted on: ``r_i κ − κ m = y_i − r_i n_i`` is linear
+    in ``(κ, κ m)`` and is solved by least squares over the districts with a rate. Returns
+    None when the rates are not such a rate (the fit misses a published rate by more than
+    1e-6) or when every rate is the same (full shrinkage).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y, n = np.array([3.0, 20.0, 150.0]), np.array([5.0, 100.0, 1000.0])
+    >>> r = (40.0 * 0.16 + y) / (40.0 + n)   # kappa 40, prior mean 0.16
+    >>> round(prior_strength(r, y, n), 6)
+    40.0
+    """
+    ok = np.isfinite(rate) & np.isfinite(events) & np.isfinite(population) & (population > 0)
+    if ok.sum() < 2 or np.ptp(rate[ok]) == 0:
+        return None
+    r, y, n = rate[ok], events[ok], population[ok]
+    design = np.column_stack([r, -np.ones_like(r)])
+    (kappa, km), *_ = np.linalg.lstsq(design, y - r * n, rcond=None)
+    if not (np.isfinite(kappa) and kappa > 0):
+        return None
+    if np.max(np.abs((km + y) / (kappa + n) - r)) > 1e-6:
+        return None
+    return float(kappa)
+
+
+def _posterior(frame: pd.DataFrame, column: str, counts: tuple[str, str],
+               point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior ``Beta(a, b)`` of each district, with the prior of the published rate.
+
+    The published rate was smoothed on the whole country; ``frame`` may be a part of it (one
+    department). The prior strength is read back from the published rates
+    (:func:`prior_strength`), so the posterior mean is the published rate itself. A column
+    that is not a global EB rate of these counts falls back to a prior fitted on ``frame``.
+    """
+    y, n = (pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) for c in counts)
+    r = point / 100.0
+    kappa = prior_strength(r, y, n)
+    if kappa is None:
+        from geoprio.spatial.smoothing import posterior_beta
+
+        logger.warning("%s is not a global Empirical Bayes rate of %s and %s: its draws use a "
+                       "prior fitted on the %d rows given", column, *counts, len(frame))
+        post = posterior_beta(frame, *counts, method="eb", id_column="ubigeo")
+        return post["a"].to_numpy(dtype=float), post["b"].to_numpy(dtype=float)
+    ok = np.isfinite(r) & np.isfinite(n) & (n > 0)
+    size = np.where(ok, kappa + n, np.nan)
+    return r * size, (1.0 - r) * size
+
+
 def draw_models(
     frame: pd.DataFrame, columns: Sequence[str], catalog: pd.DataFrame | None = None
-) -> dict[str, DrawModel | BetaModel]:
+) -> dict[str, DrawModel | BetaModel | ArcsineModel]:
     """Draw models of the ``columns`` that carry a known error (see the module docstring).
 
     A smoothed rate of ``POSTERIORS`` whose counts are in ``frame`` gets a
-    :class:`BetaModel`; a column with ``<id>_lo`` and ``<id>_hi`` a :class:`DrawModel`.
+    :class:`BetaModel`; a Fay–Herriot rate of ``ARCSINE`` an :class:`ArcsineModel`; a column
+    with ``<id>_lo`` and ``<id>_hi`` a :class:`DrawModel`.
 
     Examples
     --------
@@ -172,24 +317,25 @@ def draw_models(
     (['p'], 5.102, [0, 1, 2])
     """
     units = _units(catalog)
-    out: dict[str, DrawModel | BetaModel] = {}
+    out: dict[str, DrawModel | BetaModel | ArcsineModel] = {}
     n = len(frame)
     for col in dict.fromkeys(columns):
         counts = POSTERIORS.get(col)
         if col in frame.columns and counts and set(counts) <= set(frame.columns):
-            from geoprio.spatial.smoothing import posterior_beta
-
-            post = posterior_beta(frame, *counts, method="eb", id_column="ubigeo")
             mean = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
-            out[col] = BetaModel(col, post["a"].to_numpy(dtype=float),
-                                 post["b"].to_numpy(dtype=float), mean)
+            a, b = _posterior(frame, col, counts, mean)
+            out[col] = BetaModel(col, a, b, mean)
+            continue
+        arcsine = ArcsineModel.of(frame, col) if col in ARCSINE else None
+        if arcsine is not None:
+            out[col] = arcsine
             continue
         lo_col, hi_col = f"{col}_lo", f"{col}_hi"
         if col not in frame.columns or lo_col not in frame or hi_col not in frame:
             continue
         mean, lo, hi = (pd.to_numeric(frame[c], errors="coerce").astype(float).to_numpy()
                         for c in (col, lo_col, hi_col))
-        sd = (hi - lo) / Z95
+        sd = (hi - lo) / INTERVAL_Z.get(col, Z95)
         sd = np.where(np.isfinite(sd) & (sd > 0), sd, 0.0)
         group = np.arange(n)
         joint = JOINT_GROUPS.get(col)
@@ -279,20 +425,63 @@ def rank_quantiles(counts: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)) 
     >>> np.quantile(ranks, [0.05, 0.5, 0.95], method="inverted_cdf").tolist()
     [1, 2, 9]
     """
-    cum = np.cumsum(counts, axis=1)
+    counts = np.asarray(counts)
+    rows, width = counts.shape
+    cum = np.cumsum(counts, axis=1, dtype=np.int64)
     total = cum[:, -1].astype(float)
-    out = np.full((len(qs), counts.shape[0]), np.nan)
-    seen = total > 0
+    out = np.full((len(qs), rows), np.nan)
+    seen = np.flatnonzero(total > 0)
+    if not len(seen):
+        return out
+    # the rows laid end to end, row i shifted up by i × (largest total + 1), are one sorted
+    # array: a binary search finds in each row its smallest rank r whose cumulative count
+    # reaches q × total (numpy's inverted_cdf); counts are integers, so reaching the
+    # threshold is reaching its ceiling
+    step = int(cum[:, -1].max()) + 1
+    shift = np.arange(rows, dtype=np.int64) * step
+    cum += shift[:, None]
+    flat = cum.reshape(-1)
     for k, q in enumerate(qs):
-        # the smallest rank r whose cumulative share reaches q (numpy's inverted_cdf)
-        reach = cum[seen] >= (q * total[seen])[:, None]
-        out[k, seen] = reach.argmax(axis=1)
+        need = np.ceil(q * total[seen]).astype(np.int64) + shift[seen]
+        out[k, seen] = np.searchsorted(flat, need, side="left") - seen * width
     return out
+
+
+class _Tally:
+    """What a simulation keeps of its draws: per district, a histogram of its ranks and how
+    often it was eligible and selected (memory flat in the number of draws)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        # counts[i, r]: draws in which district i had rank r (column 0: draws unranked)
+        self.counts = np.zeros((n, n + 1), dtype=np.int32)
+        self.cell = np.arange(n, dtype=np.int64) * (n + 1)
+        self.eligible = np.zeros(n, dtype=np.int64)
+        self.selected = np.zeros(n, dtype=np.int64)
+
+    def add(self, out: object, m: int) -> None:
+        """Count the ``m`` draws of one evaluation (an :class:`Outcome`-like object)."""
+        n = self.n
+        rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]
+        ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
+        cells = np.where(ranked, rank, 0) + self.cell
+        flat = self.counts.reshape(-1)
+        for row in cells:  # within one draw every district has one cell: no repeats
+            flat[row] += 1
+        self.eligible += np.count_nonzero(
+            np.broadcast_to(out.eligible, (m, n)), axis=0)  # type: ignore[attr-defined]
+        self.selected += np.count_nonzero(
+            np.broadcast_to(out.selected, (m, n)), axis=0)  # type: ignore[attr-defined]
+
+    def rank_counts(self) -> np.ndarray:
+        """The histogram of ranks, unranked draws left out."""
+        self.counts[:, 0] = 0
+        return self.counts
 
 
 def simulate(
     run: Callable[[Mapping[str, np.ndarray], np.ndarray], object],
-    models: Mapping[str, DrawModel | BetaModel],
+    models: Mapping[str, DrawModel | BetaModel | ArcsineModel],
     weights: np.ndarray,
     *,
     n_units: int,
@@ -310,7 +499,8 @@ def simulate(
         ``rank`` and ``selected`` arrays of shape ``(m, n)`` (e.g.
         :meth:`geoprio.engine.ranking.Plan.run`).
     models : mapping
-        Column -> :class:`DrawModel` or :class:`BetaModel` (:func:`draw_models`).
+        Column -> :class:`DrawModel`, :class:`BetaModel` or :class:`ArcsineModel`
+        (:func:`draw_models`).
     weights : numpy.ndarray
         ``(k,)`` chosen weights.
     n_units : int
@@ -331,25 +521,17 @@ def simulate(
             f"rank intervals are computed for at most {MAX_UNITS:,} units; got {n_units:,}: "
             "set n_draws=0 or rank fewer units"
         )
-    n = n_units
     rng = np.random.default_rng(seed)
     w_draws = draw_weights(np.asarray(weights, dtype=float), n_draws=n_draws,
                            weight_spread=weight_spread, rng=rng)
-    counts = np.zeros((n, n + 1), dtype=np.int64)
-    eligible = np.zeros(n, dtype=np.int64)
-    selected = np.zeros(n, dtype=np.int64)
-    base = (np.arange(n, dtype=np.int64) * (n + 1))[None, :]
+    tally = _Tally(n_units)
     for start in range(0, n_draws, CHUNK):
         m = min(CHUNK, n_draws - start)
-        values = {c: mod.draw(rng, m) for c, mod in models.items()}
-        out = run(values, w_draws[start:start + m])
-        ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
-        rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]
-        idx = (base + rank)[ranked]
-        counts += np.bincount(idx, minlength=n * (n + 1)).reshape(n, n + 1)
-        eligible += np.broadcast_to(out.eligible, (m, n)).sum(axis=0)  # type: ignore[attr-defined]
-        selected += np.broadcast_to(out.selected, (m, n)).sum(axis=0)  # type: ignore[attr-defined]
-    q = rank_quantiles(counts)
+        # columns drawn in name order: the same scenario gives the same draws, however its
+        # weights and rule list them
+        values = {c: models[c].draw(rng, m) for c in sorted(models)}
+        tally.add(run(values, w_draws[start:start + m]), m)
+    q = rank_quantiles(tally.rank_counts())
     logger.info("Monte Carlo: %d draws, seed %d, drawn %s", n_draws, seed, list(models))
-    return MonteCarloResult(q[0], q[1], q[2], eligible / n_draws, selected / n_draws,
-                            w_draws, list(models), n_draws, seed)
+    return MonteCarloResult(q[0], q[1], q[2], tally.eligible / n_draws,
+                            tally.selected / n_draws, w_draws, list(models), n_draws, seed)

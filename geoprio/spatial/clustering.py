@@ -33,7 +33,7 @@ from geoprio.spatial.contiguity import Contiguity, queen_contiguity
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ClusterResult", "Typology", "Zones", "cluster"]
+__all__ = ["ClusterResult", "Typology", "Zones", "cluster", "directions"]
 
 CLUSTER_METHODS = ("kmeans", "ward", "gmm", "zones")
 MISSING_POLICIES = ("drop", "median")
@@ -64,34 +64,58 @@ _TERMS: dict[str, tuple[str, str, str, str]] = {
     "pop_2017": ("población grande", "población pequeña", "large population",
                  "small population"),
 }
-# Directions when the catalog cannot be read (True: a higher value is worse).
-_HIGHER_IS_WORSE = {"hdi_2019": False}
-
-
 def _terms(indicator: str) -> tuple[str, str, str, str]:
     if indicator in _TERMS:
         return _TERMS[indicator]
     return (f"{indicator} alto", f"{indicator} bajo", f"high {indicator}", f"low {indicator}")
 
 
-def _directions(indicators: Sequence[str], given: Mapping[str, bool] | None) -> np.ndarray:
-    """+1 where a higher value is worse, -1 where better, 0 where it is neither."""
-    table: dict[str, Any] = dict(_HIGHER_IS_WORSE)
-    try:
-        from geoprio.data.shipped import catalog
+def directions(indicators: Sequence[str], catalog: pd.DataFrame | None = None,
+               higher_is_worse: Mapping[str, bool | None] | None = None
+               ) -> dict[str, bool | None]:
+    """Each indicator's direction: True (higher is worse), False (better) or None (neither).
 
-        cat = catalog()
-        table.update(dict(zip(cat["id"], cat["higher_is_worse"], strict=True)))
-    except Exception:  # no catalog: the built-in table and "higher is worse" for the rest
-        logger.debug("catalog unavailable: default directions")
-    if given:
-        table.update(given)
-    signs = []
+    Taken from ``higher_is_worse`` first, then from the catalog (the shipped one by default,
+    or one with a session's uploaded rows); an empty direction in the catalog means the
+    indicator has none (population, area: it does not count towards severity). An indicator
+    in neither is refused: a typology never guesses which way is worse.
+
+    Examples
+    --------
+    >>> directions(["poverty_2018", "hdi_2019", "altitude_m"])
+    {'poverty_2018': True, 'hdi_2019': False, 'altitude_m': None}
+    >>> directions(["coverage"], higher_is_worse={"coverage": False})
+    {'coverage': False}
+    """
+    table: dict[str, Any] = {}
+    cat = catalog
+    if cat is None:
+        from geoprio.data.shipped import catalog as shipped
+
+        cat = shipped()
+    if "id" in cat.columns and "higher_is_worse" in cat.columns:
+        table.update(zip(cat["id"].astype(str), cat["higher_is_worse"], strict=True))
+    if higher_is_worse:
+        table.update(higher_is_worse)
+    unknown = [i for i in indicators if i not in table]
+    if unknown:
+        raise InputError(
+            f"indicators {unknown} have no direction: the catalog does not list them; pass "
+            f"higher_is_worse={{{unknown[0]!r}: False}} (True when a higher value is worse, "
+            "None when it has no direction) or add them to the catalog"
+        )
+    out: dict[str, bool | None] = {}
     for ind in indicators:
-        v = table.get(ind, True)
-        signs.append(0.0 if v is None or pd.isna(v) else (1.0 if bool(v) else -1.0))
-    out = np.array(signs)
-    return out if np.any(out != 0) else np.ones(len(indicators))
+        v = table[ind]
+        out[ind] = None if v is None or (not isinstance(v, str) and pd.isna(v)) else bool(v)
+    return out
+
+
+def _signs(indicators: Sequence[str], given: Mapping[str, bool | None] | None) -> np.ndarray:
+    """+1 where a higher value is worse, -1 where better, 0 where it is neither."""
+    d = directions(indicators, None, given) if not given or set(indicators) - set(given) \
+        else {i: given[i] for i in indicators}
+    return np.array([0.0 if d[i] is None else (1.0 if d[i] else -1.0) for i in indicators])
 
 
 # ------------------------------------------------------------------------ preparation
@@ -216,11 +240,12 @@ class _Profiled(ClusterMixin, BaseEstimator):
     def _finish(self, X: pd.DataFrame, data: _Data, labels0: np.ndarray,
                 population: np.ndarray | None) -> None:
         inds = [str(c) for c in X.columns]
-        signs = _directions(inds, self.higher_is_worse)
+        signs = _signs(inds, self.higher_is_worse)
         k = int(labels0.max()) + 1
         zmean = np.vstack([data.z[labels0 == c].mean(axis=0) for c in range(k)])
         sizes = np.bincount(labels0, minlength=k)
-        severity = (zmean * signs).sum(axis=1) / np.abs(signs).sum()
+        # no indicator with a direction: no severity, groups numbered by size
+        severity = (zmean * signs).sum(axis=1) / max(np.abs(signs).sum(), 1.0)
         order = np.lexsort((-sizes, -severity))  # most severe first, then the larger
         rank = np.empty(k, dtype=int)
         rank[order] = np.arange(1, k + 1)
@@ -271,8 +296,9 @@ class Typology(_Profiled):
     missing : {"drop", "median"}, default="drop"
         Rows with a missing value are left out (label -1) or the column median is used.
     higher_is_worse : mapping, optional
-        Direction of each indicator for the severity order (default: the catalog;
-        indicators without a direction do not count towards severity).
+        Direction of each indicator for the severity order (default: the shipped catalog;
+        indicators without a direction do not count towards severity; one in neither is an
+        error).
     seed : int, default=0
 
     Attributes
@@ -571,6 +597,7 @@ def cluster(
     seed: int = 0,
     weights: Contiguity | None = None,
     id_column: str = "ubigeo",
+    catalog: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, ClusterResult]:
     """Typologies or contiguous zones of districts on chosen indicators.
 
@@ -597,11 +624,17 @@ def cluster(
         Range searched when ``k="auto"``: (3, 8) for typologies, (3, 12) for zones
         (silhouette favours the fewest groups, and two groups rarely help a plan).
     higher_is_worse : mapping, optional
-        Direction per indicator for the severity order (default from the catalog).
+        Direction per indicator for the severity order (True: a higher value is worse;
+        None: no direction), before the catalog's.
     seed : int, default=0
     weights : Contiguity, optional
         Precomputed contiguity of ``districts`` for zones.
     id_column : str, default="ubigeo"
+    catalog : DataFrame, optional
+        Directions of the indicators (``id``, ``higher_is_worse``): the shipped catalog by
+        default; pass the app's (with uploaded indicators) so that an uploaded coverage
+        (higher is better) numbers its worst group 1. An indicator whose direction is in
+        neither is an error: the order of the groups is never guessed.
 
     Returns
     -------
@@ -631,6 +664,7 @@ def cluster(
         raise InputError(f"indicators {unknown} are not columns of districts")
     if id_column not in districts.columns:
         raise InputError(f"id_column={id_column!r} is not a column of districts")
+    higher_is_worse = directions(inds, catalog, higher_is_worse)
     zones = method == "zones" or contiguous
     if contiguous and method not in ("ward", "zones"):
         raise InputError(f"contiguous=True works with method 'ward' or 'zones'; got {method!r}")

@@ -20,9 +20,16 @@ children the rate is mostly noise. Empirical Bayes (EB) pulls each district's ra
 95th percentiles give the 90% interval, and a Monte Carlo draws ``rng.beta(a, b)``.
 
 Where a local spread ``A_i`` is not positive (the neighbourhood varies no more than sampling
-noise), Marshall shrinks fully to ``m_i`` and the posterior would be a single point. geoprio
-keeps Marshall's rate but builds the posterior with the global ``A`` instead, so that the
-interval is not falsely narrow, and flags the district (``variance_fallback``).
+noise, or has no event at all, ``m_i = 0``), Marshall shrinks fully to ``m_i``: a rate with no
+information from the district and a posterior that is a single point (or, with ``m_i = 0``,
+``Beta(0, ·)``, which ``rng.beta`` refuses). geoprio smooths such a district with the
+**global** prior instead (``m``, ``A``): its rate, interval, shrinkage and posterior are those
+of global EB, one model, and the district is flagged (``variance_fallback``). Elsewhere the
+spatial rates equal ``esda.smoothing.Spatial_Empirical_Bayes``; in the flagged districts they
+equal ``esda.smoothing.Empirical_Bayes``.
+
+A prior without spread (``A = 0``: every rate equal up to sampling noise) gives infinite ``a``
+and ``b``: the posterior is the rate itself, its interval that one value.
 
 Districts with no child measured (``n_i`` 0 or missing) get no rate and no posterior: they are
 left out of every sum (as if absent, also as neighbours) and listed in ``attrs["no_data"]``.
@@ -141,7 +148,9 @@ def posterior_beta(
 
     Same model and arguments as :func:`smooth_rates`. Draw a proportion per district with
     ``rng.beta(a, b)`` (multiply by 100 for a percentage); districts without a measured child
-    have ``a`` and ``b`` missing: keep them missing in the draws.
+    have ``a`` and ``b`` missing: keep them missing in the draws. Where ``a`` and ``b`` are
+    infinite (a prior without spread) the posterior is the smoothed rate itself: draw that
+    value.
 
     Returns
     -------
@@ -226,22 +235,22 @@ def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
         spread = s @ (nk * np.nan_to_num(raw) ** 2) - 2 * m * (s @ yk) + m**2 * ny
         A = spread / ny - m / (ny / k)
         A = np.where(A < 0, 0.0, A)
-    m = np.where(ok, m, np.nan)
-    A = np.where(ok, A, np.nan)
+    # a neighbourhood that varies no more than sampling noise (or has no event at all) gives
+    # no usable prior: the district takes the global one, for its rate and its posterior alike
+    fallback = ok & (A <= 0) & (global_A > 0) & (method == "spatial_eb")
+    m = np.where(ok, np.where(fallback, global_m, m), np.nan)
+    A = np.where(ok, np.where(fallback, global_A, A), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = m + (raw - m) * (A / (A + m / n))
+        kappa = np.where(A > 0, m / A, np.inf)
     rate = np.where(ok & (A == 0), m, rate)  # full shrinkage (Marshall sets A to 0)
-
-    fallback = ok & (A <= 0) & (global_A > 0) & (method == "spatial_eb")
-    A_post = np.where(fallback, global_A, A)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kappa = np.where(A_post > 0, m / A_post, np.inf)
-    a = np.where(ok, kappa * m + y, np.nan)
-    b = np.where(ok, kappa * (1 - m) + n - y, np.nan)
-    shrink = np.where(ok, n / (n + kappa), np.nan)
+    point = np.isinf(kappa)  # a prior without spread: the posterior is the rate itself
+    a = np.where(ok, np.where(point, np.inf, kappa * m + y), np.nan)
+    b = np.where(ok, np.where(point, np.inf, kappa * (1 - m) + n - y), np.nan)
+    shrink = np.where(ok, np.where(point, 0.0, n / (n + kappa)), np.nan)
     if fallback.any():
-        log.info("spatial EB: %d districts with a non-positive local variance use the global "
-                 "variance for their posterior", int(fallback.sum()))
+        log.info("spatial EB: %d districts whose neighbourhood gives no usable prior are "
+                 "smoothed with the global one", int(fallback.sum()))
     return {"ids": ids, "y": y, "n": n, "raw": raw, "rate": rate, "m": m, "A": A, "a": a,
             "b": b, "shrinkage": shrink, "fallback": fallback,
             "no_data": ids[~ok].tolist(), "global_m": float(global_m),
