@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_app.py                       # this checkout
     python benchmarks/bench_app.py --baseline /tmp/base  # and an older tree, in the same run
+    python benchmarks/bench_app.py --profile 5           # py-spy over 5 new warm sessions
 
 ``--baseline DIR`` is another checkout of geoprio (e.g. ``git archive <commit> | tar -x -C
 DIR``): it is measured the same way, right before this one, so both columns share the
@@ -26,6 +27,12 @@ downloads a browser). Each run is a new browser context (empty cache, new sessio
 - this checkout only: the first load through nginx (``deploy/nginx/geoprio.conf``, gzip) vs
   straight from the app process: bytes and time.
 
+``--profile N`` measures nothing else: it starts this checkout's server, opens one session,
+then records the server process with ``py-spy`` (every thread, 200 samples a second, only
+samples holding the GIL: Python at work, not threads waiting) while N more sessions open one
+after the other, and prints where that CPU went: the functions with the most samples of their
+own, and the most samples inclusive among the app's, geoprio's and Streamlit's.
+
 Figures depend on the machine's load (printed with the tables): run it on a quiet machine.
 """
 
@@ -35,7 +42,9 @@ import argparse
 import base64
 import os
 import re
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -433,6 +442,75 @@ def through_proxy(runs: int, pw) -> dict:
     return out
 
 
+# ------------------------------------------------------------------ profile
+def _collapsed(path: Path) -> list[tuple[list[str], int]]:
+    """py-spy's raw output: (frames from the root, samples) per stack."""
+    out = []
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            out.append((stack.split(";"), int(count)))
+    return out
+
+
+def _function(frame: str) -> str:
+    """``name (file.py:12)`` → ``name (file.py)``: lines of one function counted together."""
+    return re.sub(r":\d+\)$", ")", frame)
+
+
+def profile_table(stacks: list[tuple[list[str], int]], top: int = 25) -> str:
+    """Own and inclusive samples per function, as two Markdown tables."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = sum(n for _, n in stacks) or 1
+    for frames, n in stacks:
+        names = [_function(f) for f in frames]
+        own[names[-1]] = own.get(names[-1], 0) + n
+        for name in set(names):
+            inclusive[name] = inclusive.get(name, 0) + n
+    ours = re.compile(r"\((app|geoprio|streamlit|streamlit_app)[/.]|streamlit_app\.py")
+    text = [f"{total} samples.\n", "| own samples | % | function |", "|---:|---:|---|"]
+    for name, n in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        text.append(f"| {n} | {100 * n / total:.1f} | `{name}` |")
+    text += ["", "| inclusive samples | % | function (app, geoprio, Streamlit) |",
+             "|---:|---:|---|"]
+    mine = [(k, v) for k, v in inclusive.items() if ours.search(k)]
+    for name, n in sorted(mine, key=lambda kv: -kv[1])[:top]:
+        text.append(f"| {n} | {100 * n / total:.1f} | `{name}` |")
+    return "\n".join(text)
+
+
+def profile_sessions(n: int, pw) -> str:
+    """py-spy over ``n`` new sessions on a warm server of this checkout (see the module doc)."""
+    run_log = Path(tempfile.mkdtemp(prefix="geoprio-runs-")) / "runs.log"
+    raw = run_log.with_name("pyspy.txt")
+    env = {"PYTHONPATH": str(ROOT), "GEOPRIO_RUN_LOG": str(run_log)}
+    with app_server(entry(ROOT), cwd=ROOT, env=env, timeout=240) as (base, proc, _log):
+        browser = launch(pw)
+        try:
+            _load, context, _page, _t = first_load(browser, base)
+            context.close()
+            cpu = Cpu(proc.pid, run_log)
+            # --gil: only samples holding the GIL (Python at work, not threads waiting)
+            spy = subprocess.Popen(["py-spy", "record", "-p", str(proc.pid), "-r", "200",
+                                    "--gil", "-f", "raw", "-o", str(raw)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.0)  # py-spy attached
+            cpu.start()
+            for _ in range(n):
+                _load, context, _page, _t = first_load(browser, base)
+                context.close()
+            used = cpu.read()
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
+        finally:
+            browser.close()
+    head = (f"{n} new sessions on a warm server: {used['total'] / n:.2f} s of server CPU "
+            f"each (all threads; {used['script'] / n:.2f} s in the page script's runs), "
+            f"py-spy sampling included.\n")
+    return head + "\n" + profile_table(_collapsed(raw))
+
+
 # ------------------------------------------------------------------ report
 def kb(n: float | None) -> str:
     return "n/a" if n is None else f"{n / 1000:,.0f} kB"
@@ -523,12 +601,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="sessions per app (default 3)")
     parser.add_argument("--baseline", type=Path, help="another geoprio checkout to compare")
     parser.add_argument("--no-proxy", action="store_true", help="skip the nginx measure")
+    parser.add_argument("--profile", type=int, default=0,
+                        help="only profile N new sessions with py-spy (see above)")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: apt-get install chromium", file=sys.stderr)
         return 1
     from playwright.sync_api import sync_playwright
 
+    if args.profile:
+        with sync_playwright() as pw:
+            print(profile_sessions(args.profile, pw))
+        return 0
     before = load_average()
     t0 = time.monotonic()
     results = []

@@ -192,3 +192,30 @@ def test_valid_prefers_the_default_when_offered(fake_st):
     fake_st.session_state["analisis"] = "nonsense"
     urlstate.valid("analisis", ["zones", "typology"])
     assert fake_st.session_state["analisis"] == "typology"
+
+
+# ------------------------------------------------------------------ warming the process
+@pytest.fixture()
+def thawed():
+    """The collector as it was: whatever a test froze is unfrozen after it."""
+    import gc
+
+    yield gc
+    gc.unfreeze()
+
+
+def test_warming_takes_the_cached_tables_out_of_every_later_collection(thawed):
+    # Streamlit collects garbage after every script run (runner.postScriptGC); what warm()
+    # loaded lives as long as the process and must not be walked each time (issue 24)
+    gc = thawed
+    gc.unfreeze()
+    state.warm(presets=())  # data, catalog, geometry; no Monte Carlo
+    cached = [state._base_districts(), state._base_catalog(), state._display_geometry(),
+              state._endes()]
+    walked = {id(o) for o in gc.get_objects()}
+    assert [id(frame) in walked for frame in cached] == [False] * 4
+    # everything alive then is frozen: a full collection walks only what came after
+    assert gc.get_freeze_count() > 10 * len(walked)
+    # and what is made afterwards is collected as before
+    later = pd.DataFrame({"a": [1.0]})
+    assert id(later) in {id(o) for o in gc.get_objects()}
