@@ -541,6 +541,9 @@ def report(results: list[dict], proxy: dict | None) -> str:
         lambda r: med([x["draw_s"] for x in r["loads"]]), seconds, "≤ 3 s")
     row("new session: → script run ended", lambda r: med([x["idle_s"] for x in r["loads"]]),
         seconds)
+    row("… of which the browser decoding and drawing the 1,874 districts (its clock)",
+        lambda r: med([x["browser_draw_ms"] / 1000 for x in r["loads"]
+                       if x.get("browser_draw_ms") is not None]), seconds)
     row("first session after a start: server CPU (all threads)",
         lambda r: r["cold"].get("cpu_session"), seconds)
     row("new session (warm server): server CPU (all threads, navigation → run ended)",

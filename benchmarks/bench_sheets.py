@@ -7,9 +7,11 @@ Run from the repository root::
 
 ``--baseline DIR`` is another checkout (``git archive <commit> | tar -x -C DIR``); its ZIP is
 built in a child process with ``PYTHONPATH=DIR``, then this tree's with one process and with
-the default workers (one per core). Every member of every ZIP is compared with the
-baseline's, byte for byte. ``--profile N`` adds cProfile's top lines for N sheets drawn in
-this process (the baseline's too with ``--baseline``).
+the default workers (one per core): the seconds on the clock and the CPU-seconds of every
+process (the load of other work on the machine stretches the first, hardly the second).
+Every member of every ZIP is compared with the baseline's, byte for byte. ``--profile N``
+adds cProfile's top lines for N sheets drawn in this process (the baseline's too with
+``--baseline``).
 """
 
 from __future__ import annotations
@@ -26,16 +28,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 BUILD = """
-import sys, time
+import os, sys, time
 import geoprio
 from geoprio.engine.scenario import Scenario
 from geoprio.report.sheet import district_sheets
 d = geoprio.load_districts()
 b = geoprio.prioritize(d, Scenario.preset("dci"))
 kw = {} if sys.argv[2] == "default" else {"workers": int(sys.argv[2])}
-start = time.perf_counter()
+cpu0, start = sum(os.times()[:4]), time.perf_counter()
 district_sheets(b, sys.argv[1], districts=d, **kw)
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, sum(os.times()[:4]) - cpu0)
 """
 
 PROFILE = """
@@ -60,12 +62,14 @@ print(out.getvalue())
 """
 
 
-def build(tree: Path, zip_path: Path, workers: str) -> float:
-    """Seconds to write the ZIP (the child's own clock: imports and data not counted)."""
+def build(tree: Path, zip_path: Path, workers: str) -> tuple[float, float]:
+    """Seconds to write the ZIP and the CPU-seconds it took in all processes (the child's
+    own and its workers'; imports and data not counted)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run([sys.executable, "-c", BUILD, str(zip_path), workers], env=env,
                          capture_output=True, text=True, check=True, cwd=tree)
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def members(path: Path) -> dict[str, bytes]:
@@ -95,20 +99,20 @@ def main() -> None:
         for label, tree, workers in runs:
             load = os.getloadavg()[0]
             path = Path(tmp) / f"{len(rows)}.zip"
-            seconds = build(tree, path, workers)
+            seconds, cpu = build(tree, path, workers)
             got = members(path)
             reference = reference or got
             same = sum(reference.get(k) == v for k, v in got.items())
-            rows.append((label, seconds, load, len(got) - 1, same - 1,
+            rows.append((label, seconds, cpu, load, len(got) - 1, same - 1,
                          path.stat().st_size / 2**20))
     cores = len(os.sched_getaffinity(0))
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {cores} cores\n")
-    print("| run | seconds | s a sheet | load before | sheets | identical to the first run "
-          "| ZIP MiB |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, seconds, load, n, same, size in rows:
-        print(f"| {label} | {seconds:.1f} | {seconds / n:.3f} | {load:.2f} | {n} | {same} | "
-              f"{size:.1f} |")
+    print("| run | seconds | CPU-seconds (all processes) | CPU s a sheet | load before | "
+          "sheets | identical to the first run | ZIP MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, seconds, cpu, load, n, same, size in rows:
+        print(f"| {label} | {seconds:.1f} | {cpu:.1f} | {cpu / n:.3f} | {load:.2f} | {n} | "
+              f"{same} | {size:.1f} |")
     if args.profile:
         for label, tree in ([("baseline", args.baseline.resolve())] if args.baseline else []) \
                 + [("this tree", ROOT)]:

@@ -306,9 +306,11 @@ def warm(langs: tuple[str, ...] = ("es",), presets: tuple[str, ...] = ("dci", "f
     What it loaded lives as long as the process, so it ends by moving every object then alive
     out of the garbage collector's reach (:func:`gc.freeze`): Streamlit runs a full
     collection after every script run (``runner.postScriptGC``), and walking the warmed
-    tables, geometries and modules again each time was the largest part of a new session's
-    server CPU (0.1–0.3 s a run, issue 24). Objects made later are collected as before;
-    frozen ones are still freed by reference counting when a cache lets them go.
+    tables, geometries and modules again each time cost about 0.1 s of CPU a run, a third
+    of a new session's (issue 24, ``benchmarks/bench_app.py``). Objects made later are
+    collected as before; frozen ones are still freed by reference counting when a cache lets
+    them go (a reference cycle among them would stay: the warmed caches live as long as the
+    process anyway).
     """
     t0 = time.perf_counter()
     leaflet_base_url()
