@@ -52,7 +52,7 @@ from geoprio.engine.scoring import (
     shipped_catalog_if_none,
 )
 from geoprio.engine.selection import ranks_of, select
-from geoprio.engine.uncertainty import draw_models, simulate
+from geoprio.engine.uncertainty import BLOCK, CHUNK, draw_models, simulate
 from geoprio.errors import InputError, ScenarioError
 
 logger = logging.getLogger(__name__)
@@ -296,16 +296,16 @@ class Plan:
         w = np.asarray(weights, dtype=float)
         shapes = [np.shape(cols[i]) for i in self.ids if i in cols] + [(*w.shape[:-1], self.n)]
         shape = max(shapes, key=len)
-        columns = []
+        # (..., n, k), indicators last, as numpy.stack lays them out
+        tensor = np.empty((*shape, len(self.ids)))
         for j, i in enumerate(self.ids):
             if i in cols:
                 x = np.asarray(cols[i], dtype=float)
                 if s.missing == "impute":
                     x = np.where(np.isnan(x), self.medians[i], x)
-                columns.append(np.broadcast_to(self._normalise(j, x), shape))
+                tensor[..., j] = self._normalise(j, x)
             else:
-                columns.append(np.broadcast_to(self.fixed_norm[j], shape))
-        tensor = np.stack(columns, axis=-1)
+                tensor[..., j] = self.fixed_norm[j]
         return aggregate(tensor, w, method=s.aggregation, missing=s.missing)
 
     def eligibility(self, cols: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
@@ -419,7 +419,7 @@ def _explain(
     """
     t = _TEXT[lang]
     lo, hi = UNCERTAIN_BAND
-    total = int(point.ranked.sum())
+    of_total = fmt.integer(int(point.ranked.sum()), lang)
     missing = np.isnan(plan.raw) if plan.ids else np.zeros((plan.n, 0), dtype=bool)
     scored = np.isfinite(point.score)
     ids = np.asarray(plan.ids)
@@ -427,8 +427,12 @@ def _explain(
     unfunded = plan.unfundable(point)
     tie = TieAtCut.find(point, plan.scenario.top_n)
 
+    written: dict[float, str] = {}  # a probability is one of n_draws + 1 values
+
     def pct(p: float) -> str:  # rounded toward 50%: 0.897 is 89,7%, never 90%
-        return fmt.probability(p, 0 if p in (0.0, 1.0) else 1, lang)
+        if p not in written:
+            written[p] = fmt.probability(p, 0 if p in (0.0, 1.0) else 1, lang)
+        return written[p]
 
     out = []
     for i in range(plan.n):
@@ -440,8 +444,7 @@ def _explain(
         elif point.ranked[i]:
             chosen = t["sel"] if point.selected[i] else t["nosel"]
             tail = f", {t['unsure']}" if lo < p_selected[i] < hi else ""
-            rank = t["rank"].format(rank=fmt.integer(point.rank[i], lang),
-                                    total=fmt.integer(total, lang))
+            rank = t["rank"].format(rank=fmt.integer(point.rank[i], lang), total=of_total)
             state = f"{rank}; {chosen}"
             if simulated:
                 state += f" ({t['in_list_p'].format(p=pct(p_selected[i]))}{tail})"
@@ -553,8 +556,11 @@ def prioritize(
     n = len(frame)
     simulated = scenario.n_draws > 0
     if simulated:
+        # a budget's greedy walks the districts one by one for a whole block at once: it
+        # takes the largest blocks
         mc = simulate(plan.run, plan.models, plan.weights, n_units=n, n_draws=scenario.n_draws,
-                      weight_spread=scenario.weight_spread, seed=scenario.seed)
+                      weight_spread=scenario.weight_spread, seed=scenario.seed,
+                      block=BLOCK if scenario.budget is None else CHUNK)
         p05, p50, p95 = mc.rank_p05, mc.rank_median, mc.rank_p95
         p_elig, p_sel = mc.p_eligible, mc.p_selected
     else:
