@@ -238,7 +238,24 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     ceplan_poverty = table["poverty_ceplan_2018"].copy()  # CEPLAN's copy of INEI's 2018 figure
     districts, budget = add_2022_census_budget(sources, table, crosswalk_parents(b), problems)
 
-    # boundaries with names taken from the indicator table (accents)
+    dist_out, display_stats = _write_boundaries(dist, prov, dep, districts, out)
+    districts, point_report, point_rows = _add_points(sources, districts, dist_out)
+    endes, codes, catalog = _write_tables(sources, districts, budget, point_rows, out)
+
+    report = validate(districts, catalog, endes, codes, dist_out, problems=problems,
+                      display=display_stats, ceplan_poverty=ceplan_poverty,
+                      points=point_report, budget=budget)
+    if point_report is not None:
+        report["points_sources"] = {"rows": POINT_SOURCES_ROWS, "what": POINT_SOURCES_WHAT}
+    write_report(report, out)
+    report.pop("points_sources", None)
+    return report
+
+
+def _write_boundaries(dist: Any, prov: Any, dep: Any, districts: pd.DataFrame,
+                      out: Path) -> tuple[Any, dict[str, Any]]:
+    """The four boundary layers, names taken from the indicator table (accents); returns
+    the districts' layer and the display layer's statistics."""
     names = districts.set_index("ubigeo")[["district", "province", "department"]]
     dist_out = dist[["ubigeo", "geometry"]].join(names, on="ubigeo")
     dist_out = dist_out[["ubigeo", "district", "province", "department", "geometry"]]
@@ -254,19 +271,31 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     write_gpkg(dep_out[["ubigeo", "department", "area_km2", "geometry"]],
                out / "boundaries" / "departments.gpkg", "departments")
     write_gpkg(display, out / "boundaries" / "districts_display.gpkg", "districts_display")
+    return dist_out, display_stats
 
-    point_report: dict[str, Any] | None = None
-    catalog_rows = [*CATALOG, *SIEN_CATALOG, *CENSUS_CATALOG, *BUDGET_CATALOG, *SAE_CATALOG]
-    if (sources / "points").is_dir():
-        from geoprio.build.points import POINT_CATALOG, build_point_indicators
 
-        under5 = districts.set_index("ubigeo")["under5_2020"]
-        pts, point_report = build_point_indicators(sources, dist_out, under5=under5)
-        point_report.pop("seconds", None)  # timings and paths would make the bytes differ
-        point_report["files"] = {k: Path(v).name for k, v in point_report.get("files", {}).items()}
-        districts = districts.merge(pts, on="ubigeo", how="left", validate="one_to_one")
-        catalog_rows += POINT_CATALOG
+def _add_points(sources: Path, districts: pd.DataFrame, dist_out: Any
+                ) -> tuple[pd.DataFrame, dict[str, Any] | None, list]:
+    """The point indicators joined when ``sources/points`` exists: the districts, the
+    points' report (None without points) and their catalog rows."""
+    if not (sources / "points").is_dir():
+        return districts, None, []
+    from geoprio.build.points import POINT_CATALOG, build_point_indicators
 
+    under5 = districts.set_index("ubigeo")["under5_2020"]
+    pts, point_report = build_point_indicators(sources, dist_out, under5=under5)
+    point_report.pop("seconds", None)  # timings and paths would make the bytes differ
+    point_report["files"] = {k: Path(v).name for k, v in point_report.get("files", {}).items()}
+    districts = districts.merge(pts, on="ubigeo", how="left", validate="one_to_one")
+    return districts, point_report, list(POINT_CATALOG)
+
+
+def _write_tables(sources: Path, districts: pd.DataFrame, budget: pd.DataFrame,
+                  point_rows: list, out: Path) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                        pd.DataFrame]:
+    """The indicator tables, the code lookup, the published figures and the catalog;
+    returns the ENDES table, the codes and the catalog."""
+    b = sources / "boundaries"
     _write_csv(districts, out / "indicators" / "districts.csv")
     endes = src.read_endes(sources / "indicators" / "endes_departamentos_2009_2025.xlsx")
     _write_csv(endes, out / "indicators" / "departments_endes.csv")
@@ -277,19 +306,13 @@ def build(sources: Path, out: Path = PROJECT_DATA) -> dict[str, Any]:
     _write_csv(codes, out / "indicators" / "codes.csv")
     # the national and department figures the sources publish (the sheets' Perú column)
     _write_csv(read_published_rows(sources), out / "indicators" / "published.csv")
+    catalog_rows = [*CATALOG, *SIEN_CATALOG, *CENSUS_CATALOG, *BUDGET_CATALOG, *SAE_CATALOG,
+                    *point_rows]
     catalog = pd.DataFrame(catalog_rows, columns=COLUMNS)
     catalog["year"] = catalog["year"].astype("Int64")
     catalog = dated(catalog)
     _write_csv(catalog, out / "indicators" / "catalog.csv")
-
-    report = validate(districts, catalog, endes, codes, dist_out, problems=problems,
-                      display=display_stats, ceplan_poverty=ceplan_poverty,
-                      points=point_report, budget=budget)
-    if point_report is not None:
-        report["points_sources"] = {"rows": POINT_SOURCES_ROWS, "what": POINT_SOURCES_WHAT}
-    write_report(report, out)
-    report.pop("points_sources", None)
-    return report
+    return endes, codes, catalog
 
 
 POINT_SOURCES_WHAT = (", populated centres, health facilities and straight-line access to them "

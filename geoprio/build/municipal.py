@@ -103,55 +103,13 @@ def read_municipal_budgets(folder: Path, base: pd.DataFrame, parent: dict[str, s
     ``base`` has ``ubigeo`` and ``pop_2020``; ``parent`` maps post-2017 codes to 2017 districts.
     """
     valid = set(base["ubigeo"])
-    pop = base.set_index("ubigeo")["pop_2020"]
     frames = []
     for year in BUDGET_YEARS:
-        path = folder / f"por-distrito-{year}.json"
-        t = read_year(path)
-        levels = t.groupby("nivel")[["pim", "devengado"]].sum()
-        local = t[t["nivel"] == LOCAL].copy()
-        file_total = {"pim": round(float(local["pim"].sum()), 2),
-                      "devengado": round(float(local["devengado"].sum()), 2)}
-        if local["ubigeo"].duplicated().any():
-            raise DataBuildError(f"{path}: more than one {LOCAL} row for a ubigeo")
-        moved = local["ubigeo"].map(lambda c: parent.get(c) if c not in valid else c)
-        dropped = local[moved.isna()]
-        local["ubigeo_2017"] = moved
-        local = local.dropna(subset=["ubigeo_2017"])
-        g = local.groupby("ubigeo_2017").agg(municipalities=("ubigeo", "size"),
-                                             pim=("pim", "sum"), devengado=("devengado", "sum"))
-        g = g.reindex(sorted(valid))
-        g.index.name = "ubigeo"
-        g["year"] = year
-        frames.append(g.reset_index())
-        report[str(year)] = {
-            "rows": len(t),
-            "rows_by_level": {k: int(v) for k, v in t["nivel"].value_counts().sort_index()
-                              .items()},
-            "left_out_levels_soles": {
-                k: {"pim": round(float(r.pim), 2), "devengado": round(float(r.devengado), 2)}
-                for k, r in levels.iterrows() if k != LOCAL},
-            "local_total_soles": file_total,
-            "kept_total_soles": {"pim": round(float(local["pim"].sum()), 2),
-                                 "devengado": round(float(local["devengado"].sum()), 2)},
-            "post2017_added_to_parent": {c: parent[c] for c in sorted(local["ubigeo"])
-                                         if c not in valid},
-            "left_out_unknown_codes": [
-                {"ubigeo": r.ubigeo, "pim": r.pim, "devengado": r.devengado}
-                for r in dropped.itertuples()],
-            "districts_without_local_row": sorted(set(valid) - set(local["ubigeo_2017"])),
-        }
-    long = pd.concat(frames, ignore_index=True)
-    p = long["ubigeo"].map(pop)
-    long["pim_per_capita"] = (long["pim"] / p).where(p > 0)
-    long["devengado_per_capita"] = (long["devengado"] / p).where(p > 0)
-    long["execution_pct"] = (100 * long["devengado"] / long["pim"]).where(long["pim"] > 0)
-    long["municipalities"] = long["municipalities"].astype("Int64")
-    long = long[list(LONG_COLUMNS)].sort_values(["ubigeo", "year"]).reset_index(drop=True)
-    for col in ("pim", "devengado"):
-        long[col] = long[col].round(2)
-    for col in ("pim_per_capita", "devengado_per_capita", "execution_pct"):
-        long[col] = long[col].round(4)
+        frame, report[str(year)] = _budget_year(folder / f"por-distrito-{year}.json", year,
+                                                valid, parent)
+        frames.append(frame)
+    long = _long_table(pd.concat(frames, ignore_index=True),
+                       base.set_index("ubigeo")["pop_2020"])
     last = long[long["year"] == LATEST_CLOSED_YEAR].set_index("ubigeo")
     wide = pd.DataFrame({
         "ubigeo": last.index,
@@ -164,3 +122,57 @@ def read_municipal_budgets(folder: Path, base: pd.DataFrame, parent: dict[str, s
     if np.isnan(wide[f"municipal_pim_{Y}"].to_numpy(dtype=float)).any():
         log.warning("municipal budgets: districts without a local-government row in %d", Y)
     return long, wide
+
+
+def _budget_year(path: Path, year: int, valid: set[str], parent: dict[str, str]
+                 ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One year's local-government amounts per 2017 district (post-2017 municipalities added
+    to their district, unknown codes left out), and the year's report."""
+    t = read_year(path)
+    levels = t.groupby("nivel")[["pim", "devengado"]].sum()
+    local = t[t["nivel"] == LOCAL].copy()
+    file_total = {"pim": round(float(local["pim"].sum()), 2),
+                  "devengado": round(float(local["devengado"].sum()), 2)}
+    if local["ubigeo"].duplicated().any():
+        raise DataBuildError(f"{path}: more than one {LOCAL} row for a ubigeo")
+    moved = local["ubigeo"].map(lambda c: parent.get(c) if c not in valid else c)
+    dropped = local[moved.isna()]
+    local["ubigeo_2017"] = moved
+    local = local.dropna(subset=["ubigeo_2017"])
+    g = local.groupby("ubigeo_2017").agg(municipalities=("ubigeo", "size"),
+                                         pim=("pim", "sum"), devengado=("devengado", "sum"))
+    g = g.reindex(sorted(valid))
+    g.index.name = "ubigeo"
+    g["year"] = year
+    return g.reset_index(), {
+        "rows": len(t),
+        "rows_by_level": {k: int(v) for k, v in t["nivel"].value_counts().sort_index()
+                          .items()},
+        "left_out_levels_soles": {
+            k: {"pim": round(float(r.pim), 2), "devengado": round(float(r.devengado), 2)}
+            for k, r in levels.iterrows() if k != LOCAL},
+        "local_total_soles": file_total,
+        "kept_total_soles": {"pim": round(float(local["pim"].sum()), 2),
+                             "devengado": round(float(local["devengado"].sum()), 2)},
+        "post2017_added_to_parent": {c: parent[c] for c in sorted(local["ubigeo"])
+                                     if c not in valid},
+        "left_out_unknown_codes": [
+            {"ubigeo": r.ubigeo, "pim": r.pim, "devengado": r.devengado}
+            for r in dropped.itertuples()],
+        "districts_without_local_row": sorted(set(valid) - set(local["ubigeo_2017"])),
+    }
+
+
+def _long_table(long: pd.DataFrame, pop: pd.Series) -> pd.DataFrame:
+    """District × year with amounts per person and execution, rounded, in column order."""
+    p = long["ubigeo"].map(pop)
+    long["pim_per_capita"] = (long["pim"] / p).where(p > 0)
+    long["devengado_per_capita"] = (long["devengado"] / p).where(p > 0)
+    long["execution_pct"] = (100 * long["devengado"] / long["pim"]).where(long["pim"] > 0)
+    long["municipalities"] = long["municipalities"].astype("Int64")
+    long = long[list(LONG_COLUMNS)].sort_values(["ubigeo", "year"]).reset_index(drop=True)
+    for col in ("pim", "devengado"):
+        long[col] = long[col].round(2)
+    for col in ("pim_per_capita", "devengado_per_capita", "execution_pct"):
+        long[col] = long[col].round(4)
+    return long

@@ -422,6 +422,36 @@ def build_point_indicators(
     94922
     """
     start = time.perf_counter()
+    paths = _point_files(sources)
+    order = districts["ubigeo"].astype("str").to_numpy()
+    u5 = _check_under5(under5, order)
+    centres, c_report = _place_centres(paths["centres"], districts)
+    facilities, g_report, t_report = _place_facilities(paths, districts)
+
+    # straight-line distances from rural centres (all of them, even outside every polygon)
+    rural = centres.loc[centres["tipo"] == "Rural"]
+    upper = facilities.loc[facilities["ctg_codigo"].isin(I3_OR_HIGHER)]
+    to_any = nearest_distance(rural, facilities, crs=DEFAULT_DISTANCE_CRS)["distance_m"] / 1000
+    to_i3 = nearest_distance(rural, upper, crs=DEFAULT_DISTANCE_CRS)["distance_m"] / 1000
+
+    table = _district_table(order, centres, facilities, u5, to_any, to_i3)
+    report: dict[str, Any] = {
+        "files": {k: str(p) for k, p in paths.items()},
+        "centres": c_report,
+        "geoperu": g_report,
+        "tb_eess": t_report,
+        "decisions": _point_decisions(under5 is not None),
+        "districts": _district_counts(table),
+        "national": _national_figures(rural["ubigeo_spatial"].notna(), to_any, to_i3,
+                                      facilities),
+    }
+    report["seconds"] = round(time.perf_counter() - start, 2)
+    logger.info("point indicators built in %.1f s", report["seconds"])
+    return table, report
+
+
+def _point_files(sources: Path) -> dict[str, Path]:
+    """The three point files under ``sources/points``; all must exist."""
     folder = Path(sources) / "points"
     paths = {
         k: folder / f
@@ -434,11 +464,14 @@ def build_point_indicators(
     absent = [str(p) for p in paths.values() if not p.is_file()]
     if absent:
         raise DataBuildError("point sources not found: " + ", ".join(absent))
-    order = districts["ubigeo"].astype("str").to_numpy()
-    u5 = _check_under5(under5, order)
+    return paths
 
-    # populated centres
-    centres = _read_centres(paths["centres"])
+
+def _place_centres(
+    path: Path, districts: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Populated centres with coordinates, each in its district (``ubigeo_spatial``)."""
+    centres = _read_centres(path)
     c_report: dict[str, Any] = _coords_report(centres, "longitude", "latitude")
     c_report["by_type"] = centres["tipo"].value_counts().astype(int).to_dict()
     centres = centres.loc[centres["latitude"].notna() & centres["longitude"].notna()]
@@ -449,8 +482,14 @@ def build_point_indicators(
     centres["ubigeo_spatial"], c_report["outside"] = _snap_outside(
         centres, districts, "inei_distrito"
     )
+    return centres, c_report
 
-    # facilities: GeoPeru primary, TB_EESS for categories and the report
+
+def _place_facilities(
+    paths: dict[str, Path], districts: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, dict[str, Any], dict[str, Any]]:
+    """Counted health facilities (GeoPeru primary, TB_EESS for categories and the report),
+    each in its district; the GeoPeru and TB_EESS reports."""
     tb = _read_tb_eess(paths["tb_eess"])
     t_report: dict[str, Any] = _coords_report(tb, "longitud", "latitud")
     tb_located = tb.loc[tb["longitud"].notna() & tb["latitud"].notna()]
@@ -472,17 +511,26 @@ def build_point_indicators(
         facilities, districts, "cod_dist"
     )
     g_report["conect"] = facilities["conect"].value_counts().astype(int).to_dict()
+    return facilities, g_report, t_report
 
-    # straight-line distances from rural centres (all of them, even outside every polygon)
-    rural = centres.loc[centres["tipo"] == "Rural"]
-    upper = facilities.loc[facilities["ctg_codigo"].isin(I3_OR_HIGHER)]
-    to_any = nearest_distance(rural, facilities, crs=DEFAULT_DISTANCE_CRS)["distance_m"] / 1000
-    to_i3 = nearest_distance(rural, upper, crs=DEFAULT_DISTANCE_CRS)["distance_m"] / 1000
 
-    # per district
+def _internet_known(facilities: pd.DataFrame) -> pd.DataFrame:
+    """Facilities whose internet connection is known (``conect`` "Tiene" or "No tiene")."""
+    return facilities.loc[facilities["conect"].isin(["Tiene", "No tiene"])]
+
+
+def _district_table(
+    order: np.ndarray,
+    centres: pd.DataFrame,
+    facilities: pd.DataFrame,
+    u5: pd.Series,
+    to_any: pd.Series,
+    to_i3: pd.Series,
+) -> pd.DataFrame:
+    """``ubigeo`` then :data:`POINT_COLUMNS`, one row per district of ``order``."""
     table = pd.DataFrame({"ubigeo": order})
     c_code = centres["ubigeo_spatial"]
-    r_code = rural["ubigeo_spatial"]
+    r_code = centres.loc[centres["tipo"] == "Rural", "ubigeo_spatial"]
     n_all = c_code.value_counts().reindex(order, fill_value=0).to_numpy()
     n_rural = r_code.value_counts().reindex(order, fill_value=0).to_numpy()
     table["populated_centres"] = n_all
@@ -502,7 +550,7 @@ def build_point_indicators(
     for km in FAR_KM:
         table[f"rural_centres_far_{km}km"] = _share(to_any > km, r_code, order)
     table["rural_centres_far_i3_10km"] = _share(to_i3 > 10, r_code, order)
-    known = facilities.loc[facilities["conect"].isin(["Tiene", "No tiene"])]
+    known = _internet_known(facilities)
     table["facilities_internet_known"] = (
         known["ubigeo_spatial"].value_counts().reindex(order, fill_value=0).to_numpy()
     )
@@ -511,50 +559,54 @@ def build_point_indicators(
     )
     count_cols = [c for c, *_, kind, _, _, _ in POINT_CATALOG if kind == "count"]
     table[count_cols] = table[count_cols].astype("int64")
-    table = table[["ubigeo", *POINT_COLUMNS]]
+    return table[["ubigeo", *POINT_COLUMNS]]
 
-    located_rural = r_code.notna()
-    report: dict[str, Any] = {
-        "files": {k: str(p) for k, p in paths.items()},
-        "centres": c_report,
-        "geoperu": g_report,
-        "tb_eess": t_report,
-        "decisions": {
-            "district_of_a_point": (
-                "the polygon it falls in (ubigeo_spatial); carried codes are compared and "
-                "disagreements reported; a point outside every polygon takes its carried code "
-                f"when that district lies within {SNAP_KM:g} km (Lake Titicaca islands, coast), "
-                "otherwise it stays in no district but still gets a distance"
-            ),
-            "primary_facility_source": "GeoPeru 2022 (regional governments + MINSA), active "
-            "establishments, one per RENAES code; TB_EESS only fills unknown categories",
-            "facility_types": list(FACILITY_TYPES),
-            "i3_or_higher": list(I3_OR_HIGHER),
-            "distance": f"straight line, planar in {DEFAULT_DISTANCE_CRS}, not travel time",
-            "under5_given": under5 is not None,
-        },
-        "districts": {
-            "n": len(order),
-            "without_centres": int((n_all == 0).sum()),
-            "without_rural_centres_distance_shares_nan": int((n_rural == 0).sum()),
-            "without_counted_facility": int((n_fac == 0).sum()),
-            "per_1000_u5_nan": int(table["health_facilities_per_1000_u5"].isna().sum()),
-            "no_internet_share_nan": int(table["facilities_no_internet_share"].isna().sum()),
-        },
-        "national": {
-            "rural_centres_in_districts": int(located_rural.sum()),
-            "rural_median_km": round(float(to_any[located_rural].median()), 3),
-            **{
-                f"rural_far_{km}km_pct": round(float((to_any[located_rural] > km).mean() * 100), 2)
-                for km in FAR_KM
-            },
-            "rural_far_i3_10km_pct": round(float((to_i3[located_rural] > 10).mean() * 100), 2),
-            "facilities_no_internet_pct": round(
-                float((known["conect"] == "No tiene").mean() * 100), 2
-            ),
-            "max_rural_km": round(float(to_any.max()), 2),
-        },
+
+def _point_decisions(under5_given: bool) -> dict[str, Any]:
+    """The decisions the point indicators rest on, for the build report."""
+    return {
+        "district_of_a_point": (
+            "the polygon it falls in (ubigeo_spatial); carried codes are compared and "
+            "disagreements reported; a point outside every polygon takes its carried code "
+            f"when that district lies within {SNAP_KM:g} km (Lake Titicaca islands, coast), "
+            "otherwise it stays in no district but still gets a distance"
+        ),
+        "primary_facility_source": "GeoPeru 2022 (regional governments + MINSA), active "
+        "establishments, one per RENAES code; TB_EESS only fills unknown categories",
+        "facility_types": list(FACILITY_TYPES),
+        "i3_or_higher": list(I3_OR_HIGHER),
+        "distance": f"straight line, planar in {DEFAULT_DISTANCE_CRS}, not travel time",
+        "under5_given": under5_given,
     }
-    report["seconds"] = round(time.perf_counter() - start, 2)
-    logger.info("point indicators built in %.1f s", report["seconds"])
-    return table, report
+
+
+def _district_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many districts lack centres, rural centres, facilities or a ratio."""
+    return {
+        "n": len(table),
+        "without_centres": int((table["populated_centres"] == 0).sum()),
+        "without_rural_centres_distance_shares_nan": int((table["rural_centres"] == 0).sum()),
+        "without_counted_facility": int((table["health_facilities"] == 0).sum()),
+        "per_1000_u5_nan": int(table["health_facilities_per_1000_u5"].isna().sum()),
+        "no_internet_share_nan": int(table["facilities_no_internet_share"].isna().sum()),
+    }
+
+
+def _national_figures(
+    located_rural: pd.Series, to_any: pd.Series, to_i3: pd.Series, facilities: pd.DataFrame
+) -> dict[str, Any]:
+    """National distances and shares, over rural centres that fall in a district."""
+    known = _internet_known(facilities)
+    return {
+        "rural_centres_in_districts": int(located_rural.sum()),
+        "rural_median_km": round(float(to_any[located_rural].median()), 3),
+        **{
+            f"rural_far_{km}km_pct": round(float((to_any[located_rural] > km).mean() * 100), 2)
+            for km in FAR_KM
+        },
+        "rural_far_i3_10km_pct": round(float((to_i3[located_rural] > 10).mean() * 100), 2),
+        "facilities_no_internet_pct": round(
+            float((known["conect"] == "No tiene").mean() * 100), 2
+        ),
+        "max_rural_km": round(float(to_any.max()), 2),
+    }

@@ -32,25 +32,6 @@ def validate(districts: pd.DataFrame, catalog: pd.DataFrame, endes: pd.DataFrame
     missing = {c: {"count": int(districts[c].isna().sum()),
                    "ubigeo": sorted(districts.loc[districts[c].isna(), "ubigeo"])[:25]}
                for c in ind}
-    ranges = []
-    for row in catalog.itertuples():
-        if row.id not in districts.columns:
-            continue
-        col = districts[row.id]
-        lo, hi = {"%": (0, 100), "índice 0-1": (0, 1)}.get(row.unit, (None, None))
-        if lo is None:
-            continue
-        bad = districts.loc[(col < lo) | (col > hi), ["ubigeo", row.id]]
-        if len(bad):
-            ranges.append({"id": row.id, "range": [lo, hi], "count": len(bad),
-                           "rows": bad.head(10).to_dict("records")})
-    zero_water = districts[districts["no_water_2017"] == 100][
-        ["ubigeo", "district", "department", "no_water_2017", "no_sewer_2017",
-         "no_electricity_2017", "pop_2017"]]
-    all_services_zero = zero_water[(zero_water["no_sewer_2017"] == 100)
-                                   & (zero_water["no_electricity_2017"] == 100)]
-    zero_stunting = districts[districts["stunting_u5_2019"] == 0][["ubigeo", "district"]]
-    zero_anemia = districts[districts["anemia_6_35m_2019"] == 0][["ubigeo", "district"]]
 
     report: dict[str, Any] = {
         "counts": {
@@ -65,13 +46,8 @@ def validate(districts: pd.DataFrame, catalog: pd.DataFrame, endes: pd.DataFrame
             "catalog_rows": len(catalog),
         },
         "missing": missing,
-        "out_of_range": ranges,
-        "suspicious": {
-            "zero_water_coverage": zero_water.to_dict("records"),
-            "zero_water_and_all_services": all_services_zero["ubigeo"].tolist(),
-            "stunting_exactly_0": zero_stunting.to_dict("records"),
-            "anemia_exactly_0": zero_anemia.to_dict("records"),
-        },
+        "out_of_range": _out_of_range(districts, catalog),
+        "suspicious": _suspicious(districts),
         "cross_checks": published_checks(districts, problems),
         "endes_checks": endes_checks(endes),
         "poverty_departments": poverty_departments(districts, catalog),
@@ -86,6 +62,40 @@ def validate(districts: pd.DataFrame, catalog: pd.DataFrame, endes: pd.DataFrame
     return report
 
 
+def _out_of_range(districts: pd.DataFrame, catalog: pd.DataFrame) -> list[dict[str, Any]]:
+    """Percentages outside 0-100 and indices outside 0-1, per indicator (first ten rows)."""
+    ranges = []
+    for row in catalog.itertuples():
+        if row.id not in districts.columns:
+            continue
+        col = districts[row.id]
+        lo, hi = {"%": (0, 100), "índice 0-1": (0, 1)}.get(row.unit, (None, None))
+        if lo is None:
+            continue
+        bad = districts.loc[(col < lo) | (col > hi), ["ubigeo", row.id]]
+        if len(bad):
+            ranges.append({"id": row.id, "range": [lo, hi], "count": len(bad),
+                           "rows": bad.head(10).to_dict("records")})
+    return ranges
+
+
+def _suspicious(districts: pd.DataFrame) -> dict[str, Any]:
+    """Rows kept as published but worth a look: 0% water coverage, 0% stunting or anaemia."""
+    zero_water = districts[districts["no_water_2017"] == 100][
+        ["ubigeo", "district", "department", "no_water_2017", "no_sewer_2017",
+         "no_electricity_2017", "pop_2017"]]
+    all_services_zero = zero_water[(zero_water["no_sewer_2017"] == 100)
+                                   & (zero_water["no_electricity_2017"] == 100)]
+    zero_stunting = districts[districts["stunting_u5_2019"] == 0][["ubigeo", "district"]]
+    zero_anemia = districts[districts["anemia_6_35m_2019"] == 0][["ubigeo", "district"]]
+    return {
+        "zero_water_coverage": zero_water.to_dict("records"),
+        "zero_water_and_all_services": all_services_zero["ubigeo"].tolist(),
+        "stunting_exactly_0": zero_stunting.to_dict("records"),
+        "anemia_exactly_0": zero_anemia.to_dict("records"),
+    }
+
+
 def _check(name: str, value: float, published: float, source: str, note: str,
            unit: str = "%") -> dict[str, Any]:
     return {"check": name, "shipped": round(float(value), 3), "published": published,
@@ -95,12 +105,18 @@ def _check(name: str, value: float, published: float, source: str, note: str,
 
 def published_checks(d: pd.DataFrame, problems: dict[str, Any]) -> list[dict[str, Any]]:
     """The shipped district table beside national figures published independently."""
+    return [*_population_checks(d, problems), *_census_checks(d), _poverty_check(d),
+            *_sien_checks(d), *_survey_comparisons(d)]
+
+
+def _population_checks(d: pd.DataFrame, problems: dict[str, Any]) -> list[dict[str, Any]]:
+    """The 2020 population columns summed beside MINSA's national row."""
     added = problems.get("poblacion_2020_edades_distrito.xlsx", {}).get(
         "added_to_2017_district", [])
     moved = {k: sum(a[k] for a in added) for k in ("pop_2020", "under5_2020", "under3_2020")}
     fix = ("; without adding the row 150144* (Santa María de Huachipa, {n:,.0f}) to 150118 "
            "Lurigancho the sum would fall short by exactly that")
-    checks = [
+    return [
         _check("under5_2020: sum of the 1,874 districts", d["under5_2020"].sum(),
                pub.MINSA_UNDER5_2020, "minsa_national_row",
                "equal" + fix.format(n=moved["under5_2020"]), "children"),
@@ -110,6 +126,12 @@ def published_checks(d: pd.DataFrame, problems: dict[str, Any]) -> list[dict[str
         _check("pop_2020: sum of the 1,874 districts", d["pop_2020"].sum(),
                pub.MINSA_POP_2020, "minsa_national_row",
                "equal" + fix.format(n=moved["pop_2020"]), "people"),
+    ]
+
+
+def _census_checks(d: pd.DataFrame) -> list[dict[str, Any]]:
+    """Census 2017 shares, weighted by population, beside INEI's national figures."""
+    return [
         _check("water: 100 − no_water_2017, districts weighted by pop_2017",
                100 - _wmean(d["no_water_2017"], d["pop_2017"]), pub.INEI_WATER_DWELLINGS_2017,
                "inei_census_water",
@@ -134,13 +156,22 @@ def published_checks(d: pd.DataFrame, problems: dict[str, Any]) -> list[dict[str
         _check("no_health_insurance_2017, weighted by pop_2017",
                _wmean(d["no_health_insurance_2017"], d["pop_2017"]), pub.INEI_UNINSURED_2017,
                "inei_census_profile", "same measure; weights are CEPLAN's pop_2017"),
-        _check("poverty_2018: districts' midpoints weighted by pop_2020",
-               _wmean(d["poverty_2018"], d["pop_2020"]), pub.INEI_POVERTY_NATIONAL_2018,
-               "inei_poverty_2018",
-               "the district figures are small-area model estimates (census + ENAHO), not "
-               "calibrated to add up to the national ENAHO estimate; weights are MINSA's 2020 "
-               "population"),
     ]
+
+
+def _poverty_check(d: pd.DataFrame) -> dict[str, Any]:
+    """District poverty, weighted by population, beside INEI's national estimate."""
+    return _check("poverty_2018: districts' midpoints weighted by pop_2020",
+                  _wmean(d["poverty_2018"], d["pop_2020"]), pub.INEI_POVERTY_NATIONAL_2018,
+                  "inei_poverty_2018",
+                  "the district figures are small-area model estimates (census + ENAHO), not "
+                  "calibrated to add up to the national ENAHO estimate; weights are MINSA's "
+                  "2020 population")
+
+
+def _sien_checks(d: pd.DataFrame) -> list[dict[str, Any]]:
+    """SIEN-HIS 2022 district counts summed beside INS's national rows."""
+    checks = []
     for key, (prefix, rate) in {"u5": ("u5", "stunting_u5_2022"),
                                 "u3": ("u3", "stunting_u3_2022"),
                                 "6_35m": ("6_35m", "anemia_6_35m_2022")}.items():
@@ -155,7 +186,12 @@ def published_checks(d: pd.DataFrame, problems: dict[str, Any]) -> list[dict[str
             _check(f"{rate}: national rate from the district counts", 100 * y / n, pct_pub,
                    "ins_sien_2022", "INS publishes one decimal"),
         ]
-    checks += [
+    return checks
+
+
+def _survey_comparisons(d: pd.DataFrame) -> list[dict[str, Any]]:
+    """Facility records (SIEN) beside the household survey (ENDES): different measures."""
+    return [
         _check("stunting_u5_2022 (SIEN-HIS national) beside ENDES 2022",
                100 * d["stunted_u5_2022"].sum() / d["evaluated_u5_2022"].sum(), 11.7,
                "endes_2022",
@@ -172,7 +208,6 @@ def published_checks(d: pd.DataFrame, problems: dict[str, Any]) -> list[dict[str
                "facility records beside a survey, as above; 2019 has rates only, so the "
                "national SIEN figure here is a population-weighted mean, not a count"),
     ]
-    return checks
 
 
 def endes_checks(endes: pd.DataFrame) -> list[dict[str, Any]]:
@@ -264,6 +299,27 @@ def write_report(report: dict[str, Any], out: Path) -> None:
 
 def to_markdown(r: dict[str, Any]) -> str:
     """The report as Markdown."""
+    lines = [*_counts_markdown(r), *_suspicious_markdown(r["suspicious"]),
+             *_published_markdown(r["cross_checks"])]
+    lines += _endes_markdown(r["endes_checks"])
+    lines += _poverty_markdown(r["poverty_departments"], r["poverty_bands"])
+    lines += ["", "## Internal consistency (two copies or two forms of the same figures)", "",
+              "Not publications: these check that nothing was lost or duplicated.", "",
+              "| check | value | expected | note |", "|---|---:|---:|---|"]
+    for ch in r["internal_checks"]:
+        lines.append(f"| {ch['check']} | {ch['value']:,} | {ch['expected']:,} | "
+                     f"{ch['note']} |")
+    lines += _new_sources_markdown(r["sources"])
+    lines += _joined_markdown(r["sources"])
+    lines += _geometry_markdown(r["display_geometry"], r["overlaps"])
+    if "points" in r:
+        lines += ["", "## Points (populated centres, health facilities)", "", "```",
+                  _flat(r["points"]), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _counts_markdown(r: dict[str, Any]) -> list[str]:
+    """The title, the counts, missing values per indicator and values out of range."""
     c = r["counts"]
     lines = ["# Data validation report", "",
              "Written by `python -m geoprio.build`; do not edit by hand.", "",
@@ -281,12 +337,16 @@ def to_markdown(r: dict[str, Any]) -> str:
         lines.append("None: every percentage is within 0–100 and every index within 0–1.")
     for item in r["out_of_range"]:
         lines.append(f"- {item['id']}: {item['count']} outside {item['range']}")
-    s = r["suspicious"]
-    lines += ["", "## Suspicious rows", "",
-              f"Districts with 0% public water coverage in the census extract "
-              f"({len(s['zero_water_coverage'])}; kept as published, flagged here):", "",
-              "| ubigeo | district | department | no water % | no sewer % | no electricity % |"
-              " pop 2017 |", "|---|---|---|---:|---:|---:|---:|"]
+    return lines
+
+
+def _suspicious_markdown(s: dict[str, Any]) -> list[str]:
+    """The suspicious rows: 0% water coverage (a table), 0% services, stunting, anaemia."""
+    lines = ["", "## Suspicious rows", "",
+             f"Districts with 0% public water coverage in the census extract "
+             f"({len(s['zero_water_coverage'])}; kept as published, flagged here):", "",
+             "| ubigeo | district | department | no water % | no sewer % | no electricity % |"
+             " pop 2017 |", "|---|---|---|---:|---:|---:|---:|"]
     for z in s["zero_water_coverage"]:
         lines.append(f"| {z['ubigeo']} | {z['district']} | {z['department']} | "
                      f"{z['no_water_2017']:g} | {z['no_sewer_2017']:g} | "
@@ -295,58 +355,59 @@ def to_markdown(r: dict[str, Any]) -> str:
               f"{', '.join(s['zero_water_and_all_services']) or 'none'}.",
               f"Districts with stunting exactly 0% (SIEN): {len(s['stunting_exactly_0'])}; "
               f"anemia exactly 0%: {len(s['anemia_exactly_0'])} (small counts at MINSA "
-              "facilities, not survey estimates).", "",
-              "## The data beside figures published independently", "",
-              "Each published figure is typed from its source (`geoprio/build/published.py`), "
-              "never computed from the files the build reads. Where the two differ, the note "
-              "says by how much and why.", "",
-              "| check | shipped | published | difference | note | source |",
-              "|---|---:|---:|---:|---|---|"]
-    for ch in r["cross_checks"]:
+              "facilities, not survey estimates)."]
+    return lines
+
+
+def _published_markdown(checks: list[dict[str, Any]]) -> list[str]:
+    """The data beside figures published independently, one table row per check."""
+    lines = ["", "## The data beside figures published independently", "",
+             "Each published figure is typed from its source (`geoprio/build/published.py`), "
+             "never computed from the files the build reads. Where the two differ, the note "
+             "says by how much and why.", "",
+             "| check | shipped | published | difference | note | source |",
+             "|---|---:|---:|---:|---|---|"]
+    for ch in checks:
         lines.append(f"| {ch['check']} | {ch['shipped']:,} | {ch['published']:,} | "
                      f"{ch['difference']:+,} | {ch['note']} | {ch['source']} |")
-    lines += _endes_markdown(r["endes_checks"])
-    lines += _poverty_markdown(r["poverty_departments"], r["poverty_bands"])
-    lines += ["", "## Internal consistency (two copies or two forms of the same figures)", "",
-              "Not publications: these check that nothing was lost or duplicated.", "",
-              "| check | value | expected | note |", "|---|---:|---:|---|"]
-    for ch in r["internal_checks"]:
-        lines.append(f"| {ch['check']} | {ch['value']:,} | {ch['expected']:,} | "
-                     f"{ch['note']} |")
-    lines += _new_sources_markdown(r["sources"])
-    lines += ["", "## Sources joined", ""]
-    for name, p in r["sources"].items():
+    return lines
+
+
+def _joined_markdown(sources: dict[str, Any]) -> list[str]:
+    """The sources joined: rows, codes outside the 2017 set, VRAEM list, name mismatches."""
+    lines = ["", "## Sources joined", ""]
+    for name, p in sources.items():
         if isinstance(p, dict) and "rows" in p:
             lines.append(f"- `{name}`: {p['rows']} rows; codes outside the 2017 set: "
                          f"{len(p['codes_outside_2017_set'])} "
                          f"({', '.join(p['codes_outside_2017_set'][:20])}); "
                          f"2017 districts without a row: {len(p['districts_without_row'])}")
-    v = r["sources"].get("vraem", {})
+    v = sources.get("vraem", {})
     if v:
         lines.append(f"- VRAEM list: {v['codes']} codes; post-2017 codes mapped to their 2017 "
                      f"parent: {v['post2017_mapped_to_parent']}; unknown: {v['unknown']}; "
                      f"NOR-VRAEM codes ({len(v['nor_vraem_codes_not_flagged'])}) are not in "
                      "the `vraem` flag.")
-    names = r["sources"].get("name_mismatches", [])
+    names = sources.get("name_mismatches", [])
     lines.append(f"- District names that differ between INEI's poverty map and the ubigeo "
                  f"table beyond accents: {len(names)}"
                  + "".join(f"\n  - {n['ubigeo']}: {n['inei_poverty_map']} / {n['ubigeo_table']}"
                            for n in names[:20]))
-    dg, ov = r["display_geometry"], r["overlaps"]
-    lines += ["", "## Geometry", "",
-              f"- Display layer: `shapely.coverage_simplify` tolerance {dg['tolerance_deg']}°, "
-              f"grid {dg['grid_deg']}°; vertices {dg['vertices_full']:,} → "
-              f"{dg['vertices_display']:,}; worst area change {dg['max_area_change_pct']}% "
-              f"({dg['max_area_change_ubigeo']}); districts changing more than 5%: "
-              f"{dg['districts_over_5pct']}, more than 1%: {dg['districts_over_1pct']}. "
-              "Area and all statistics use the full geometry.",
-              f"- Overlaps between neighbours larger than 0.01 km²: "
-              f"{len(ov['overlaps_over_sliver'])} (largest overlap "
-              f"{ov['max_overlap_km2']:.6f} km² over {ov['touching_pairs']:,} touching pairs)."]
-    if "points" in r:
-        lines += ["", "## Points (populated centres, health facilities)", "", "```",
-                  _flat(r["points"]), "```"]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _geometry_markdown(dg: dict[str, Any], ov: dict[str, Any]) -> list[str]:
+    """The display layer's simplification and the overlaps between neighbours."""
+    return ["", "## Geometry", "",
+            f"- Display layer: `shapely.coverage_simplify` tolerance {dg['tolerance_deg']}°, "
+            f"grid {dg['grid_deg']}°; vertices {dg['vertices_full']:,} → "
+            f"{dg['vertices_display']:,}; worst area change {dg['max_area_change_pct']}% "
+            f"({dg['max_area_change_ubigeo']}); districts changing more than 5%: "
+            f"{dg['districts_over_5pct']}, more than 1%: {dg['districts_over_1pct']}. "
+            "Area and all statistics use the full geometry.",
+            f"- Overlaps between neighbours larger than 0.01 km²: "
+            f"{len(ov['overlaps_over_sliver'])} (largest overlap "
+            f"{ov['max_overlap_km2']:.6f} km² over {ov['touching_pairs']:,} touching pairs)."]
 
 
 def _endes_markdown(rows: list[dict[str, Any]]) -> list[str]:
@@ -416,8 +477,21 @@ def _poverty_markdown(deps: list[dict[str, Any]], bands: dict[str, Any]) -> list
 
 
 def _new_sources_markdown(sources: dict[str, Any]) -> list[str]:
+    """The sections of the sources added after the first build: population rows moved,
+    SIEN-HIS 2022, small-area estimates, census beyond services, municipal budgets."""
+    from geoprio.build.smallarea import sae_markdown
+
+    lines = _added_rows_markdown(sources.get("poblacion_2020_edades_distrito.xlsx", {}))
+    lines += _sien_markdown(sources.get("sien_his_2022", {}))
+    lines += sae_markdown(sources.get("small_area", {}).get("stunting_u5_2022_fh"))
+    lines += _census_markdown(sources.get("census_fidt", {}))
+    lines += _budget_markdown(sources.get("municipal_budget", {}))
+    return lines
+
+
+def _added_rows_markdown(pop: dict[str, Any]) -> list[str]:
+    """Population rows of a post-2017 district added to its 2017 district."""
     lines: list[str] = []
-    pop = sources.get("poblacion_2020_edades_distrito.xlsx", {})
     for a in pop.get("added_to_2017_district", []):
         lines += ["", "## Population rows added to a 2017 district", "",
                   f"- `{a['code']}` {a['name']}: {a['pop_2020']:,.0f} people, "
@@ -425,89 +499,101 @@ def _new_sources_markdown(sources: dict[str, Any]) -> list[str]:
                   f"{a['added_to']} (the 2017 boundaries merge it there). The file's footnote "
                   "for `*` names 'Santa María del Mar, Ley 30888'; the row itself is Santa "
                   "María de Huachipa, and 150138 Santa María del Mar has its own row."]
-    sien = sources.get("sien_his_2022", {})
-    if sien:
-        dist = sien.get("districts", {})
-        lines += ["", "## SIEN-HIS 2022", "",
-                  "| sheet | period label | district rows | evaluated (districts / national) "
-                  "| cases (districts / national) | < 30 evaluated | largest gap to the file's "
-                  "% |", "|---|---|---:|---:|---:|---:|---:|"]
-        for name, s in sien.items():
-            if isinstance(s, dict) and "national_row" in s:
-                lines.append(
-                    f"| {name} | {s['period_label']} | {s['district_rows']} | "
-                    f"{s['district_sum']['evaluated']:,.0f} / "
-                    f"{s['national_row']['evaluated']:,.0f} | "
-                    f"{s['district_sum']['cases']:,.0f} / {s['national_row']['cases']:,.0f} | "
-                    f"{s['under_30']} | {s['max_abs_diff_vs_file_percent']} |")
-        lines += ["", f"- Districts with under-5 counts: {dist.get('with_under5_counts')}; "
-                  f"without (missing, not zero): {len(dist.get('without_under5_counts', []))} "
-                  f"({', '.join(dist.get('without_under5_counts', []))}); in none of the three "
-                  "sheets read: "
-                  f"{', '.join(dist.get('without_any_row', []))}.",
-                  f"- 2022 rate on fewer than 30 children (or none): "
-                  f"{dist.get('under5_small_n_2022')}; 2019 rate that may rest on fewer than "
-                  f"30: {dist.get('under5_small_n_2019_possible')} (2019 has rates only: the "
-                  "number of children is unknown, only a lower bound can be read from each "
-                  "rate).",
-                  f"- Correlation of district stunting 2019 and 2022 where at least 100 "
-                  f"children were measured in 2022: {dist.get('corr_2019_2022_n100')}."]
-        ratio = sien.get("measured_per_resident_u5_2022")
-        if ratio:
-            lines.append(
-                f"- Children measured per 100 resident under-5s (`measured_per_resident_u5_"
-                f"2022`, SIEN-HIS 2022 against INEI 2020): above 100 in "
-                f"{ratio['above_100']} districts, whose facilities measure children of other "
-                f"districts; in {ratio['stunted_counted_above_estimate']} districts the "
-                "stunted children counted exceed `stunted_children` (under-5s × smoothed "
-                "rate), the estimate of children reached.")
-        for key in ("stunting_u5_2022_eb", "anemia_6_35m_2022_eb"):
-            e = sien.get(key)
-            if e:
-                lines.append(f"- `{key}`: {e['method']}; prior mean {e['prior_mean_percent']}%,"
-                             f" between-district variance {e['between_district_variance']}, "
-                             f"κ = {e['kappa_children']} (a district with κ children measured "
-                             f"keeps half its own rate); districts without children: "
-                             f"{e['districts_without_children']}.")
-    from geoprio.build.smallarea import sae_markdown
+    return lines
 
-    lines += sae_markdown(sources.get("small_area", {}).get("stunting_u5_2022_fh"))
-    census = sources.get("census_fidt", {})
-    if census:
-        zeros = census.get("rural_no_electricity_zero_without_rural_population", [])
-        lines += ["", "## Census 2017 beyond services (FIDT 2024 shares)", "",
-                  f"- Districts without rural population: {census.get('rural_population_zero')}"
-                  f"; the electricity file writes 0% 'rural households without electricity' "
-                  f"for {len(zeros)} of them (a made-up zero): shipped as missing, like the "
-                  "telecom files do."]
-        for name, c in census.items():
-            if isinstance(c, dict) and "rows" in c:
-                lines.append(f"- `{name}`: {c['rows']} rows; codes outside the 2017 set "
-                             f"(post-2017 or old, left out): "
-                             f"{', '.join(c['codes_outside_2017_set'])}; 2017 districts "
-                             f"without a row: {len(c['districts_without_row'])}")
-    budget = sources.get("municipal_budget", {})
-    if budget:
-        lines += ["", "## Municipal budgets (MEF SIAF)", "",
-                  "Only `GOBIERNOS LOCALES` rows are kept: regional-government and "
-                  "national-government rows are placed at the executing unit's seat (a "
-                  "regional government at its capital, ministries in Lima) and do not measure "
-                  "the district; their totals are shown here only to say what was left out "
-                  "(S/).", "",
-                  "| year | local PIM (kept) | local devengado (kept) | regional PIM (left out) "
-                  "| national PIM (left out) | "
-                  "post-2017 municipalities added to their 2017 district | unknown codes left "
-                  "out (their PIM) |", "|---:|---:|---:|---:|---:|---|---|"]
-        for year, b in budget.items():
-            lv = b["left_out_levels_soles"]
-            kept = b.get("kept_total_soles", b["local_total_soles"])
-            unknown = ", ".join(f"{u['ubigeo']} ({u['pim']:,.0f})"
-                                for u in b["left_out_unknown_codes"]) or "none"
+
+def _sien_markdown(sien: dict[str, Any]) -> list[str]:
+    """SIEN-HIS 2022: the sheets against the national rows, small counts, smoothing."""
+    if not sien:
+        return []
+    dist = sien.get("districts", {})
+    lines = ["", "## SIEN-HIS 2022", "",
+             "| sheet | period label | district rows | evaluated (districts / national) "
+             "| cases (districts / national) | < 30 evaluated | largest gap to the file's "
+             "% |", "|---|---|---:|---:|---:|---:|---:|"]
+    for name, s in sien.items():
+        if isinstance(s, dict) and "national_row" in s:
             lines.append(
-                f"| {year} | {kept['pim']:,.0f} | {kept['devengado']:,.0f} | "
-                f"{lv.get('GOBIERNOS REGIONALES', {}).get('pim', 0):,.0f} | "
-                f"{lv.get('GOBIERNO NACIONAL', {}).get('pim', 0):,.0f} | "
-                f"{len(b['post2017_added_to_parent'])} | {unknown} |")
+                f"| {name} | {s['period_label']} | {s['district_rows']} | "
+                f"{s['district_sum']['evaluated']:,.0f} / "
+                f"{s['national_row']['evaluated']:,.0f} | "
+                f"{s['district_sum']['cases']:,.0f} / {s['national_row']['cases']:,.0f} | "
+                f"{s['under_30']} | {s['max_abs_diff_vs_file_percent']} |")
+    lines += ["", f"- Districts with under-5 counts: {dist.get('with_under5_counts')}; "
+              f"without (missing, not zero): {len(dist.get('without_under5_counts', []))} "
+              f"({', '.join(dist.get('without_under5_counts', []))}); in none of the three "
+              "sheets read: "
+              f"{', '.join(dist.get('without_any_row', []))}.",
+              f"- 2022 rate on fewer than 30 children (or none): "
+              f"{dist.get('under5_small_n_2022')}; 2019 rate that may rest on fewer than "
+              f"30: {dist.get('under5_small_n_2019_possible')} (2019 has rates only: the "
+              "number of children is unknown, only a lower bound can be read from each "
+              "rate).",
+              f"- Correlation of district stunting 2019 and 2022 where at least 100 "
+              f"children were measured in 2022: {dist.get('corr_2019_2022_n100')}."]
+    ratio = sien.get("measured_per_resident_u5_2022")
+    if ratio:
+        lines.append(
+            f"- Children measured per 100 resident under-5s (`measured_per_resident_u5_"
+            f"2022`, SIEN-HIS 2022 against INEI 2020): above 100 in "
+            f"{ratio['above_100']} districts, whose facilities measure children of other "
+            f"districts; in {ratio['stunted_counted_above_estimate']} districts the "
+            "stunted children counted exceed `stunted_children` (under-5s × smoothed "
+            "rate), the estimate of children reached.")
+    for key in ("stunting_u5_2022_eb", "anemia_6_35m_2022_eb"):
+        e = sien.get(key)
+        if e:
+            lines.append(f"- `{key}`: {e['method']}; prior mean {e['prior_mean_percent']}%,"
+                         f" between-district variance {e['between_district_variance']}, "
+                         f"κ = {e['kappa_children']} (a district with κ children measured "
+                         f"keeps half its own rate); districts without children: "
+                         f"{e['districts_without_children']}.")
+    return lines
+
+
+def _census_markdown(census: dict[str, Any]) -> list[str]:
+    """Census 2017 beyond services: made-up zeros shipped as missing, rows per file."""
+    if not census:
+        return []
+    zeros = census.get("rural_no_electricity_zero_without_rural_population", [])
+    lines = ["", "## Census 2017 beyond services (FIDT 2024 shares)", "",
+             f"- Districts without rural population: {census.get('rural_population_zero')}"
+             f"; the electricity file writes 0% 'rural households without electricity' "
+             f"for {len(zeros)} of them (a made-up zero): shipped as missing, like the "
+             "telecom files do."]
+    for name, c in census.items():
+        if isinstance(c, dict) and "rows" in c:
+            lines.append(f"- `{name}`: {c['rows']} rows; codes outside the 2017 set "
+                         f"(post-2017 or old, left out): "
+                         f"{', '.join(c['codes_outside_2017_set'])}; 2017 districts "
+                         f"without a row: {len(c['districts_without_row'])}")
+    return lines
+
+
+def _budget_markdown(budget: dict[str, Any]) -> list[str]:
+    """Municipal budgets: what was kept and what was left out, per year."""
+    if not budget:
+        return []
+    lines = ["", "## Municipal budgets (MEF SIAF)", "",
+             "Only `GOBIERNOS LOCALES` rows are kept: regional-government and "
+             "national-government rows are placed at the executing unit's seat (a "
+             "regional government at its capital, ministries in Lima) and do not measure "
+             "the district; their totals are shown here only to say what was left out "
+             "(S/).", "",
+             "| year | local PIM (kept) | local devengado (kept) | regional PIM (left out) "
+             "| national PIM (left out) | "
+             "post-2017 municipalities added to their 2017 district | unknown codes left "
+             "out (their PIM) |", "|---:|---:|---:|---:|---:|---|---|"]
+    for year, b in budget.items():
+        lv = b["left_out_levels_soles"]
+        kept = b.get("kept_total_soles", b["local_total_soles"])
+        unknown = ", ".join(f"{u['ubigeo']} ({u['pim']:,.0f})"
+                            for u in b["left_out_unknown_codes"]) or "none"
+        lines.append(
+            f"| {year} | {kept['pim']:,.0f} | {kept['devengado']:,.0f} | "
+            f"{lv.get('GOBIERNOS REGIONALES', {}).get('pim', 0):,.0f} | "
+            f"{lv.get('GOBIERNO NACIONAL', {}).get('pim', 0):,.0f} | "
+            f"{len(b['post2017_added_to_parent'])} | {unknown} |")
     return lines
 
 

@@ -11,9 +11,10 @@ Derived columns (``DERIVED``: id -> the columns it is computed from):
     Quintile of ``poverty_2018``, 1 = poorest (see :func:`poverty_quintiles`); cut by number
     of districts, or by population (``pop_2017``) when ``quintiles="population"``.
 ``stunted_children``
-    ``under5_2020 × stunting_u5_2022_eb / 100``: children under 5 with chronic malnutrition
-    (SIEN-HIS 2022, Empirical Bayes rate: a handful of children measured does not make a
-    district's count).
+    ``under5_2020 × stunting_u5_2022_fh_endes / 100``: children under 5 with chronic
+    malnutrition (the Fay–Herriot estimate from SIEN-HIS 2022, benchmarked to ENDES 2022 by
+    department: a count of children living there is population-based, and a handful of
+    children measured does not make a district's count; methodology 3.13).
 ``anemic_children``
     ``children_6_35m_2020 × anemia_6_35m_2022_eb / 100``: children 6–35 months with anemia.
 ``poor_people``
@@ -31,7 +32,8 @@ A missing input gives a missing value (NaN), never zero.
 Examples
 --------
 >>> import pandas as pd
->>> f = pd.DataFrame({"under5_2020": [1000.0, 500.0], "stunting_u5_2022_eb": [20.0, None]})
+>>> f = pd.DataFrame({"under5_2020": [1000.0, 500.0],
+...                   "stunting_u5_2022_fh_endes": [20.0, None]})
 >>> add_derived(f)["stunted_children"].tolist()
 [200.0, nan]
 """
@@ -65,7 +67,7 @@ QUINTILE_METHODS: tuple[str, ...] = ("districts", "population")
 
 #: people reached -> (count column candidates, prevalence column (%))
 PEOPLE: dict[str, tuple[tuple[str, ...], str]] = {
-    "stunted_children": (("under5_2020",), "stunting_u5_2022_eb"),
+    "stunted_children": (("under5_2020",), "stunting_u5_2022_fh_endes"),
     "anemic_children": (("children_6_35m_2020",), "anemia_6_35m_2022_eb"),
     "poor_people": (("pop_2020", "pop_2017"), "poverty_2018"),
 }

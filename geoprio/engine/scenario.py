@@ -182,14 +182,8 @@ to 1000000; got 0
 
     # ------------------------------------------------------------------ checks
     def _coerce(self, problems: list[str | tuple[str, str]]) -> None:
-        def num(v: Any) -> bool:
-            if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
-                return False
-            try:
-                return bool(np.isfinite(float(v)))
-            except OverflowError:  # an integer of hundreds of digits
-                return False
-
+        """Check every field, in field order, and bring the valid ones to their plain types
+        (a problem per fault, appended to ``problems``)."""
         for attr in ("name", "description", "rule", "need", "normalisation", "aggregation",
                      "missing", "quintiles"):
             if not isinstance(getattr(self, attr), str):
@@ -199,28 +193,47 @@ to 1000000; got 0
         if not self.name.strip():
             problems.append("name must not be empty")
         self._bound_texts(problems)
+        self._check_weights(problems)
+        self._check_direction_and_targets(problems)
+        self._check_methods(problems)
+        self._check_rule(problems)
+        for attr in ("departments", "provinces", "sources", "caveats"):
+            value = getattr(self, attr)
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                problems.append(f"{attr} must be a list of str; got {_short(value)}")
+            else:
+                setattr(self, attr, list(value))
+        self._check_list_size(problems)
+        self._check_costs(problems)
+        self._check_monte_carlo(problems)
+
+    def _check_weights(self, problems: list[str | tuple[str, str]]) -> None:
+        """``weights``: a non-empty table of numbers in [0, MAX_WEIGHT], one at least > 0."""
         if not isinstance(self.weights, dict) or not self.weights:
             problems.append("weights must be a non-empty table id -> weight; got "
                             f"{_short(self.weights)}")
+            return
+        bad = [f"{k!r}: {_short(v)}" for k, v in self.weights.items()
+               if not _is_number(v) or not 0 <= v <= MAX_WEIGHT]
+        if bad:
+            problems.append((f"weights must be numbers between 0 and {MAX_WEIGHT:g}; "
+                             f"got {{{', '.join(bad)}}}",
+                             f"los pesos deben ser números entre 0 y {MAX_WEIGHT:g}; "
+                             f"se recibió {{{', '.join(bad)}}}"))
+        elif sum(self.weights.values()) <= 0:
+            problems.append((f"at least one weight must be > 0; got {_short(self.weights)}",
+                             "al menos un peso debe ser mayor que 0"))
         else:
-            bad = [f"{k!r}: {_short(v)}" for k, v in self.weights.items()
-                   if not num(v) or not 0 <= v <= MAX_WEIGHT]
-            if bad:
-                problems.append((f"weights must be numbers between 0 and {MAX_WEIGHT:g}; "
-                                 f"got {{{', '.join(bad)}}}",
-                                 f"los pesos deben ser números entre 0 y {MAX_WEIGHT:g}; "
-                                 f"se recibió {{{', '.join(bad)}}}"))
-            elif sum(self.weights.values()) <= 0:
-                problems.append((f"at least one weight must be > 0; got {_short(self.weights)}",
-                                 "al menos un peso debe ser mayor que 0"))
-            else:
-                self.weights = {str(k): float(v) for k, v in self.weights.items()}
+            self.weights = {str(k): float(v) for k, v in self.weights.items()}
+
+    def _check_direction_and_targets(self, problems: list[str | tuple[str, str]]) -> None:
+        """``higher_is_worse`` (id -> bool) and ``targets`` (id -> number), weighted ids only."""
         for attr, kind in (("higher_is_worse", bool), ("targets", float)):
             table = getattr(self, attr)
             if not isinstance(table, dict):
                 problems.append(f"{attr} must be a table id -> value; got {_short(table)}")
                 continue
-            ok = (lambda v: isinstance(v, bool)) if kind is bool else num
+            ok = (lambda v: isinstance(v, bool)) if kind is bool else _is_number
             bad = {k: v for k, v in table.items() if not ok(v)}
             if bad:
                 problems.append(f"{attr} values must be {kind.__name__}; got {_short(bad)}")
@@ -232,6 +245,9 @@ to 1000000; got 0
                     f"weighted: {list(self.weights)}"
                 )
             setattr(self, attr, {str(k): kind(v) for k, v in table.items()})
+
+    def _check_methods(self, problems: list[str | tuple[str, str]]) -> None:
+        """Normalisation, aggregation, missing policy and quintiles among the known ones."""
         for attr, allowed in (("normalisation", NORMALISATIONS), ("aggregation", AGGREGATIONS),
                               ("missing", MISSING_POLICIES), ("quintiles", QUINTILE_METHODS)):
             if getattr(self, attr) not in allowed:
@@ -242,6 +258,9 @@ to 1000000; got 0
             lacking = [k for k, v in self.weights.items() if v > 0 and k not in self.targets]
             if lacking:
                 problems.append(f"normalisation='target' needs targets for {lacking}")
+
+    def _check_rule(self, problems: list[str | tuple[str, str]]) -> None:
+        """The rule parses, and neither it nor a weight names one of geoprio's own columns."""
         try:
             rule_names = Rule(self.rule).names
         except RuleError as exc:
@@ -258,29 +277,29 @@ to 1000000; got 0
                 f"{', '.join(f'«{r}»' for r in reserved)} son columnas propias de geoprio "
                 "(geometría y resultados), no indicadores: un peso o una regla no puede usarlas"
             ))
-        for attr in ("departments", "provinces", "sources", "caveats"):
-            value = getattr(self, attr)
-            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-                problems.append(f"{attr} must be a list of str; got {_short(value)}")
-            else:
-                setattr(self, attr, list(value))
+
+    def _check_list_size(self, problems: list[str | tuple[str, str]]) -> None:
+        """At most one of ``top_n`` (an integer in 1..1e6), ``threshold``, ``budget``."""
         sizes = [a for a in ("top_n", "threshold", "budget") if getattr(self, a) is not None]
         if len(sizes) > 1:
             problems.append(f"give at most one of top_n, threshold, budget; got {sizes}")
-        if self.top_n is not None:
-            if isinstance(self.top_n, bool) or not isinstance(self.top_n, (int, np.integer)) or (
-                not 1 <= self.top_n <= 1_000_000
-            ):
-                problems.append((f"top_n must be an integer from 1 to 1000000; got "
-                                 f"{_short(self.top_n)}", "el número de distritos debe ser un "
-                                 f"entero de 1 a 1 000 000; se recibió {_short(self.top_n)}"))
-            else:
-                self.top_n = int(self.top_n)
+        if self.top_n is None:
+            return
+        if not _is_integer(self.top_n) or not 1 <= self.top_n <= 1_000_000:
+            problems.append((f"top_n must be an integer from 1 to 1000000; got "
+                             f"{_short(self.top_n)}", "el número de distritos debe ser un "
+                             f"entero de 1 a 1 000 000; se recibió {_short(self.top_n)}"))
+        else:
+            self.top_n = int(self.top_n)
+
+    def _check_costs(self, problems: list[str | tuple[str, str]]) -> None:
+        """Threshold, budget and costs are numbers (all but the threshold > 0); a budget has
+        exactly one cost; a cost per beneficiary names the column of beneficiaries."""
         for attr in ("threshold", "budget", "cost_per_district", "cost_per_beneficiary"):
             v = getattr(self, attr)
             if v is None:
                 continue
-            if not num(v) or (attr != "threshold" and v <= 0):
+            if not _is_number(v) or (attr != "threshold" and v <= 0):
                 rule = "a number" if attr == "threshold" else "a number > 0"
                 regla = "un número" if attr == "threshold" else "un número mayor que 0"
                 problems.append((f"{attr} must be {rule}; got {_short(v)}",
@@ -299,25 +318,25 @@ to 1000000; got 0
         if self.beneficiary_column is not None and not isinstance(self.beneficiary_column, str):
             problems.append("beneficiary_column must be a str; got "
                             f"{_short(self.beneficiary_column)}")
-        if isinstance(self.n_draws, bool) or not isinstance(self.n_draws, (int, np.integer)) or (
-            not 0 <= self.n_draws <= MAX_DRAWS
-        ):
+
+    def _check_monte_carlo(self, problems: list[str | tuple[str, str]]) -> None:
+        """``n_draws`` in 0..MAX_DRAWS, ``weight_spread`` 0 or in [MIN_SPREAD, 1), ``seed`` in
+        0..MAX_SEED."""
+        if not _is_integer(self.n_draws) or not 0 <= self.n_draws <= MAX_DRAWS:
             problems.append(
                 f"n_draws must be an integer from 0 to {MAX_DRAWS} (more draws change a "
                 f"probability by less than 0.005 and only cost time); got {_short(self.n_draws)}"
             )
         else:
             self.n_draws = int(self.n_draws)
-        if not num(self.weight_spread) or not (
+        if not _is_number(self.weight_spread) or not (
             self.weight_spread == 0 or MIN_SPREAD <= self.weight_spread < 1
         ):
             problems.append(f"weight_spread must be 0 (fixed weights) or a number in "
                             f"[{MIN_SPREAD:g}, 1); got {_short(self.weight_spread)}")
         else:
             self.weight_spread = float(self.weight_spread)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or (
-            not 0 <= self.seed <= MAX_SEED
-        ):
+        if not _is_integer(self.seed) or not 0 <= self.seed <= MAX_SEED:
             problems.append(f"seed must be an integer from 0 to {MAX_SEED}; got "
                             f"{_short(self.seed)}")
         else:
@@ -649,6 +668,21 @@ def _check_size(text: str) -> None:
     if len(text) > MAX_SCENARIO_BYTES:
         raise ScenarioError(f"a scenario is at most {MAX_SCENARIO_BYTES:,} characters; got "
                             f"{len(text):,}")
+
+
+def _is_number(value: Any) -> bool:
+    """Whether ``value`` is a finite int or float (numpy's too), not a bool."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        return False
+    try:
+        return bool(np.isfinite(float(value)))
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+def _is_integer(value: Any) -> bool:
+    """Whether ``value`` is an int (numpy's too), not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _depth(value: Any) -> int:

@@ -364,14 +364,48 @@ def _polygonal(g: Any) -> Any:
 
 def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bool, crs: Any,
                      code_column: str | None) -> Any:
-    import geopandas as gpd
-    import pyproj
-    import shapely
-
+    """The layer as valid polygons in longitude/latitude with 2017 district codes; every
+    repair, drop and doubt in ``info`` and on the frame's ``attrs["read"]``."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     n = len(geoms)
     if n == 0:
         raise GeometryError(f"{label}: the layer has no features")
+    geoms, fixes = _polygons_only(geoms, label)
+    source_crs, assumed = _source_crs(gdf, geoms, label, info["format"], declared, crs)
+    out, reprojected = _to_lonlat(gdf, geoms, source_crs, label)
+    outside, away = _where_in_peru(out, geoms, source_crs, label)
+    out, code_info = _boundary_codes(out, label, code_column)
+    repaired = [int(i) + 1 for i in np.flatnonzero(fixes["invalid"])]
+    empty = [int(i) + 1 for i in np.flatnonzero(fixes["missing"])]
+    outside_rows = [int(i) + 1 for i in np.flatnonzero(away)]
+    not_poly = fixes["not_poly"]
+    info.update({"crs": source_crs.to_string(), "source_crs": source_crs.to_string(),
+                 "crs_assumed": assumed, "reprojected": reprojected, "rows": n,
+                 "repaired": repaired, "empty": empty, "not_polygons": not_poly,
+                 "outside_peru": outside, "outside_peru_rows": outside_rows, **code_info})
+    info["counts"] = {"rows": n, "dropped_z": int(fixes["has_z"].sum()),
+                      "repaired": len(repaired), "empty": len(empty),
+                      "not_polygons": len(not_poly),
+                      "invalid_codes": len(code_info["invalid_codes"]),
+                      "duplicate_codes": len(code_info["duplicate_codes"]),
+                      "not_2017": len(code_info["not_2017"]),
+                      "outside_peru": len(outside_rows)}
+    info["problems"] = _boundary_problems(info, out["ubigeo"])
+    issues = {k: v for k, v in info["counts"].items() if k != "rows" and v}
+    if issues or outside or assumed or reprojected:
+        log.warning("%s: read %d rows from %s%s; %s%s", label, n, source_crs.to_string(),
+                    " (reprojected to EPSG:4326)" if reprojected else "", issues or "",
+                    "; the layer does not overlap Peru" if outside else "")
+    out.attrs["read"] = ReadReport(info)  # shared by derived frames, never deep-copied
+    return out
+
+
+def _polygons_only(geoms: np.ndarray, label: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """Two-dimensional valid polygons, the rest None: vertices bounded first, Z dropped,
+    polygons taken out of collections, invalid ones repaired. Also returns which rows had Z,
+    were missing or invalid (masks) and which were not polygons (rows and types)."""
+    import shapely
+
     vertices = int(shapely.get_num_coordinates(geoms).sum())
     if vertices > MAX_VERTICES:  # before any validity check or repair, which cost more
         raise GeometryError(f"{label}: {vertices:,} vertices, more than the {MAX_VERTICES:,} a "
@@ -391,17 +425,27 @@ def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bo
     if not poly.any():
         found = Counter(p["type"] for p in not_poly)
         raise GeometryError(f"{label}: no polygon at all ({dict(found) or 'only empty'} "
-                            f"geometries in {n} rows); boundaries must be polygons")
+                            f"geometries in {len(geoms)} rows); boundaries must be polygons")
     invalid = poly & ~shapely.is_valid(geoms)
     if invalid.any():
         fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         geoms[invalid] = [_polygonal(g) for g in fixed]
+    return geoms, {"has_z": has_z, "missing": missing, "invalid": invalid,
+                   "not_poly": not_poly}
+
+
+def _source_crs(gdf: Any, geoms: np.ndarray, label: str, fmt: str, declared: bool,
+                crs: Any) -> tuple[Any, str | None]:
+    """The layer's CRS: the file's, else ``crs``, else EPSG:4326 for a GeoJSON (said in the
+    second value); a layer without one is refused with a guess from its coordinates."""
+    import pyproj
+
     source_crs = gdf.crs
     assumed = None
-    if source_crs is None or (info["format"] == "geojson" and not declared):
+    if source_crs is None or (fmt == "geojson" and not declared):
         if crs is not None:
             source_crs = crs
-        elif info["format"] == "geojson":
+        elif fmt == "geojson":
             source_crs = "EPSG:4326"
             assumed = ("GeoJSON without a 'crs' member: EPSG:4326 longitude/latitude assumed "
                        "(RFC 7946)")
@@ -417,6 +461,14 @@ def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bo
     if crs is not None and gdf.crs is not None and declared and not source_crs.equals(crs):
         log.warning("%s: the file says its CRS is %s; crs=%r ignored", label,
                     source_crs.to_string(), crs)
+    return source_crs, assumed
+
+
+def _to_lonlat(gdf: Any, geoms: np.ndarray, source_crs: Any, label: str) -> tuple[Any, bool]:
+    """The layer with ``geoms`` in EPSG:4326, and whether it was reprojected."""
+    import geopandas as gpd
+    import pyproj
+
     out = gdf.drop(columns=gdf.geometry.name)
     out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=gdf.index),
                            crs=source_crs)
@@ -434,6 +486,15 @@ def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bo
         raise GeometryError(f"{label}: its CRS ({crs_name}) cannot be converted to "
                             f"longitude/latitude ({one_line(exc, 100)}); reproject the layer "
                             "to EPSG:4326 or EPSG:32718 and send it again") from exc
+    return out, reprojected
+
+
+def _where_in_peru(out: Any, geoms: np.ndarray, source_crs: Any,
+                   label: str) -> tuple[bool, np.ndarray]:
+    """Whether the whole layer misses Peru's box, and which rows lie outside it; coordinates
+    that are not longitude/latitude are refused."""
+    import shapely
+
     x0, y0, x1, y1 = out.geometry.total_bounds
     if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
         raise GeometryError(f"{label}: coordinates from ({x0:.6g}, {y0:.6g}) to ({x1:.6g}, "
@@ -445,28 +506,7 @@ def _tidy_boundaries(gdf: Any, label: str, info: dict[str, Any], *, declared: bo
     with np.errstate(invalid="ignore"):
         away = ~np.isnan(b[:, 0]) & ((b[:, 2] < PERU_BOX[0]) | (b[:, 0] > PERU_BOX[2]) |
                                      (b[:, 3] < PERU_BOX[1]) | (b[:, 1] > PERU_BOX[3]))
-    out, code_info = _boundary_codes(out, label, code_column)
-    repaired = [int(i) + 1 for i in np.flatnonzero(invalid)]
-    empty = [int(i) + 1 for i in np.flatnonzero(missing)]
-    outside_rows = [int(i) + 1 for i in np.flatnonzero(away)]
-    info.update({"crs": source_crs.to_string(), "source_crs": source_crs.to_string(),
-                 "crs_assumed": assumed, "reprojected": reprojected, "rows": n,
-                 "repaired": repaired, "empty": empty, "not_polygons": not_poly,
-                 "outside_peru": outside, "outside_peru_rows": outside_rows, **code_info})
-    info["counts"] = {"rows": n, "dropped_z": int(has_z.sum()), "repaired": len(repaired),
-                      "empty": len(empty), "not_polygons": len(not_poly),
-                      "invalid_codes": len(code_info["invalid_codes"]),
-                      "duplicate_codes": len(code_info["duplicate_codes"]),
-                      "not_2017": len(code_info["not_2017"]),
-                      "outside_peru": len(outside_rows)}
-    info["problems"] = _boundary_problems(info, out["ubigeo"])
-    issues = {k: v for k, v in info["counts"].items() if k != "rows" and v}
-    if issues or outside or assumed or reprojected:
-        log.warning("%s: read %d rows from %s%s; %s%s", label, n, source_crs.to_string(),
-                    " (reprojected to EPSG:4326)" if reprojected else "", issues or "",
-                    "; the layer does not overlap Peru" if outside else "")
-    out.attrs["read"] = ReadReport(info)  # shared by derived frames, never deep-copied
-    return out
+    return outside, away
 
 
 def _rows_text(rows: list[int]) -> str:

@@ -269,6 +269,36 @@ def join_indicators(
     >>> report.scheme, report.evidence["decided_by"]  # 250204 is Neshuya in RENIEC's numbering
     ('inei', 'names')
     """
+    key = _check_join(districts, table, key, scheme, duplicates)
+    readings = Readings(_code_table(codes))
+    names = DistrictNames()  # the shipped names of all 2017 districts, whatever is joined to
+    valid = set(districts["ubigeo"].astype(str))
+    norm = normalize_ubigeo(table[key]).tolist()
+    found = name_columns(table, key)
+    row_names = _row_names(table, found)
+    both = [readings.of(code) for code in norm]
+
+    evidence, verdicts = _weigh_evidence(norm, both, row_names, names)
+    undecided = sum(1 for (ri, rr), v in zip(both, verdicts, strict=True)
+                    if ri is not None and rr is not None and ri.ubigeo != rr.ubigeo
+                    and v not in SCHEMES)
+    by_names = scheme == "auto"  # a scheme the user chose is followed, names only checked
+    scheme = choose_scheme(scheme, evidence, undecided if by_names else 0, key)
+
+    report = JoinReport(key=str(key), scheme=scheme, rows=len(table), name_columns=found,
+                        n_districts=len(valid))
+    target = _place_rows(table, key, norm, both, verdicts, row_names, by_names, names, valid,
+                         report)
+    report.evidence = {**evidence.counts(), "decided_by": evidence.decided_by}
+    joined = _merge_placed(districts, table.drop(columns=[key]), target, duplicates, report)
+    if not report.ok or report.name_mismatches:
+        log.warning(report.summary())
+    return joined, report
+
+
+def _check_join(districts: pd.DataFrame, table: pd.DataFrame, key: str | None, scheme: str,
+                duplicates: str) -> str:
+    """The join's arguments checked; the table's code column (found when ``key`` is None)."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     if "ubigeo" not in districts.columns:
@@ -278,20 +308,20 @@ def join_indicators(
     if duplicates not in ("error_report", "mean"):
         raise JoinError(f"duplicates must be 'error_report' or 'mean'; got {duplicates!r}")
     if key is None:
-        key = find_code_column(table)
-    elif key not in table.columns:
+        return find_code_column(table)
+    if key not in table.columns:
         raise JoinError(f"key column {key!r} is not in the table; columns: {list(table.columns)}")
+    return key
 
-    readings = Readings(_code_table(codes))
-    names = DistrictNames()  # the shipped names of all 2017 districts, whatever is joined to
-    valid = set(districts["ubigeo"].astype(str))
-    raw = table[key]
-    norm = normalize_ubigeo(raw).tolist()
-    found = name_columns(table, key)
-    row_names = _row_names(table, found)
-    both = [readings.of(code) for code in norm]
 
-    # what the codes and names say about the numbering
+_Pair = tuple[Any, Any]  # a code's (INEI reading, RENIEC reading), either None
+
+
+def _weigh_evidence(norm: list[str | None], both: list[_Pair], row_names: list[dict[str, str]],
+                    names: DistrictNames) -> tuple[Evidence, list[str | None]]:
+    """What the codes and names say about the numbering: the counts, and for each row whose
+    code names different districts in the two numberings the names' verdict ("inei",
+    "reniec", "neither"; None where the row has no names or the code is not ambiguous)."""
     evidence = Evidence()
     verdicts: list[str | None] = []
     for row, (code, (ri, rr), seen) in enumerate(zip(norm, both, row_names, strict=True), 1):
@@ -317,22 +347,23 @@ def join_indicators(
                                           "inei_district": names.describe(ri),
                                           "reniec_district": names.describe(rr)})
         verdicts.append(verdict)
-    undecided = sum(1 for (ri, rr), v in zip(both, verdicts, strict=True)
-                    if ri is not None and rr is not None and ri.ubigeo != rr.ubigeo
-                    and v not in SCHEMES)
-    by_names = scheme == "auto"  # a scheme the user chose is followed, names only checked
-    scheme = choose_scheme(scheme, evidence, undecided if by_names else 0, key)
+    return evidence, verdicts
 
-    report = JoinReport(key=str(key), scheme=scheme, rows=len(table), name_columns=found,
-                        n_districts=len(valid))
+
+def _place_rows(table: pd.DataFrame, key: str, norm: list[str | None], both: list[_Pair],
+                verdicts: list[str | None], row_names: list[dict[str, str]], by_names: bool,
+                names: DistrictNames, valid: set[str], report: JoinReport) -> list[str | None]:
+    """The 2017 district of each row (None where it has none), every decision in ``report``:
+    invalid, ambiguous, unmatched and recoded codes, names that do not fit."""
+    found = report.name_columns
     target: list[str | None] = []
-    rows = zip(raw.tolist(), norm, both, verdicts, row_names, strict=True)
+    rows = zip(table[key].tolist(), norm, both, verdicts, row_names, strict=True)
     for row, (value, code, (ri, rr), verdict, seen) in enumerate(rows, start=1):
         if code is None:
             report.invalid.append({"row": row, "value": _plain(value)})
             target.append(None)
             continue
-        first, second = (ri, rr) if scheme == "inei" else (rr, ri)
+        first, second = (ri, rr) if report.scheme == "inei" else (rr, ri)
         reading = first or second
         if ri is not None and rr is not None and ri.ubigeo != rr.ubigeo:
             by = "names" if by_names and verdict in SCHEMES else "scheme"
@@ -340,15 +371,8 @@ def join_indicators(
                 reading = ri if verdict == "inei" else rr
             report.ambiguous.append({"row": row, "code": code, "inei": ri.ubigeo,
                                      "reniec": rr.ubigeo, "placed": reading.ubigeo, "by": by})
-        if reading is None:
-            why = ("not a district code in INEI numbering (2017, post-2017 or old) nor in "
-                   "RENIEC numbering; check the code")
-            report.unmatched.append({"row": row, "code": code, "why": why})
-            target.append(None)
-            continue
-        if reading.ubigeo not in valid:
-            why = (f"district {reading.ubigeo} ({reading.via} code), which is not among the "
-                   f"{len(valid):,} districts joined to")
+        why = _why_unplaced(reading, valid)
+        if why:
             report.unmatched.append({"row": row, "code": code, "why": why})
             target.append(None)
             continue
@@ -362,10 +386,27 @@ def join_indicators(
                 "names": {found[k]: _plain(table[found[k]].iloc[row - 1]) for k in seen},
                 "expected": {found[k]: expected[k] for k in seen}})
         target.append(reading.ubigeo)
-    report.evidence = {**evidence.counts(), "decided_by": evidence.decided_by}
+    return target
 
-    work = table.drop(columns=[key]).copy()
-    work.insert(0, "ubigeo", pd.Series(target, index=table.index, dtype="object"))
+
+def _why_unplaced(reading: Any, valid: set[str]) -> str:
+    """Why a code's reading places it on no district joined to ("" when it does)."""
+    if reading is None:
+        return ("not a district code in INEI numbering (2017, post-2017 or old) nor in "
+                "RENIEC numbering; check the code")
+    if reading.ubigeo not in valid:
+        return (f"district {reading.ubigeo} ({reading.via} code), which is not among the "
+                f"{len(valid):,} districts joined to")
+    return ""
+
+
+def _merge_placed(districts: pd.DataFrame, values: pd.DataFrame, target: list[str | None],
+                  duplicates: str, report: JoinReport) -> pd.DataFrame:
+    """``districts`` with the placed rows' columns (``values``) added: duplicates listed and
+    kept first or averaged, clashing names suffixed ``_table``, districts without a row
+    listed in ``report``."""
+    work = values.copy()
+    work.insert(0, "ubigeo", pd.Series(target, index=values.index, dtype="object"))
     work["_row"] = np.arange(1, len(work) + 1)
     placed = work[work["ubigeo"].notna()]
     dup_mask = placed["ubigeo"].duplicated(keep=False)
@@ -389,9 +430,7 @@ def join_indicators(
     joined.index = districts.index
     present = set(placed["ubigeo"])
     report.missing_districts = [u for u in districts["ubigeo"].astype(str) if u not in present]
-    if not report.ok or report.name_mismatches:
-        log.warning(report.summary())
-    return joined, report
+    return joined
 
 
 def _row_names(table: pd.DataFrame, found: dict[str, str]) -> list[dict[str, str]]:

@@ -459,6 +459,8 @@ def _frame_from_csv(text: str, delim: str, label: str, info: dict[str, Any],
 def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, Any],
           key: str | None, delimiter: str | None, notes: list[dict] | None = None
           ) -> pd.DataFrame:
+    """The read table as typed columns: codes normalised, numbers parsed in the file's style,
+    text kept; every problem reported in ``info`` and on the frame's ``attrs["read"]``."""
     if raw.empty:
         shown = one_line(", ".join(map(str, raw.columns)), 200)
         raise InputError(f"{label}: only a header row ({shown}), no data rows; export the "
@@ -466,39 +468,13 @@ def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, A
     raw = raw.loc[:, [c for c in raw.columns if not (
         c.startswith("column_") and raw[c].map(_text).eq("").all())]]
     problems = _Problems(notes or [])
-    if key is not None and key not in raw.columns:
-        lower = {str(c).lower(): str(c) for c in raw.columns}
-        close = difflib.get_close_matches(key.lower(), list(lower), n=1)
-        hint = f" (did you mean {clip(lower[close[0]])}?)" if close else ""
-        problems.add("missing_key", f"key column {clip(key)} is not in the table{hint}; columns: "
-                     f"{names(raw.columns)}", column=key)
-        code_col = None
-    else:
-        try:
-            code_col = key or find_code_column(raw)
-        except GeoprioError:
-            code_col = None
-            problems.add("missing_key", "no column of district codes (ubigeo) found among "
-                         f"{names(raw.columns)}; name it 'ubigeo' or pass key='...'",
-                         column=None)
+    code_col = _code_column(raw, key, problems)
     raw = _rename_reserved(raw, code_col, problems)
     out: dict[str, Any] = {}
     texts = {c: _clean_text(raw[c]) for c in raw.columns if c != code_col}
     styles: dict[str, str] = {}
-    parsed_cols: dict[str, tuple[pd.Series, pd.Series, str | None, bool]] = {}
-    for c, text in texts.items():
-        filled = text[text != ""]
-        spaced = filled.str.fullmatch("[-+0-9.,eE]*[ \t\u00a0%][-+0-9.,eE \t\u00a0%]*")
-        if spaced.any():
-            filled = filled.where(~spaced, filled[spaced].str.replace("[ \t\u00a0%]", "",
-                                                                       regex=True))
-        if filled.empty:
-            continue
-        style, ok, ambiguous = _number_style(filled)
-        if ok.sum() >= NUMERIC_SHARE * len(filled):
-            parsed_cols[c] = (filled, ok, style, ambiguous)
+    parsed_cols = _numeric_columns(texts)
     sure = {s for _, _, s, a in parsed_cols.values() if s and not a}
-    hint = sure.copy()
     for c in raw.columns:
         if c == code_col:
             out[c] = _codes_column(raw[c], c, file_row, problems)
@@ -512,48 +488,111 @@ def _tidy(raw: pd.DataFrame, file_row: np.ndarray, label: str, info: dict[str, A
                                index=raw.index, dtype=object)
             continue
         filled, ok, style, ambiguous = parsed_cols[c]
-        if ambiguous and style is None:
-            if sure == {"decimal comma"}:
-                style = "decimal comma"
-                problems.add("ambiguous_numbers", f"column {clip(c)}: values like "
-                             f"{clip(filled[filled.str.contains('.', regex=False)].iloc[0])} read "
-                             "with a thousands dot, as the file's other columns use a decimal "
-                             "comma", column=c)
-        elif ambiguous:
-            style = (next(iter(hint)) if len(hint) == 1 else
-                     "thousands comma" if delimiter == "," else "decimal comma")
-            ok = filled.str.fullmatch(_PLAIN) | filled.str.fullmatch(
-                _EURO if style == "decimal comma" else _ANGLO)
-            problems.add("ambiguous_numbers", f"column {clip(c)}: values like "
-                         f"{clip(filled[~filled.str.fullmatch(_PLAIN)].iloc[0])} may use a decimal "
-                         f"comma or a thousands comma; read with a {style}", column=c)
-        values = pd.Series(np.nan, index=raw.index, dtype="float64")
-        values[ok[ok].index] = _parse(filled[ok], style)
-        for idx in ok.index[~ok.to_numpy()]:
-            problems.add("text_in_numbers", f"row {idx + 1} (line {file_row[idx]}), column "
-                         f"{clip(c)}: {clip(text[idx])} is not a number; read as missing",
-                         row=int(idx) + 1, file_row=int(file_row[idx]), column=c,
-                         value=text[idx])
-        infinite = np.isinf(values.to_numpy())
-        for idx in values.index[infinite]:
-            problems.add("not_finite", f"row {idx + 1} (line {file_row[idx]}), column "
-                         f"{clip(c)}: {clip(text[idx])} is not a finite number (too large for "
-                         "a float); read as missing", row=int(idx) + 1,
-                         file_row=int(file_row[idx]), column=c, value=text[idx])
-        if infinite.any():
-            values[infinite] = np.nan
+        if ambiguous:
+            style, ok = _settle_style(c, filled, ok, style, sure, delimiter, problems)
+        out[c] = _number_values(c, text, filled, ok, style, file_row, problems)
         if style:
             styles[c] = style
-        if _PCT_NAME.search(c) or text.str.endswith("%").mean() > 0.5:
-            bad = values[(values < 0) | (values > 100)]
-            for idx, v in bad.items():
-                problems.add("percent_out_of_range", f"row {idx + 1} (line {file_row[idx]}), "
-                             f"column {clip(c)}: {v:g} is outside 0-100 for a percentage; kept "
-                             "as is",
-                             row=int(idx) + 1, file_row=int(file_row[idx]), column=c,
-                             value=float(v))
-        out[c] = values
     frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
+    return _with_report(frame, code_col, styles, label, info, problems)
+
+
+def _code_column(raw: pd.DataFrame, key: str | None, problems: _Problems) -> str | None:
+    """The column of district codes: ``key``, else found by name or content; None (and a
+    ``missing_key`` problem) when there is none."""
+    if key is not None and key not in raw.columns:
+        lower = {str(c).lower(): str(c) for c in raw.columns}
+        close = difflib.get_close_matches(key.lower(), list(lower), n=1)
+        hint = f" (did you mean {clip(lower[close[0]])}?)" if close else ""
+        problems.add("missing_key", f"key column {clip(key)} is not in the table{hint}; columns: "
+                     f"{names(raw.columns)}", column=key)
+        return None
+    try:
+        return key or find_code_column(raw)
+    except GeoprioError:
+        problems.add("missing_key", "no column of district codes (ubigeo) found among "
+                     f"{names(raw.columns)}; name it 'ubigeo' or pass key='...'",
+                     column=None)
+        return None
+
+
+def _numeric_columns(texts: dict[str, pd.Series]
+                     ) -> dict[str, tuple[pd.Series, pd.Series, str | None, bool]]:
+    """The columns read as numbers (at least :data:`NUMERIC_SHARE` of their filled cells
+    parse): column -> (filled cells, which parse, number style, whether the style is
+    ambiguous)."""
+    parsed_cols: dict[str, tuple[pd.Series, pd.Series, str | None, bool]] = {}
+    for c, text in texts.items():
+        filled = text[text != ""]
+        spaced = filled.str.fullmatch("[-+0-9.,eE]*[ \t\u00a0%][-+0-9.,eE \t\u00a0%]*")
+        if spaced.any():
+            filled = filled.where(~spaced, filled[spaced].str.replace("[ \t\u00a0%]", "",
+                                                                       regex=True))
+        if filled.empty:
+            continue
+        style, ok, ambiguous = _number_style(filled)
+        if ok.sum() >= NUMERIC_SHARE * len(filled):
+            parsed_cols[c] = (filled, ok, style, ambiguous)
+    return parsed_cols
+
+
+def _settle_style(c: str, filled: pd.Series, ok: pd.Series, style: str | None,
+                  sure: set[str], delimiter: str | None,
+                  problems: _Problems) -> tuple[str | None, pd.Series]:
+    """The style of a column whose numbers read both ways (``1.234``, ``1,234``): the file's
+    other columns' one when they agree, else by the delimiter; the choice is reported."""
+    if style is None:
+        if sure == {"decimal comma"}:
+            style = "decimal comma"
+            problems.add("ambiguous_numbers", f"column {clip(c)}: values like "
+                         f"{clip(filled[filled.str.contains('.', regex=False)].iloc[0])} read "
+                         "with a thousands dot, as the file's other columns use a decimal "
+                         "comma", column=c)
+        return style, ok
+    style = (next(iter(sure)) if len(sure) == 1 else
+             "thousands comma" if delimiter == "," else "decimal comma")
+    ok = filled.str.fullmatch(_PLAIN) | filled.str.fullmatch(
+        _EURO if style == "decimal comma" else _ANGLO)
+    problems.add("ambiguous_numbers", f"column {clip(c)}: values like "
+                 f"{clip(filled[~filled.str.fullmatch(_PLAIN)].iloc[0])} may use a decimal "
+                 f"comma or a thousands comma; read with a {style}", column=c)
+    return style, ok
+
+
+def _number_values(c: str, text: pd.Series, filled: pd.Series, ok: pd.Series,
+                   style: str | None, file_row: np.ndarray, problems: _Problems) -> pd.Series:
+    """A numeric column's values; text, infinite numbers (read as missing) and percentages
+    outside 0-100 (kept) reported cell by cell."""
+    values = pd.Series(np.nan, index=text.index, dtype="float64")
+    values[ok[ok].index] = _parse(filled[ok], style)
+    for idx in ok.index[~ok.to_numpy()]:
+        problems.add("text_in_numbers", f"row {idx + 1} (line {file_row[idx]}), column "
+                     f"{clip(c)}: {clip(text[idx])} is not a number; read as missing",
+                     row=int(idx) + 1, file_row=int(file_row[idx]), column=c,
+                     value=text[idx])
+    infinite = np.isinf(values.to_numpy())
+    for idx in values.index[infinite]:
+        problems.add("not_finite", f"row {idx + 1} (line {file_row[idx]}), column "
+                     f"{clip(c)}: {clip(text[idx])} is not a finite number (too large for "
+                     "a float); read as missing", row=int(idx) + 1,
+                     file_row=int(file_row[idx]), column=c, value=text[idx])
+    if infinite.any():
+        values[infinite] = np.nan
+    if _PCT_NAME.search(c) or text.str.endswith("%").mean() > 0.5:
+        bad = values[(values < 0) | (values > 100)]
+        for idx, v in bad.items():
+            problems.add("percent_out_of_range", f"row {idx + 1} (line {file_row[idx]}), "
+                         f"column {clip(c)}: {v:g} is outside 0-100 for a percentage; kept "
+                         "as is",
+                         row=int(idx) + 1, file_row=int(file_row[idx]), column=c,
+                         value=float(v))
+    return values
+
+
+def _with_report(frame: pd.DataFrame, code_col: str | None, styles: dict[str, str],
+                 label: str, info: dict[str, Any], problems: _Problems) -> pd.DataFrame:
+    """Duplicated codes reported; a missing code column raised with every problem; the
+    reading's report in ``info`` and on ``frame.attrs["read"]``."""
     if code_col is not None:
         _report_duplicates(frame, code_col, problems)
     fatal = [p for p in problems if p["kind"] == "missing_key"]

@@ -635,21 +635,7 @@ def zonal_stats(
     On the real map: ``zonal_stats(geoprio.load_districts(), "worldpop_1km.tif",
     stats="sum")``.
     """
-    if not isinstance(districts, gpd.GeoDataFrame):
-        raise TypeError(f"districts must be a GeoDataFrame, got {type(districts).__name__}")
-    if "ubigeo" not in districts.columns:
-        raise GeometryError(
-            f"districts must have a 'ubigeo' column; columns are {list(districts.columns)}"
-        )
-    if districts.crs is None:
-        raise GeometryError("districts have no CRS; set one with districts.set_crs(...)")
-    kinds = districts.geometry.geom_type
-    odd = kinds.notna() & ~kinds.isin(["Polygon", "MultiPolygon"]) & ~districts.geometry.is_empty
-    if odd.any():
-        raise GeometryError(
-            f"districts must be polygons; {int(odd.sum())} are not (e.g. ubigeo "
-            f"{districts['ubigeo'][odd].iloc[0]} is a {kinds[odd].iloc[0]})"
-        )
+    _check_zonal_districts(districts)
     stats = _check_stats(stats, weights)
     if not isinstance(all_touched, bool):
         raise TypeError(f"all_touched must be True or False, got {all_touched!r}")
@@ -696,6 +682,26 @@ def zonal_stats(
             raise RasterError(f"raster {label} cannot be used ({type(exc).__name__}: "
                               f"{one_line(bare_paths(exc), 160)})") from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_zonal_districts(districts: Any) -> None:
+    """Districts for :func:`zonal_stats`: a GeoDataFrame of polygons with ``ubigeo`` and a
+    CRS."""
+    if not isinstance(districts, gpd.GeoDataFrame):
+        raise TypeError(f"districts must be a GeoDataFrame, got {type(districts).__name__}")
+    if "ubigeo" not in districts.columns:
+        raise GeometryError(
+            f"districts must have a 'ubigeo' column; columns are {list(districts.columns)}"
+        )
+    if districts.crs is None:
+        raise GeometryError("districts have no CRS; set one with districts.set_crs(...)")
+    kinds = districts.geometry.geom_type
+    odd = kinds.notna() & ~kinds.isin(["Polygon", "MultiPolygon"]) & ~districts.geometry.is_empty
+    if odd.any():
+        raise GeometryError(
+            f"districts must be polygons; {int(odd.sum())} are not (e.g. ubigeo "
+            f"{districts['ubigeo'][odd].iloc[0]} is a {kinds[odd].iloc[0]})"
+        )
 
 
 def _coarsening(districts: gpd.GeoDataFrame, ds: Any, band: Any, budget: int,
@@ -765,6 +771,35 @@ def _zonal(districts: gpd.GeoDataFrame, ds: Any, wds: Any, label: str, *, stats:
     """The statistics of :func:`zonal_stats` on open, checked datasets."""
     bands, multi = _check_bands(band, ds.count)
     wsrc = _Weights(wds, ds) if wds is not None else None
+    geoms = _in_raster_crs(districts, ds, label)
+    wins = _windows(geoms, ds.transform, ds.height, ds.width)
+    inside = _check_windows(wins, districts, len(bands), label, max_window_pixels, max_pixels)
+    accs = [_Accumulator(len(geoms), stats) for _ in bands]
+    kw = {"bands": bands, "nodata": nodata, "weights": wsrc, "accs": accs}
+    method = _accumulate(ds, geoms, wins, inside, kw, all_touched=all_touched,
+                         fallback=fallback)
+    no_valid = np.logical_and.reduce([acc.count == 0 for acc in accs])
+    nodata_only = inside & (method != "none") & no_valid
+    method[nodata_only] = "nodata"
+    if inside.any() and no_valid[inside].all():
+        value = "NaN" if nodata is None and ds.nodata is None else (
+            f"{nodata if nodata is not None else ds.nodata:g}")
+        raise RasterError(
+            f"raster {label}: every pixel under the districts is nodata ({value}) or masked, so "
+            "nothing can be computed; check the raster's nodata value (or pass nodata=...) and "
+            "that it holds data over Peru")
+    if not all_touched:
+        for m in ("touched", "point"):
+            if (method == m).any():
+                logger.info("%d districts hold no pixel centre: zonal_method %r",
+                            int((method == m).sum()), m)
+    return _zonal_frame(districts, label, bands, accs, stats, multi=multi, prefix=prefix,
+                        method=method, nodata_only=nodata_only)
+
+
+def _in_raster_crs(districts: gpd.GeoDataFrame, ds: Any, label: str) -> np.ndarray:
+    """The districts' geometries in the raster's CRS; a raster that misses them all is
+    refused."""
     rcrs = pyproj.CRS.from_user_input(ds.crs.to_wkt())
     geo = districts.geometry
     if not rcrs.equals(geo.crs, ignore_axis_order=True):
@@ -787,7 +822,13 @@ def _zonal(districts: gpd.GeoDataFrame, ds: Any, wds: Any, label: str, *, stats:
             f"{tuple(round(float(v), 6) for v in tb)} (left, bottom, right, top in "
             f"{ds.crs.to_string()}); check that the raster covers Peru and its CRS is right"
         )
-    wins = _windows(geoms, ds.transform, ds.height, ds.width)
+    return geoms
+
+
+def _check_windows(wins: np.ndarray, districts: gpd.GeoDataFrame, n_bands: int, label: str,
+                   max_window_pixels: int, max_pixels: int) -> np.ndarray:
+    """Which districts' windows hold pixels; no window, nor all of them together, above its
+    pixel bound."""
     area = (wins[:, 1] - wins[:, 0]) * (wins[:, 3] - wins[:, 2])
     big = np.flatnonzero(area > max_window_pixels)
     if big.size:
@@ -801,15 +842,21 @@ def _zonal(districts: gpd.GeoDataFrame, ds: Any, wds: Any, label: str, *, stats:
     if inside.any():
         r0, r1 = wins[inside, 0].min(), wins[inside, 1].max()
         c0, c1 = wins[inside, 2].min(), wins[inside, 3].max()
-        total = int((r1 - r0) * (c1 - c0)) * len(bands)
+        total = int((r1 - r0) * (c1 - c0)) * n_bands
         if total > max_pixels:
             raise RasterError(
                 f"raster {label}: the districts cover {int(r1 - r0):,} x {int(c1 - c0):,} pixels "
-                f"x {len(bands)} band(s) = {total:,} pixels to read, above "
+                f"x {n_bands} band(s) = {total:,} pixels to read, above "
                 f"max_pixels={max_pixels:,}; resample the raster (gdalwarp -tr), read fewer "
                 "bands, or raise max_pixels")
-    accs = [_Accumulator(len(geoms), stats) for _ in bands]
-    kw = {"bands": bands, "nodata": nodata, "weights": wsrc, "accs": accs}
+    return inside
+
+
+def _accumulate(ds: Any, geoms: np.ndarray, wins: np.ndarray, inside: np.ndarray,
+                kw: dict[str, Any], *, all_touched: bool, fallback: str | None) -> np.ndarray:
+    """Pixels read into the accumulators of ``kw``: by centre (districts that overlap others
+    one by one) or all touched, then the fallbacks for districts that hold no pixel. Returns
+    each district's zonal method ("centre", "touched", "point", "none")."""
     shapes = _mappings(geoms, inside)
     which = np.flatnonzero(inside)
     method = np.where(inside, "centre", "none").astype(object)
@@ -822,7 +869,7 @@ def _zonal(districts: gpd.GeoDataFrame, ds: Any, wds: Any, label: str, *, stats:
         if redo.any():
             logger.info("%d districts share pixels with an overlapping polygon; computed "
                         "one by one", int(redo.sum()))
-            for acc in accs:
+            for acc in kw["accs"]:
                 acc.reset(np.flatnonzero(redo))
             got = _district_engine(ds, geoms, shapes, wins, np.flatnonzero(redo),
                                    all_touched=False, point=False, **kw)
@@ -839,22 +886,14 @@ def _zonal(districts: gpd.GeoDataFrame, ds: Any, wds: Any, label: str, *, stats:
         method[empty & (got > 0)] = "point"
         empty &= got == 0
     method[empty] = "none"
-    no_valid = np.logical_and.reduce([acc.count == 0 for acc in accs])
-    nodata_only = inside & ~empty & no_valid
-    method[nodata_only] = "nodata"
-    if inside.any() and no_valid[inside].all():
-        value = "NaN" if nodata is None and ds.nodata is None else (
-            f"{nodata if nodata is not None else ds.nodata:g}")
-        raise RasterError(
-            f"raster {label}: every pixel under the districts is nodata ({value}) or masked, so "
-            "nothing can be computed; check the raster's nodata value (or pass nodata=...) and "
-            "that it holds data over Peru")
+    return method
 
-    if not all_touched:
-        for m in ("touched", "point"):
-            if (method == m).any():
-                logger.info("%d districts hold no pixel centre: zonal_method %r",
-                            int((method == m).sum()), m)
+
+def _zonal_frame(districts: gpd.GeoDataFrame, label: str, bands: list[int], accs: list[Any],
+                 stats: list[str], *, multi: bool, prefix: str | None, method: np.ndarray,
+                 nodata_only: np.ndarray) -> pd.DataFrame:
+    """``ubigeo``, a column per band and statistic, and ``zonal_method``; districts without
+    a valid pixel logged."""
     ubigeo = districts["ubigeo"].to_numpy()
     out = {"ubigeo": districts["ubigeo"].array}
     if nodata_only.any():
@@ -950,6 +989,42 @@ def add_zonal_indicator(
     >>> catalog[["id", "unit", "higher_is_worse", "kind"]].values.tolist()
     [['travel_time_min', 'min', True, 'indicator']]
     """
+    _check_zonal_indicator(districts, catalog, zonal_frame, column=column, id=id,
+                           texts={"label_es": label_es, "label_en": label_en, "unit": unit,
+                                  "source": source, "description": description,
+                                  "caveats": caveats},
+                           higher_is_worse=higher_is_worse)
+    zkeys = zonal_frame["ubigeo"].astype(str)
+    dkeys = districts["ubigeo"].astype(str)
+    if aggregate is None:
+        if column.split("_")[-1] in ("sum", "count"):
+            aggregate = "sum"
+        else:
+            aggregate = "wmean:pop_2020" if "pop_2020" in districts.columns else "none"
+    values = pd.Series(pd.to_numeric(zonal_frame[column]).to_numpy(dtype=float), index=zkeys)
+    out = districts.copy()
+    out[id] = dkeys.map(values).to_numpy(dtype=float)
+    if caveats is None:
+        caveats = _zonal_caveats(out[id], zonal_frame, zkeys, dkeys)
+    row = {
+        "id": id, "label_es": label_es, "label_en": label_en, "unit": unit,
+        "year": pd.NA if year is None else year, "source": source,
+        "higher_is_worse": bool(higher_is_worse), "kind": kind, "aggregate": aggregate,
+        "description": description or f"Zonal statistic '{column}' of a raster over each district.",
+        "caveats": caveats,
+    }
+    new_row = pd.DataFrame([{c: row.get(c, pd.NA) for c in catalog.columns}])
+    new_catalog = pd.concat([catalog, new_row.astype(catalog.dtypes.to_dict(), errors="ignore")],
+                            ignore_index=True)
+    return out, new_catalog
+
+
+def _check_zonal_indicator(districts: Any, catalog: Any, zonal_frame: Any, *, column: Any,
+                           id: Any, texts: dict[str, Any], higher_is_worse: Any) -> None:
+    """The arguments of :func:`add_zonal_indicator`: frames, texts within their bounds, a
+    catalog with its columns, a new id, a zonal frame with one row per district."""
+    label_es, label_en, unit, source, description, caveats = (
+        texts[k] for k in ("label_es", "label_en", "unit", "source", "description", "caveats"))
     for name, value in (("districts", districts), ("catalog", catalog),
                         ("zonal_frame", zonal_frame)):
         if not isinstance(value, pd.DataFrame):
@@ -992,34 +1067,20 @@ def add_zonal_indicator(
             f"{len(absent)} districts are not in zonal_frame, e.g. {list(absent[:5])}; compute "
             "the zonal statistics on the same districts"
         )
-    if aggregate is None:
-        if column.split("_")[-1] in ("sum", "count"):
-            aggregate = "sum"
-        else:
-            aggregate = "wmean:pop_2020" if "pop_2020" in districts.columns else "none"
-    values = pd.Series(pd.to_numeric(zonal_frame[column]).to_numpy(dtype=float), index=zkeys)
-    out = districts.copy()
-    out[id] = dkeys.map(values).to_numpy(dtype=float)
-    if caveats is None:
-        notes = [f"{int(out[id].isna().sum())} districts without a value"]
-        if "zonal_method" in zonal_frame.columns:
-            m = zonal_frame.set_index(zkeys)["zonal_method"].reindex(dkeys)
-            for k, text in (("touched", "from the pixels they touch"),
-                            ("point", "from the pixel under an inner point")):
-                if (m == k).any() and not (m == k).all():
-                    notes.append(f"{int((m == k).sum())} districts smaller than a pixel {text}")
-        caveats = "; ".join(notes) + "."
-    row = {
-        "id": id, "label_es": label_es, "label_en": label_en, "unit": unit,
-        "year": pd.NA if year is None else year, "source": source,
-        "higher_is_worse": bool(higher_is_worse), "kind": kind, "aggregate": aggregate,
-        "description": description or f"Zonal statistic '{column}' of a raster over each district.",
-        "caveats": caveats,
-    }
-    new_row = pd.DataFrame([{c: row.get(c, pd.NA) for c in catalog.columns}])
-    new_catalog = pd.concat([catalog, new_row.astype(catalog.dtypes.to_dict(), errors="ignore")],
-                            ignore_index=True)
-    return out, new_catalog
+
+
+def _zonal_caveats(values: pd.Series, zonal_frame: pd.DataFrame, zkeys: pd.Series,
+                   dkeys: pd.Series) -> str:
+    """The default caveats of a zonal indicator: districts without a value, and those
+    smaller than a pixel computed by a fallback."""
+    notes = [f"{int(values.isna().sum())} districts without a value"]
+    if "zonal_method" in zonal_frame.columns:
+        m = zonal_frame.set_index(zkeys)["zonal_method"].reindex(dkeys)
+        for k, text in (("touched", "from the pixels they touch"),
+                        ("point", "from the pixel under an inner point")):
+            if (m == k).any() and not (m == k).all():
+                notes.append(f"{int((m == k).sum())} districts smaller than a pixel {text}")
+    return "; ".join(notes) + "."
 
 
 def isolated_task(where: Path, **kwargs: Any) -> pd.DataFrame:
