@@ -543,38 +543,71 @@ def prioritize(
     """
     catalog = shipped_catalog_if_none(catalog)
     plan = build_plan(districts, scenario, catalog=catalog, lang=lang)
-    scenario, frame = plan.scenario, plan.frame
     # 2-4. score, eligibility, selection on the published estimates
     point = plan.run(plan.point_values(), plan.weights)
-    verdict = plan.rule.evaluate(frame, catalog=catalog, lang=lang)
+    rule_reasons = _rule_reasons(plan, catalog, lang)
+    # 5. simulation: the same steps in every draw
+    spread = _spread(plan, point)
+    # 6. explanation
+    reasons = _explain(plan, point, rule_reasons, spread.p_eligible, spread.p_selected,
+                       spread.simulated, lang)
+    out = _result_columns(plan, point, spread, reasons)
+    _attach_report(out, plan, point, lang)
+    logger.info("prioritize %r: %d eligible, %d ranked, %d selected", plan.scenario.name,
+                int(point.eligible.sum()), int(point.ranked.sum()), int(point.selected.sum()))
+    return out
+
+
+def _rule_reasons(plan: Plan, catalog: pd.DataFrame, lang: str) -> np.ndarray:
+    """The rule's reason for each district on the published estimates."""
+    verdict = plan.rule.evaluate(plan.frame, catalog=catalog, lang=lang)
     rule_reasons = verdict.reasons.to_numpy()
     if not (~verdict.eligible & ~verdict.unknown).any():
         # a rule no district with data fails (an empty rule, "x >= 0") tells nothing: only
         # "no data" stays
         rule_reasons = np.where(verdict.unknown.to_numpy(), rule_reasons, "")
-    # 5. simulation: the same steps in every draw
-    n = len(frame)
-    simulated = scenario.n_draws > 0
-    if simulated:
+    return rule_reasons
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """Rank interval and probabilities of every district: drawn, or the point's own."""
+
+    rank_p05: np.ndarray
+    rank_median: np.ndarray
+    rank_p95: np.ndarray
+    p_eligible: np.ndarray
+    p_selected: np.ndarray
+    simulated: bool
+
+
+def _spread(plan: Plan, point: Outcome) -> _Spread:
+    """The Monte Carlo of the scenario (its ``n_draws``), or the point when it has none."""
+    scenario = plan.scenario
+    if scenario.n_draws > 0:
         # a budget's greedy walks the districts one by one for a whole block at once: it
         # takes the largest blocks
-        mc = simulate(plan.run, plan.models, plan.weights, n_units=n, n_draws=scenario.n_draws,
-                      weight_spread=scenario.weight_spread, seed=scenario.seed,
-                      block=BLOCK if scenario.budget is None else CHUNK)
-        p05, p50, p95 = mc.rank_p05, mc.rank_median, mc.rank_p95
-        p_elig, p_sel = mc.p_eligible, mc.p_selected
-    else:
-        p05 = p50 = p95 = np.where(point.ranked, point.rank, np.nan).astype(float)
-        p_elig, p_sel = point.eligible.astype(float), point.selected.astype(float)
-    # 6. explanation
-    reasons = _explain(plan, point, rule_reasons, p_elig, p_sel, simulated, lang)
+        mc = simulate(plan.run, plan.models, plan.weights, n_units=plan.n,
+                      n_draws=scenario.n_draws, weight_spread=scenario.weight_spread,
+                      seed=scenario.seed, block=BLOCK if scenario.budget is None else CHUNK)
+        return _Spread(mc.rank_p05, mc.rank_median, mc.rank_p95, mc.p_eligible,
+                       mc.p_selected, True)
+    ranks = np.where(point.ranked, point.rank, np.nan).astype(float)
+    return _Spread(ranks, ranks, ranks, point.eligible.astype(float),
+                   point.selected.astype(float), False)
 
+
+def _result_columns(plan: Plan, point: Outcome, spread: _Spread, reasons: list[str]
+                    ) -> pd.DataFrame:
+    """The districts' frame with the score, ranks, probabilities, flags and reasons."""
     lo, hi = UNCERTAIN_BAND
-    out = frame.copy()
+    p_elig, p_sel = spread.p_eligible, spread.p_selected
+    out = plan.frame.copy()
     out["score"] = point.score
     out["rank"] = _int_column(point.rank.astype(float), point.ranked)
-    for name, values in (("rank_p05", p05), ("rank_median", p50), ("rank_p95", p95)):
-        out[name] = _int_column(values, np.ones(n, dtype=bool))
+    for name, values in (("rank_p05", spread.rank_p05), ("rank_median", spread.rank_median),
+                         ("rank_p95", spread.rank_p95)):
+        out[name] = _int_column(values, np.ones(plan.n, dtype=bool))
     out["p_eligible"] = p_elig
     out["p_selected"] = p_sel
     out["eligibility_uncertain"] = (p_elig > lo) & (p_elig < hi)
@@ -582,6 +615,12 @@ def prioritize(
     out["eligible"] = np.asarray(point.eligible, dtype=bool)
     out["selected"] = np.asarray(point.selected, dtype=bool)
     out["reasons"] = pd.Series(reasons, index=out.index, dtype=object)
+    return out
+
+
+def _attach_report(out: pd.DataFrame, plan: Plan, point: Outcome, lang: str) -> None:
+    """``out.attrs``: the scenario, weights, exclusions, totals, a tie at the cut, budget."""
+    scenario, frame = plan.scenario, plan.frame
     excluded = [str(u) for u in np.asarray(frame["ubigeo"])[~np.isfinite(point.score)]]
     out.attrs = {
         "scenario": scenario.to_dict(),
@@ -603,9 +642,6 @@ def prioritize(
         out.attrs["budget"]["unfunded_no_data"] = int(lacking.sum())
         out.attrs["budget"]["unfunded_no_data_ubigeos"] = [
             str(u) for u in frame["ubigeo"].to_numpy()[lacking]]
-    logger.info("prioritize %r: %d eligible, %d ranked, %d selected", scenario.name,
-                int(point.eligible.sum()), int(point.ranked.sum()), int(point.selected.sum()))
-    return out
 
 
 def _budget_columns(out: pd.DataFrame, plan: Plan, point: Outcome) -> None:
