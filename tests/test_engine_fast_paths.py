@@ -176,3 +176,64 @@ def test_prioritize_in_blocks_is_prioritize_draw_by_draw(table, preset, changes,
     one_by_one = geoprio.prioritize(frame, s)
     pd.testing.assert_frame_equal(fast, one_by_one, check_exact=True)
     assert fast.attrs == one_by_one.attrs
+
+
+@pytest.mark.parametrize("dtype", ["bool", "boolean", "bool[pyarrow]", "object"])
+def test_yes_no_columns_read_as_numbers_value_by_value(dtype):
+    from geoprio.engine.rules import _bool_values
+
+    values = [True, False, True] if dtype == "bool" else [True, None, False]
+    s = pd.Series(values, dtype=dtype)
+    by_value = [np.nan if pd.isna(v) else float(bool(v)) for v in s]
+    np.testing.assert_array_equal(_bool_values(s), by_value)
+
+
+def test_a_missing_yes_no_value_is_unknown_to_a_rule():
+    from geoprio.engine.rules import Rule
+
+    f = pd.DataFrame({"ubigeo": ["1", "2", "3"],
+                      "vraem": pd.Series([True, None, False], dtype="boolean")})
+    verdict = Rule("vraem").evaluate(f)
+    assert verdict.eligible.tolist() == [True, False, False]
+    assert verdict.unknown.tolist() == [False, True, False]
+
+
+def _quintiles_by_definition(p: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Quintile of each district from the weight of the districts strictly poorer than it."""
+    valid = ~np.isnan(p)
+    total = weight[valid].sum()
+    out = np.full(len(p), np.nan)
+    for i in np.flatnonzero(valid):
+        before = weight[valid & (p > p[i])].sum()
+        out[i] = min(max(np.floor(5 * before / total) + 1, 1), 5)
+    return out
+
+
+@pytest.mark.parametrize("weights", ["districts", "population", "fractional population"])
+def test_poverty_quintiles_by_their_definition(weights):
+    from geoprio.engine.derived import poverty_quintiles
+
+    rng = np.random.default_rng(21)
+    draws = np.round(rng.random((6, 200)) * 20) * 5.0  # 21 distinct rates: long ties
+    draws[rng.random(draws.shape) < 0.05] = np.nan
+    draws[2, :] = np.nan  # a draw without any rate
+    draws[3, :] = 35.0  # a draw in which every district ties
+    pop = None
+    if weights != "districts":
+        pop = rng.integers(100, 50_000, size=200).astype(float)
+        if weights.startswith("fractional"):
+            pop = pop / 4.0  # quarters: sums still exact in any order
+    got = poverty_quintiles(draws, population=pop)
+    for row, p in zip(got, draws, strict=True):
+        weight = np.ones(len(p)) if pop is None else pop
+        np.testing.assert_array_equal(row, _quintiles_by_definition(p, weight))
+    assert np.array_equal(poverty_quintiles(draws[0], population=pop), got[0], equal_nan=True)
+
+
+def test_infinite_rates_keep_the_stable_route():
+    from geoprio.engine.derived import poverty_quintiles
+
+    p = np.array([np.inf, np.nan, -np.inf, 10.0, -np.inf, np.nan, 50.0, 10.0])
+    got = poverty_quintiles(p)
+    finite = np.where(np.isinf(p), np.sign(p) * 1e300, p)  # the same order, finite
+    np.testing.assert_array_equal(got, _quintiles_by_definition(finite, np.ones(len(p))))
