@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve()
+#: starts each line a worker answers with
+_MARK = "@@bench "
 
 #: row key -> label; the ``argsort`` rows are the reference of the same process
 ROWS: dict[str, str] = {
@@ -30,13 +32,15 @@ ROWS: dict[str, str] = {
     "argsort_stable": "reference: the same, `kind=\"stable\"`",
     "composite": "composite score (DCI, 5 indicators, 1,874 districts)",
     "dci0": "`prioritize()`, no draws, DCI preset",
-    "dci": "`prioritize()`, DCI preset, 1,000 draws (2 Empirical Bayes rates: beta draws)",
-    "dci_fh": "`prioritize()`, DCI with `stunting_u5_2022_fh` (Fay–Herriot, arcsine draws)",
+    "dci": "`prioritize()`, DCI preset, 1,000 draws (stunting Fay–Herriot: arcsine draws; "
+           "anemia Empirical Bayes: beta draws)",
+    "dci_eb": "`prioritize()`, DCI with `stunting_u5_2022_eb` (2 beta-drawn rates)",
     "fonie": "`prioritize()`, FONIE preset, 1,000 draws (quintiles, eligibility redrawn)",
     "anemia": "`prioritize()`, anemia preset, 1,000 draws",
     "fonie644": "`prioritize()`, FONIE top 644, 1,000 draws",
     "dci_budget": "`prioritize()`, DCI with budget (greedy in every draw, exact optimum once)",
     "fonie_budget": "`prioritize()`, FONIE with budget, need redrawn, 1,000 draws",
+    "frontier": "`tradeoff`, DCI, S/ 100 million at S/ 2 million a district, 11 points",
 }
 
 
@@ -46,16 +50,18 @@ def _scenarios() -> dict[str, object]:
     import pandas as pd
 
     import geoprio
+    from geoprio.decide.frontier import tradeoff
     from geoprio.engine.scenario import Scenario
     from geoprio.engine.scoring import composite
 
     districts = pd.DataFrame(geoprio.load_districts().drop(columns="geometry"))
     cat = geoprio.catalog()
     dci, fonie = Scenario.preset("dci"), Scenario.preset("fonie")
-    fh = dict(dci.weights)
-    fh["stunting_u5_2022_fh"] = fh.pop("stunting_u5_2022_eb")
-    dci_fh = dci.replace(weights=fh, rule="stunting_u5_2022_fh >= 0")
+    eb = dict(dci.weights)
+    eb["stunting_u5_2022_eb"] = eb.pop("stunting_u5_2022_fh")
+    dci_eb = dci.replace(weights=eb, rule="stunting_u5_2022_eb >= 0")
     matrix = np.random.default_rng(0).random((1000, 1874))
+    per_district = dci.replace(top_n=None, budget=1e8, cost_per_district=2e6)
 
     def run(s: Scenario) -> object:
         return lambda: geoprio.prioritize(districts, s, catalog=cat)
@@ -66,12 +72,13 @@ def _scenarios() -> dict[str, object]:
         "composite": lambda: composite(districts, dci.weights, catalog=cat),
         "dci0": run(dci.replace(n_draws=0)),
         "dci": run(dci),
-        "dci_fh": run(dci_fh),
+        "dci_eb": run(dci_eb),
         "fonie": run(fonie),
         "anemia": run(Scenario.preset("anemia")),
         "fonie644": run(fonie.replace(top_n=644)),
         "dci_budget": run(dci.replace(top_n=None, budget=5e6, cost_per_beneficiary=50.0)),
         "fonie_budget": run(fonie.replace(budget=2e9, cost_per_district=5e6)),
+        "frontier": lambda: tradeoff(districts, per_district, catalog=cat),
     }
 
 
@@ -82,14 +89,14 @@ def worker() -> None:
     runs = _scenarios()
     for fn in runs.values():  # warm: caches, imports, first allocations
         fn()
-    print("ready", flush=True)
+    print(f"{_MARK}ready", flush=True)
     for line in sys.stdin:
         key = line.strip()
         if key == "quit":
             break
         start = time.perf_counter()
         runs[key]()
-        print(f"{time.perf_counter() - start:.6f}", flush=True)
+        print(f"{_MARK}{time.perf_counter() - start:.6f}", flush=True)
 
 
 def memory(draws: int) -> None:
@@ -120,18 +127,27 @@ def _env(root: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(root)}
 
 
+def _answer(proc: subprocess.Popen[str]) -> str:
+    """The worker's next answer; other lines (HiGHS writes to stdout from C) are skipped."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith(_MARK):
+            return line[len(_MARK):].strip()
+    raise RuntimeError("the benchmark worker stopped without answering")
+
+
 def _start(root: Path) -> subprocess.Popen[str]:
     proc = subprocess.Popen([sys.executable, str(HERE), "--worker"], cwd=root, env=_env(root),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    assert _answer(proc) == "ready"
     return proc
 
 
 def _ask(proc: subprocess.Popen[str], key: str) -> float:
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
     proc.stdin.write(key + "\n")
     proc.stdin.flush()
-    return float(proc.stdout.readline())
+    return float(_answer(proc))
 
 
 def _timings(sides: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
@@ -140,7 +156,7 @@ def _timings(sides: dict[str, Path], repeats: int) -> dict[str, dict[str, float]
     times: dict[str, dict[str, list[float]]] = {n: {k: [] for k in ROWS} for n in sides}
     try:
         for key in ROWS:
-            reps = max(3, repeats // 2) if "budget" in key else repeats
+            reps = max(3, repeats // 2) if "budget" in key or key == "frontier" else repeats
             for _ in range(reps):
                 for name, proc in procs.items():
                     times[name][key].append(_ask(proc, key))
