@@ -164,8 +164,11 @@ def test_a_move_is_news_only_when_its_paired_interval_excludes_zero(compared):
         marks[row["mark"]] += 1
     assert marks["Dentro del intervalo"] and marks["Noticia"]  # both kinds occur
     entering = table[table["change"] == "Entran"]
-    # the user guide's figures (section 9): of the 88 that enter, 5 within their interval
-    assert (len(entering), int((entering["mark"] == "Dentro del intervalo").sum())) == (88, 5)
+    # the user guide's figures (section 9): of the 87 that enter B (DCI on 2019), 3 within
+    # their interval, and of the 87 that leave, 1 (the paired draws of methodology 10.1)
+    assert (len(entering), int((entering["mark"] == "Dentro del intervalo").sum())) == (87, 3)
+    leaving = table[table["change"] == "Salen"]
+    assert (len(leaving), int((leaving["mark"] == "Dentro del intervalo").sum())) == (87, 1)
 
 
 def test_compare_exports_both_scenarios_in_the_methodology(compared, downloads):
