@@ -123,6 +123,9 @@ def test_dci_and_anemia_counts(d):
     assert int((s > s[siguas].item()).sum()) + 1 == 24
     s = score_by_hand(d, DCI_2022)
     assert int((s > s[siguas].item()).sum()) + 1 == 496
+    assert [round(d.loc[siguas, c].item(), 1) for c in (
+        "stunting_u5_2022_fh", "stunting_u5_2022_fh_lo", "stunting_u5_2022_fh_hi")] == [
+        7.3, 2.8, 12.7]
 
 
 def test_dci_list_change_2019_to_2022(d):
