@@ -285,7 +285,7 @@ def test_budget_point_values_are_sums_over_its_districts(budget, downloads):
     at = budget
     at.select_slider(key="bud_point").set_value(2).run()
     assert not at.exception
-    shown = table_with(at, "stunting_u5_2022_fh")
+    shown = table_with(at, "stunting_u5_2022_fh_endes")
     d = geoprio.load_districts().set_index("ubigeo").loc[shown["ubigeo"]]
     n = d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100
     rate = (n * d["stunting_u5_2022_fh_endes"]).sum() / n.sum()
@@ -494,7 +494,7 @@ def test_budget_point_exports_the_form_cost_and_shows_unspent(downloads):
     assert not at.exception, at.exception
     last = len(at.select_slider(key="bud_point").options) - 1
     at.select_slider(key="bud_point").set_value(last).run()
-    shown = table_with(at, "stunting_u5_2022_fh")
+    shown = table_with(at, "stunting_u5_2022_fh_endes")
     spent = 4e6 * len(shown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Costo de la lista"] == f"S/{NBSP}{peru(spent)}"

@@ -230,6 +230,12 @@ def test_dci_selection_uncertainty_by_an_independent_simulation(d):
     p = picked / draws
     assert abs(int(((p > 0.1) & (p < 0.9)).sum()) - 323) <= 25
     assert abs(int((p >= 0.9).sum()) - 222) <= 25
+    # section 8's two examples: Incahuasi first and firm, Coporaque (Cusco) a coin toss
+    by_code = pd.Series(p, index=d["ubigeo"].to_numpy())
+    rank = score_by_hand(d, DCI_2022).rank(ascending=False, method="first")
+    rank.index = d["ubigeo"].to_numpy()
+    assert rank["140203"] == 1 and by_code["140203"] >= 0.99
+    assert rank["080803"] == 372 and abs(by_code["080803"] - 0.49) <= 0.08
 
 
 # ------------------------------------------------------------------ section 10: decisions
