@@ -191,8 +191,10 @@ def _values(districts: pd.DataFrame, spec: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
-         id_column: str) -> dict[str, Any]:
+def _counts(districts: Any, events: Any, population: Any, method: str,
+            id_column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ids, events and population checked, and which districts have a rate (population
+    > 0, neither count missing); at least two must."""
     if not isinstance(districts, pd.DataFrame):
         raise TypeError(f"districts must be a pandas DataFrame; got {type(districts).__name__}")
     if method not in METHODS:
@@ -212,6 +214,26 @@ def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
     if ok.sum() < 2:
         raise InputError("smoothing needs at least 2 districts with population > 0; got "
                          f"{int(ok.sum())}")
+    return ids, y, n, ok
+
+
+def _local_prior(s: sp.csr_matrix, ok: np.ndarray, yk: np.ndarray, nk: np.ndarray,
+                 raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each neighbourhood's prior mean and variance (Marshall's method of moments, a negative
+    variance set to 0); ``s`` holds each district's neighbours and itself."""
+    k = s @ ok.astype(np.float64)
+    ny = s @ nk
+    m = (s @ yk) / np.where(ny > 0, ny, np.nan)
+    spread = s @ (nk * np.nan_to_num(raw) ** 2) - 2 * m * (s @ yk) + m**2 * ny
+    A = spread / ny - m / (ny / k)
+    return m, np.where(A < 0, 0.0, A)
+
+
+def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
+         id_column: str) -> dict[str, Any]:
+    """The smoothed rates and each district's beta posterior (``a``, ``b``), with the
+    prior's mean ``m`` and variance ``A`` (global, or of the district's neighbourhood)."""
+    ids, y, n, ok = _counts(districts, events, population, method, id_column)
     yk, nk = np.where(ok, y, 0.0), np.where(ok, n, 0.0)
     raw = np.full(y.size, np.nan)
     raw[ok] = y[ok] / n[ok]
@@ -228,13 +250,7 @@ def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
         m = np.full(y.size, global_m)
         A = np.full(y.size, max(global_A, 0.0))
     else:
-        s = _neighbourhood(districts, w, ids, id_column)
-        k = s @ ok.astype(np.float64)
-        ny = s @ nk
-        m = (s @ yk) / np.where(ny > 0, ny, np.nan)
-        spread = s @ (nk * np.nan_to_num(raw) ** 2) - 2 * m * (s @ yk) + m**2 * ny
-        A = spread / ny - m / (ny / k)
-        A = np.where(A < 0, 0.0, A)
+        m, A = _local_prior(_neighbourhood(districts, w, ids, id_column), ok, yk, nk, raw)
     # a neighbourhood that varies no more than sampling noise (or has no event at all) gives
     # no usable prior: the district takes the global one, for its rate and its posterior alike
     fallback = ok & (A <= 0) & (global_A > 0) & (method == "spatial_eb")
