@@ -564,3 +564,67 @@ def test_a_control_streamlit_dropped_comes_back_from_the_applied_scenario(monkey
     assert state["sc_rule"] == anemia.rule and state["sc_norm"] == anemia.normalisation
     assert state["sc_inds"] == list(anemia.weights)
     assert state["sc_w_poverty_2018"] == pytest.approx(20.0)  # 0.2 of the weights' sum, 1
+
+
+# ------------------------------------------------------- small-area estimates (issue 23)
+@pytest.mark.parametrize(("code", "rows"), [
+    # Asunción (Amazonas): 1 of 6 stunted; EB 15.7% (5.7-28.8), FH 16.7% (10.2-24.0), as the
+    # methodology (3.13) states them
+    ("010102", [["Medida (SIEN-HIS)", "16,7%", "—", "1 de 6 niños menores de 5 años medidos"],
+                ["Bayes empírico", "15,7%", "5,7%–28,8%"],
+                ["Fay–Herriot (la que usa el escenario DCI)", "16,7%", "10,2%–24,0%"]]),
+    # Huanchay (Áncash): no child under 5 measured; FH 20.2% (12.8-28.2), methodology 3.13
+    ("020104", [["Medida (SIEN-HIS)", "—", "—", "ningún niño medido"],
+                ["Bayes empírico", "—", "—"],
+                ["Fay–Herriot (la que usa el escenario DCI)", "20,2%", "12,8%–28,2%"]]),
+])
+def test_the_district_page_sets_the_three_stunting_estimates_side_by_side(code, rows):
+    at = page(make({"distrito": code}), "distrito")
+    table = next(df.value for df in at.dataframe if "De dónde viene" in df.value.columns)
+    got = table.values.tolist()
+    assert got[0] == rows[0]
+    assert [r[:3] for r in got[1:]] == rows[1:]
+    gamma = geoprio.load_districts().set_index("ubigeo").loc[code, "stunting_u5_2022_fh_gamma"]
+    if code == "010102":
+        assert got[2][3].startswith(f"pesa {peru_pct(gamma)} la tasa medida en el distrito")
+    else:
+        assert got[2][3].startswith("solo de distritos parecidos")
+    assert "Desnutrición crónica 2022: tres estimaciones" in [m.value.strip("*")
+                                                             for m in at.markdown]
+
+
+def peru_pct(x: float) -> str:
+    """A percentage with one decimal as Peru writes it, by hand."""
+    return f"{x:.1f}".replace(".", ",") + "%"
+
+
+def test_the_map_shows_the_width_of_a_fay_herriot_interval():
+    """Issue 23: the map of an estimate's interval width; the 35 districts with no child
+    measured, estimated from similar districts alone, sit among the widest: 32 of the 35 in the
+    top fifth, their median width more than twice the measured districts'."""
+    import json
+
+    from geoprio.report.mapping import class_breaks
+
+    at = make({"mapa": "stunting_u5_2022_fh__ancho", "clasificacion": "quantiles",
+               "clases": "5"})
+    assert at.selectbox(key="mapa").value == "stunting_u5_2022_fh__ancho"
+    opts = at.selectbox(key="mapa").options
+    assert "Ancho del intervalo 90%: Desnutrición crónica en menores de 5 años 2022 " \
+           "(Fay–Herriot)" in opts
+    assert "Ancho del intervalo 95%: Pobreza monetaria 2018" in opts
+    comp = next(c for c in at.get("component_instance") if "map" in c.id)
+    args = json.loads(comp.proto.json_args)
+    d = geoprio.load_districts(display=True)
+    width = d["stunting_u5_2022_fh_hi"] - d["stunting_u5_2022_fh_lo"]
+    # quintiles by hand with pandas: the class of each district, the widest fifth on top
+    by_hand = pd.qcut(width, 5, labels=False).to_numpy()
+    breaks = class_breaks(width, scheme="quantiles", k=5, palette="PuBu")
+    assert [breaks.colours.index(args["palette"][i]) for i in args["colour"]] == \
+        by_hand.tolist()
+    unmeasured = d["evaluated_u5_2022"].fillna(0).eq(0).to_numpy()
+    assert (by_hand[unmeasured] == 4).sum() == 32
+    assert (by_hand[unmeasured] >= 3).all()
+    assert width[unmeasured].median() > 2 * width[~unmeasured].median()
+    assert "Ancho del intervalo 90%" in args["legend"]
+    assert "puntos porcentuales" in args["legend"]

@@ -93,7 +93,7 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
 def _dci_2019_by_hand() -> Scenario:
     """DCI on the SIEN 2019 rates, written from the issue: each 2022 rate by its 2019 one."""
     dci = Scenario.preset("dci")
-    swap = {"stunting_u5_2022_eb": "stunting_u5_2019", "anemia_6_35m_2022_eb":
+    swap = {"stunting_u5_2022_fh": "stunting_u5_2019", "anemia_6_35m_2022_eb":
             "anemia_6_35m_2019"}
     return dci.replace(name="dci_2019",
                        weights={swap.get(k, k): v for k, v in dci.weights.items()},
@@ -128,7 +128,7 @@ def test_compare_counts_are_set_differences_of_two_prioritisations(compared):
     rho = spearmanr(ra[both].astype(float), rb.reindex(ra.index)[both].astype(float)).statistic
     assert metrics["Correlación (Spearman)"] == peru(rho, 3)
     people = table_with(at, "Lista A").set_index("Personas")
-    stunted_a = (d["under5_2020"] * d["stunting_u5_2022_eb"] / 100)[a["selected"]].sum()
+    stunted_a = (d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100)[a["selected"]].sum()
     assert people.loc["Niños con desnutrición", "Lista A"] == peru(stunted_a)
     # the map: every district that enters is green, every one that leaves red
     args = _component(at, "compare_map")
@@ -270,7 +270,7 @@ def test_budget_point_zero_reaches_the_most_children(budget):
     """Uniform cost (S/ 2 000 000): point 0 is the 100 eligible districts with most children."""
     d = geoprio.load_districts()
     dci = geoprio.prioritize(d, Scenario.preset("dci").replace(n_draws=0))
-    n = d["under5_2020"] * d["stunting_u5_2022_eb"] / 100
+    n = d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100
     eligible = dci["rank"].notna() & n.notna() & (n > 0)
     best = n[eligible].nlargest(100).sum()
     metrics = {m.label: m.value for m in budget.metric}
@@ -282,10 +282,10 @@ def test_budget_point_values_are_sums_over_its_districts(budget, downloads):
     at = budget
     at.select_slider(key="bud_point").set_value(2).run()
     assert not at.exception
-    shown = table_with(at, "stunting_u5_2022_eb")
+    shown = table_with(at, "stunting_u5_2022_fh")
     d = geoprio.load_districts().set_index("ubigeo").loc[shown["ubigeo"]]
-    n = d["under5_2020"] * d["stunting_u5_2022_eb"] / 100
-    rate = (n * d["stunting_u5_2022_eb"]).sum() / n.sum()
+    n = d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100
+    rate = (n * d["stunting_u5_2022_fh_endes"]).sum() / n.sum()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Niños con desnutrición"] == peru(n.sum())
     assert metrics["Tasa media de la lista (%)"] == peru(rate, 1) + "%"
@@ -485,7 +485,7 @@ def test_budget_point_exports_the_form_cost_and_shows_unspent(downloads):
     assert not at.exception, at.exception
     last = len(at.select_slider(key="bud_point").options) - 1
     at.select_slider(key="bud_point").set_value(last).run()
-    shown = table_with(at, "stunting_u5_2022_eb")
+    shown = table_with(at, "stunting_u5_2022_fh")
     spent = 4e6 * len(shown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Costo de la lista"] == f"S/{NBSP}{peru(spent)}"

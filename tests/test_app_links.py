@@ -21,10 +21,10 @@ def test_the_sliders_show_the_senders_weights_not_their_shares():
     # the sender moved DCI's sliders to 30/20/20/20/20 (they add up to 110%)
     dci = Scenario.preset("dci")
     sent = dci.replace(name="dci (modificado)", n_draws=0, weights={
-        "stunting_u5_2022_eb": 0.3, "anemia_6_35m_2022_eb": 0.2, "poverty_2018": 0.2,
+        "stunting_u5_2022_fh": 0.3, "anemia_6_35m_2022_eb": 0.2, "poverty_2018": 0.2,
         "no_water_2017": 0.2, "no_sewer_2017": 0.2})
     at = make({"s": sent.to_token()})
-    assert sliders(at) == {"stunting_u5_2022_eb": 30.0, "anemia_6_35m_2022_eb": 20.0,
+    assert sliders(at) == {"stunting_u5_2022_fh": 30.0, "anemia_6_35m_2022_eb": 20.0,
                            "poverty_2018": 20.0, "no_water_2017": 20.0, "no_sewer_2017": 20.0}
     assert applied(at).weights == sent.weights
     # and the ranking is the sender's

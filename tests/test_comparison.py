@@ -76,7 +76,7 @@ def test_within_intervals_and_news_on_a_case_by_hand():
 def test_people_reached_by_each_list_by_hand(dci_anemia, districts):
     a, b, c = dci_anemia
     d = districts
-    stunted = d["under5_2020"] * d["stunting_u5_2022_eb"] / 100
+    stunted = d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100
     poor = d["pop_2020"].fillna(d["pop_2017"]) * d["poverty_2018"] / 100
     for side, frame in (("a", a), ("b", b)):
         sel = frame["selected"].to_numpy()
@@ -94,7 +94,7 @@ def test_with_2019_rates_is_the_methodology_scenario():
     assert s.weights == {"stunting_u5_2019": 0.30, "anemia_6_35m_2019": 0.20,
                          "poverty_2018": 0.20, "no_water_2017": 0.15, "no_sewer_2017": 0.15}
     assert s.rule == "stunting_u5_2019 >= 0" and s.name == "dci_2019"
-    assert s.need == "stunted_children"  # counted on the 2022 smoothed rates
+    assert s.need == "stunted_children"  # counted on the 2022 estimates
     with pytest.raises(ScenarioError, match="weights both"):
         with_2019_rates(Scenario(weights={"stunting_u5_2022": 1, "stunting_u5_2022_eb": 1}))
 
@@ -104,14 +104,14 @@ def test_2019_against_2022_with_intervals(districts):
         n_draws=200)))
     b = geoprio.prioritize(districts, Scenario.preset("dci").replace(n_draws=200))
     c = compare_scenarios(a, b, pair=False)
-    assert (c.n_kept, len(c.entering), len(c.leaving)) == (287, 88, 88)
+    assert (c.n_kept, len(c.entering), len(c.leaving)) == (288, 87, 87)
     # without paired draws: overlap of the 90% rank intervals, recomputed by pandas
     enter = b["selected"] & ~a["selected"]
     lo = np.maximum(a["rank_p05"].astype(float), b["rank_p05"].astype(float))
     hi = np.minimum(a["rank_p95"].astype(float), b["rank_p95"].astype(float))
     overlap = (lo <= hi) & a["rank"].notna() & b["rank"].notna()
     assert c.n_within("entering") == int((enter & overlap).sum())
-    assert 0 < c.n_within("entering") < 88
+    assert 0 < c.n_within("entering") < 87
     assert "within their rank intervals" in repr(c)
 
 
@@ -121,7 +121,7 @@ def test_export_xlsx_and_gpkg_hold_both_scenarios(tmp_path, districts):
     xlsx = export_comparison(c, tmp_path / "c.xlsx")
     sheet = {r[0]: r[1] for r in load_workbook(xlsx)["metodologia"].iter_rows(values_only=True)}
     assert sheet["escenario.a.name"] == "dci_2019" and sheet["escenario.b.name"] == "dci"
-    assert sheet["escenario.comparacion.kept"] == "287"
+    assert sheet["escenario.comparacion.kept"] == "288"
     table = pd.read_excel(xlsx, sheet_name="distritos", dtype={"ubigeo": str},
                           engine="openpyxl")
     assert len(table) == 1874 and {"rank_a", "rank_b", "within_intervals"} <= set(table)
@@ -131,7 +131,7 @@ def test_export_xlsx_and_gpkg_hold_both_scenarios(tmp_path, districts):
     record = tomllib.loads(meta["valor"].iloc[0])
     assert Scenario.from_dict(record["b"]) == a
     assert Scenario.from_dict(record["a"]) == with_2019_rates(a)
-    assert record["comparacion"]["entering"] == 88
+    assert record["comparacion"]["entering"] == 87
 
 
 def test_errors():
@@ -161,9 +161,9 @@ def test_cli_compare_writes_the_comparison(tmp_path, capsys):
     assert main(["compare", "dci", "dci", "--on-2019", "a", "--draws", "0", "--out",
                  str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "kept 287, entering 88 (0 within their rank intervals)" in printed
+    assert "kept 288, entering 87 (0 within their rank intervals)" in printed
     table = pd.read_csv(out, dtype={"ubigeo": str}, encoding="utf-8-sig")
-    assert len(table) == 1874 and int((table["change"] == "entering").sum()) == 88
+    assert len(table) == 1874 and int((table["change"] == "entering").sum()) == 87
 
 
 def _paired_by_hand(f: pd.DataFrame, a: Scenario, b: Scenario) -> tuple[np.ndarray, ...]:
@@ -222,7 +222,7 @@ def test_2019_against_2022_draws_the_same_sources_and_news_is_trustworthy(distri
     c = compare_scenarios(with_2019_rates(dci), dci, districts=districts)
     paired = c.table.attrs["paired"]
     assert paired["drawn"] == ["poverty_2018"]
-    assert paired["held"] == ["anemia_6_35m_2022_eb", "stunting_u5_2022_eb"]
+    assert paired["held"] == ["anemia_6_35m_2022_eb", "stunting_u5_2022_fh"]
     t = c.table
     within = t["within_intervals"].fillna(False).astype(bool)
     shift = t["rank_shift"].astype(float).abs()

@@ -69,7 +69,7 @@ def test_derived_column_without_inputs_is_refused_or_dropped(table):
 
 
 def test_people_reached_and_rate_weighted_by_hand():
-    f = pd.DataFrame({"under5_2020": [1000.0, 200.0], "stunting_u5_2022_eb": [10.0, 40.0],
+    f = pd.DataFrame({"under5_2020": [1000.0, 200.0], "stunting_u5_2022_fh_endes": [10.0, 40.0],
                       "pop_2017": [50.0, 10.0], "poverty_2018": [20.0, np.nan]})
     d = derive(f, ["stunted_children", "stunted_children_rate_weighted", "poor_people"])
     assert d["stunted_children"].tolist() == [100.0, 80.0]
@@ -143,7 +143,7 @@ def test_population_quintiles_through_derive():
 def test_required_derived_columns_are_computed_or_named(caplog):
     import logging
 
-    f = pd.DataFrame({"under5_2020": [100.0], "stunting_u5_2022_eb": [20.0]})
+    f = pd.DataFrame({"under5_2020": [100.0], "stunting_u5_2022_fh_endes": [20.0]})
     got = derive(f, [], required=["stunted_children", "vraem"])
     assert list(got) == ["stunted_children"] and got["stunted_children"].tolist() == [20.0]
     both = derive(f, ["stunted_children"], required=["stunted_children"])
@@ -166,7 +166,7 @@ def test_required_derived_columns_are_computed_or_named(caplog):
 def test_stale_derived_columns_are_dropped_and_said(caplog):
     import logging
 
-    f = pd.DataFrame({"under5_2020": [100.0], "stunting_u5_2022_eb": [20.0],
+    f = pd.DataFrame({"under5_2020": [100.0], "stunting_u5_2022_fh_endes": [20.0],
                       "poor_people": [5.0], "stunted_children": [999.0]})
     with caplog.at_level(logging.WARNING, logger="geoprio.engine.derived"):
         out = add_derived(f)
@@ -184,8 +184,8 @@ def test_inputs_of_in_order_once_and_only_present():
                      ["poverty_2018", "pop_2017", "pop_2020"]) == [
         "poverty_2018", "pop_2017", "pop_2020"]
     assert inputs_of(["stunted_children", "stunted_children_rate_weighted"],
-                     {"under5_2020", "stunting_u5_2022_eb"}) == [
-        "under5_2020", "stunting_u5_2022_eb"]
+                     {"under5_2020", "stunting_u5_2022_fh_endes"}) == [
+        "under5_2020", "stunting_u5_2022_fh_endes"]
     assert inputs_of(["vraem"], ["vraem"]) == []
 
 
@@ -211,6 +211,6 @@ def test_quintile_cuts_exactly_at_their_bounds():
     assert poverty_quintiles([90.0, None, 50.0])[1] != poverty_quintiles([90.0, None, 50.0])[1]
     assert poverty_quintiles([90, 80, 70], population=[None, 3.9, 6.1]).tolist() == [
         1.0, 1.0, 2.0]
-    f = pd.DataFrame({"under5_2020": [100.0, 100.0], "stunting_u5_2022_eb": [20.0, 10.0]})
-    drawn = derive(f, ["stunted_children"], values={"stunting_u5_2022_eb": [30, None]})
+    f = pd.DataFrame({"under5_2020": [100.0, 100.0], "stunting_u5_2022_fh_endes": [20.0, 10.0]})
+    drawn = derive(f, ["stunted_children"], values={"stunting_u5_2022_fh_endes": [30, None]})
     assert drawn["stunted_children"][0] == 30.0 and np.isnan(drawn["stunted_children"][1])

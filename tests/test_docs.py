@@ -106,10 +106,11 @@ def test_rank_with_upload_example(tmp_path):
     # every district of the two departments, plus the post-2017 code recoded to its parent
     assert f"join: {n + 1} matched, 1 recoded, 1 invalid, {1874 - n - 1} districts" in out
     assert "recoded 080915 -> 080902 (post2017)" in out
-    # eligible: in the two departments and with a 2022 stunting figure (the DCI rule)
+    # eligible: in the two departments and with a 2022 stunting estimate (the DCI rule):
+    # Fay–Herriot gives one to every district, those with no child measured too
     inside = d["department"].isin(["AYACUCHO", "HUANCAVELICA"])
-    n_elig = int((inside & d["stunting_u5_2022_eb"].notna()).sum())
-    assert n_elig < n  # a few districts there had no child measured in 2022
+    n_elig = int((inside & d["stunting_u5_2022_fh"].notna()).sum())
+    assert n_elig == n and int((inside & d["evaluated_u5_2022"].isna()).sum()) > 0
     assert f"scenario 'dci_con_ejemplo': {n_elig} eligible, 20 selected" in out
     assert "layers ['distritos', 'escenario'], 1874 districts, 20 selected" in out
     # the direction is declared, never assumed; the files stay where the user finds them

@@ -51,8 +51,8 @@ def test_xlsx_has_the_rows_and_a_methodology_sheet(tmp_path, ranked):
     meta = dict(list(wb["metodologia"].iter_rows(values_only=True))[1:])
     assert meta["fecha"] == "2026-01-15"
     assert meta["distritos seleccionados"] == "50"
-    assert '"stunting_u5_2022_eb": 0.3' in meta["escenario.weights"]
-    assert meta["dato.stunting_u5_2022_eb"].startswith("Desnutrición crónica")
+    assert '"stunting_u5_2022_fh": 0.3' in meta["escenario.weights"]
+    assert meta["dato.stunting_u5_2022_fh"].startswith("Desnutrición crónica")
 
 
 def test_same_inputs_same_bytes(tmp_path, ranked):

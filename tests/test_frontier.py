@@ -93,15 +93,15 @@ def test_frontier_is_exact_on_random_instances_by_brute_force(seed):
 
 
 def test_frontier_is_exact_on_a_real_province_by_brute_force(districts):
-    # Chachapoyas (Amazonas): 21 districts, of which those with a 2022 stunting figure and the
+    # Chachapoyas (Amazonas): 21 districts, of which those with a 2022 stunting estimate and the
     # most children are kept so that brute force stays small (2**14 lists)
     prov = districts[districts["ubigeo"].str[:4] == "0101"]
-    prov = prov[prov["stunting_u5_2022_eb"].notna()].nlargest(14, "under5_2020")
+    prov = prov[prov["stunting_u5_2022_fh_endes"].notna()].nlargest(14, "under5_2020")
     s = Scenario.preset("dci").replace(top_n=None, budget=60_000.0, cost_per_beneficiary=100.0,
                                        n_draws=0)
     frontier = tradeoff(prov, s, steps=21)
-    n = (prov["under5_2020"] * prov["stunting_u5_2022_eb"] / 100).to_numpy()
-    r = prov["stunting_u5_2022_eb"].to_numpy()
+    n = (prov["under5_2020"] * prov["stunting_u5_2022_fh_endes"] / 100).to_numpy()
+    r = prov["stunting_u5_2022_fh_endes"].to_numpy()
     c = (prov["under5_2020"] * 100).to_numpy()
     assert c.sum() > 60_000 > c.min()
     check_frontier(frontier, n, r, c, prov["ubigeo"].to_numpy(), 60_000.0)
@@ -116,24 +116,24 @@ def dci_frontier(districts):
 def test_dci_frontier_ends_by_hand(dci_frontier, districts):
     d = districts
     f = dci_frontier
-    eligible = d["stunting_u5_2022_eb"].notna()
-    stunted = (d["under5_2020"] * d["stunting_u5_2022_eb"] / 100)[eligible]
+    eligible = d["stunting_u5_2022_fh_endes"].notna()
+    stunted = (d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100)[eligible]
     # S/ 2 million a district: 50 districts; the most children are the 50 largest counts
     top50 = stunted.sort_values(ascending=False).head(50)
     first = f.iloc[0]
     assert first["n_selected"] == 50
     assert first["children_reached"] == pytest.approx(top50.sum())
-    assert round(first["children_reached"]) == 107746
+    assert round(first["children_reached"]) == 86771
     assert set(first["ubigeos"]) == set(d.loc[top50.index, "ubigeo"])
-    # the other end: the district with the highest smoothed stunting rate, alone
+    # the other end: the district with the highest stunting estimate, alone
     last = f.iloc[-1]
-    assert last["ubigeos"] == [d.loc[d["stunting_u5_2022_eb"].idxmax(), "ubigeo"]]
-    assert last["mean_rate"] == pytest.approx(d["stunting_u5_2022_eb"].max())
+    assert last["ubigeos"] == [d.loc[d["stunting_u5_2022_fh_endes"].idxmax(), "ubigeo"]]
+    assert last["mean_rate"] == pytest.approx(d["stunting_u5_2022_fh_endes"].max())
     # along the frontier children fall as the rate rises, and every figure is its list's
     assert f["children_reached"].is_monotonic_decreasing
     assert f["mean_rate"].is_monotonic_increasing
-    rate = d.set_index("ubigeo")["stunting_u5_2022_eb"]
-    count = (d["under5_2020"] * d["stunting_u5_2022_eb"] / 100).set_axis(d["ubigeo"])
+    rate = d.set_index("ubigeo")["stunting_u5_2022_fh_endes"]
+    count = (d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100).set_axis(d["ubigeo"])
     for row in f.itertuples():
         kids = count[row.ubigeos]
         assert row.children_reached == pytest.approx(kids.sum())
@@ -145,9 +145,9 @@ def test_dci_frontier_points_are_within_the_lp_bound(dci_frontier, districts):
     """Each point's children against the LP relaxation of its program (an upper bound)."""
     from scipy.optimize import linprog
 
-    d = districts[districts["stunting_u5_2022_eb"].notna()]
-    n = (d["under5_2020"] * d["stunting_u5_2022_eb"] / 100).to_numpy()
-    r = d["stunting_u5_2022_eb"].to_numpy()
+    d = districts[districts["stunting_u5_2022_fh_endes"].notna()]
+    n = (d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100).to_numpy()
+    r = d["stunting_u5_2022_fh_endes"].to_numpy()
     for row in dci_frontier.itertuples():
         lp = linprog(-n, A_ub=np.vstack([np.full(len(n), 2e6), -(n * (r - row.epsilon))]),
                      b_ub=[1e8, 0.0], bounds=(0, 1), method="highs")
@@ -186,13 +186,14 @@ def test_errors(districts):
     with pytest.raises(ScenarioError, match="pass objectives="):
         tradeoff(districts, s)
     with pytest.raises(ScenarioError, match="steps must be an integer from 2"):
-        tradeoff(districts, s, steps=1, objectives=("stunted_children", "stunting_u5_2022_eb"))
+        tradeoff(districts, s, steps=1,
+                 objectives=("stunted_children", "stunting_u5_2022_fh_endes"))
     with pytest.raises(ScenarioError, match="more than 400 programs"):
         tradeoff(districts, s, budgets=[1e7] * 10, steps=41,
-                 objectives=("stunted_children", "stunting_u5_2022_eb"))
+                 objectives=("stunted_children", "stunting_u5_2022_fh_endes"))
     with pytest.raises(ScenarioError, match="budgets must be numbers > 0"):
         tradeoff(districts, s, budgets=[-1.0],
-                 objectives=("stunted_children", "stunting_u5_2022_eb"))
+                 objectives=("stunted_children", "stunting_u5_2022_fh_endes"))
 
 
 def test_cli_tradeoff(tmp_path, capsys):
@@ -201,7 +202,7 @@ def test_cli_tradeoff(tmp_path, capsys):
                  "--cost-per-district", "2000000", "--steps", "5", "--out", str(out)]) == 0
     table = pd.read_csv(out, encoding="utf-8-sig", dtype={"ubigeos": str})
     assert 2 <= len(table) <= 5
-    assert round(table["children_reached"].iloc[0]) == 107746
+    assert round(table["children_reached"].iloc[0]) == 86771
     assert len(table["ubigeos"].iloc[0].split()) == 50
     assert "frontier points" in capsys.readouterr().out
     assert main(["tradeoff", "--preset", "dci", "--budget", "1e8", "--out", str(out)]) == 2

@@ -101,8 +101,8 @@ def test_yes_no_in_words_and_the_ids_in_campos(book, dci):
     assert column(book, "Seleccionado").count("sí") == int(ranked["selected"].sum())
     fields = {r[1]: r[0] for r in book["campos"].iter_rows(min_row=2, values_only=True)}
     assert fields["p_selected"] == "Prob. de selección"
-    assert fields["stunting_u5_2022_eb"] == ("Desnutrición crónica en menores de 5 años 2022 "
-                                             "(suavizada)")
+    assert fields["stunting_u5_2022_fh"] == ("Desnutrición crónica en menores de 5 años 2022 "
+                                             "(Fay–Herriot)")
     assert list(fields.values()) == header(book)  # one row per column, in the same order
 
 
@@ -111,7 +111,7 @@ def test_the_methodology_is_a_table_a_person_reads(book):
     assert rows[0] == ("ítem", "valor")
     items = dict(rows[1:])
     assert items["Escenario"] == "«dci»"  # DCI with 200 draws is not the preset itself
-    assert items["Peso de «Desnutrición crónica en menores de 5 años 2022 (suavizada)»"] == \
+    assert items["Peso de «Desnutrición crónica en menores de 5 años 2022 (Fay–Herriot)»"] == \
         "30,0%"
     assert items["Tamaño de la lista"] == "los primeros 375"
     assert items["Simulaciones Monte Carlo"] == "200"

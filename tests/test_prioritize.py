@@ -136,7 +136,7 @@ def test_budget_need_errors_are_geoprio_errors(districts):
         prioritize(districts, base.replace(need="department"))
     no_counts = districts.drop(columns=["under5_2020"])
     with pytest.raises(ScenarioError, match="'stunted_children' is computed by geoprio from "
-                                            "under5_2020 and stunting_u5_2022_eb"):
+                                            "under5_2020 and stunting_u5_2022_fh_endes"):
         prioritize(no_counts, base.replace(need="stunted_children"))
     negative = districts.assign(gap=districts["poverty_2018"] - 50)
     with pytest.raises(ScenarioError, match=r"need 'gap' is negative in .* eligible districts"):
@@ -153,8 +153,9 @@ def test_budget_says_which_objective_it_maximised(districts):
     a, b = by_children[by_children["selected"]], by_rate[by_rate["selected"]]
     assert len(a) == len(b) == 10
     assert a["stunted_children"].sum() > b["stunted_children"].sum()
-    assert a["stunting_u5_2022_eb"].mean() < b["stunting_u5_2022_eb"].mean()
-    expected = districts.assign(v=districts["under5_2020"] * districts["stunting_u5_2022_eb"] / 100)
+    assert a["stunting_u5_2022_fh_endes"].mean() < b["stunting_u5_2022_fh_endes"].mean()
+    expected = districts.assign(
+        v=districts["under5_2020"] * districts["stunting_u5_2022_fh_endes"] / 100)
     top10 = expected.sort_values("v", ascending=False, kind="stable").head(10)["ubigeo"]
     assert sorted(a["ubigeo"]) == sorted(top10)
 
@@ -223,8 +224,8 @@ def test_compare_scenarios(districts):
     assert set(c.entering["ubigeo"]) == sel_b - sel_a
     assert set(c.leaving["ubigeo"]) == sel_a - sel_b
     assert c.n_kept == len(sel_a & sel_b)
-    # ranked in both: a 2022 stunting figure (DCI) and a 2022 anemia figure (anemia preset)
-    both = districts["stunting_u5_2022_eb"].notna() & districts["anemia_6_35m_2022_eb"].notna()
+    # ranked in both: a 2022 stunting estimate (DCI) and a 2022 anemia figure (anemia preset)
+    both = districts["stunting_u5_2022_fh"].notna() & districts["anemia_6_35m_2022_eb"].notna()
     assert c.n_common == int(both.sum())
     assert 0 < c.spearman < 1
 

@@ -121,9 +121,9 @@ def test_fonie_preset_content():
 
 def test_dci_and_anemia_presets():
     dci = Scenario.preset("dci")
-    assert set(dci.weights) == {"stunting_u5_2022_eb", "anemia_6_35m_2022_eb", "poverty_2018",
+    assert set(dci.weights) == {"stunting_u5_2022_fh", "anemia_6_35m_2022_eb", "poverty_2018",
                                 "no_water_2017", "no_sewer_2017"}
-    assert dci.rule == "stunting_u5_2022_eb >= 0"
+    assert dci.rule == "stunting_u5_2022_fh >= 0"
     assert sum(dci.weights.values()) == pytest.approx(1.0)
     assert dci.need == "stunted_children"
     an = Scenario.preset("anemia")

@@ -60,13 +60,20 @@ def test_pdf_is_one_a4_page_with_the_figures_by_hand(asuncion, table, dci):
     assert "Departamento Amazonas" in text
     assert f"Población 2020: {peru(row['pop_2020'], 0)}" in text
     amazonas = table[table["ubigeo"].str[:2] == "01"]
-    # smoothed rates are geoprio's: no source publishes them by department or for Peru, so
-    # both are district means weighted by children measured, and marked "*"
-    stunting = [peru(row["stunting_u5_2022_eb"]) + "%",
-                peru(wmean(amazonas, "stunting_u5_2022_eb", "evaluated_u5_2022")) + "%*",
-                peru(wmean(table, "stunting_u5_2022_eb", "evaluated_u5_2022")) + "%*"]
-    assert stunting == ["15,7%", "23,8%*", "15,3%*"]
-    assert "Desnutrición crónica < 5 años (suavizada) " + " ".join(stunting) + " 2022" in text
+    # Fay–Herriot estimates are geoprio's: no source publishes them by department or for
+    # Peru, so both are district means weighted by children under 5, and marked "*"; Peru's
+    # 13.1% is the roll-up the methodology (3.13) sets beside ENDES's 11.7%
+    stunting = [peru(row["stunting_u5_2022_fh"]) + "%",
+                peru(wmean(amazonas, "stunting_u5_2022_fh", "under5_2020")) + "%*",
+                peru(wmean(table, "stunting_u5_2022_fh", "under5_2020")) + "%*"]
+    assert stunting == ["16,7%", "20,8%*", "13,1%*"]
+    assert "Desnutrición crónica < 5 años (Fay–Herriot) " + " ".join(stunting) + " 2022" in text
+    # the three estimates side by side, with the children measured and the own-data share:
+    # 1 of 6 stunted; EB 15.7% (5.7-28.8), FH 16.7% (10.2-24.0): methodology 3.13
+    flat = " ".join(text.split())
+    assert ("Desnutrición 2022, tres estimaciones: medida 16,7% en 6 niños · Bayes empírico "
+            "15,7% (5,7%–28,8%) · Fay–Herriot 16,7% (10,2%–24,0%), "
+            f"{peru(row['stunting_u5_2022_fh_gamma'], 0)}% de datos propios.") in flat
     # poverty 2018: Peru is INEI's published 20.5% (typed from INEI's report); no department
     # figure for 2018 is in the sources, so Amazonas is a roll-up, marked
     poverty = [peru(row["poverty_2018"]) + "%",
@@ -209,16 +216,46 @@ def test_the_scenario_title_and_an_uploaded_indicator_are_on_the_sheet(tmp_path,
     assert "«dci" not in flat
 def test_a_district_measuring_more_children_than_live_there_says_so(tmp_path, dci):
     # issue 20: Nieva (010401) measured 7,064 under-5s in 2022 (SIEN-HIS) where INEI counts
-    # 3,503 living: 202 per 100; 2,055 stunted counted against 3,503 x 29.05% = 1,018
+    # 3,503 living: 202 per 100; 2,055 stunted counted against 3,503 x 30.34% = 1,063 (the
+    # Fay–Herriot estimate on ENDES's scale, data/indicators/districts.csv: the budget need)
     nieva = district_sheet("010401", tmp_path / "n.pdf", result=dci).read_bytes()
     _, text, _ = text_of(nieva)
     caveats = " ".join(text.split("Advertencias")[1].split())
     assert "Se midió a más niños de los que viven en el distrito (202 por cada 100" in caveats
     assert f"contados aquí ({peru(2055, 0)}) pueden superar la estimación para sus " \
-           f"residentes ({peru(1018, 0)}," in caveats
+           f"residentes ({peru(1063, 0)}," in caveats
     # Asunción measured 6 of its 23: no caveat
     _, text, _ = text_of(district_sheet("010102", tmp_path / "a.pdf", result=dci).read_bytes())
     assert "Se midió a más niños" not in text
     english = district_sheet("010401", tmp_path / "n.html", result=dci, lang="en")
     assert "More children were measured than live in the district (202 per 100" in \
         english.read_text(encoding="utf-8")
+
+
+def test_sources_are_never_cut_however_many_indicators_the_scenario_weighs(tmp_path, districts):
+    """Six uploaded indicators with six sources: the table grows, the trend chart shrinks,
+    and the caveats and sources go to a second page rather than off the bottom of the first
+    (they were cut)."""
+    cat = geoprio.catalog()
+    frame = districts.copy()
+    rows = []
+    for k in range(6):
+        frame[f"extra_{k}"] = float(k)
+        rows.append({**cat.iloc[0].to_dict(), "id": f"extra_{k}", "label_es": f"Extra {k}",
+                     "label_en": f"Extra {k}", "unit": "%", "year": 2024,
+                     "source": f"Fuente propia número {k}", "kind": "indicator",
+                     "higher_is_worse": True})
+    cat = pd.concat([cat, pd.DataFrame(rows)], ignore_index=True)
+    weights = {**Scenario.preset("dci").weights, **{f"extra_{k}": 0.1 for k in range(6)}}
+    s = Scenario.preset("dci").replace(name="mucho", n_draws=0, weights=weights)
+    result = geoprio.prioritize(frame, s, catalog=cat)
+    path = district_sheet("010102", tmp_path / "x.pdf", districts=frame, result=result,
+                          catalog=cat)
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    assert len(reader.pages) == 2
+    flat = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    for k in range(6):
+        assert f"Fuente propia número {k}" in flat
+    assert "Encuesta Demográfica y de Salud Familiar (ENDES)" in flat
+    assert "[15] INEI, Encuesta Demográfica" in flat  # 8 shipped + 6 uploaded, then ENDES
+    assert flat.count("geoprio 0.1.0 · datos del repositorio geoprio") == 2  # each page

@@ -137,14 +137,18 @@ def test_seed_reproducible_and_different_seed_differs(table):
     cols = ["rank_p05", "rank_median", "rank_p95", "p_selected", "p_eligible"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
     assert not a["p_selected"].equals(c["p_selected"])
-    assert a.attrs["drawn"] == ["anemia_6_35m_2022_eb", "poverty_2018", "stunting_u5_2022_eb"]
+    assert a.attrs["drawn"] == ["anemia_6_35m_2022_eb", "poverty_2018", "stunting_u5_2022_fh"]
 
 
 def test_real_intervals_contain_point_rank(table):
     a = geoprio.prioritize(table, Scenario.preset("dci").replace(n_draws=400, seed=3))
     r = a[a["rank"].notna()]
-    assert len(r) == 1874 - 35  # the 35 districts with no child measured in 2022 are not ranked
+    assert len(r) == 1874  # Fay–Herriot: every district, the 35 with no child measured too
     assert ((r["rank_p05"] <= r["rank"]) & (r["rank"] <= r["rank_p95"])).all()
+    # ... with a wider rank interval than districts where many were measured
+    span = (r["rank_p95"] - r["rank_p05"]).to_numpy()
+    n = table["evaluated_u5_2022"].fillna(0).to_numpy()
+    assert np.median(span[n == 0]) > np.median(span[n >= 1000])
     assert (r["rank_p05"] <= r["rank_median"]).all() and (r["rank_median"] <= r["rank_p95"]).all()
 
 

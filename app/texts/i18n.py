@@ -915,15 +915,17 @@ STRINGS.update({
     "bud_unspent": ("Dinero sin usar", "Money left unspent"),
     "bud_reached_stunted": (
         "Niños con desnutrición alcanzados = niños menores de 5 años que viven en el distrito "
-        "(INEI 2020) × tasa suavizada SIEN-HIS 2022. SIEN-HIS cuenta a los niños donde se los "
+        "(INEI 2020) × su desnutrición estimada por Fay–Herriot con el SIEN-HIS 2022 y ajustada "
+        "a la ENDES 2022 de su departamento. SIEN-HIS cuenta a los niños donde se los "
         "midió (su establecimiento de salud), no donde viven: en {k} distritos se midió a más "
         "niños de los que viven allí (más de 100 medidos por cada 100 residentes, página "
-        "Distrito), y allí la tasa incluye a niños de distritos vecinos.",
-        "Stunted children reached = children under 5 living in the district (INEI 2020) × the "
-        "smoothed SIEN-HIS 2022 rate. SIEN-HIS counts children where they were measured (their "
+        "Distrito), y allí la tasa medida incluye a niños de distritos vecinos.",
+        "Stunted children reached = children under 5 living in the district (INEI 2020) × its "
+        "stunting estimated by Fay–Herriot from SIEN-HIS 2022 and benchmarked to its "
+        "department's ENDES 2022. SIEN-HIS counts children where they were measured (their "
         "health facility), not where they live: in {k} districts more children were measured "
         "than live there (over 100 measured per 100 residents, District page), and there the "
-        "rate also covers children from neighbouring districts."),
+        "measured rate also covers children from neighbouring districts."),
     "bud_reached_children": (
         "Personas alcanzadas = población del distrito en la edad (INEI 2020) × su tasa "
         "suavizada SIEN-HIS 2022, medida donde se atendió a los niños.",
@@ -943,4 +945,37 @@ STRINGS.update({
         "More children were measured in this district than live in it ({v} per 100): SIEN-HIS "
         "counts them at their health facility, and the stunted children counted here "
         "({counted}) may exceed the estimate for its residents ({est})."),
+})
+
+
+# --- Small-area estimates on the District page (issue 23) ---
+STRINGS.update({
+    "est_title": ("Desnutrición crónica 2022: tres estimaciones",
+                  "Stunting 2022: three estimates"),
+    "est_kind": ("Estimación", "Estimate"),
+    "est_value": ("Valor", "Value"),
+    "est_interval": ("Intervalo 90%", "90% interval"),
+    "est_from": ("De dónde viene", "Where it comes from"),
+    "est_raw": ("Medida (SIEN-HIS)", "Measured (SIEN-HIS)"),
+    "est_raw_from": ("{y} de {n} niños menores de 5 años medidos",
+                     "{y} of {n} children under 5 measured"),
+    "est_raw_none": ("ningún niño medido", "no child measured"),
+    "est_eb": ("Bayes empírico", "Empirical Bayes"),
+    "est_eb_from": ("la tasa medida, acercada a la nacional cuanto menos niños se midieron",
+                    "the measured rate, pulled towards the national one the fewer children "
+                    "were measured"),
+    "est_fh": ("Fay–Herriot (la que usa el escenario DCI)", "Fay–Herriot (the one DCI uses)"),
+    "est_fh_from": ("pesa {g} la tasa medida en el distrito y el resto la de distritos "
+                    "parecidos (censo, pobreza, altitud)",
+                    "the rate measured in the district weighs {g}, the rate of similar "
+                    "districts (census, poverty, altitude) the rest"),
+    "est_fh_none": ("solo de distritos parecidos (censo, pobreza, altitud): ningún niño medido",
+                    "from similar districts only (census, poverty, altitude): no child "
+                    "measured"),
+    "interval_width": ("Ancho del intervalo {level}%: {name}", "{level}% interval width: {name}"),
+    "points": ("puntos porcentuales", "percentage points"),
+    "width_note": ("Cuanto más ancho el intervalo, menos se sabe de la cifra del distrito (p. "
+                   "ej., pocos niños medidos).",
+                   "The wider the interval, the less is known of the district's figure (e.g. "
+                   "few children measured)."),
 })

@@ -20,6 +20,7 @@ from app.views.monitoring import render_monitoring
 from geoprio import fmt
 from geoprio.data.search import matches
 from geoprio.data.shipped import aggregate, reference_figure
+from geoprio.engine.derived import PEOPLE
 
 KINDS = ("indicator", "count", "flag", "context")
 
@@ -94,10 +95,40 @@ def measured_note(ubigeo: str, lang: str) -> None:
     ratio = row.get("measured_per_resident_u5_2022")
     if ratio is None or pd.isna(ratio) or ratio <= 100:
         return
-    estimate = row["under5_2020"] * row["stunting_u5_2022_eb"] / 100
+    counts, rate = PEOPLE["stunted_children"]  # the budget lists' own estimate
+    estimate = row[counts[0]] * row[rate] / 100
     st.info(t("measured_over", lang, v=fmt.integer(ratio, lang),
               counted=fmt.integer(row["stunted_u5_2022"], lang),
               est=fmt.integer(estimate, lang)))
+
+
+def stunting_estimates(ubigeo: str, lang: str) -> pd.DataFrame:
+    """The district's 2022 stunting three ways, as text: the rate measured (and its children),
+    Empirical Bayes and Fay–Herriot with their 90% intervals and where each comes from (γ,
+    the Fay–Herriot estimate's share from the district's own children)."""
+    row = districts().set_index("ubigeo").loc[ubigeo]
+
+    def pct(col: str) -> str:
+        value = row.get(col)
+        return "—" if value is None or pd.isna(value) else fmt.percent(value, 1, lang)
+
+    def interval(col: str) -> str:
+        lo, hi = pct(f"{col}_lo"), pct(f"{col}_hi")
+        return "—" if "—" in (lo, hi) else f"{lo}–{hi}"
+
+    n = row.get("evaluated_u5_2022")
+    measured = n is not None and pd.notna(n) and n > 0
+    raw_from = (t("est_raw_from", lang, y=fmt.integer(row["stunted_u5_2022"], lang),
+                  n=fmt.integer(n, lang)) if measured else t("est_raw_none", lang))
+    fh_from = (t("est_fh_from", lang, g=pct("stunting_u5_2022_fh_gamma")) if measured
+               else t("est_fh_none", lang))
+    rows = [(t("est_raw", lang), pct("stunting_u5_2022"), "—", raw_from),
+            (t("est_eb", lang), pct("stunting_u5_2022_eb"), interval("stunting_u5_2022_eb"),
+             t("est_eb_from", lang)),
+            (t("est_fh", lang), pct("stunting_u5_2022_fh"), interval("stunting_u5_2022_fh"),
+             fh_from)]
+    return pd.DataFrame(rows, columns=[t("est_kind", lang), t("est_value", lang),
+                                       t("est_interval", lang), t("est_from", lang)])
 
 
 def endes_chart(dep_code: str, lang: str) -> tuple[str, alt.Chart] | None:
@@ -199,6 +230,8 @@ def render(view: View) -> None:
     st.caption(md(r["reasons"], 4000))  # a rule from a link is the user's text
     st.dataframe(profile(pick, lang), hide_index=True, width="stretch", placeholder="—")
     st.caption(t("reference_note", lang))
+    st.markdown(f"**{t('est_title', lang)}**")
+    st.dataframe(stunting_estimates(pick, lang), hide_index=True, width="stretch")
     measured_note(pick, lang)
     render_monitoring(pick, lang)  # 2019 and 2022 beside ENDES (app/views/monitoring.py)
     trend = endes_chart(pick[:2], lang)

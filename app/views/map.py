@@ -1,5 +1,9 @@
 """Map page: choropleth of the score or any indicator, selected districts outlined.
 
+An estimate published with an interval (Fay–Herriot and Empirical Bayes rates, poverty 2018)
+can also be mapped by the **width of its interval** (``<id>__ancho``): where the figure is least
+known, e.g. districts with few children measured.
+
 The indicator, the classification and the number of classes are kept in the URL
 (``?mapa=…&clasificacion=…&clases=…``) so that a link opens the same map.
 """
@@ -17,10 +21,39 @@ from app.texts.text import md
 from app.views import fonie as fonie_view
 from app.widgets.map_component import district_map
 from geoprio import fmt
+from geoprio.engine.uncertainty import ARCSINE, INTERVAL_Z
 from geoprio.report import mapping
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DISTRICT_PAGE = "distrito"
+#: suffix of a map option that shows an estimate's interval width instead of its value
+WIDTH = "__ancho"
+
+
+def interval_level(column: str) -> int:
+    """The level (%) of the interval ``<column>_lo``–``<column>_hi``: 90 for geoprio's own
+    estimates (Fay–Herriot, Empirical Bayes), 95 for INEI's poverty interval."""
+    return 90 if column in ARCSINE or column in INTERVAL_Z else 95
+
+
+def map_options(cat: pd.DataFrame, columns: pd.Index) -> list[str]:
+    """The score, then each indicator, each followed by its interval width when it has one."""
+    out = ["score"]
+    for ind in indicator_ids(cat.reset_index(), columns):
+        out.append(ind)
+        if f"{ind}_lo" in columns and f"{ind}_hi" in columns:
+            out.append(ind + WIDTH)
+    return out
+
+
+def option_label(option_id: str, cat: pd.DataFrame, lang: str) -> str:
+    if option_id == "score":
+        return t("score", lang)
+    if option_id.endswith(WIDTH):
+        base = option_id.removesuffix(WIDTH)
+        return t("interval_width", lang, level=interval_level(base), name=label(cat.loc[base],
+                                                                                 lang))
+    return label(cat.loc[option_id], lang)
 
 
 def _decimals(values: pd.Series, unit: str) -> int:
@@ -72,14 +105,17 @@ def map_breaks(column: str, values: pd.Series, scheme: str, k: int, palette: str
 
 
 def render(view: View) -> None:
-    """The page: a choropleth of the score or an indicator, the list outlined; a click
-    offers the district's sheet."""
+    """The page: a choropleth of the score, an indicator or an interval's width, the list
+    outlined; a click offers the district's sheet."""
     lang = view.lang
     ranked = in_map_order(view.ranked)
     if fonie_view.gaps_map(view, ranked):  # FONIE's simultaneous gaps instead (issue 16)
         return
     cat = catalog().set_index("id")
     column, scheme, k = _map_choices(ranked, cat, lang)
+    if column.endswith(WIDTH):
+        base = column.removesuffix(WIDTH)
+        ranked = ranked.assign(**{column: ranked[f"{base}_hi"] - ranked[f"{base}_lo"]})
     title, unit, raw_unit, palette, source = _legend_words(column, cat,
                                                            view.scenario.normalisation, lang)
     values = ranked[column].astype("float64")
@@ -108,20 +144,21 @@ def render(view: View) -> None:
     _clicked(ranked, clicked, lang)
     if breaks.missing:
         st.warning(t("districts_missing", lang, n=fmt.integer(breaks.missing, lang)))
-    if column != "score" and isinstance(cat.loc[column, "caveats"], str) and \
-            cat.loc[column, "caveats"].strip():
-        st.info(f"{t('caveats', lang)}: {md(cat.loc[column, 'caveats'], 4000)}")
+    base = column.removesuffix(WIDTH)
+    if base != "score" and isinstance(cat.loc[base, "caveats"], str) and \
+            cat.loc[base, "caveats"].strip():
+        st.info(f"{t('caveats', lang)}: {md(cat.loc[base, 'caveats'], 4000)}")
 
 
 def _map_choices(ranked: pd.DataFrame, cat: pd.DataFrame, lang: str) -> tuple[str, str, int]:
-    """What the map shows (the score or an indicator), its class-break scheme and classes."""
-    options = ["score", *indicator_ids(cat.reset_index(), ranked.columns)]
+    """What the map shows (the score, an indicator or its interval's width), its class-break
+    scheme and its number of classes."""
+    options = map_options(cat, ranked.columns)
     valid("mapa", options)
     valid("clasificacion", mapping.SCHEMES)
     c1, c2, c3 = st.columns([3, 2, 1])
     column = c1.selectbox(t("map_of", lang), options, key="mapa", persist_state="session",
-                          format_func=lambda i: t("score", lang) if i == "score"
-                          else label(cat.loc[i], lang))
+                          format_func=lambda i: option_label(i, cat, lang))
     scheme = c2.selectbox(t("scheme", lang), list(mapping.SCHEMES), key="clasificacion",
                           persist_state="session",
                           format_func=lambda s: option("scheme", s, lang))
@@ -135,6 +172,12 @@ def _legend_words(column: str, cat: pd.DataFrame, normalisation: str,
     source line of the column mapped."""
     if column == "score":
         return (t("score", lang), t(f"score_unit_{normalisation}", lang), "", "YlOrRd", "")
+    if column.endswith(WIDTH):
+        base = column.removesuffix(WIDTH)
+        raw_unit = str(cat.loc[base, "unit"])
+        unit = t("points", lang) if raw_unit == "%" else raw_unit
+        return (option_label(column, cat, lang), unit, raw_unit, "PuBu",
+                f"{t('source', lang)}: {md(cat.loc[base, 'source'])}. {t('width_note', lang)}")
     row = cat.loc[column]
     raw_unit = str(row["unit"])
     unit = f"{raw_unit}, {int(row['year'])}" if pd.notna(row["year"]) else raw_unit

@@ -55,6 +55,8 @@ __all__ = ["CHANGES", "RATES_2019", "PairedShift", "ScenarioComparison", "compar
 CHANGES: tuple[str, ...] = ("kept", "entering", "leaving", "out")
 #: 2022 column -> the 2019 column that replaces it in :func:`with_2019_rates`
 RATES_2019: dict[str, str] = {
+    "stunting_u5_2022_fh": "stunting_u5_2019",
+    "stunting_u5_2022_fh_endes": "stunting_u5_2019",
     "stunting_u5_2022_eb": "stunting_u5_2019",
     "stunting_u5_2022": "stunting_u5_2019",
     "anemia_6_35m_2022_eb": "anemia_6_35m_2019",

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
@@ -34,11 +35,19 @@ _SIEN_2022 = "INS SIEN-HIS 2022"
 _ENDES = "INEI ENDES"
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shipped district table by ubigeo and ENDES's totals, read once (never modified:
+    :func:`stunting_trend` copies the values it uses into a new frame)."""
+    endes = load_endes()
+    return read_indicators().set_index("ubigeo", drop=False), endes[endes["area"] == "total"]
+
+
 def _resolve(ubigeo: str | int, table: pd.DataFrame) -> str:
     code = normalize_ubigeo(pd.Series([ubigeo])).iloc[0]
     if code is None:
         raise InputError(f"ubigeo {ubigeo!r} is not a 6-digit district code")
-    if code in set(table["ubigeo"]):
+    if code in table.index:
         return code
     codes = load_codes()
     known = codes[(codes["code"] == code) & codes["scheme"].isin(["post2017", "old"])]
@@ -80,9 +89,9 @@ def stunting_trend(ubigeo: str | int) -> pd.DataFrame:
     >>> t.attrs["department"]
     'AMAZONAS'
     """
-    table = read_indicators()
+    table, endes = _shipped()
     code = _resolve(ubigeo, table)
-    r = table.set_index("ubigeo").loc[code]
+    r = table.loc[code]
     rows = []
     for ind, n22, rate22 in (("stunting_u5", "evaluated_u5_2022", "stunting_u5_2022"),
                              ("anemia_6_35m", "evaluated_6_35m_2022", "anemia_6_35m_2022")):
@@ -96,9 +105,7 @@ def stunting_trend(ubigeo: str | int) -> pd.DataFrame:
                      "value": r[rate22], "smoothed": r[f"{rate22}_eb"],
                      "lo": r[f"{rate22}_eb_lo"], "hi": r[f"{rate22}_eb_hi"],
                      "n_measured": r[n22], "n_min": np.nan})
-    endes = load_endes()
-    endes = endes[(endes["area"] == "total")
-                  & endes["department_code"].isin([code[:2], "00"])]
+    endes = endes[endes["department_code"].isin([code[:2], "00"])]
     for e in endes.itertuples():
         level = "national" if e.level == "national" else "department"
         for ind, n in (("stunting_u5", e.n_stunting), ("anemia_6_35m", e.n_anemia)):

@@ -126,34 +126,38 @@ def dci() -> dict[str, Any]:
     sanitation. Weights (a choice of geoprio, stated): stunting 0.30, anemia 0.20,
     poverty 0.20, no public water 0.15, no public sewer 0.15.
 
-    Stunting and anemia are the **SIEN-HIS 2022 rates smoothed by Empirical Bayes**
-    (``stunting_u5_2022_eb``, ``anemia_6_35m_2022_eb``; :mod:`geoprio.spatial.smoothing`): a
-    district where a handful of children were measured is pulled towards the national rate
-    instead of topping the list on noise, and the Monte Carlo draws each district's rate from
-    its posterior. A district needs a 2022 stunting figure to be eligible (the rule
-    ``stunting_u5_2022_eb >= 0``: the 35 districts with no child under 5 measured are listed
-    as "sin dato", not ranked on the other indicators alone); a missing anemia figure is
-    re-weighted over the other four. The list is the top 375 (a fifth of the districts, a
-    convention of this tool). The budget need is ``stunted_children`` (under-5s × smoothed
-    stunting).
+    Stunting is the **Fay–Herriot small-area estimate** from the SIEN-HIS 2022 counts
+    (``stunting_u5_2022_fh``; :mod:`geoprio.spatial.smallarea`, methodology 3.13–3.14): a
+    district where a handful of children were measured is pulled towards districts like it
+    (census, poverty, altitude), not towards the national rate, and the 35 districts with no
+    child measured get an estimate with its wide interval, so every district is ranked (the
+    rule ``stunting_u5_2022_fh >= 0`` keeps only a table without the estimate, e.g. another
+    year's, from ranking a district on the other indicators alone). The
+    Monte Carlo draws each district from its predictive distribution. Anemia is the SIEN-HIS
+    2022 rate smoothed by Empirical Bayes (``anemia_6_35m_2022_eb``: Fay–Herriot did not beat
+    it there), drawn from its posterior; a missing anemia figure is re-weighted over the other
+    four. The list is the top 375 (a fifth of the districts, a convention of this tool). The
+    budget need is ``stunted_children`` (under-5s × the Fay–Herriot estimate on ENDES's
+    scale). ``docs/cambios-presets-2022.md`` lists who entered and left the list when
+    stunting moved from Empirical Bayes to Fay–Herriot.
     """
     return dict(
         name="dci",
         description=(
             "Desnutrición crónica infantil (MIDIS, Lineamientos 2012): desnutrición crónica "
-            "< 5 años 0.30 y anemia 6-35 meses 0.20 (SIEN-HIS 2022, tasas suavizadas por "
-            "Bayes empírico), pobreza 2018 0.20, hogares sin agua de red 0.15 y sin desagüe "
-            "0.15 (censo 2017). Lista: los 375 primeros (un quinto de los distritos, "
-            "convención de geoprio)."
+            "< 5 años 0.30 (SIEN-HIS 2022, estimación Fay–Herriot en áreas pequeñas) y anemia "
+            "6-35 meses 0.20 (SIEN-HIS 2022, tasa suavizada por Bayes empírico), pobreza "
+            "2018 0.20, hogares sin agua de red 0.15 y sin desagüe 0.15 (censo 2017). Lista: "
+            "los 375 primeros (un quinto de los distritos, convención de geoprio)."
         ),
         weights={
-            "stunting_u5_2022_eb": 0.30,
+            "stunting_u5_2022_fh": 0.30,
             "anemia_6_35m_2022_eb": 0.20,
             "poverty_2018": 0.20,
             "no_water_2017": 0.15,
             "no_sewer_2017": 0.15,
         },
-        rule="stunting_u5_2022_eb >= 0",
+        rule="stunting_u5_2022_fh >= 0",
         top_n=375,
         need="stunted_children",
         beneficiary_column="under5_2020",
@@ -167,13 +171,18 @@ def dci() -> dict[str, Any]:
         caveats=[
             "La desnutrición y la anemia distritales vienen del SIEN-HIS (niños atendidos en "
             "establecimientos del MINSA), no de la ENDES: no son prevalencias poblacionales.",
-            "Tasas 2022 suavizadas por Bayes empírico: donde se midió a pocos niños la tasa se "
-            "acerca a la nacional, y la simulación la sortea en su intervalo.",
+            "Desnutrición 2022 estimada por Fay–Herriot: donde se midió a pocos niños la "
+            "estimación se acerca a la de distritos parecidos (censo, pobreza, altitud), y la "
+            "simulación la sortea en su intervalo. Los 35 distritos sin niños medidos tienen "
+            "solo esa estimación, con un intervalo ancho.",
+            "Anemia 2022 suavizada por Bayes empírico: donde se midió a pocos niños la tasa "
+            "se acerca a la nacional.",
             "Los pesos son una elección de geoprio, no una norma: ajústelos.",
-            "Sin niños menores de 5 años medidos en 2022 (35 distritos): no elegibles, "
-            "listados como 'sin dato'; no se ordenan solo con los demás indicadores.",
             "Anemia 2022 faltante (37 distritos): su peso se redistribuye entre los otros "
             "cuatro indicadores.",
+            "Los niños con desnutrición que alcanza la lista (la necesidad del presupuesto) "
+            "usan la estimación Fay–Herriot ajustada a la ENDES 2022 por departamento: un "
+            "número de niños que viven allí, en escala poblacional.",
         ],
     )
 

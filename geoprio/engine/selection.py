@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from geoprio.engine.budget import greedy_fill
+from geoprio.engine.derived import stable_argsort
 from geoprio.errors import ScenarioError
 
 __all__ = ["ranks_of", "select"]
@@ -50,11 +51,13 @@ def ranks_of(scores: np.ndarray, ranked: np.ndarray) -> np.ndarray:
     s = np.asarray(scores, dtype=float)
     mask = np.broadcast_to(ranked, s.shape) & np.isfinite(s)
     key = np.where(mask, -s, np.inf)
-    order = np.argsort(key, axis=-1, kind="stable")
+    # districts left unranked (key +inf) sort last in any order: their rank is 0
+    order = stable_argsort(key, free_inf=True)
     ranks = np.empty(s.shape, dtype=np.int32)
     positions = np.broadcast_to(np.arange(1, s.shape[-1] + 1, dtype=np.int32), s.shape)
     np.put_along_axis(ranks, order, positions, axis=-1)
-    return np.where(mask, ranks, 0).astype(np.int32)
+    ranks[~mask] = 0
+    return ranks
 
 
 def select(

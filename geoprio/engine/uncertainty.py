@@ -131,11 +131,20 @@ class DrawModel:
         return int(self.group.max()) + 1 if len(self.group) else 0
 
     def sample(self, noise: np.ndarray) -> np.ndarray:
-        """Values for ``noise`` of shape ``(draws, n_groups)`` -> ``(draws, n)``."""
-        drawn = self.mean + self.sd * noise[:, self.group]
+        """Values for ``noise`` of shape ``(draws, n_groups)`` -> ``(draws, n)``.
+
+        ``mean + sd × noise`` of each district's group, clipped to the bounds; NaN where the
+        mean is missing.
+        """
+        drawn = noise[:, self.group]  # a new array: the noise is not changed
+        drawn *= self.sd
+        drawn += self.mean
         if self.bounds is not None:
-            drawn = np.clip(drawn, *self.bounds)
-        return np.where(np.isnan(self.mean), np.nan, drawn)
+            np.clip(drawn, *self.bounds, out=drawn)
+        missing = np.isnan(self.mean)
+        if missing.any():
+            drawn[:, missing] = np.nan
+        return drawn
 
     def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
         """``m`` draws of every district, ``(m, n)``."""
@@ -163,8 +172,12 @@ class BetaModel:
     def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
         """``m`` draws of every district, ``(m, n)``, in percent."""
         ok = np.isfinite(self.a) & np.isfinite(self.b) & (self.a > 0) & (self.b > 0)
+        drawn = rng.beta(self.a[ok], self.b[ok], size=(m, int(ok.sum())))
+        drawn *= 100.0
+        if ok.all():
+            return drawn
         out = np.full((m, len(self.a)), np.nan)
-        out[:, ok] = 100.0 * rng.beta(self.a[ok], self.b[ok], size=(m, int(ok.sum())))
+        out[:, ok] = drawn
         # a posterior without spread (infinite a and b) is the published rate itself
         point = np.isinf(self.a) & np.isinf(self.b)
         out[:, point] = self.mean[point]
@@ -195,10 +208,19 @@ class ArcsineModel:
 
     def draw(self, rng: np.random.Generator, m: int) -> np.ndarray:
         """``m`` draws of every district, ``(m, n)``, in percent, clipped to 0–100."""
-        noise = rng.standard_normal((m, len(self.theta)))
-        rate = 100.0 * np.sin(self.theta + np.where(np.isfinite(self.se), self.se, 0.0)
-                              * noise) ** 2
-        return np.clip(rate * self.ratio, 0.0, 100.0)
+        # 100 sin²(θ + se × noise) × ratio, computed in place: the same operations as the
+        # formula, in the same order, on one array
+        rate = rng.standard_normal((m, len(self.theta)))
+        rate *= np.where(np.isfinite(self.se), self.se, 0.0)
+        rate += self.theta
+        np.sin(rate, out=rate)
+        np.square(rate, out=rate)
+        rate *= 100.0
+        if not np.all(self.ratio == 1.0):
+            # 100 sin² is within 0-100 already: only a ratio can take it out
+            rate *= self.ratio
+            np.clip(rate, 0.0, 100.0, out=rate)
+        return rate
 
     @classmethod
     def of(cls, frame: pd.DataFrame, column: str) -> ArcsineModel | None:
@@ -403,15 +425,58 @@ def rank_quantiles(counts: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)) 
     >>> np.quantile(ranks, [0.05, 0.5, 0.95], method="inverted_cdf").tolist()
     [1, 2, 9]
     """
-    cum = np.cumsum(counts, axis=1)
+    counts = np.asarray(counts)
+    rows, width = counts.shape
+    cum = np.cumsum(counts, axis=1, dtype=np.int64)
     total = cum[:, -1].astype(float)
-    out = np.full((len(qs), counts.shape[0]), np.nan)
-    seen = total > 0
+    out = np.full((len(qs), rows), np.nan)
+    seen = np.flatnonzero(total > 0)
+    if not len(seen):
+        return out
+    # the rows laid end to end, row i shifted up by i × (largest total + 1), are one sorted
+    # array: a binary search finds in each row its smallest rank r whose cumulative count
+    # reaches q × total (numpy's inverted_cdf); counts are integers, so reaching the
+    # threshold is reaching its ceiling
+    step = int(cum[:, -1].max()) + 1
+    shift = np.arange(rows, dtype=np.int64) * step
+    cum += shift[:, None]
+    flat = cum.reshape(-1)
     for k, q in enumerate(qs):
-        # the smallest rank r whose cumulative share reaches q (numpy's inverted_cdf)
-        reach = cum[seen] >= (q * total[seen])[:, None]
-        out[k, seen] = reach.argmax(axis=1)
+        need = np.ceil(q * total[seen]).astype(np.int64) + shift[seen]
+        out[k, seen] = np.searchsorted(flat, need, side="left") - seen * width
     return out
+
+
+class _Tally:
+    """What a simulation keeps of its draws: per district, a histogram of its ranks and how
+    often it was eligible and selected (memory flat in the number of draws)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        # counts[i, r]: draws in which district i had rank r (column 0: draws unranked)
+        self.counts = np.zeros((n, n + 1), dtype=np.int32)
+        self.cell = np.arange(n, dtype=np.int64) * (n + 1)
+        self.eligible = np.zeros(n, dtype=np.int64)
+        self.selected = np.zeros(n, dtype=np.int64)
+
+    def add(self, out: object, m: int) -> None:
+        """Count the ``m`` draws of one evaluation (an :class:`Outcome`-like object)."""
+        n = self.n
+        rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]
+        ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
+        cells = np.where(ranked, rank, 0) + self.cell
+        flat = self.counts.reshape(-1)
+        for row in cells:  # within one draw every district has one cell: no repeats
+            flat[row] += 1
+        self.eligible += np.count_nonzero(
+            np.broadcast_to(out.eligible, (m, n)), axis=0)  # type: ignore[attr-defined]
+        self.selected += np.count_nonzero(
+            np.broadcast_to(out.selected, (m, n)), axis=0)  # type: ignore[attr-defined]
+
+    def rank_counts(self) -> np.ndarray:
+        """The histogram of ranks, unranked draws left out."""
+        self.counts[:, 0] = 0
+        return self.counts
 
 
 def simulate(
@@ -456,27 +521,17 @@ def simulate(
             f"rank intervals are computed for at most {MAX_UNITS:,} units; got {n_units:,}: "
             "set n_draws=0 or rank fewer units"
         )
-    n = n_units
     rng = np.random.default_rng(seed)
     w_draws = draw_weights(np.asarray(weights, dtype=float), n_draws=n_draws,
                            weight_spread=weight_spread, rng=rng)
-    counts = np.zeros((n, n + 1), dtype=np.int64)
-    eligible = np.zeros(n, dtype=np.int64)
-    selected = np.zeros(n, dtype=np.int64)
-    base = (np.arange(n, dtype=np.int64) * (n + 1))[None, :]
+    tally = _Tally(n_units)
     for start in range(0, n_draws, CHUNK):
         m = min(CHUNK, n_draws - start)
         # columns drawn in name order: the same scenario gives the same draws, however its
         # weights and rule list them
         values = {c: models[c].draw(rng, m) for c in sorted(models)}
-        out = run(values, w_draws[start:start + m])
-        ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
-        rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]
-        idx = (base + rank)[ranked]
-        counts += np.bincount(idx, minlength=n * (n + 1)).reshape(n, n + 1)
-        eligible += np.broadcast_to(out.eligible, (m, n)).sum(axis=0)  # type: ignore[attr-defined]
-        selected += np.broadcast_to(out.selected, (m, n)).sum(axis=0)  # type: ignore[attr-defined]
-    q = rank_quantiles(counts)
+        tally.add(run(values, w_draws[start:start + m]), m)
+    q = rank_quantiles(tally.rank_counts())
     logger.info("Monte Carlo: %d draws, seed %d, drawn %s", n_draws, seed, list(models))
-    return MonteCarloResult(q[0], q[1], q[2], eligible / n_draws, selected / n_draws,
-                            w_draws, list(models), n_draws, seed)
+    return MonteCarloResult(q[0], q[1], q[2], tally.eligible / n_draws,
+                            tally.selected / n_draws, w_draws, list(models), n_draws, seed)

@@ -9,7 +9,9 @@
 - :mod:`~geoprio.report.mapping`, :mod:`~geoprio.report.jenks`,
   :mod:`~geoprio.report.mapcodec` (and ``mapcodec.js``): class breaks, offline maps, the
   compact map layer;
-- :mod:`~geoprio.report.sheet`: one-page district sheets (PDF, HTML).
+- :mod:`~geoprio.report.sheet`: one-page district sheets (PDF, HTML); for the ZIP of a list,
+  :mod:`~geoprio.report.pdffonts` (fonts read once per process) and
+  :mod:`~geoprio.report.workers` (the sheets drawn in child processes, in order).
 
 The top layer of the library: it may use everything below (the decision tools, the engine,
 the spatial statistics, the readers and the data); only the CLI and the app use it.

@@ -1,7 +1,8 @@
 """A one-page sheet per district, to hand to a municipality: PDF or HTML, Spanish first.
 
 :func:`district_sheet` writes one district's sheet; :func:`district_sheets` a ZIP with the
-sheet of every district of a list. A sheet holds, on one A4 page:
+sheet of every district of a list. A sheet holds, on one A4 page (the caveats and sources
+move to a second one when a scenario weighs so many indicators that they would not fit):
 
 - the district's names, code, population and a **location map** (its department's districts,
   the district in red, and Peru with the department);
@@ -10,6 +11,9 @@ sheet of every district of a list. A sheet holds, on one A4 page:
 - **FONIE's gaps** (:func:`geoprio.fonie_gaps`, national medians): which sectors lag;
 - **each indicator beside its department and national values**, with year and numbered
   source (department and Peru: the catalog's roll-up, e.g. population-weighted means);
+- the **three 2022 stunting estimates** side by side: the rate measured and its children,
+  Empirical Bayes and Fay–Herriot with their 90% intervals, and the share of the Fay–Herriot
+  estimate from the district's own children (γ);
 - the **stunting trend**: SIEN 2019 and SIEN-HIS 2022 (smoothed, with its 90% interval)
   beside the department's and the nation's ENDES series (:func:`geoprio.stunting_trend`);
 - the **caveats that apply**: few children measured, a suspect 0% piped water, districts
@@ -29,8 +33,11 @@ import functools
 import html
 import io
 import logging
+import os
+import threading
 import zipfile
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,15 +46,18 @@ import numpy as np
 import pandas as pd
 
 from geoprio.data.shipped import reference_figure
+from geoprio.engine.derived import PEOPLE
 from geoprio.engine.scenario import title_of
 from geoprio.errors import GeoprioError, InputError, ScenarioError
 from geoprio.fmt import probability
-from geoprio.report.exporting import neutralise_formulas
+from geoprio.report.exporting import neutralise_formulas, safe_filename
+from geoprio.report.pdffonts import add_fonts
+from geoprio.report.workers import ordered_map
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FIXED_DATE", "MAX_SHEETS", "SHEET_INDICATORS", "district_sheet", "district_sheets",
-           "format_number"]
+__all__ = ["FIXED_DATE", "MAX_SHEETS", "MAX_WORKERS", "PARALLEL_FROM", "SHEET_INDICATORS",
+           "district_sheet", "district_sheets", "format_number"]
 
 #: date written in every PDF (no clock: the same inputs give the same bytes)
 FIXED_DATE = dt.datetime(2017, 10, 22, tzinfo=dt.timezone.utc)
@@ -57,8 +67,8 @@ _ZIP_TIME = (2017, 10, 22, 0, 0, 0)
 #: indicators of the table: id -> (decimals, Spanish label, English label)
 SHEET_INDICATORS: dict[str, tuple[int, str, str]] = {
     "poverty_2018": (1, "Pobreza monetaria", "Monetary poverty"),
-    "stunting_u5_2022_eb": (1, "Desnutrición crónica < 5 años (suavizada)",
-                            "Stunting, under 5 (smoothed)"),
+    "stunting_u5_2022_fh": (1, "Desnutrición crónica < 5 años (Fay–Herriot)",
+                            "Stunting, under 5 (Fay–Herriot)"),
     "stunting_u5_2019": (1, "Desnutrición crónica < 5 años", "Stunting, under 5"),
     "anemia_6_35m_2022_eb": (1, "Anemia 6-35 meses (suavizada)",
                              "Anaemia, 6-35 months (smoothed)"),
@@ -106,9 +116,15 @@ _T = {
         "(INEI, INS, PNUD); con *, promedio de los distritos ponderado por población, que "
         "ninguna fuente publica.",
         "map_note": "En rojo: el distrito; en gris: su departamento.",
-        "c_none": "Ningún niño menor de 5 años medido en 2022 (SIEN-HIS): sin tasa 2022.",
+        "c_none": "Ningún niño menor de 5 años medido en 2022 (SIEN-HIS): la desnutrición 2022 "
+        "es solo la estimación de distritos parecidos (Fay–Herriot {fh}, IC 90% {lo}–{hi}).",
         "c_few": "Desnutrición 2022 medida en solo {n} niños: la tasa bruta ({raw}) es poco "
-        "fiable; se usa la suavizada ({eb}, IC 90% {lo}–{hi}).",
+        "fiable; se usa la estimación Fay–Herriot ({fh}, IC 90% {lo}–{hi}), que toma de los "
+        "niños del distrito el {g} y el resto de distritos parecidos.",
+        "estimates": "Desnutrición 2022, tres estimaciones: medida {raw} en {n} niños · Bayes "
+        "empírico {eb} ({eb_lo}–{eb_hi}) · Fay–Herriot {fh} ({lo}–{hi}), {g} de datos propios.",
+        "estimates_none": "Desnutrición 2022: ningún niño medido; Fay–Herriot {fh} ({lo}–{hi}) "
+        "solo con distritos parecidos (censo, pobreza, altitud).",
         "c_2019": "La tasa 2019 pudo basarse en menos de 30 niños (mínimo compatible: {n}): "
         "el cambio 2019→2022 no es una tendencia.",
         "c_water": "El censo registra 0% de hogares con agua de red pública (100% sin agua): "
@@ -149,9 +165,15 @@ _T = {
         "(INEI, INS, UNDP); with *, a population-weighted mean of the districts that no "
         "source publishes.",
         "map_note": "In red: the district; in grey: its department.",
-        "c_none": "No child under 5 measured in 2022 (SIEN-HIS): no 2022 rate.",
+        "c_none": "No child under 5 measured in 2022 (SIEN-HIS): 2022 stunting is only the "
+        "estimate from similar districts (Fay–Herriot {fh}, 90% CI {lo}–{hi}).",
         "c_few": "2022 stunting measured on only {n} children: the raw rate ({raw}) is "
-        "unreliable; the smoothed one is used ({eb}, 90% CI {lo}–{hi}).",
+        "unreliable; the Fay–Herriot estimate is used ({fh}, 90% CI {lo}–{hi}), {g} from the "
+        "district's own children and the rest from similar districts.",
+        "estimates": "2022 stunting, three estimates: measured {raw} on {n} children · "
+        "Empirical Bayes {eb} ({eb_lo}–{eb_hi}) · Fay–Herriot {fh} ({lo}–{hi}), {g} own data.",
+        "estimates_none": "2022 stunting: no child measured; Fay–Herriot {fh} ({lo}–{hi}) "
+        "from similar districts only (census, poverty, altitude).",
         "c_2019": "The 2019 rate may rest on fewer than 30 children (fewest compatible: {n}): "
         "the 2019→2022 change is not a trend.",
         "c_water": "The census records 0% of households with public water (100% without): a "
@@ -172,12 +194,12 @@ _T["es"].update({
     "c_measured": "Se midió a más niños de los que viven en el distrito ({v} por cada 100 "
     "menores de 5): SIEN-HIS los cuenta en su establecimiento de salud. Los niños con "
     "desnutrición contados aquí ({counted}) pueden superar la estimación para sus residentes "
-    "({est}, menores de 5 × tasa suavizada), que es la que usan las listas con presupuesto.",
+    "({est}, menores de 5 × tasa estimada), que es la que usan las listas con presupuesto.",
 })
 _T["en"].update({
     "c_measured": "More children were measured than live in the district ({v} per 100 "
     "under-5s): SIEN-HIS counts them at their health facility. The stunted children counted "
-    "here ({counted}) may exceed the estimate for its residents ({est}, under-5s × smoothed "
+    "here ({counted}) may exceed the estimate for its residents ({est}, under-5s × estimated "
     "rate), the one budget lists use.",
 })
 
@@ -187,11 +209,32 @@ def _measured_caveat(row: pd.Series, t: dict[str, str], lang: str) -> list[str]:
     ratio = row.get("measured_per_resident_u5_2022")
     if not (isinstance(ratio, (int, float, np.floating)) and np.isfinite(ratio) and ratio > 100):
         return []
-    est = float(row.get("under5_2020", np.nan)) * float(row.get("stunting_u5_2022_eb", np.nan))
+    counts, rate = PEOPLE["stunted_children"]  # the budget lists' own estimate
+    est = float(row.get(counts[0], np.nan)) * float(row.get(rate, np.nan))
     return [t["c_measured"].format(v=format_number(ratio, 0, lang=lang),
                                    counted=format_number(row.get("stunted_u5_2022"), 0,
                                                          lang=lang),
                                    est=format_number(est / 100, 0, lang=lang))]
+
+
+def _measured(n: Any) -> bool:
+    """Whether some child under 5 was measured (a count, not missing, above 0)."""
+    return isinstance(n, (int, float, np.floating)) and bool(np.isfinite(n)) and n > 0
+
+
+def _stunting_figures(row: pd.Series, lang: str) -> dict[str, str]:
+    """The 2022 stunting estimates of a district, as the sheet writes them: the measured
+    rate and its children, Empirical Bayes and Fay–Herriot with their 90% intervals, and
+    the share of the Fay–Herriot estimate from the district's own children (γ)."""
+    def pct(col: str) -> str:
+        return format_number(row.get(col), 1, lang=lang, unit="%")
+
+    return {"n": format_number(row.get("evaluated_u5_2022"), 0, lang=lang),
+            "raw": pct("stunting_u5_2022"), "eb": pct("stunting_u5_2022_eb"),
+            "eb_lo": pct("stunting_u5_2022_eb_lo"), "eb_hi": pct("stunting_u5_2022_eb_hi"),
+            "fh": pct("stunting_u5_2022_fh"), "lo": pct("stunting_u5_2022_fh_lo"),
+            "hi": pct("stunting_u5_2022_fh_hi"),
+            "g": format_number(row.get("stunting_u5_2022_fh_gamma"), 0, lang=lang, unit="%")}
 
 
 def format_number(value: Any, decimals: int = 1, *, lang: str = "es", unit: str = "") -> str:
@@ -243,7 +286,8 @@ class _Context:
     codes: pd.DataFrame
     result: pd.DataFrame | None
     lang: str
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
+    png: bool = True  # figures as PNG (HTML) or as pixels (PDF)
 
 
 def _context(districts: pd.DataFrame | None, result: pd.DataFrame | None,
@@ -291,6 +335,24 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
+def _raster(fig: Any, png: bool) -> Any:
+    """The figure as PNG bytes, or (for a PDF) as the same pixels in a PIL image.
+
+    A PDF holds pixels, not PNG files: fpdf2 decodes the PNG it is given and compresses
+    the pixels again, so handing it the pixels skips an encoding and a decoding and gives
+    the same PDF.
+    """
+    if png:
+        return _png(fig)
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="rgba", dpi=150)
+    raw = buf.getvalue()
+    width = int(fig.bbox_inches.width * 150)  # as Agg sizes its canvas at 150 dpi
+    return Image.frombuffer("RGBA", (width, len(raw) // (4 * width)), raw, "raw", "RGBA", 0, 1)
+
+
 def _figure(width: float, height: float) -> Any:
     """A matplotlib figure outside pyplot (no global state to close or leak)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -334,54 +396,103 @@ def _draw(ax: Any, paths: dict[str, Any], colours: dict[str, str], default: str,
     ax.set_axis_off()
 
 
-def _map_png(ctx: _Context, code: str) -> bytes:
+def _map_png(ctx: _Context, code: str) -> Any:
+    """The department's districts, ``code`` in red, and Peru with the department.
+
+    The figure is drawn once per department and batch; each district recolours it.
+    """
     dept = code[:2]
-    g = ctx.display
-    mine = _paths(ctx, f"dept{dept}", g[g["ubigeo"].str[:2] == dept])
-    peru = _paths(ctx, "peru", ctx.departments)
-    fig = _figure(2.5, 2.5)
-    ax = fig.add_axes((0.22, 0.0, 0.78, 1.0))
-    _draw(ax, mine, {code: "#b2182b"}, "#d9d9d9", "white", 0.3)
-    inset = fig.add_axes((0.0, 0.0, 0.3, 0.42))
-    _draw(inset, peru, {dept: "#555555"}, "#eeeeee", "#999999", 0.2)
-    return _png(fig)
+    key = ("map", dept)
+    if key not in ctx.cache:
+        g = ctx.display
+        mine = _paths(ctx, f"dept{dept}", g[g["ubigeo"].str[:2] == dept])
+        peru = _paths(ctx, "peru", ctx.departments)
+        fig = _figure(2.5, 2.5)
+        ax = fig.add_axes((0.22, 0.0, 0.78, 1.0))
+        _draw(ax, mine, {code: "#b2182b"}, "#d9d9d9", "white", 0.3)
+        inset = fig.add_axes((0.0, 0.0, 0.3, 0.42))
+        _draw(inset, peru, {dept: "#555555"}, "#eeeeee", "#999999", 0.2)
+        ctx.cache[key] = (fig, list(mine), ax.collections[0])
+    fig, codes, districts = ctx.cache[key]
+    districts.set_facecolor(["#b2182b" if c == code else "#d9d9d9" for c in codes])
+    return _raster(fig, ctx.png)
 
 
-def _trend_png(trend: pd.DataFrame, t: dict[str, str], dept_name: str) -> bytes:
-    from matplotlib.ticker import FuncFormatter
+def _trend_png(trend: pd.DataFrame, t: dict[str, str], dept_name: str,
+               ctx: _Context | None = None) -> Any:
+    """The district's stunting beside its department's and Peru's ENDES series.
 
+    With a batch's ``ctx``, the figure drawn for a department is kept with its ENDES lines,
+    axes and ticks; the next district of the department removes the previous district's
+    series, adds its own as a new figure would and draws the same pixels.
+    """
+    charts = None if ctx is None else ctx.cache.setdefault("trends", {})
     s = trend[trend["indicator"] == "stunting_u5"]
-    fig = _figure(7.4, 2.0)
-    ax = fig.add_subplot()
-    for level, colour, label in (("department", "#2166ac", t["endes_dept"].format(
-            name=dept_name)), ("national", "#999999", t["endes_nat"])):
-        e = s[s["level"] == level].dropna(subset=["value"])
-        ax.plot(e["year"], e["value"], marker="o", markersize=2.5, color=colour,
-                linewidth=1.2, label=label)
+    endes = [(s[s["level"] == level].dropna(subset=["value"]), colour, label)
+             for level, colour, label in (
+                 ("department", "#2166ac", t["endes_dept"].format(name=dept_name)),
+                 ("national", "#999999", t["endes_nat"]))]
+    key = (t["sien_raw"], t["sien_eb"], t is _T["es"],
+           *((label, tuple(e["year"]), tuple(e["value"])) for e, _, label in endes))
+    kept = None if charts is None else charts.get(key)
+    if kept is None:
+        fig = _figure(7.4, 2.0)
+        ax = fig.add_subplot()
+        for e, colour, label in endes:
+            ax.plot(e["year"], e["value"], marker="o", markersize=2.5, color=colour,
+                    linewidth=1.2, label=label)
+        added = _district_series(ax, s, t)
+        ax.set_xlim(2008.5, 2025.5)
+        ax.set_ylim(bottom=0)
+        _trend_style(fig, ax, t)
+    else:
+        fig, ax, previous = kept
+        for artist in previous:
+            artist.remove()
+        ax.relim()  # the ENDES lines' limits, as before any district series was added
+        ax.set_autoscaley_on(True)
+        added = _district_series(ax, s, t)
+        ax.set_ylim(bottom=0)
+        _trend_legend(ax)
+    if charts is not None:
+        charts[key] = (fig, ax, added)
+    return _raster(fig, ctx is None or ctx.png)
+
+
+def _district_series(ax: Any, s: pd.DataFrame, t: dict[str, str]) -> list[Any]:
+    """The district's raw rates and its smoothed 2022 rate with its interval (if known)."""
+    added = []
     d = s[s["level"] == "district"].dropna(subset=["value"])
     if len(d):  # like with like: the raw rates of both years form the district's series
-        ax.plot(d["year"], d["value"], marker="s", markersize=3.5, color="#b2182b",
-                linewidth=1, label=t["sien_raw"])
+        added.extend(ax.plot(d["year"], d["value"], marker="s", markersize=3.5,
+                             color="#b2182b", linewidth=1, label=t["sien_raw"]))
     r22 = s[(s["level"] == "district") & (s["year"] == 2022)].dropna(subset=["smoothed"])
     if len(r22):  # the smoothed 2022 rate apart, with its interval: no line joins it to 2019
         v = float(r22["smoothed"].iloc[0])
-        ax.errorbar([2022.35], [v], yerr=[[v - float(r22["lo"].iloc[0])],
-                                          [float(r22["hi"].iloc[0]) - v]],
-                    fmt="o", color="#7570b3", markersize=3.5, capsize=3, linewidth=1,
-                    label=t["sien_eb"])
-    ax.set_xlim(2008.5, 2025.5)
-    ax.set_ylim(bottom=0)
+        added.append(ax.errorbar([2022.35], [v], yerr=[[v - float(r22["lo"].iloc[0])],
+                                                       [float(r22["hi"].iloc[0]) - v]],
+                                 fmt="o", color="#7570b3", markersize=3.5, capsize=3,
+                                 linewidth=1, label=t["sien_eb"]))
+    return added
+
+
+def _trend_style(fig: Any, ax: Any, t: dict[str, str]) -> None:
+    from matplotlib.ticker import FuncFormatter
+
     ax.tick_params(labelsize=7)
     ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(fontsize=6.5, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-              ncol=3)
+    _trend_legend(ax)
     fig.subplots_adjust(left=0.06, right=0.99, top=0.84, bottom=0.13)
     if t is _T["es"]:
         ax.yaxis.set_major_formatter(FuncFormatter(
             lambda v, _: format_number(v, 0)))
-    return _png(fig)
+
+
+def _trend_legend(ax: Any) -> None:
+    ax.legend(fontsize=6.5, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              ncol=3)
 
 
 # ----------------------------------------------------------------------------- content
@@ -403,9 +514,10 @@ class _Sheet:
     trend_note: str
     table_note: str
     map_note: str
+    estimates: str
     footer: str
-    map_png: bytes
-    trend_png: bytes
+    map_png: Any  # PNG bytes, or a PIL image for a PDF (:func:`_raster`)
+    trend_png: Any
     lang: str
 
 
@@ -430,8 +542,11 @@ def _resolve(ctx: _Context, ubigeo: str | int) -> str:
 def _reference(ctx: _Context, ind: str, code: str, rollup: Any, fmt: Any) -> str:
     """Peru's or the department's figure as the source published it; a mean of district
     figures no source published ends in "*" (the table's note says so)."""
-    value, is_rollup = reference_figure(ctx.published, ctx.catalog, ind, code,
-                                        float(rollup) if rollup is not None else np.nan)
+    key = ("reference", ind, code)  # the same for every district of a department
+    if key not in ctx.cache:
+        ctx.cache[key] = reference_figure(ctx.published, ctx.catalog, ind, code,
+                                          float(rollup) if rollup is not None else np.nan)
+    value, is_rollup = ctx.cache[key]
     text = fmt(value)
     return f"{text}*" if is_rollup and text != _T[ctx.lang]["no_data"] else text
 
@@ -467,10 +582,16 @@ def _content(ctx: _Context, code: str) -> _Sheet:
         fonie_head=t["fonie_head"], fonie_lines=_fonie_lines(ctx, code), header=header,
         rows=rows, sources=sources, caveats=_caveats(ctx, code, row, unsure_p),
         trend_title=t["trend"], trend_note=t["trend_note"], table_note=t["table_note"],
-        map_note=t["map_note"],
+        map_note=t["map_note"], estimates=_estimates_line(row, t, lang),
         footer=t["footer"].format(version=geoprio.__version__, ubigeo=code),
         map_png=_map_png(ctx, code),
-        trend_png=_trend_png(stunting_trend(code), t, dept_name), lang=lang)
+        trend_png=_trend_png(stunting_trend(code), t, dept_name, ctx), lang=lang)
+
+
+def _estimates_line(row: pd.Series, t: dict[str, str], lang: str) -> str:
+    """The three 2022 stunting estimates in one line (the last two when none was measured)."""
+    measured = _measured(row.get("evaluated_u5_2022"))
+    return t["estimates" if measured else "estimates_none"].format(**_stunting_figures(row, lang))
 
 
 def _facts(row: pd.Series, t: dict[str, str], lang: str) -> list[tuple[str, str]]:
@@ -604,16 +725,12 @@ def _caveats(ctx: _Context, code: str, row: pd.Series, unsure_p: str | None) -> 
 def _stunting_caveats(row: pd.Series, t: dict[str, str], lang: str) -> list[str]:
     """Few or no children measured in 2022; a 2019 rate that may rest on fewer than 30."""
     caveats = []
+    figures = _stunting_figures(row, lang)
     n22 = row.get("evaluated_u5_2022")
-    if not (isinstance(n22, (int, float, np.floating)) and np.isfinite(n22)):
-        caveats.append(t["c_none"])
+    if not _measured(n22):
+        caveats.append(t["c_none"].format(**figures))
     elif n22 < 30:
-        caveats.append(t["c_few"].format(
-            n=format_number(n22, 0, lang=lang),
-            raw=format_number(row.get("stunting_u5_2022"), 1, lang=lang, unit="%"),
-            eb=format_number(row.get("stunting_u5_2022_eb"), 1, lang=lang, unit="%"),
-            lo=format_number(row.get("stunting_u5_2022_eb_lo"), 1, lang=lang, unit="%"),
-            hi=format_number(row.get("stunting_u5_2022_eb_hi"), 1, lang=lang, unit="%")))
+        caveats.append(t["c_few"].format(**figures))
     if bool(row.get("stunting_u5_2019_small_n", False)):
         caveats.append(t["c_2019"].format(n=format_number(row.get("stunting_u5_2019_min_n"), 0,
                                                           lang=lang)))
@@ -632,6 +749,22 @@ def _font_paths() -> tuple[Path, Path]:
 
 
 def _fitting(pdf: Any, text: str, width: float) -> int:
+    """How many leading characters of ``text`` fit ``width`` mm at the current font.
+
+    Measured once per font, text and width in a process (:func:`_fitting_now`): measuring
+    maps no character into the PDF, so a kept answer is the same answer.
+    """
+    if len(text) > _KEPT_TEXT:
+        return _fitting_now(pdf, text, width)
+    key = (*_font_key(pdf), width, text)
+    fits = _FITS.get(key)
+    if fits is None:
+        fits = _fitting_now(pdf, text, width)
+        _FITS.put(key, fits)
+    return fits
+
+
+def _fitting_now(pdf: Any, text: str, width: float) -> int:
     """How many leading characters of ``text`` fit ``width`` mm at the current font.
 
     A prefix's width grows with its length (fpdf2 sums the glyphs' widths; no kerning without
@@ -671,6 +804,65 @@ def _head(pdf: Any, text: str, width: float, lines: int) -> str:
     return text[:_fitting(pdf, text, width * (lines + 1))]
 
 
+class _Kept:
+    """A bounded, thread-safe memo of one kind of text measure (least recently used out)."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_WRAPS = _Kept(4096)  # wrapped paragraphs (most repeat on every sheet)
+_FITS = _Kept(16384)  # how much of a text fits a width (table cells repeat too)
+_KEPT_TEXT = 2000  # longer texts are measured every time (they are rare, and keys stay small)
+
+
+def _font_key(pdf: Any) -> tuple:
+    """What besides the text and the width decides how fpdf2 measures and wraps it."""
+    font = pdf.current_font
+    return (font.fontkey, str(getattr(font, "ttffile", "")), pdf.font_size_pt, pdf.c_margin,
+            pdf.font_stretching, pdf.char_spacing)
+
+
+def _wrapped(pdf: Any, width: float, height: float, text: str) -> list[str]:
+    """``pdf.multi_cell(..., dry_run=True, output="LINES")``, each paragraph wrapped once.
+
+    The notes, sources and most caveats are the same on every sheet. A dry run still maps
+    the characters it meets into the font's subset (the PDF's bytes depend on that order),
+    so the characters a paragraph mapped are kept with its lines and mapped again, in the
+    same order, when the kept lines are reused.
+    """
+    key = (*_font_key(pdf), width, height, text)
+    kept = _WRAPS.get(key) if len(text) <= _KEPT_TEXT else None
+    subset = pdf.current_font.subset
+    if kept is not None:
+        for char in kept[1]:
+            subset.pick(char)
+        return list(kept[0])
+    mapped: list[int] = []
+    pick = subset.pick
+    subset.pick = lambda char: (mapped.append(char), pick(char))[1]
+    try:
+        lines = pdf.multi_cell(width, height, text, dry_run=True, output="LINES")
+    finally:
+        del subset.pick
+    if len(text) <= _KEPT_TEXT:
+        _WRAPS.put(key, (tuple(lines), tuple(dict.fromkeys(mapped))))
+    return lines
+
+
 def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, height: float,
            max_lines: int) -> None:
     """Write ``texts`` as wrapped paragraphs at ``x``, at most ``max_lines`` lines in all."""
@@ -680,8 +872,7 @@ def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, heig
         room = max_lines - used
         if room <= 0:
             break
-        lines = pdf.multi_cell(width, height, _head(pdf, text, width, room), dry_run=True,
-                               output="LINES")
+        lines = _wrapped(pdf, width, height, _head(pdf, text, width, room))
         if len(lines) > room:
             lines = [*lines[:room - 1], _clip(pdf, lines[room - 1], width - 2)]
         for line in lines:
@@ -690,8 +881,58 @@ def _lines(pdf: Any, x: float, width: float, texts: list[str], size: float, heig
         used += len(lines)
 
 
+def _text_lines(pdf: Any, texts: list[str], size: float, width: float) -> int:
+    """How many lines ``texts`` take as wrapped paragraphs at ``size``."""
+    pdf.set_font(_FONT, "", size)
+    return sum(len(_wrapped(pdf, width, 3, _head(pdf, x, width, 12))) for x in texts)
+
+
+def _chart_height(pdf: Any, s: _Sheet, top: float, full: float) -> float:
+    """The trend chart's height: its full 2:7.4 shape when the page holds everything below
+    it (trend note, caveats, sources, footer), shorter when it does not, never under 30 mm."""
+    below = (2 * 3 + 1.5 + 5 + 3.6 * _text_lines(pdf, [f"• {c}" for c in s.caveats], 7.5, full)
+             + 1.5 + 3.5 + 2.7 * _text_lines(
+                 pdf, [f"[{i}] {x}" for i, x in enumerate(s.sources, 1)], 6, full) + 3)
+    return float(np.clip(284.0 - top - below, 30.0, full * 2.0 / 7.4))
+
+
+def _footer(pdf: Any, s: _Sheet, full: float) -> None:
+    pdf.set_xy(12, 287)
+    pdf.set_font(_FONT, "", 6)
+    pdf.set_text_color(0, 0, 0)
+    pdf.cell(full, 3, _clip(pdf, s.footer, full), align="C")
+
+
+def _caveats_and_sources(pdf: Any, s: _Sheet, full: float) -> None:
+    """Caveats, then the sources anchored at the foot of the page; both on a second page
+    when the first cannot hold them all (a scenario weighing many indicators): nothing cut."""
+    caveats = [f"• {c}" for c in s.caveats]
+    src = [f"[{i}] {x}" for i, x in enumerate(s.sources, start=1)]
+    n_caveats, n_src = (_text_lines(pdf, caveats, 7.5, full), _text_lines(pdf, src, 6, full))
+    needed = 1.5 + 5 + 3.6 * n_caveats + 1.5 + 3.5 + 2.7 * n_src
+    if pdf.get_y() + needed > 284.0:
+        _footer(pdf, s, full)
+        pdf.add_page()
+        pdf.set_y(12)
+    pdf.set_y(pdf.get_y() + 1.5)
+    pdf.set_x(12)
+    pdf.set_font(_FONT, "B", 9.5)
+    pdf.cell(full, 5, _T[s.lang]["caveats"], new_x="LMARGIN", new_y="NEXT")
+    _lines(pdf, 12, full, caveats, 7.5, 3.6, n_caveats)
+    pdf.set_xy(12, max(pdf.get_y() + 1.5, 284.0 - 2.7 * n_src - 3.5))
+    pdf.set_font(_FONT, "B", 7)
+    pdf.cell(full, 3.5, _T[s.lang]["sources"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(90, 90, 90)
+    _lines(pdf, 12, full, src, 6, 2.7, n_src)
+    _footer(pdf, s, full)
+
+
 #: the page's printable width (A4, 12 mm margins), mm
 _FULL = 186.0
+
+
+def _pdf_image(image: Any) -> Any:
+    return io.BytesIO(image) if isinstance(image, bytes) else image
 
 
 def _pdf(s: _Sheet) -> bytes:
@@ -701,8 +942,7 @@ def _pdf(s: _Sheet) -> bytes:
     _pdf_map_rank_fonie(pdf, s)
     _pdf_table(pdf, s)
     _pdf_trend(pdf, s)
-    _pdf_caveats(pdf, s)
-    _pdf_sources_footer(pdf, s)
+    _pdf_caveats_sources(pdf, s)
     return bytes(pdf.output())
 
 
@@ -718,8 +958,7 @@ def _new_pdf(s: _Sheet) -> Any:
     pdf.set_title(f"{s.title} ({s.code})")
     pdf.set_auto_page_break(False)
     pdf.set_margins(12, 10, 12)
-    pdf.add_font(_FONT, "", str(regular))
-    pdf.add_font(_FONT, "B", str(bold))
+    add_fonts(pdf, [(_FONT, "", regular), (_FONT, "B", bold)])
     pdf.add_page()
     return pdf
 
@@ -746,7 +985,7 @@ def _pdf_header(pdf: Any, s: _Sheet) -> None:
 def _pdf_map_rank_fonie(pdf: Any, s: _Sheet) -> None:
     """The location map on the left; the rank and FONIE's gaps on the right."""
     top = 40.0
-    pdf.image(io.BytesIO(s.map_png), x=12, y=top, w=58, h=58)
+    pdf.image(_pdf_image(s.map_png), x=12, y=top, w=58, h=58)
     pdf.set_xy(12, top + 58)
     pdf.set_font(_FONT, "", 6.5)
     pdf.set_text_color(110, 110, 110)
@@ -788,6 +1027,7 @@ def _pdf_table(pdf: Any, s: _Sheet) -> None:
     pdf.set_text_color(110, 110, 110)
     pdf.cell(_FULL, 3.2, _clip(pdf, s.table_note, _FULL), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
+    _lines(pdf, 12, _FULL, [s.estimates], 7.5, 3.6, 2)
 
 
 def _pdf_trend(pdf: Any, s: _Sheet) -> None:
@@ -797,39 +1037,18 @@ def _pdf_trend(pdf: Any, s: _Sheet) -> None:
     pdf.set_xy(12, y)
     pdf.set_font(_FONT, "B", 9.5)
     pdf.cell(full, 5, s.trend_title, new_x="LMARGIN", new_y="NEXT")
-    pdf.image(io.BytesIO(s.trend_png), x=12, y=y + 5, w=full, h=full * 2.0 / 7.4)
-    y = y + 5 + full * 2.0 / 7.4
+    chart_h = _chart_height(pdf, s, y + 5, full)
+    pdf.image(_pdf_image(s.trend_png), x=12, y=y + 5, w=chart_h * 7.4 / 2.0, h=chart_h)
+    y = y + 5 + chart_h
     pdf.set_xy(12, y)
     pdf.set_text_color(110, 110, 110)
     _lines(pdf, 12, full, [s.trend_note], 6.5, 3, 2)
     pdf.set_text_color(0, 0, 0)
 
 
-def _pdf_caveats(pdf: Any, s: _Sheet) -> None:
-    """The caveats, one bullet each, at most nine lines."""
-    pdf.set_y(pdf.get_y() + 1.5)
-    pdf.set_x(12)
-    pdf.set_font(_FONT, "B", 9.5)
-    pdf.cell(_FULL, 5, _T[s.lang]["caveats"], new_x="LMARGIN", new_y="NEXT")
-    _lines(pdf, 12, _FULL, [f"• {c}" for c in s.caveats], 7.5, 3.6, 9)
-
-
-def _pdf_sources_footer(pdf: Any, s: _Sheet) -> None:
-    """The numbered sources, placed from the bottom up, and the footer."""
-    full = _FULL
-    pdf.set_font(_FONT, "", 6)
-    src = [f"[{i}] {x}" for i, x in enumerate(s.sources, start=1)]
-    n_lines = sum(len(pdf.multi_cell(full, 2.7, _head(pdf, x, full, 12), dry_run=True,
-                                     output="LINES")) for x in src)
-    y_src = max(pdf.get_y() + 1.5, 282.0 - 2.7 * min(n_lines, 12) - 4)
-    pdf.set_xy(12, y_src)
-    pdf.set_font(_FONT, "B", 7)
-    pdf.cell(full, 3.5, _T[s.lang]["sources"], new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(90, 90, 90)
-    _lines(pdf, 12, full, src, 6, 2.7, max(1, int((284.0 - pdf.get_y()) / 2.7)))
-    pdf.set_xy(12, 287)
-    pdf.set_font(_FONT, "", 6)
-    pdf.cell(full, 3, _clip(pdf, s.footer, full), align="C")
+def _pdf_caveats_sources(pdf: Any, s: _Sheet) -> None:
+    """Caveats and sources with the footer; on a second page when they do not fit."""
+    _caveats_and_sources(pdf, s, _FULL)
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -871,6 +1090,7 @@ ul {{ margin: 2px 0; padding-left: 14px; }} .src {{ font-size: 6.5pt; color: #55
 {rows}
 </tbody></table>
 <div class="muted">{e(s.table_note)}</div>
+<div>{e(s.estimates)}</div>
 <h2>{e(s.trend_title)}</h2>
 {img(s.trend_png, s.trend_title, "width:100%")}
 <div class="muted">{e(s.trend_note)}</div>
@@ -899,6 +1119,7 @@ def _result_for(districts: pd.DataFrame | None, scenario: Any, result: pd.DataFr
 
 
 def _render(ctx: _Context, code: str, suffix: str) -> bytes:
+    ctx.png = suffix != ".pdf"  # a PDF takes the figures' pixels (:func:`_raster`)
     sheet = _content(ctx, code)
     if suffix == ".pdf":
         return _pdf(sheet)
@@ -922,7 +1143,8 @@ def district_sheet(
     ubigeo : str or int
         6-digit INEI code (a post-2017 district gives its 2017 district's sheet).
     path : str or Path
-        Where to write; ``.pdf`` (A4, one page) or ``.html`` (self-contained, prints on A4).
+        Where to write; ``.pdf`` (A4, one page; two when the scenario weighs many indicators)
+        or ``.html`` (self-contained, prints on A4).
     scenario : Scenario or preset name, optional
         Ranks the districts for the rank block (skipped when ``result`` is given).
     lang : {"es", "en"}, default="es"
@@ -968,6 +1190,7 @@ def district_sheets(
     districts: pd.DataFrame | None = None,
     catalog: pd.DataFrame | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> Path:
     """A ZIP with the sheet of every district of a list, and an index (``indice.csv``).
 
@@ -985,14 +1208,16 @@ def district_sheets(
     progress : callable, optional
         Called as ``progress(done, total)`` before the first sheet and after each one; an
         exception it raises stops the ZIP (how the app cancels or times out a long one).
+    workers : int, optional
+        Processes drawing the sheets (:func:`geoprio.report.workers.ordered_map`). By default
+        one per core (at most :data:`MAX_WORKERS`) for :data:`PARALLEL_FROM` sheets or more,
+        else none: the sheets are drawn in this process. The bytes are the same either way.
 
     Returns
     -------
     Path
         The ZIP, its members in rank order (``001_150101_lima.pdf``...) with fixed times.
     """
-    from geoprio.report.exporting import safe_filename
-
     path = Path(path)
     if path.suffix.lower() != ".zip":
         raise GeoprioError(f"sheets for a list go in a .zip; got {path.name!r}")
@@ -1012,27 +1237,74 @@ def district_sheets(
         raise ScenarioError(f"at most {MAX_SHEETS} sheets in one ZIP; got {len(chosen)}")
     order = chosen.assign(_r=chosen["rank"].astype("Float64").fillna(np.inf)).sort_values(
         ["_r", "ubigeo"], kind="stable")
-    ctx = _context(districts, res, catalog, lang)
-    index_rows = []
+    codes = [str(u) for u in order["ubigeo"]]
+    sheets = _sheets(codes, f".{fmt}", (districts, res, catalog, lang),
+                     _workers(workers, len(codes)))
     path.parent.mkdir(parents=True, exist_ok=True)
     if progress is not None:
         progress(0, len(order))
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for k, r in enumerate(order.itertuples(), start=1):
-            code = str(r.ubigeo)
-            name = safe_filename(f"{k:03d}_{code}_{_title(getattr(r, 'district', ''))}.{fmt}")
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    index_rows = []
+    try:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for k, (r, data) in enumerate(zip(order.itertuples(), sheets, strict=True),
+                                          start=1):
+                code = str(r.ubigeo)
+                name = safe_filename(
+                    f"{k:03d}_{code}_{_title(getattr(r, 'district', ''))}.{fmt}")
+                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, data)
+                index_rows.append({"orden": k, "ubigeo": code,
+                                   "distrito": getattr(r, "district", ""),
+                                   "puesto": None if pd.isna(r.rank) else int(r.rank),
+                                   "archivo": name})
+                if progress is not None:
+                    progress(k, len(order))
+            info = zipfile.ZipInfo("indice.csv", date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, _render(ctx, code, f".{fmt}"))
-            index_rows.append({"orden": k, "ubigeo": code,
-                               "distrito": getattr(r, "district", ""),
-                               "puesto": None if pd.isna(r.rank) else int(r.rank),
-                               "archivo": name})
-            if progress is not None:
-                progress(k, len(order))
-        info = zipfile.ZipInfo("indice.csv", date_time=_ZIP_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        index = neutralise_formulas(pd.DataFrame(index_rows))  # names are the sources' text
-        zf.writestr(info, index.to_csv(index=False).encode("utf-8-sig"))
+            index = neutralise_formulas(pd.DataFrame(index_rows))  # the sources' names
+            zf.writestr(info, index.to_csv(index=False).encode("utf-8-sig"))
+    finally:
+        sheets.close()  # stops the workers when the ZIP stops early
     logger.info("%d sheets written to %s", len(index_rows), path)
     return path
+
+
+#: most processes one ZIP of sheets starts
+MAX_WORKERS = 4
+#: sheets from which a ZIP is drawn in other processes (below, starting them costs more)
+PARALLEL_FROM = 40
+
+
+def _workers(asked: int | None, n: int) -> int:
+    """Processes for ``n`` sheets: ``asked``, or one per core from PARALLEL_FROM sheets."""
+    if asked is not None:
+        if not isinstance(asked, int) or isinstance(asked, bool) or asked < 1:
+            raise GeoprioError(f"workers must be a positive integer; got {asked!r}")
+        return min(asked, MAX_WORKERS)
+    if n < PARALLEL_FROM:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _sheets(codes: list[str], suffix: str, inputs: tuple, workers: int) -> Iterator[bytes]:
+    """Each sheet's bytes in order: here (one worker) or in worker processes."""
+    if workers > 1:
+        districts, res, catalog, lang = inputs
+        if districts is not None:  # the context drops the geometry: do not ship it
+            districts = pd.DataFrame(districts.drop(columns="geometry", errors="ignore"))
+        yield from ordered_map(("geoprio.report.sheet", "_renderer",
+                                (districts, res, catalog, lang, suffix)), codes, workers)
+        return
+    render = _renderer(*inputs, suffix)
+    for code in codes:
+        yield render(code)
+
+
+def _renderer(districts: pd.DataFrame | None, result: pd.DataFrame | None,
+              catalog: pd.DataFrame | None, lang: str, suffix: str) -> Callable[[str], bytes]:
+    """The batch's context, made once; returns the function drawing one sheet."""
+    ctx = _context(districts, result, catalog, lang)
+    return lambda code: _render(ctx, code, suffix)
