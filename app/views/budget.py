@@ -81,7 +81,7 @@ def settings(view: View) -> dict | None:
         c1.selectbox(t("bud_people", lang), list(PEOPLE), key="bud_people",
                      format_func=lambda p: t(p, lang), help=t("bud_people_help", lang))
         if s.cost_per_beneficiary is not None:
-            c2.caption(t("bud_cost_benef", lang, cost=fmt.money(s.cost_per_beneficiary, lang)))
+            c2.caption(t("bud_cost_benef", lang, cost=fmt.money(s.cost_per_beneficiary, lang=lang)))
         else:
             c2.text_input(t("cost_per_district", lang), key="bud_cost_txt")
         c1, c2, c3, c4 = st.columns(4)
@@ -123,7 +123,7 @@ def _read_amounts(lang: str, *, with_cost: bool) -> bool:
 def chart(points: pd.DataFrame, chosen: pd.Series, people: str, lang: str) -> alt.Chart:
     """The frontiers (one line per budget), the chosen point circled in black."""
     data = points.drop(columns="ubigeos").assign(
-        budget_text=[fmt.money(b, lang) for b in points["budget"]],
+        budget_text=[fmt.money(b, lang=lang) for b in points["budget"]],
         children_text=[fmt.integer(v, lang) for v in points["children_reached"]],
         rate_text=[fmt.percent(v, 1, lang) for v in points["mean_rate"]],
         n_text=[fmt.integer(v, lang) for v in points["n_selected"]])
@@ -269,7 +269,7 @@ def _pick_point(points: pd.DataFrame, people: str, lang: str) -> tuple[float, in
     if st.session_state.get("bud_budget") not in budgets:
         st.session_state["bud_budget"] = budgets[0]
     budget = c1.selectbox(t("budget_amount", lang), budgets, key="bud_budget",
-                          format_func=lambda b: fmt.money(b, lang))
+                          format_func=lambda b: fmt.money(b, lang=lang))
     rows = points[points["budget"] == budget].set_index("point", drop=False)
     if st.session_state.get("bud_point") not in list(rows.index):
         st.session_state["bud_point"] = int(rows.index[0])
@@ -285,8 +285,8 @@ def _point_metrics(chosen: pd.Series, people: str, lang: str) -> None:
     m[0].metric(t(people, lang), fmt.integer(chosen["children_reached"], lang))
     m[1].metric(t("bud_mean_rate", lang), fmt.percent(chosen["mean_rate"], 1, lang))
     m[2].metric(t("bud_n_selected", lang), fmt.integer(chosen["n_selected"], lang))
-    m[3].metric(t("bud_cost", lang), fmt.money(chosen["cost"], lang))
-    m[4].metric(t("bud_unspent", lang), fmt.money(chosen["unspent"], lang))
+    m[3].metric(t("bud_cost", lang), fmt.money(chosen["cost"], lang=lang))
+    m[4].metric(t("bud_unspent", lang), fmt.money(chosen["unspent"], lang=lang))
 
 
 def _point_table(listed: pd.DataFrame, cost: float | None, people: str, rate: str,
