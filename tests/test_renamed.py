@@ -27,6 +27,8 @@ RENAMED = {
     geoprio.cluster: ("weights", "spatial_weights"),
     geoprio.zonal_stats: ("weights", "population"),
     geoprio.small_area: ("weights", "population"),
+    geoprio.smooth_rates: ("w", "spatial_weights"),
+    geoprio.posterior_beta: ("w", "spatial_weights"),
 }
 
 TABLE = b"codigo,cobertura\n010101,30\n10102,25\n"  # a code that lost its leading 0
