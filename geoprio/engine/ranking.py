@@ -52,6 +52,7 @@ from geoprio.engine.scoring import (
     shipped_catalog_if_none,
 )
 from geoprio.engine.selection import ranks_of, select
+from geoprio.engine.texts import RANKING as _TEXT  # the reasons' words (frontier reads _TEXT)
 from geoprio.engine.uncertainty import BLOCK, CHUNK, draw_models, simulate
 from geoprio.errors import InputError, ScenarioError
 
@@ -66,36 +67,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 BUDGET_COLUMNS: tuple[str, ...] = ("budget_need", "cost", "cum_cost", "cum_coverage")
 #: a probability strictly between these is a coin toss, never presented as firm
 UNCERTAIN_BAND = (0.1, 0.9)
-
-_TEXT = {
-    "es": {"filter": "fuera del filtro", "dept": "departamento", "prov": "provincia",
-           "noscore": "sin puntaje (faltan datos: {ids}; política de datos faltantes: "
-                      "{policy})",
-           "policy": {"exclude": "excluir", "reweight": "repartir el peso",
-                      "impute": "imputar la mediana"},
-           "rank": "puesto {rank} de {total}", "sel": "seleccionado", "nosel": "no seleccionado",
-           "unsure": "selección incierta", "ineligible": "no elegible",
-           "elig_p": "elegible en {p} de las simulaciones", "elig_unsure":
-           "elegibilidad incierta", "sel_p": "seleccionado en {p} de las simulaciones",
-           "in_list_p": "en la lista en {p} de las simulaciones",
-           "spread": "sin dato de {ids}: su peso se repartió entre los demás indicadores",
-           "no_need": "no financiable por falta de dato: {what} sin dato",
-           "tie": "empate en el corte de la lista: {k} distritos con el mismo puntaje en los "
-                  "puestos {first} a {last}, {inside} dentro; el orden de entrada decide"},
-    "en": {"filter": "outside the filter", "dept": "department", "prov": "province",
-           "noscore": "no score (missing data: {ids}; missing-data policy: {policy})",
-           "policy": {"exclude": "exclude", "reweight": "reweight", "impute": "impute"},
-           "rank": "rank {rank} of {total}", "sel": "selected", "nosel": "not selected",
-           "unsure": "uncertain selection", "ineligible": "not eligible",
-           "elig_p": "eligible in {p} of the simulations", "elig_unsure":
-           "uncertain eligibility", "sel_p": "selected in {p} of the simulations",
-           "in_list_p": "in the list in {p} of the simulations",
-           "spread": "no data for {ids}: its weight was shared among the other indicators",
-           "no_need": "cannot be funded for lack of data: {what} missing",
-           "tie": "tie at the list's cut: {k} districts with the same score at ranks "
-                  "{first} to {last}, {inside} inside; input order decides"},
-}
-
 
 def _check_inputs(districts: object, scenario: object) -> Scenario:
     if not isinstance(districts, pd.DataFrame):
