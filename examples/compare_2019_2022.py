@@ -1,7 +1,8 @@
 """Compare the DCI list on the SIEN 2019 rates with the same list on the SIEN-HIS 2022 rates.
 
-What changes when the data change? This script runs the DCI preset twice (the 2022 smoothed
-rates, and the same weights on the 2019 rates with ``geoprio.with_2019_rates``), compares the
+What changes when the data change? This script runs the DCI preset twice (the 2022 rates:
+stunting's Fay–Herriot estimate and the smoothed anaemia rate; and the same weights on the 2019
+rates with ``geoprio.with_2019_rates``), compares the
 two lists with ``geoprio.compare_scenarios`` and writes the comparison as an XLSX (both
 scenarios in the ``metodologia`` sheet) and a GeoPackage (the map of districts entering,
 leaving and staying, with both scenarios in its ``escenario`` layer).

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from geoprio.engine.presets import PRESET_TITLES
 from geoprio.errors import GeoprioError
 from geoprio.readers.safety import MAX_MESSAGE_CHARS, one_line
 
@@ -51,7 +52,8 @@ def add_join(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("join", help="join a CSV/XLSX of indicators to the districts and report "
                                     "every code")
     p.add_argument("table", type=Path, help="CSV or XLSX with one row per district")
-    p.add_argument("--key", help="the code column (found by name or content when omitted)")
+    p.add_argument("--id-column", "--key", dest="id_column",
+                   help="the code column (found by name or content when omitted)")
     p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
                    help="code numbering (default: auto, from the codes and names; refused "
                         "when they do not tell)")
@@ -68,9 +70,10 @@ def run_join(args: argparse.Namespace) -> int:
     import geoprio
 
     sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
-    table = geoprio.read_table(args.table, sheet=sheet, key=args.key)
+    table = geoprio.read_table(args.table, sheet=sheet, id_column=args.id_column)
     districts = geoprio.load_districts().drop(columns="geometry")
-    joined, report = geoprio.join_indicators(districts, table, key=args.key, scheme=args.scheme)
+    joined, report = geoprio.join_indicators(districts, table, id_column=args.id_column,
+                                             scheme=args.scheme)
     print(report.summary())
     if args.report:
         args.report.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False),
@@ -87,7 +90,7 @@ def run_join(args: argparse.Namespace) -> int:
 def add_check(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="read a table or boundary file and list every problem")
     p.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage, GeoJSON or zipped shapefile")
-    p.add_argument("--key", help="tables: the code column")
+    p.add_argument("--id-column", "--key", dest="id_column", help="tables: the code column")
     p.add_argument("--layer", help="boundaries: the layer to read")
     p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
                    help="tables: code numbering, as for join")
@@ -121,15 +124,16 @@ def run_check(args: argparse.Namespace) -> int:
     import geoprio
 
     frame = (geoprio.read_boundaries(args.file, layer=args.layer)
-             if _is_boundary_file(args.file) else geoprio.read_table(args.file, key=args.key))
+             if _is_boundary_file(args.file) else
+             geoprio.read_table(args.file, id_column=args.id_column))
     info = dict(frame.attrs.get("read", {}))  # the report is read-only: a copy to add to
     problems = info.get("problems", [])
     report = None
     if not _is_boundary_file(args.file):  # where the codes land (refused when ambiguous)
         from geoprio.data.shipped import read_indicators
 
-        _, report = geoprio.join_indicators(read_indicators()[["ubigeo"]], frame, key=args.key,
-                                            scheme=args.scheme)
+        _, report = geoprio.join_indicators(read_indicators()[["ubigeo"]], frame,
+                                            id_column=args.id_column, scheme=args.scheme)
         info["join"] = report.to_dict()
     if args.json:
         print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
@@ -182,10 +186,21 @@ def _scenario_from(args: argparse.Namespace):
     return scenario.replace(**changes) if changes else scenario
 
 
+#: the presets a command can name (--preset, or compare's A and B)
+PRESET_NAMES = tuple(PRESET_TITLES)
+
+
+def _add_scenario_source(p: argparse.ArgumentParser, *, required: bool, preset_help: str,
+                         scenario_help: str) -> None:
+    """``--preset`` or ``--scenario`` (a file), one or the other."""
+    g = p.add_mutually_exclusive_group(required=required)
+    g.add_argument("--preset", choices=PRESET_NAMES, help=preset_help)
+    g.add_argument("--scenario", type=Path, help=scenario_help)
+
+
 def _add_scenario_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--preset", choices=["fonie", "dci", "anemia"], help="a documented preset")
-    g.add_argument("--scenario", type=Path, help="a scenario file (.toml or .json)")
+    _add_scenario_source(p, required=True, preset_help="a documented preset",
+                         scenario_help="a scenario file (.toml or .json)")
     p.add_argument("--weights", help="replace the weights: id=w,id=w (catalog ids)")
     p.add_argument("--rule", help="eligibility rule, e.g. \"poverty_2018 >= 40 and vraem\"")
     size = p.add_mutually_exclusive_group()
@@ -234,7 +249,7 @@ def run_rank(args: argparse.Namespace) -> int:
 @command
 def add_scenario(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scenario", help="print a preset scenario to edit (TOML or JSON)")
-    p.add_argument("--preset", choices=["fonie", "dci", "anemia"], required=True)
+    p.add_argument("--preset", choices=PRESET_NAMES, required=True)
     p.add_argument("--format", choices=["toml", "json"], default="toml")
     p.set_defaults(run=run_scenario)
 
@@ -271,7 +286,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from geoprio.report.decisions import export_comparison
 
     def load(x: Path, side: str) -> Scenario:
-        s = Scenario.preset(str(x)) if str(x) in ("fonie", "dci", "anemia") else \
+        s = Scenario.preset(str(x)) if str(x) in PRESET_NAMES else \
             Scenario.load(x)
         if args.draws is not None:
             s = s.replace(n_draws=args.draws)
@@ -302,8 +317,8 @@ def add_zonal(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--band", action="append", type=int, dest="bands", help="band (default 1)")
     p.add_argument("--all-touched", action="store_true",
                    help="count every pixel a district touches, not only pixel centres")
-    p.add_argument("--weights", type=Path, help="a second raster for a weighted mean "
-                                                "(e.g. a population grid)")
+    p.add_argument("--population", "--weights", dest="population", type=Path,
+                   help="a second raster for a weighted mean (e.g. a population grid)")
     p.add_argument("--nodata", type=float, help="value to treat as missing")
     p.add_argument("--name", help="add the first statistic as an indicator with this id")
     p.add_argument("--label-es", help="with --name: Spanish label")
@@ -328,12 +343,12 @@ def run_zonal(args: argparse.Namespace) -> int:
     band = args.bands[0] if args.bands and len(args.bands) == 1 else (args.bands or 1)
     districts = geoprio.load_districts()
     table = geoprio.zonal_stats(districts, args.raster, stats=stats, band=band,
-                                all_touched=args.all_touched, weights=args.weights,
+                                all_touched=args.all_touched, population=args.population,
                                 nodata=args.nodata)
     methods = table["zonal_method"].value_counts().to_dict()
     print(f"{len(table)} districts; how each got its value: {methods}")
     if args.name:
-        column = "weighted_mean" if args.weights else stats[0]
+        column = "weighted_mean" if args.population else stats[0]
         new, cat = add_zonal_indicator(
             districts.drop(columns="geometry"), geoprio.catalog(), table, column=column,
             id=args.name, label_es=args.label_es or args.name,
@@ -413,6 +428,34 @@ def run_hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_rate_args(p: argparse.ArgumentParser, columns: str) -> None:
+    """The options of a command that estimates rates: the user's table (``--table``, its code
+    column and numbering), the interval, the unit and the output file."""
+    p.add_argument("--table", type=Path, help=f"your own CSV/XLSX with {columns}, one row per "
+                                              "district (default: the shipped data)")
+    p.add_argument("--id-column", "--key", dest="id_column",
+                   help="with --table: the code column")
+    p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
+                   help="with --table: the code numbering (auto refuses an ambiguous table)")
+    p.add_argument("--level", type=float, default=0.9, help="interval probability (0.9)")
+    p.add_argument("--percent", action="store_true", help="rates in %% (default: 0-1)")
+    p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
+
+
+def _with_table(districts, args: argparse.Namespace, keep: list[str] | None):
+    """``districts[keep]`` joined to the user's ``--table`` (the join's report printed);
+    ``keep=None``: every column the table does not bring again."""
+    import geoprio
+
+    table = geoprio.read_table(args.table, id_column=args.id_column)
+    if keep is None:
+        keep = [c for c in districts.columns if c not in set(table.columns) - {"ubigeo"}]
+    joined, report = geoprio.join_indicators(districts[keep], table, id_column=args.id_column,
+                                             scheme=args.scheme)
+    print(report.summary())
+    return joined
+
+
 @command
 def add_smooth(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("smooth", help="Empirical Bayes rates from counts (stable where few "
@@ -422,14 +465,7 @@ def add_smooth(sub: argparse._SubParsersAction) -> None:
                                       "evaluated_u5_2022")
     p.add_argument("--method", choices=["eb", "spatial_eb"], default="eb",
                    help="global (default) or spatial Empirical Bayes (Queen neighbours)")
-    p.add_argument("--table", type=Path, help="your own CSV/XLSX with the two columns, one "
-                                              "row per district (default: the shipped data)")
-    p.add_argument("--key", help="with --table: the code column")
-    p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
-                   help="with --table: the code numbering (auto refuses an ambiguous table)")
-    p.add_argument("--level", type=float, default=0.9, help="interval probability (0.9)")
-    p.add_argument("--percent", action="store_true", help="rates in %% (default: 0-1)")
-    p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
+    _add_rate_args(p, "the two columns")
     p.set_defaults(run=run_smooth)
 
 
@@ -438,11 +474,8 @@ def run_smooth(args: argparse.Namespace) -> int:
 
     districts = geoprio.load_districts()
     if args.table:
-        table = geoprio.read_table(args.table, key=args.key)
-        base = districts[["ubigeo", "district", "province", "department", "geometry"]]
-        districts, report = geoprio.join_indicators(base, table, key=args.key,
-                                                    scheme=args.scheme)
-        print(report.summary())
+        districts = _with_table(districts, args,
+                                ["ubigeo", "district", "province", "department", "geometry"])
     result = geoprio.smooth_rates(districts, args.events, args.population, method=args.method,
                                   level=args.level, scale=100 if args.percent else 1)
     out = districts[["ubigeo", "district", "province", "department", "geometry"]].merge(
@@ -470,14 +503,7 @@ def add_small_area(sub: argparse._SubParsersAction) -> None:
                    help="scale of the model (default: %(default)s)")
     p.add_argument("--benchmark", choices=["endes", "endes_anemia"],
                    help="also write estimates benchmarked to ENDES 2022 by department")
-    p.add_argument("--table", type=Path, help="your own CSV/XLSX with the counts, one row per "
-                                              "district (default: the shipped data)")
-    p.add_argument("--key", help="with --table: the code column")
-    p.add_argument("--scheme", choices=["auto", "inei", "reniec"], default="auto",
-                   help="with --table: the code numbering (auto refuses an ambiguous table)")
-    p.add_argument("--level", type=float, default=0.9, help="interval probability (0.9)")
-    p.add_argument("--percent", action="store_true", help="rates in %% (default: 0-1)")
-    p.add_argument("--out", type=Path, required=True, help=".csv .xlsx .gpkg .geojson .zip")
+    _add_rate_args(p, "the counts")
     p.set_defaults(run=run_small_area)
 
 
@@ -489,11 +515,7 @@ def run_small_area(args: argparse.Namespace) -> int:
 
     districts = geoprio.load_districts()
     if args.table:
-        table = geoprio.read_table(args.table, key=args.key)
-        keep = [c for c in districts.columns if c not in set(table.columns) - {"ubigeo"}]
-        districts, report = geoprio.join_indicators(districts[keep], table, key=args.key,
-                                                    scheme=args.scheme)
-        print(report.summary())
+        districts = _with_table(districts, args, None)
     covariates = ([c.strip() for c in args.covariates.split(",") if c.strip()]
                   if args.covariates else None)
     result = geoprio.small_area(districts, args.events, args.trials, covariates,
@@ -606,9 +628,8 @@ def add_sheet(sub: argparse._SubParsersAction) -> None:
                                      "sheets of every district of a list")
     p.add_argument("ubigeo", nargs="?", help="the district (omit with a .zip --out: every "
                                              "district of the list)")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--preset", choices=["fonie", "dci", "anemia"], help="rank under a preset")
-    g.add_argument("--scenario", type=Path, help="rank under a scenario file (.toml/.json)")
+    _add_scenario_source(p, required=False, preset_help="rank under a preset",
+                         scenario_help="rank under a scenario file (.toml/.json)")
     p.add_argument("--top", type=int, help="with a .zip: only the N first of the list")
     p.add_argument("--draws", type=int, help="Monte Carlo draws (0 to skip)")
     p.add_argument("--lang", choices=["es", "en"], default="es")

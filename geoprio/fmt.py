@@ -20,9 +20,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -124,18 +126,38 @@ def percent(value: object, decimals: int = 0, lang: str = "es") -> str:
     return text if text == MISSING[_lang(lang)] else f"{text}%"
 
 
-def money(value: object, lang: str = "es", decimals: int | None = None) -> str:
+def _old_money_order(func: Callable[..., str]) -> Callable[..., str]:
+    """Accept ``money(value, lang[, decimals])``, the order before issue 22, with a
+    DeprecationWarning: a language where ``decimals`` now stands is the old order."""
+    @functools.wraps(func)
+    def wrapper(value: object, *args: object, **kwargs: object) -> str:
+        if args and isinstance(args[0], str):
+            warnings.warn("money(value, lang, decimals) is deprecated: the order is now "
+                          "money(value, decimals, lang), as number() and percent(); pass "
+                          "lang= by name", DeprecationWarning, stacklevel=2)
+            if "lang" in kwargs:
+                raise TypeError("money() got the language twice (by position and lang=)")
+            kwargs["lang"] = args[0]
+            args = args[1:]
+        return func(value, *args, **kwargs)
+
+    return wrapper
+
+
+@_old_money_order
+def money(value: object, decimals: int | None = None, lang: str = "es") -> str:
     """Soles: ``S/ 100 000 000`` (Spanish) or ``S/ 100,000,000`` (English).
 
     Whole soles read without decimals; an amount with cents keeps them (``S/ 12,50``), so
     that a cost typed as 12.50 is never shown as 12 or 13. ``decimals`` forces a number of
-    decimals.
+    decimals. The arguments come in the order of :func:`number` and :func:`percent`
+    (``money(value, lang)``, the order before, still works with a DeprecationWarning).
 
     Examples
     --------
-    >>> money(2_500_000, "en"), money(12.5), money(1234.5, "en")
+    >>> money(2_500_000, lang="en"), money(12.5), money(1234.5, lang="en")
     ('S/ 2,500,000', 'S/\\xa012,50', 'S/ 1,234.50')
-    >>> money(2_500_000.6, "en", decimals=0)
+    >>> money(2_500_000.6, 0, "en")
     'S/ 2,500,001'
     """
     if decimals is None:

@@ -572,11 +572,11 @@ def test_a_control_streamlit_dropped_comes_back_from_the_applied_scenario(monkey
     # methodology (3.13) states them
     ("010102", [["Medida (SIEN-HIS)", "16,7%", "—", "1 de 6 niños menores de 5 años medidos"],
                 ["Bayes empírico", "15,7%", "5,7%–28,8%"],
-                ["Fay–Herriot (la del preset DCI)", "16,7%", "10,2%–24,0%"]]),
+                ["Fay–Herriot (la que usa el escenario DCI)", "16,7%", "10,2%–24,0%"]]),
     # Huanchay (Áncash): no child under 5 measured; FH 20.2% (12.8-28.2), methodology 3.13
     ("020104", [["Medida (SIEN-HIS)", "—", "—", "ningún niño medido"],
                 ["Bayes empírico", "—", "—"],
-                ["Fay–Herriot (la del preset DCI)", "20,2%", "12,8%–28,2%"]]),
+                ["Fay–Herriot (la que usa el escenario DCI)", "20,2%", "12,8%–28,2%"]]),
 ])
 def test_the_district_page_sets_the_three_stunting_estimates_side_by_side(code, rows):
     at = page(make({"distrito": code}), "distrito")
@@ -586,7 +586,7 @@ def test_the_district_page_sets_the_three_stunting_estimates_side_by_side(code, 
     assert [r[:3] for r in got[1:]] == rows[1:]
     gamma = geoprio.load_districts().set_index("ubigeo").loc[code, "stunting_u5_2022_fh_gamma"]
     if code == "010102":
-        assert got[2][3].startswith(f"{peru_pct(gamma)} de los niños del distrito")
+        assert got[2][3].startswith(f"pesa {peru_pct(gamma)} la tasa medida en el distrito")
     else:
         assert got[2][3].startswith("solo de distritos parecidos")
     assert "Desnutrición crónica 2022: tres estimaciones" in [m.value.strip("*")

@@ -164,8 +164,11 @@ def test_a_move_is_news_only_when_its_paired_interval_excludes_zero(compared):
         marks[row["mark"]] += 1
     assert marks["Dentro del intervalo"] and marks["Noticia"]  # both kinds occur
     entering = table[table["change"] == "Entran"]
-    # the user guide's figures (section 9): of the 88 that enter, 5 within their interval
-    assert (len(entering), int((entering["mark"] == "Dentro del intervalo").sum())) == (88, 5)
+    # the user guide's figures (section 9): of the 87 that enter B (DCI on 2019), 3 within
+    # their interval, and of the 87 that leave, 1 (the paired draws of methodology 10.1)
+    assert (len(entering), int((entering["mark"] == "Dentro del intervalo").sum())) == (87, 3)
+    leaving = table[table["change"] == "Salen"]
+    assert (len(leaving), int((leaving["mark"] == "Dentro del intervalo").sum())) == (87, 1)
 
 
 def test_compare_exports_both_scenarios_in_the_methodology(compared, downloads):
@@ -274,7 +277,7 @@ def test_budget_point_zero_reaches_the_most_children(budget):
     eligible = dci["rank"].notna() & n.notna() & (n > 0)
     best = n[eligible].nlargest(100).sum()
     metrics = {m.label: m.value for m in budget.metric}
-    assert metrics["Niños con desnutrición"] == peru(best) == f"157{NBSP}952"  # user guide
+    assert metrics["Niños con desnutrición"] == peru(best) == f"131{NBSP}164"  # user guide
     assert metrics["Distritos en la lista"] == "100"
 
 
@@ -282,7 +285,7 @@ def test_budget_point_values_are_sums_over_its_districts(budget, downloads):
     at = budget
     at.select_slider(key="bud_point").set_value(2).run()
     assert not at.exception
-    shown = table_with(at, "stunting_u5_2022_fh")
+    shown = table_with(at, "stunting_u5_2022_fh_endes")
     d = geoprio.load_districts().set_index("ubigeo").loc[shown["ubigeo"]]
     n = d["under5_2020"] * d["stunting_u5_2022_fh_endes"] / 100
     rate = (n * d["stunting_u5_2022_fh_endes"]).sum() / n.sum()
@@ -462,8 +465,14 @@ def test_the_district_page_shows_children_measured_per_resident():
     assert row["Valor"].tolist() == ["202"]
     info = " ".join(i.value for i in at.info)
     assert "se midió a más niños de los que viven en él (202 por cada 100)" in info
+    # the estimate for its residents: under-5s living there x the Fay–Herriot estimate
+    # benchmarked to ENDES (the stunted_children of methodology section 7), from the data
+    nieva = geoprio.load_districts().set_index("ubigeo").loc["010401"]
+    assert (int(nieva["under5_2020"]), int(nieva["stunted_u5_2022"])) == (3503, 2055)
+    residents = nieva["under5_2020"] * nieva["stunting_u5_2022_fh_endes"] / 100
+    assert round(residents) == 1063
     assert f"contados aquí ({peru(2055)}) pueden superar la estimación para sus residentes " \
-           f"({peru(3503 * 29.054275 / 100)})" in info
+           f"({peru(residents)})" in info
     # Asunción: 6 measured of 23, no note
     at = page(make({"distrito": "010102"}), "distrito")
     assert not any("se midió a más niños" in i.value for i in at.info)
@@ -485,7 +494,7 @@ def test_budget_point_exports_the_form_cost_and_shows_unspent(downloads):
     assert not at.exception, at.exception
     last = len(at.select_slider(key="bud_point").options) - 1
     at.select_slider(key="bud_point").set_value(last).run()
-    shown = table_with(at, "stunting_u5_2022_fh")
+    shown = table_with(at, "stunting_u5_2022_fh_endes")
     spent = 4e6 * len(shown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Costo de la lista"] == f"S/{NBSP}{peru(spent)}"

@@ -75,7 +75,7 @@ def test_cluster_map_shows_unstable_labels_apart_beside_the_significance_map(dis
     maps = legends(at)
     name = geoprio.catalog().set_index("id").loc[IND, "label_es"]
     assert list(maps) == [f"Conglomerados: {name}", f"Significancia: {name}"]
-    _, result = geoprio.hotspots(d, IND, weights=w)
+    _, result = geoprio.hotspots(d, IND, spatial_weights=w)
     clusters = maps[f"Conglomerados: {name}"]
     # the runs disagree on 38 districts: drawn as "inestable", not as hot spots
     assert clusters["inestable"] == result.counts["unstable"] == 38
@@ -192,7 +192,7 @@ def test_bivariate_local_moran_against_poverty(districts_w):
     global_bv = esda.Moran_BV(x, y, w.subset(keep).w, permutations=0)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["I de Moran bivariado"] == f"{global_bv.I:.3f}".replace(".", ",")
-    _, result = geoprio.bivariate_hotspots(d, IND, "poverty_2018", weights=w)
+    _, result = geoprio.bivariate_hotspots(d, IND, "poverty_2018", spatial_weights=w)
     (legend,) = legends(at).values()
     assert legend == {"alto-alto": result.counts["HH"], "alto rodeado de bajos": 24,
                       "bajo rodeado de altos": 36, "bajo-bajo": result.counts["LL"],

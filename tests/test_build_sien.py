@@ -183,7 +183,8 @@ def test_catalog_describes_the_2022_columns(catalog):
 def test_children_measured_per_resident(table, sien_rows):
     # issue 20: SIEN-HIS counts children where they were measured; INEI's 2020 under-5s live
     # there. Figures of the audit: 289 districts measure more under-5s than live in them, and
-    # in 295 the stunted children counted exceed under-5s x smoothed rate
+    # in 514 the stunted children counted exceed the estimate for residents, under-5s x the
+    # Fay–Herriot estimate on ENDES's scale (stunted_children; 295 against the EB rate)
     t = table.set_index("ubigeo")
     rows, _ = sien_rows["EN 0-59m x DISTRITO"]
     evaluated = pd.Series({k: float(v[0]) for k, v in rows.items()})
@@ -197,6 +198,8 @@ def test_children_measured_per_resident(table, sien_rows):
         "measured_above_resident_u5_2022"))
     estimate = residents * t["stunting_u5_2022_eb"] / 100
     assert int((stunted.reindex(t.index) > estimate).sum()) == 295
+    estimate = residents * t["stunting_u5_2022_fh_endes"] / 100
+    assert int((stunted.reindex(t.index) > estimate).sum()) == 514
     # missing where no child was measured, never 0
     for code in ("030711", "040120", "090107"):
         assert np.isnan(t.loc[code, "measured_per_resident_u5_2022"])
@@ -207,13 +210,14 @@ def test_children_measured_per_resident(table, sien_rows):
 
 
 def test_children_measured_above_residents_on_the_dci_list(table):
-    # the audit: 86 districts of the DCI list measure more under-5s than live in them
+    # the audit: 84 districts of the DCI list (on the Fay–Herriot estimate; 86 on Empirical
+    # Bayes) measure more under-5s than live in them
     import geoprio
 
     dci = geoprio.prioritize(table, geoprio.Scenario.preset("dci").replace(n_draws=0))
     more = table["evaluated_u5_2022"] > table["under5_2020"]
-    assert int((more & dci["selected"]).sum()) == 86
-    assert int((dci["measured_above_resident_u5_2022"] & dci["selected"]).sum()) == 86
+    assert int((more & dci["selected"]).sum()) == 84
+    assert int((dci["measured_above_resident_u5_2022"] & dci["selected"]).sum()) == 84
 
 
 def test_catalog_describes_the_measured_per_resident_columns(catalog):

@@ -112,7 +112,7 @@ def test_typology_estimator_shape():
 
 # ---------------------------------------------------------------- zones
 def test_every_zone_is_one_connected_piece(districts, real_w):
-    frame, result = cluster(districts, INDS, method="zones", k=8, weights=real_w)
+    frame, result = cluster(districts, INDS, method="zones", k=8, spatial_weights=real_w)
     assert result.k == 8 and result.estimator.connected_
     keep = districts[INDS].notna().all(axis=1).to_numpy()
     adjacency = real_w.subset(keep).adjacency
@@ -132,13 +132,13 @@ def test_zones_equal_scikit_learn_with_connectivity(districts, real_w):
     ref = AgglomerativeClustering(n_clusters=10, linkage="ward",
                                   connectivity=real_w.adjacency).fit_predict(z)
     frame, _ = cluster(districts, ["poverty_2018", "no_water_2017"], method="zones", k=10,
-                       weights=real_w)
+                       spatial_weights=real_w)
     assert adjusted_rand_score(ref, frame["zone"].astype(int)) == 1.0
 
 
 def test_population_floor(districts, real_w):
     frame, result = cluster(districts, INDS, method="zones", k=40, min_population=300_000,
-                            weights=real_w)
+                            spatial_weights=real_w)
     pops = frame.groupby("zone")["pop_2020"].sum()
     assert pops.min() >= 300_000
     assert result.k == 40 - len(result.merges) == len(pops)

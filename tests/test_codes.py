@@ -128,8 +128,8 @@ def test_missing_key_column_is_named(districts):
     table = pd.DataFrame({"nombre": ["a", "b"], "valor": [1, 2]})
     with pytest.raises(JoinError, match="No column of district codes"):
         geoprio.join_indicators(districts, table)
-    with pytest.raises(JoinError, match="key column 'codigo' is not in the table"):
-        geoprio.join_indicators(districts, table, key="codigo")
+    with pytest.raises(JoinError, match="id_column 'codigo' is not in the table"):
+        geoprio.join_indicators(districts, table, id_column="codigo")
 
 
 def test_cli_join_strict_exits_non_zero_and_writes_report(messy_file, tmp_path):
@@ -332,7 +332,7 @@ def test_the_code_column_by_name_or_by_its_values():
     three_of_five = four_of_five.assign(a=["010101", "010102", "010103", "q", "zz"])
     with pytest.raises(JoinError, match=r"^No column of district codes \(ubigeo\) found "
                                         r"among \['a', 'b'\]\. Name the column with "
-                                        r"key='\.\.\.' \(6-digit INEI or RENIEC code\)\.$"):
+                                        r"id_column='\.\.\.' \(6-digit INEI or RENIEC code\)\.$"):
         find_code_column(three_of_five)
     with pytest.raises(JoinError, match="No column of district codes"):
         find_code_column(pd.DataFrame({"a": []}))

@@ -143,13 +143,15 @@ def test_compare_2019_2022_example(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     # the figures of the methodology (section 9.2), checked independently in test_figures.py
-    assert "Spearman 0.924 over 1831 districts ranked in both" in out
-    assert "kept 287, entering 88, leaving 88" in out
+    assert "Spearman 0.926 over 1865 districts ranked in both" in out
+    assert "kept 288, entering 87, leaving 87" in out
     # paired draws of the sources both sides draw (methodology section 10.1)
     assert ("paired draws: 200, drawn ['poverty_2018'], held ['anemia_6_35m_2022_eb', "
-            "'stunting_u5_2022_eb']") in out
+            "'stunting_u5_2022_fh']") in out
     within = re.search(r"within their interval: (\d+) entering, (\d+) leaving", out)
-    assert int(within.group(1)) < 88 and int(within.group(2)) < 88
+    assert int(within.group(1)) < 87 and int(within.group(2)) < 87
+    # both lists' children counted on the 2022 Fay–Herriot estimate on ENDES's scale
+    assert "stunted_children: 2019 list 82,758, 2022 list 84,317" in out
     assert "not ranked -> rank" in out  # a district without a 2019 figure enters
     assert "layers ['distritos', 'escenario']" in out
 
@@ -159,10 +161,11 @@ def test_budget_tradeoff_example(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "11 frontier points (stunted_children" in out
-    # the ends, checked by hand in test_frontier.py: the 50 largest counts; the highest rate
-    assert "point  0:   107,746 children, mean rate 15.0%, 50 districts" in out
-    assert "point 10:       175 children, mean rate 49.0%, 1 districts" in out
-    assert "point 5: 50 districts, 55,219 children at 32.0%" in out
+    # the ends, checked by hand in test_figures.py: the 50 largest counts; the highest rate
+    assert "against the need-weighted mean of stunting_u5_2022_fh_endes" in out
+    assert "point  0:    86,771 children, mean rate 16.0%, 50 districts" in out
+    assert "point 10:       184 children, mean rate 52.5%, 1 districts" in out
+    assert "point 5: 50 districts, 46,229 children at 34.3%" in out
     assert f"written frontera.png, punto.xlsx in {tmp_path / 'geoprio_salidas'}" in out
     assert (tmp_path / "geoprio_salidas" / "punto.xlsx").exists()
 
@@ -296,7 +299,7 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
         assert "1874 4326" in text
         assert "800 800 493 253" in text
         assert "{'HH': 95, 'HL': 6, 'LH': 4, 'LL': 185, 'ns': 1537, 'unstable': 38}" in text
-        assert "50 stunted_children 107746 0.0" in text
+        assert "50 stunted_children 86771 0.0" in text
         # a RENIEC table whose codes are INEI codes of other districts: refused, then chosen
         assert "2 010206\nRENIEC numbering (chosen by the user)\n" in text
         assert "RENIEC numbering (district names fit it in 2 rows)" in text
@@ -352,7 +355,8 @@ def test_preset_changes_table_is_current():
         sys.path.remove(str(REPO / "docs"))
     text = presets_changes.markdown(geoprio.load_districts())
     assert (REPO / "docs" / "cambios-presets-2022.md").read_text(encoding="utf-8") == text
-    assert "Se mantienen 287, entran 88 y salen 88" in text
+    assert "Se mantienen 362, entran 13 y salen 13" in text  # Bayes empírico -> Fay–Herriot
+    assert "Se mantienen 287, entran 88 y salen 88" in text  # 2019 -> 2022, on Bayes empírico
 
 
 def test_the_readme_counts_the_examples_and_says_how_the_app_starts():

@@ -241,9 +241,11 @@ def test_a_list_longer_than_the_cap_gets_no_zip_but_a_line_saying_what_to_do():
 
 
 def test_the_zip_of_sheets_runs_in_the_background_with_progress_and_cancel(monkeypatch):
-    import geoprio.report.sheet as sheet
+    import app.views.sheets as sheets_view
 
-    threads = _built_on(monkeypatch, sheet, "_render")
+    # the ZIP is built on the long-export thread (its 40 sheets drawn there or by the
+    # processes district_sheets starts from PARALLEL_FROM sheets)
+    threads = _built_on(monkeypatch, sheets_view, "district_sheets")
     s = Scenario(name="veinte", weights={"stunting_u5_2022_eb": 1}, top_n=40, n_draws=0)
     at = page(make({"s": s.to_token()}), "ranking")
     next(b for b in at.button if b.key == "sheets_prepare").click().run()

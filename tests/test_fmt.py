@@ -16,16 +16,16 @@ NB = "\u00a0"
 def test_money_keeps_its_cents():
     # issue 20: S/ 12.50 a child read "S/ 12" (and S/ 0.50 read "S/ 0")
     assert fmt.money(12.5) == f"S/{NB}12,50"
-    assert fmt.money(0.5, "en") == "S/ 0.50"
-    assert fmt.money(1234.05, "en") == "S/ 1,234.05"
+    assert fmt.money(0.5, lang="en") == "S/ 0.50"
+    assert fmt.money(1234.05, lang="en") == "S/ 1,234.05"
     # whole soles stay whole, and a sum that only has float noise is whole
     assert fmt.money(2_000_000) == f"S/{NB}2{NB}000{NB}000"
-    assert fmt.money(0.1 + 0.2 + 99.7, "en") == "S/ 100"
-    assert fmt.money(7, "en") == "S/ 7" and fmt.money(-3.0, "en") == "S/ -3"
-    assert fmt.money(12.999, "en") == "S/ 13"   # rounds to whole soles at the cent
-    assert fmt.money(2_500_000.6, "en", decimals=0) == "S/ 2,500,001"
+    assert fmt.money(0.1 + 0.2 + 99.7, lang="en") == "S/ 100"
+    assert fmt.money(7, lang="en") == "S/ 7" and fmt.money(-3.0, lang="en") == "S/ -3"
+    assert fmt.money(12.999, lang="en") == "S/ 13"   # rounds to whole soles at the cent
+    assert fmt.money(2_500_000.6, lang="en", decimals=0) == "S/ 2,500,001"
     assert fmt.money(float("nan")) == "sin dato"
-    assert fmt.money(None, "en") == "no data"
+    assert fmt.money(None, lang="en") == "no data"
 
 
 @pytest.mark.parametrize(("value", "decimals", "lang", "text"), [
@@ -85,7 +85,7 @@ def test_integers_percentages_and_printf_in_both_languages():
     with pytest.raises(GeoprioError, match="lang must be one of"):
         fmt.printf_integer("pt")
     with pytest.raises(GeoprioError, match="lang must be one of"):
-        fmt.money(1.0, "pt")
+        fmt.money(1.0, lang="pt")
 
 
 @pytest.mark.parametrize(("values", "least", "expected"), [

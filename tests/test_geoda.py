@@ -121,7 +121,7 @@ def test_global_moran_of_stunting_eb_equals_esda(districts, real_w):
 
     keep, w = _kept_w(districts, real_w, EB)
     y = districts.loc[keep, EB].to_numpy(float)
-    s = geoprio.moran_scatter(districts, EB, weights=real_w)
+    s = geoprio.moran_scatter(districts, EB, spatial_weights=real_w)
     theirs = esda.Moran(y, w.w, permutations=0)  # esda row-standardises
     assert len(s.dropped) == 35 and len(s.points) == 1839
     assert abs(s.I - theirs.I) < 1e-12
@@ -141,7 +141,8 @@ def test_bivariate_local_moran_equals_esda(districts, real_w):
     keep, w = _kept_w(districts, real_w, EB, "poverty_2018")
     x = districts.loc[keep, EB].to_numpy(float)
     y = districts.loc[keep, "poverty_2018"].to_numpy(float)
-    frame, result = geoprio.bivariate_hotspots(districts, EB, "poverty_2018", weights=real_w)
+    frame, result = geoprio.bivariate_hotspots(districts, EB, "poverty_2018",
+                                               spatial_weights=real_w)
     theirs = esda.Moran_Local_BV(x, y, w.w, permutations=0)
     np.testing.assert_allclose(result.local.Is, theirs.Is, atol=1e-12, rtol=0)
     assert (result.local.q == theirs.q).all()
@@ -177,7 +178,7 @@ def test_box_map_equals_mapclassify_boxplot(districts):
 
 
 def test_significance_classes_are_the_adjusted_p_values_in_geoda_classes(districts, real_w):
-    _, result = geoprio.hotspots(districts, "stunting_u5_2019", weights=real_w)
+    _, result = geoprio.hotspots(districts, "stunting_u5_2019", spatial_weights=real_w)
     local = result.local
     classes = significance_classes(result)
     adjusted = false_discovery_control(local.p_sim, method="bh")  # scipy as oracle
@@ -196,7 +197,7 @@ def test_significance_classes_are_the_adjusted_p_values_in_geoda_classes(distric
     assert (in_class == ~labels.isin(["ns", "unstable"])).all()
     assert labels.value_counts().to_dict() == result.counts
     # without FDR the classes read the pooled pseudo p-value; alpha 0.01 stops at 0.01
-    _, raw = geoprio.hotspots(districts, "stunting_u5_2019", weights=real_w, fdr=False,
+    _, raw = geoprio.hotspots(districts, "stunting_u5_2019", spatial_weights=real_w, fdr=False,
                               alpha=0.01)
     raw_classes = significance_classes(raw)
     assert set(raw_classes) <= {"0.0001", "0.001", "0.01", "ns", "unstable"}
@@ -206,7 +207,7 @@ def test_significance_classes_are_the_adjusted_p_values_in_geoda_classes(distric
 
 
 def test_stable_labels_put_unstable_districts_apart(districts, real_w):
-    _, result = geoprio.hotspots(districts, "stunting_u5_2019", weights=real_w)
+    _, result = geoprio.hotspots(districts, "stunting_u5_2019", spatial_weights=real_w)
     labels = result.stable_labels()
     unstable = result.stability < 0.9
     assert unstable.sum() == 38  # 18 of 20 runs must agree
@@ -232,9 +233,9 @@ def test_errors_name_the_parameter(districts, real_w, three):
 
 def test_bivariate_labels_do_not_depend_on_the_seed(districts, real_w):
     _, a = geoprio.bivariate_hotspots(districts, "stunting_u5_2019", "poverty_2018",
-                                      weights=real_w, seed=0)
+                                      spatial_weights=real_w, seed=0)
     _, b = geoprio.bivariate_hotspots(districts, "stunting_u5_2019", "poverty_2018",
-                                      weights=real_w, seed=1)
+                                      spatial_weights=real_w, seed=1)
     la, lb = a.stable_labels(), b.stable_labels()
     both = (la != "unstable") & (lb != "unstable")
     assert both.sum() > 1700

@@ -240,7 +240,7 @@ def test_raster_vrt_makes_no_request_and_reads_no_server_raster(server, tmp_path
         with pytest.raises(RasterError, match=r"^capa\.tif: is XML"):
             geoprio.zonal_stats(districts(), vrt, name="capa.tif")
         with pytest.raises(RasterError, match=r"subida\.tif: is XML"):  # as the weights
-            geoprio.zonal_stats(districts(), private, weights=upload)
+            geoprio.zonal_stats(districts(), private, population=upload)
     assert hits == []
 
 
@@ -749,7 +749,7 @@ def test_messages_stay_short_whatever_the_input(n, where):
             assert all(len(p["message"]) < 300 for p in t.attrs["read"]["problems"])
     else:
         with pytest.raises(InputError) as err:
-            geoprio.read_table(b"ubigeo,v\n010101,1\n", name="k.csv", key=long)
+            geoprio.read_table(b"ubigeo,v\n010101,1\n", name="k.csv", id_column=long)
         assert len(str(err.value)) <= MAX_MESSAGE_CHARS
 
 

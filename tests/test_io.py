@@ -172,9 +172,9 @@ def test_missing_key_column():
 
 def test_named_key_absent_suggests_the_close_one_and_lists_other_problems():
     data = b"Ubigeo,anemia\n010101,30\n010102,s/d\n010103,25\n010104,20\n"
-    with pytest.raises(InputError, match=r"key column 'UBIGEO' is not in the table \(did you "
+    with pytest.raises(InputError, match=r"id_column 'UBIGEO' is not in the table \(did you "
                                          r"mean 'Ubigeo'\?\).*1 other problem") as err:
-        geoprio.read_table(data, name="k.csv", key="UBIGEO")
+        geoprio.read_table(data, name="k.csv", id_column="UBIGEO")
     assert [p["kind"] for p in err.value.problems] == ["missing_key", "text_in_numbers"]
 
 
@@ -444,8 +444,8 @@ def test_several_layers_need_a_choice(tmp_path):
 
 
 def test_code_column_named_but_absent():
-    with pytest.raises(GeometryError, match=r"code_column 'IDDIST' is not in"):
-        geoprio.read_boundaries(BAD / "utm18s.gpkg", code_column="IDDIST")
+    with pytest.raises(GeometryError, match=r"id_column 'IDDIST' is not in"):
+        geoprio.read_boundaries(BAD / "utm18s.gpkg", id_column="IDDIST")
 
 
 @settings(max_examples=40, deadline=None)

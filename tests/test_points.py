@@ -70,7 +70,7 @@ def points() -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- points_in_districts
 def test_points_in_districts_places_counts_and_reports(two_districts, points):
     before = points.copy()
-    joined, report = points_in_districts(points, two_districts, code_column="code")
+    joined, report = points_in_districts(points, two_districts, id_column="code")
     assert joined["ubigeo_spatial"].tolist()[:4] == ["010101", "010102", "010102", "010101"]
     assert joined["ubigeo_spatial"].iloc[4:].isna().all()
     assert joined.index.equals(points.index)
@@ -112,8 +112,8 @@ def test_points_in_districts_reprojects_with_a_warning(two_districts):
 
 
 def test_points_in_districts_errors(two_districts, points):
-    with pytest.raises(InputError, match="code_column='nope' is not a column"):
-        points_in_districts(points, two_districts, code_column="nope")
+    with pytest.raises(InputError, match="id_column='nope' is not a column"):
+        points_in_districts(points, two_districts, id_column="nope")
     with pytest.raises(InputError, match="points has no CRS"):
         points_in_districts(points.set_crs(None, allow_override=True), two_districts)
     with pytest.raises(GeometryError, match="no 'ubigeo' column"):
@@ -136,12 +136,12 @@ def test_count_by_district_spatial_and_by_category(two_districts, points):
 
 def test_count_by_district_with_key_on_a_plain_table(two_districts):
     table = pd.DataFrame({"ubigeo": ["10101", "010101", "150101", None]})
-    out = count_by_district(table, two_districts, key="ubigeo")
+    out = count_by_district(table, two_districts, id_column="ubigeo")
     assert out.set_index("ubigeo")["n_points"].to_dict() == {"010102": 0, "010101": 2}
-    with pytest.raises(InputError, match="pass key="):
+    with pytest.raises(InputError, match="pass id_column="):
         count_by_district(table, two_districts)
     with pytest.raises(InputError, match="by='kind' is not a column"):
-        count_by_district(table, two_districts, key="ubigeo", by="kind")
+        count_by_district(table, two_districts, id_column="ubigeo", by="kind")
 
 
 def test_codes_read_as_numbers_with_gaps(two_districts):
@@ -149,13 +149,13 @@ def test_codes_read_as_numbers_with_gaps(two_districts):
     pts = gpd.GeoDataFrame({"code": [10101.0, np.nan, 10102.0]},
                            geometry=[Point(0.5, 0.5), Point(0.4, 0.4), Point(1.5, 0.5)],
                            crs="EPSG:4326")
-    _, report = points_in_districts(pts, two_districts, code_column="code")
+    _, report = points_in_districts(pts, two_districts, id_column="code")
     assert (report.n_code_missing, report.n_code_unknown, report.n_disagree) == (1, 0, 0)
     text = pts.assign(code=["010101", "LIMA", " "])
-    _, report = points_in_districts(text, two_districts, code_column="code")
+    _, report = points_in_districts(text, two_districts, id_column="code")
     assert (report.n_code_missing, report.n_code_unknown) == (1, 1)
     table = pd.DataFrame({"ubigeo": [10101.0, np.nan, 10102.0, 10102.0]})
-    counts = count_by_district(table, two_districts, key="ubigeo")
+    counts = count_by_district(table, two_districts, id_column="ubigeo")
     assert counts.set_index("ubigeo")["n_points"].to_dict() == {"010102": 2, "010101": 1}
 
 

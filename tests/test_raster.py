@@ -223,7 +223,7 @@ def test_weighted_mean_on_the_same_grid(tmp_path, monkeypatch, strip_pixels):
     w[3, 3] = -1  # nodata weight in the third polygon
     w[2, 0] = 2
     wpath = write(tmp_path / "w.tif", w, nodata=-1)
-    out = zonal_stats(frame(SHAPES[:3]), path, stats=["mean"], weights=wpath)
+    out = zonal_stats(frame(SHAPES[:3]), path, stats=["mean"], population=wpath)
     assert out.columns.tolist() == ["ubigeo", "mean", "weighted_mean", "zonal_method"]
     assert out["weighted_mean"].iloc[0] == (1 * 1 + 3 * 4) / 4
     assert np.isnan(out["weighted_mean"].iloc[1])  # all weights 0: no weighted mean
@@ -235,7 +235,7 @@ def test_weighted_mean_resampled_from_a_coarser_grid(tmp_path):
     # 2-degree weight cells: bottom-left 5, bottom-right 1 (each covers 2 x 2 value pixels)
     coarse = np.array([[1.0, 1.0], [5.0, 1.0]])
     wpath = write(tmp_path / "coarse.tif", coarse, transform=from_origin(0, 4, 2, 2))
-    out = zonal_stats(frame([box(0, 0, 4, 2)]), path, stats=["mean"], weights=wpath)
+    out = zonal_stats(frame([box(0, 0, 4, 2)]), path, stats=["mean"], population=wpath)
     # bottom half: cols 0-1 are 7, 8, 9, 9 (weight 5); cols 2-3 are 9, 9, 0, 1 (weight 1)
     assert out["weighted_mean"].iloc[0] == pytest.approx((5 * 33 + 19) / 24, abs=1e-9)
 
@@ -267,8 +267,8 @@ def test_raster_without_crs_is_refused(tmp_path):
 def test_weights_without_crs_are_refused(tmp_path):
     path = write(tmp_path / "grid.tif", GRID)
     wpath = write(tmp_path / "w.tif", GRID, crs=None)
-    with pytest.raises(RasterError, match=r"weights .* has no CRS"):
-        zonal_stats(frame(SHAPES), path, weights=wpath)
+    with pytest.raises(RasterError, match=r"population .* has no CRS"):
+        zonal_stats(frame(SHAPES), path, population=wpath)
 
 
 def test_raster_not_overlapping_is_refused_with_both_bounds(tmp_path):
@@ -291,7 +291,7 @@ def test_bad_arguments_name_the_argument(tmp_path):
         zonal_stats(frame(SHAPES), path, band=2)
     with pytest.raises(InputError, match=r"stats must be one or more of .* got \['avg'\]"):
         zonal_stats(frame(SHAPES), path, stats=["avg"])
-    with pytest.raises(InputError, match="weighted_mean' needs weights"):
+    with pytest.raises(InputError, match="weighted_mean' needs population"):
         zonal_stats(frame(SHAPES), path, stats="weighted_mean")
     with pytest.raises(InputError, match="fallback must be one of"):
         zonal_stats(frame(SHAPES), path, fallback="nearest")

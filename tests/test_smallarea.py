@@ -324,7 +324,7 @@ def test_endes_benchmark_matches_each_department(stunting, table):
 
 def test_benchmark_with_a_mapping_and_errors(table):
     r = small_area(table, "stunted_u5_2022", "evaluated_u5_2022", ["poverty_2018"],
-                   benchmark={"1": 10.0}, weights="under5_2020")
+                   benchmark={"1": 10.0}, population="under5_2020")
     amazonas = (table["ubigeo"].str[:2] == "01").to_numpy()
     w = table["under5_2020"].to_numpy()[amazonas]
     assert np.sum(w * r["benchmarked"].to_numpy()[amazonas]) / w.sum() == pytest.approx(10.0)
@@ -332,7 +332,7 @@ def test_benchmark_with_a_mapping_and_errors(table):
     with pytest.raises(GeoprioError, match="benchmark must be one of"):
         small_area(table, "stunted_u5_2022", "evaluated_u5_2022", ["poverty_2018"],
                    benchmark="dhs")
-    with pytest.raises(GeoprioError, match="needs weights"):
+    with pytest.raises(GeoprioError, match="needs population"):
         small_area(table, "stunted_u5_2022", "evaluated_u5_2022", ["poverty_2018"],
                    benchmark={"01": 10.0})
 

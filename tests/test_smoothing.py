@@ -69,7 +69,7 @@ def test_spatial_eb_worked_by_hand():
     #   of the posterior built with the global spread)
     # d4 {3,4}: m = 9/20 = .45, A = 1.25/20 − .045 = .0175, w = .28 → .45 + .28·.25 = .52
     t = pd.DataFrame({"ubigeo": list("abcd"), "y": [0, 4, 2, 7], "n": [10] * 4})
-    r = smooth_rates(t, "y", "n", method="spatial_eb", w=_line(4))
+    r = smooth_rates(t, "y", "n", method="spatial_eb", spatial_weights=_line(4))
     assert r["rate"].tolist() == pytest.approx([0.1, 0.25, 279 / 1070, 0.52], abs=1e-12)
     assert r["variance_fallback"].tolist() == [False, False, True, False]
     assert r["shrinkage"].iloc[2] == pytest.approx(55 / 107, abs=1e-12)
@@ -85,7 +85,7 @@ def test_a_neighbourhood_without_any_event_gets_a_usable_posterior():
     # posterior Beta(0, b), which rng.beta refuses
     t = pd.DataFrame({"ubigeo": list("abcdef"), "y": [0, 0, 0, 3, 6, 2],
                       "n": [12, 20, 15, 30, 25, 40]})
-    r = smooth_rates(t, "y", "n", method="spatial_eb", w=_line(6))
+    r = smooth_rates(t, "y", "n", method="spatial_eb", spatial_weights=_line(6))
     g = smooth_rates(t, "y", "n")   # the global prior, by the global method
     # a {a,b} and b {a,b,c}: no event around them → the global prior, global EB's answer
     assert r["variance_fallback"].tolist()[:2] == [True, True]
@@ -94,7 +94,7 @@ def test_a_neighbourhood_without_any_event_gets_a_usable_posterior():
         assert (r["a"].iloc[i], r["b"].iloc[i]) == pytest.approx((g["a"].iloc[i],
                                                                   g["b"].iloc[i]))
         assert r["rate"].iloc[i] > 0
-    post = posterior_beta(t, "y", "n", method="spatial_eb", w=_line(6))
+    post = posterior_beta(t, "y", "n", method="spatial_eb", spatial_weights=_line(6))
     draws = np.random.default_rng(0).beta(post["a"], post["b"], size=(4000, 6))
     assert np.isfinite(draws).all()
     np.testing.assert_allclose(draws.mean(axis=0), r["rate"], atol=0.01)
@@ -103,7 +103,7 @@ def test_a_neighbourhood_without_any_event_gets_a_usable_posterior():
 def test_a_prior_without_spread_is_a_point_everywhere():
     t = pd.DataFrame({"ubigeo": list("abc"), "y": [1, 3, 4], "n": [10, 10, 20]})
     with pytest.warns(UserWarning):
-        r = smooth_rates(t, "y", "n", method="spatial_eb", w=_line(3))
+        r = smooth_rates(t, "y", "n", method="spatial_eb", spatial_weights=_line(3))
     assert np.isinf(r["a"]).all() and np.isinf(r["b"]).all()
     assert (r["lo"] == r["rate"]).all() and (r["hi"] == r["rate"]).all()
     assert (r["shrinkage"] == 0).all()
@@ -185,7 +185,7 @@ def test_spatial_eb_equals_esda_on_the_2022_counts(counts_2022, districts):
                                        counts_2022.loc[ok, "n"].to_numpy(), ws).r.ravel()
     overall = Empirical_Bayes(counts_2022.loc[ok, "y"].to_numpy(),
                               counts_2022.loc[ok, "n"].to_numpy()).r.ravel()
-    got = smooth_rates(counts_2022, "y", "n", method="spatial_eb", w=w)
+    got = smooth_rates(counts_2022, "y", "n", method="spatial_eb", spatial_weights=w)
     # esda's spatial rates where the neighbourhood gives a prior, its global ones elsewhere
     fell = got.loc[ok, "variance_fallback"].to_numpy()
     rate = got.loc[ok, "rate"].to_numpy()
@@ -203,7 +203,7 @@ def test_spatial_eb_equals_esda_on_the_2022_counts(counts_2022, districts):
     w_own = got.loc[ok, "shrinkage"].to_numpy()
     assert np.abs((m + w_own * (raw - m) - rate)[moved]).max() < 1e-12
     # the same with the weights given as a libpysal W or a sparse matrix
-    again = smooth_rates(counts_2022, "y", "n", method="spatial_eb", w=w.w)
+    again = smooth_rates(counts_2022, "y", "n", method="spatial_eb", spatial_weights=w.w)
     assert np.allclose(again["rate"], got["rate"], equal_nan=True, atol=0)
     assert int(got["variance_fallback"].sum()) == 213
 
@@ -234,8 +234,8 @@ def test_public_api_and_errors(counts_2022):
         smooth_rates(HAND.assign(y=[0, 2, 40, 6]), "y", "n")
     with pytest.raises(GeoprioError, match="'children' is not a column"):
         smooth_rates(HAND, "y", "children")
-    with pytest.raises(GeoprioError, match="w is 3x3 but there are 4 districts"):
-        smooth_rates(HAND, "y", "n", method="spatial_eb", w=_line(3))
+    with pytest.raises(GeoprioError, match="spatial_weights is 3x3 but there are 4 districts"):
+        smooth_rates(HAND, "y", "n", method="spatial_eb", spatial_weights=_line(3))
     with pytest.raises(TypeError, match="DataFrame"):
         smooth_rates([1, 2], "y", "n")
 
@@ -288,7 +288,7 @@ def test_attrs_say_method_level_and_the_global_prior():
     assert (r.attrs["method"], r.attrs["level"], r.attrs["no_data"]) == ("eb", 0.8, [])
     assert (r.attrs["global_mean"], r.attrs["global_var"]) == pytest.approx((0.3, 0.02))
     gaps = HAND.assign(n=[10, 0, 10, np.nan], y=[0, 0, 4, np.nan])
-    p = posterior_beta(gaps, "y", "n", method="spatial_eb", w=_line(4))
+    p = posterior_beta(gaps, "y", "n", method="spatial_eb", spatial_weights=_line(4))
     assert (p.attrs["method"], p.attrs["no_data"]) == ("spatial_eb", ["b", "d"])
     assert list(p.columns) == ["ubigeo", "a", "b"]
 

@@ -24,7 +24,7 @@ def real_w(districts):
 
 
 def test_hotspots_on_the_real_map(districts, real_w):
-    frame, result = hotspots(districts, "stunting_u5_2019", weights=real_w)
+    frame, result = hotspots(districts, "stunting_u5_2019", spatial_weights=real_w)
     missing = districts.loc[districts["stunting_u5_2019"].isna(), "ubigeo"].tolist()
     assert len(missing) == 9
     assert result.dropped == missing
@@ -63,7 +63,7 @@ def test_hotspots_on_the_real_map(districts, real_w):
 
 
 def test_hotspots_gi_star_labels(grid_w):
-    frame, result = hotspots(lattice(planted()), "x", method="gi_star", weights=grid_w)
+    frame, result = hotspots(lattice(planted()), "x", method="gi_star", spatial_weights=grid_w)
     assert set(frame["hotspot_x"].iloc[CORE]) == {"hot"}
     np.testing.assert_allclose(frame["hotspot_x_stat"], result.local.Zs)
     assert result.summary_en.startswith(f"{result.counts['hot']} districts are hot-spots of x")
@@ -90,7 +90,7 @@ def test_hotspots_errors(grid_w):
     with pytest.raises(InputError, match="runs must be an integer from 2 to 100"):
         hotspots(frame, "x", runs=1)
     with pytest.raises(InputError, match="weights must be a Contiguity built from these"):
-        hotspots(frame.iloc[:50], "x", weights=grid_w)
+        hotspots(frame.iloc[:50], "x", spatial_weights=grid_w)
     with pytest.raises(TypeError, match=r"districts must be a geopandas\.GeoDataFrame"):
         hotspots(pd.DataFrame(frame.drop(columns="geometry")), "x")
     with pytest.raises(InputError, match=r"alternative must be one of \['directed', 'two-sided'\]"):

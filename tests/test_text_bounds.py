@@ -199,6 +199,9 @@ class _Counting:
         self.measured += len(text)
         return self.pdf.get_string_width(text)
 
+    def __getattr__(self, name: str):  # the font and sizes the measure memo is keyed on
+        return getattr(self.pdf, name)
+
 
 @pytest.mark.parametrize("n", [5_000, 1_000_000])
 def test_clip_measures_what_fits_not_the_whole_text(pdf, n):

@@ -964,11 +964,11 @@ STRINGS.update({
     "est_eb_from": ("la tasa medida, acercada a la nacional cuanto menos niños se midieron",
                     "the measured rate, pulled towards the national one the fewer children "
                     "were measured"),
-    "est_fh": ("Fay–Herriot (la del preset DCI)", "Fay–Herriot (the DCI preset's)"),
-    "est_fh_from": ("{g} de los niños del distrito; el resto, de distritos parecidos (censo, "
-                    "pobreza, altitud)",
-                    "{g} from the district's own children; the rest from similar districts "
-                    "(census, poverty, altitude)"),
+    "est_fh": ("Fay–Herriot (la que usa el escenario DCI)", "Fay–Herriot (the one DCI uses)"),
+    "est_fh_from": ("pesa {g} la tasa medida en el distrito y el resto la de distritos "
+                    "parecidos (censo, pobreza, altitud)",
+                    "the rate measured in the district weighs {g}, the rate of similar "
+                    "districts (census, poverty, altitude) the rest"),
     "est_fh_none": ("solo de distritos parecidos (censo, pobreza, altitud): ningún niño medido",
                     "from similar districts only (census, poverty, altitude): no child "
                     "measured"),

@@ -81,7 +81,7 @@ def settings(view: View) -> dict | None:
         c1.selectbox(t("bud_people", lang), list(PEOPLE), key="bud_people",
                      format_func=lambda p: t(p, lang), help=t("bud_people_help", lang))
         if s.cost_per_beneficiary is not None:
-            c2.caption(t("bud_cost_benef", lang, cost=fmt.money(s.cost_per_beneficiary, lang)))
+            c2.caption(t("bud_cost_benef", lang, cost=fmt.money(s.cost_per_beneficiary, lang=lang)))
         else:
             c2.text_input(t("cost_per_district", lang), key="bud_cost_txt")
         c1, c2, c3, c4 = st.columns(4)
@@ -123,7 +123,7 @@ def _read_amounts(lang: str, *, with_cost: bool) -> bool:
 def chart(points: pd.DataFrame, chosen: pd.Series, people: str, lang: str) -> alt.Chart:
     """The frontiers (one line per budget), the chosen point circled in black."""
     data = points.drop(columns="ubigeos").assign(
-        budget_text=[fmt.money(b, lang) for b in points["budget"]],
+        budget_text=[fmt.money(b, lang=lang) for b in points["budget"]],
         children_text=[fmt.integer(v, lang) for v in points["children_reached"]],
         rate_text=[fmt.percent(v, 1, lang) for v in points["mean_rate"]],
         n_text=[fmt.integer(v, lang) for v in points["n_selected"]])
@@ -213,6 +213,8 @@ def export_bytes(key: tuple, *, _frame: pd.DataFrame, _catalog: pd.DataFrame) ->
 
 
 def render(view: View) -> None:
+    """The page: the planner's budgets, the frontier drawn, a point picked, its list on a map
+    and in a table, and its export."""
     lang = view.lang
     st.markdown(t("bud_intro", lang))
     asked = settings(view)
@@ -224,46 +226,75 @@ def render(view: View) -> None:
         s = s.replace(cost_per_district=asked["cost"])
     people = asked["people"]
     rate = PEOPLE[people][1]
+    points = _frontier_points(s, asked, lang)
+    if points is None:
+        return
+    budget, point, chosen = _pick_point(points, people, lang)
+    st.altair_chart(chart(points, chosen, people, lang), width="stretch")
+    st.caption(t("bud_chart_note", lang))
+    listed = tradeoff_list(view.ranked, points, int(point), budget=float(budget))
+    _point_metrics(chosen, people, lang)
+    reached_note(people, lang)
+    point_map(listed, people, rate, lang)
+    _point_table(listed, asked["cost"], people, rate, lang)
+    st.subheader(t("export", lang))
+    st.caption(t("bud_export_help", lang))
+    _export_buttons(view, s, asked, listed, (float(budget), int(point)), lang)
+
+
+def _frontier_points(s: Scenario, asked: dict, lang: str) -> pd.DataFrame | None:
+    """The frontier's points for the budgets asked; None (and the reason said) when there
+    is none to draw."""
     try:
         with st.spinner(t("bud_computing", lang, n=fmt.integer(
                 len(asked["budgets"]) * asked["steps"], lang))):
             points = frontier(s.to_token(), uploads_key(), asked["budgets"], asked["steps"],
-                              people, _frame=districts(), _catalog=catalog())
+                              asked["people"], _frame=districts(), _catalog=catalog())
     except GeoprioError as exc:
         from app.views.decide import plain
 
         st.error(t("scenario_error", lang, msg=plain(exc)))
-        return
+        return None
     if points.empty:
         st.warning(t("bud_empty", lang))
-        return
+        return None
+    return points
+
+
+def _pick_point(points: pd.DataFrame, people: str, lang: str) -> tuple[float, int, pd.Series]:
+    """The budget and the point of its frontier the planner picks (the first ones until she
+    does), and the point's row."""
     budgets = list(dict.fromkeys(points["budget"]))
     c1, c2 = st.columns([1, 3])
     if st.session_state.get("bud_budget") not in budgets:
         st.session_state["bud_budget"] = budgets[0]
     budget = c1.selectbox(t("budget_amount", lang), budgets, key="bud_budget",
-                          format_func=lambda b: fmt.money(b, lang))
+                          format_func=lambda b: fmt.money(b, lang=lang))
     rows = points[points["budget"] == budget].set_index("point", drop=False)
     if st.session_state.get("bud_point") not in list(rows.index):
         st.session_state["bud_point"] = int(rows.index[0])
     point = c2.select_slider(t("bud_pick", lang), list(rows.index), key="bud_point",
                              format_func=lambda k: point_label(rows.loc[k], people, lang),
                              help=t("bud_pick_help", lang))
-    chosen = rows.loc[point]
-    st.altair_chart(chart(points, chosen, people, lang), width="stretch")
-    st.caption(t("bud_chart_note", lang))
-    listed = tradeoff_list(view.ranked, points, int(point), budget=float(budget))
+    return budget, point, rows.loc[point]
+
+
+def _point_metrics(chosen: pd.Series, people: str, lang: str) -> None:
+    """The point in five numbers: people reached, their mean rate, districts, cost, unspent."""
     m = st.columns(5)
     m[0].metric(t(people, lang), fmt.integer(chosen["children_reached"], lang))
     m[1].metric(t("bud_mean_rate", lang), fmt.percent(chosen["mean_rate"], 1, lang))
     m[2].metric(t("bud_n_selected", lang), fmt.integer(chosen["n_selected"], lang))
-    m[3].metric(t("bud_cost", lang), fmt.money(chosen["cost"], lang))
-    m[4].metric(t("bud_unspent", lang), fmt.money(chosen["unspent"], lang))
-    reached_note(people, lang)
-    point_map(listed, people, rate, lang)
+    m[3].metric(t("bud_cost", lang), fmt.money(chosen["cost"], lang=lang))
+    m[4].metric(t("bud_unspent", lang), fmt.money(chosen["unspent"], lang=lang))
+
+
+def _point_table(listed: pd.DataFrame, cost: float | None, people: str, rate: str,
+                 lang: str) -> None:
+    """The point's selected districts in rank order, with people, rate and cost."""
     table = listed[listed["selected"].to_numpy(dtype=bool)].sort_values(["rank", "ubigeo"])
-    if "cost" not in table.columns and asked["cost"] is not None:  # a list without a budget
-        table = table.assign(cost=asked["cost"])
+    if "cost" not in table.columns and cost is not None:  # a list without a budget
+        table = table.assign(cost=cost)
     whole = fmt.printf_integer(lang)
     cc = st.column_config
     cols = ["rank", "ubigeo", "district", "province", "department", people, rate, "cost"]
@@ -279,14 +310,18 @@ def render(view: View) -> None:
                      people: cc.NumberColumn(t(people, lang), format=whole),
                      rate: cc.NumberColumn(t("bud_rate", lang)),
                      "cost": cc.NumberColumn("S/", format=whole)}, placeholder="—")
-    st.subheader(t("export", lang))
-    st.caption(t("bud_export_help", lang))
+
+
+def _export_buttons(view: View, s: Scenario, asked: dict, listed: pd.DataFrame,
+                    picked: tuple[float, int], lang: str) -> None:
+    """CSV and XLSX of the point's list, cached on everything that changes them."""
+    budget, point = picked
     frame, cat = export_frame(listed, asked["cost"]), catalog()
     stem = safe_filename(f"frontera_{safe_id(view.scenario.title(lang), default='escenario')}_"
                          f"{int(budget)}_{int(point)}")
     cols2 = st.columns(2)
     for col, ext, key in zip(cols2, (".csv", ".xlsx"), ("fmt_csv", "fmt_xlsx"), strict=True):
-        k = (s.to_token(), uploads_key(), asked["budgets"], asked["steps"], people,
+        k = (s.to_token(), uploads_key(), asked["budgets"], asked["steps"], asked["people"],
              float(budget), int(point), lang, ext)
         download_button(col, t("download", lang, fmt=t(key, lang)),
                         lambda k=k: export_bytes(k, _frame=frame, _catalog=cat), lang=lang,

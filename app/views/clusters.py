@@ -255,12 +255,12 @@ def heat_chart(long: pd.DataFrame, lang: str) -> alt.Chart:
 
 
 def render(view: View) -> None:
+    """The page: typology, zones or hot spots of the indicators (not of the scenario)."""
     lang = view.lang
     frame_all = districts()
     cat = catalog().set_index("id")
     usable = indicator_ids(cat.reset_index(), frame_all.columns)
     names = {i: label(cat.loc[i], lang) for i in usable}
-    units = {i: str(cat.loc[i, "unit"]) for i in usable}
     tip = {"district": t("district", lang), "department": t("department", lang),
            "ubigeo": t("ubigeo", lang)}
     valid("analisis", ["typology", "zones", "hotspots"])
@@ -268,38 +268,9 @@ def render(view: View) -> None:
                     format_func=lambda x: t(x, lang), key="analisis", persist_state="session")
     key = (uploads_key(),)  # groups depend on the indicator values, not on the scenario
     if kind == "hotspots":
-        c1, c2, c3 = st.columns(3)
-        ind = c1.selectbox(t("indicator", lang), usable, format_func=names.get,
-                           index=usable.index("stunting_u5_2019"), key="hs_ind")
-        method = c2.selectbox(t("method", lang), ["local_moran", "gi_star"], key="hs_method",
-                              format_func=lambda m: option("hotspot_method", m, lang))
-        alpha = c3.select_slider(t("alpha", lang), [0.01, 0.05, 0.1], 0.05, key="hs_alpha",
-                                 format_func=lambda a: fmt.number(a, 2, lang))
-        valid("vista", GEODA_VIEWS)
-        view_kind = st.radio(t("geoda_view", lang), GEODA_VIEWS, horizontal=True,
-                             key="vista", format_func=lambda v: option("geoda_view", v, lang))
-        try:
-            hotspot_views(view_kind, frame_all, key, ind, method, alpha, names, tip, usable,
-                          lang)
-        except GeoprioError as error:  # e.g. an uploaded indicator with too few values
-            log.info("hot-spot view %s of %s: %s", view_kind, ind, error)
-            values = pd.to_numeric(frame_all[ind], errors="coerce").dropna()
-            st.warning(t("geoda_error", lang, name=md(names[ind]),
-                         n=fmt.integer(len(values), lang),
-                         k=fmt.integer(values.nunique(), lang)))
+        _hotspots(frame_all, key, usable, names, tip, lang)
         return
-    defaults = [i for i in DEFAULTS if i in usable]
-    with st.form(f"cluster_form_{kind}"):
-        inds = st.multiselect(t("cluster_indicators", lang), usable, defaults,
-                              format_func=names.get)
-        c1, c2 = st.columns(2)
-        method = c1.selectbox(t("method", lang), ["kmeans", "ward", "gmm"],
-                              format_func=lambda m: option("cluster_method", m, lang)) \
-            if kind == "typology" else "ward"
-        k = c2.number_input(t("k", lang), 0, 30, 0 if kind == "typology" else 8)
-        floor = st.number_input(t("min_pop", lang), 0, 5_000_000, 0, 50_000) \
-            if kind == "zones" else 0
-        st.form_submit_button(t("run", lang))
+    inds, method, k, floor = _cluster_form(kind, usable, names, lang)
     if len(inds) < 2:
         st.info(t("cluster_need_two", lang))
         return
@@ -315,12 +286,57 @@ def render(view: View) -> None:
     _map(frame, col, colours, labels, t(kind, lang),
          {**tip, col: t("zone" if kind == "zones" else "group", lang),
           text_col: t("profile", lang)}, f"{kind}_map", lang)
+    units = {i: str(cat.loc[i, "unit"]) for i in usable}
     means, long = profile_tables(result, names, units, kind, lang)
     st.markdown(f"**{t('profile_table', lang)}**")
     st.dataframe(means, hide_index=True, width="stretch", placeholder="—")
     if not long.empty:
         st.markdown(f"**{t('profile_heat', lang)}**")
         st.altair_chart(heat_chart(long, lang), width="stretch")
+
+
+def _hotspots(frame_all: pd.DataFrame, key: tuple, usable: list[str], names: dict[str, str],
+              tip: dict[str, str], lang: str) -> None:
+    """The hot-spot choices (indicator, method, significance, view) and the view chosen; an
+    indicator that cannot be analysed says why."""
+    c1, c2, c3 = st.columns(3)
+    ind = c1.selectbox(t("indicator", lang), usable, format_func=names.get,
+                       index=usable.index("stunting_u5_2019"), key="hs_ind")
+    method = c2.selectbox(t("method", lang), ["local_moran", "gi_star"], key="hs_method",
+                          format_func=lambda m: option("hotspot_method", m, lang))
+    alpha = c3.select_slider(t("alpha", lang), [0.01, 0.05, 0.1], 0.05, key="hs_alpha",
+                             format_func=lambda a: fmt.number(a, 2, lang))
+    valid("vista", GEODA_VIEWS)
+    view_kind = st.radio(t("geoda_view", lang), GEODA_VIEWS, horizontal=True,
+                         key="vista", format_func=lambda v: option("geoda_view", v, lang))
+    try:
+        hotspot_views(view_kind, frame_all, key, ind, method, alpha, names, tip, usable,
+                      lang)
+    except GeoprioError as error:  # e.g. an uploaded indicator with too few values
+        log.info("hot-spot view %s of %s: %s", view_kind, ind, error)
+        values = pd.to_numeric(frame_all[ind], errors="coerce").dropna()
+        st.warning(t("geoda_error", lang, name=md(names[ind]),
+                     n=fmt.integer(len(values), lang),
+                     k=fmt.integer(values.nunique(), lang)))
+
+
+def _cluster_form(kind: str, usable: list[str], names: dict[str, str],
+                  lang: str) -> tuple[list[str], str, int, int]:
+    """The typology's or the zones' form: indicators, method (zones: Ward), number of groups
+    (0: chosen by the data) and, for zones, the smallest population of a zone."""
+    defaults = [i for i in DEFAULTS if i in usable]
+    with st.form(f"cluster_form_{kind}"):
+        inds = st.multiselect(t("cluster_indicators", lang), usable, defaults,
+                              format_func=names.get)
+        c1, c2 = st.columns(2)
+        method = c1.selectbox(t("method", lang), ["kmeans", "ward", "gmm"],
+                              format_func=lambda m: option("cluster_method", m, lang)) \
+            if kind == "typology" else "ward"
+        k = c2.number_input(t("k", lang), 0, 30, 0 if kind == "typology" else 8)
+        floor = st.number_input(t("min_pop", lang), 0, 5_000_000, 0, 50_000) \
+            if kind == "zones" else 0
+        st.form_submit_button(t("run", lang))
+    return inds, method, k, floor
 
 
 def hotspot_views(view_kind: str, frame_all: pd.DataFrame, key: tuple, ind: str, method: str,

@@ -267,6 +267,27 @@ def comparison_bytes(key: tuple, *, _comparison: ScenarioComparison,
         return path.read_bytes()
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _comparison(key: tuple, *, _ranked_a: pd.DataFrame, _ranked_b: pd.DataFrame,
+                _catalog: pd.DataFrame) -> ScenarioComparison:
+    """:func:`compare_scenarios` of two complete rankings, its paired draws included.
+
+    ``key`` = (token a, token b, uploads fingerprint, language): everything the answer
+    depends on (each ranking is a function of its token, the uploads and the language).
+    Streamlit hands each caller its own copy.
+    """
+    return compare_scenarios(_ranked_a, _ranked_b, catalog=_catalog, lang=key[3])
+
+
+def comparison(a: Scenario, b: Scenario, lang: str, ranked_a: pd.DataFrame,
+               ranked_b: pd.DataFrame) -> ScenarioComparison:
+    """The comparison of ``a`` and ``b``, computed once per pair, uploads and language (the
+    paired Monte Carlo is the page's costliest step: a rerun, a checkbox, a download and
+    another session asking the same pair reuse it)."""
+    key = (a.to_token(), b.to_token(), uploads_key(), lang)
+    return _comparison(key, _ranked_a=ranked_a, _ranked_b=ranked_b, _catalog=catalog())
+
+
 def downloads(c: ScenarioComparison, a: Scenario, b: Scenario, lang: str) -> None:
     st.subheader(t("export", lang))
     st.caption(t("cmp_export_help", lang))
@@ -300,7 +321,7 @@ def render(view: View) -> None:
     with st.spinner(t("cmp_computing", lang)):
         ra = view.ranked if a == view.scenario and view.complete else full_ranked(a, lang)
         rb = view.ranked if b == view.scenario and view.complete else full_ranked(b, lang)
-        c = compare_scenarios(ra, rb)
+        c = comparison(a, b, lang, ra, rb)
     if a == b:
         st.info(t("cmp_same", lang))
     m = st.columns(5)

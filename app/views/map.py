@@ -105,40 +105,19 @@ def map_breaks(column: str, values: pd.Series, scheme: str, k: int, palette: str
 
 
 def render(view: View) -> None:
+    """The page: a choropleth of the score, an indicator or an interval's width, the list
+    outlined; a click offers the district's sheet."""
     lang = view.lang
     ranked = in_map_order(view.ranked)
     if fonie_view.gaps_map(view, ranked):  # FONIE's simultaneous gaps instead (issue 16)
         return
-    normalisation = view.scenario.normalisation
     cat = catalog().set_index("id")
-    options = map_options(cat, ranked.columns)
-    valid("mapa", options)
-    valid("clasificacion", mapping.SCHEMES)
-    c1, c2, c3 = st.columns([3, 2, 1])
-    column = c1.selectbox(t("map_of", lang), options, key="mapa", persist_state="session",
-                          format_func=lambda i: option_label(i, cat, lang))
-    scheme = c2.selectbox(t("scheme", lang), list(mapping.SCHEMES), key="clasificacion",
-                          persist_state="session",
-                          format_func=lambda s: option("scheme", s, lang))
-    k = c3.number_input(t("classes", lang), 3, 7, key="clases", persist_state="session")
-    if column == "score":
-        title, palette, source = t("score", lang), "YlOrRd", ""
-        unit = t(f"score_unit_{normalisation}", lang)
-        raw_unit = ""
-    elif column.endswith(WIDTH):
+    column, scheme, k = _map_choices(ranked, cat, lang)
+    if column.endswith(WIDTH):
         base = column.removesuffix(WIDTH)
         ranked = ranked.assign(**{column: ranked[f"{base}_hi"] - ranked[f"{base}_lo"]})
-        title, palette = option_label(column, cat, lang), "PuBu"
-        raw_unit = str(cat.loc[base, "unit"])
-        unit = t("points", lang) if raw_unit == "%" else raw_unit
-        source = f"{t('source', lang)}: {md(cat.loc[base, 'source'])}. {t('width_note', lang)}"
-    else:
-        row = cat.loc[column]
-        title = label(row, lang)
-        raw_unit = str(row["unit"])
-        unit = f"{raw_unit}, {int(row['year'])}" if pd.notna(row["year"]) else raw_unit
-        palette = "PuBu" if row["higher_is_worse"] is False else "YlOrRd"
-        source = f"{t('source', lang)}: {md(row['source'])}."
+    title, unit, raw_unit, palette, source = _legend_words(column, cat,
+                                                           view.scenario.normalisation, lang)
     values = ranked[column].astype("float64")
     breaks = map_breaks(column, values, scheme, int(k), palette, cat)
     labels = fmt.break_labels(breaks.lower, breaks.bins, lang)
@@ -162,6 +141,53 @@ def render(view: View) -> None:
         missing=t("missing", lang), tiles=OSM_TILES if basemap else None,
         attribution="© OpenStreetMap")
     st.caption(t("outline_selected", lang) + (" " + source if source else ""))
+    _clicked(ranked, clicked, lang)
+    if breaks.missing:
+        st.warning(t("districts_missing", lang, n=fmt.integer(breaks.missing, lang)))
+    base = column.removesuffix(WIDTH)
+    if base != "score" and isinstance(cat.loc[base, "caveats"], str) and \
+            cat.loc[base, "caveats"].strip():
+        st.info(f"{t('caveats', lang)}: {md(cat.loc[base, 'caveats'], 4000)}")
+
+
+def _map_choices(ranked: pd.DataFrame, cat: pd.DataFrame, lang: str) -> tuple[str, str, int]:
+    """What the map shows (the score, an indicator or its interval's width), its class-break
+    scheme and its number of classes."""
+    options = map_options(cat, ranked.columns)
+    valid("mapa", options)
+    valid("clasificacion", mapping.SCHEMES)
+    c1, c2, c3 = st.columns([3, 2, 1])
+    column = c1.selectbox(t("map_of", lang), options, key="mapa", persist_state="session",
+                          format_func=lambda i: option_label(i, cat, lang))
+    scheme = c2.selectbox(t("scheme", lang), list(mapping.SCHEMES), key="clasificacion",
+                          persist_state="session",
+                          format_func=lambda s: option("scheme", s, lang))
+    k = c3.number_input(t("classes", lang), 3, 7, key="clases", persist_state="session")
+    return column, scheme, k
+
+
+def _legend_words(column: str, cat: pd.DataFrame, normalisation: str,
+                  lang: str) -> tuple[str, str, str, str, str]:
+    """The legend's title and unit (with the year), the catalog's unit, the palette and the
+    source line of the column mapped."""
+    if column == "score":
+        return (t("score", lang), t(f"score_unit_{normalisation}", lang), "", "YlOrRd", "")
+    if column.endswith(WIDTH):
+        base = column.removesuffix(WIDTH)
+        raw_unit = str(cat.loc[base, "unit"])
+        unit = t("points", lang) if raw_unit == "%" else raw_unit
+        return (option_label(column, cat, lang), unit, raw_unit, "PuBu",
+                f"{t('source', lang)}: {md(cat.loc[base, 'source'])}. {t('width_note', lang)}")
+    row = cat.loc[column]
+    raw_unit = str(row["unit"])
+    unit = f"{raw_unit}, {int(row['year'])}" if pd.notna(row["year"]) else raw_unit
+    palette = "PuBu" if row["higher_is_worse"] is False else "YlOrRd"
+    return (label(row, lang), unit, raw_unit, palette,
+            f"{t('source', lang)}: {md(row['source'])}.")
+
+
+def _clicked(ranked: pd.DataFrame, clicked: str | None, lang: str) -> None:
+    """The district clicked on the map, with a link to its sheet."""
     if clicked and clicked in set(ranked["ubigeo"]):
         r = ranked.loc[ranked["ubigeo"] == clicked].iloc[0]
         name = f"{r['district']} — {r['province']}, {r['department']} ({clicked})"
@@ -169,9 +195,3 @@ def render(view: View) -> None:
         c1.markdown(t("clicked", lang, name=name))
         c2.page_link(st.session_state["pages"][DISTRICT_PAGE], label=t("open_district", lang),
                      icon=":material/arrow_forward:", query_params={"distrito": clicked})
-    if breaks.missing:
-        st.warning(t("districts_missing", lang, n=fmt.integer(breaks.missing, lang)))
-    base = column.removesuffix(WIDTH)
-    if base != "score" and isinstance(cat.loc[base, "caveats"], str) and \
-            cat.loc[base, "caveats"].strip():
-        st.info(f"{t('caveats', lang)}: {md(cat.loc[base, 'caveats'], 4000)}")

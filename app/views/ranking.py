@@ -109,13 +109,13 @@ def budget_note(view: View) -> None:
     need = info["need"]
     need_text = option("need", need, lang)
     if s.cost_per_beneficiary is not None:
-        cost = t("budget_cost_benef", lang, cost=fmt.money(s.cost_per_beneficiary, lang))
+        cost = t("budget_cost_benef", lang, cost=fmt.money(s.cost_per_beneficiary, lang=lang))
     else:
-        cost = t("budget_cost_district", lang, cost=fmt.money(s.cost_per_district, lang))
+        cost = t("budget_cost_district", lang, cost=fmt.money(s.cost_per_district, lang=lang))
     sel = view.ranked["selected"]
     digits = 3 if need == "score" else 0
-    parts = [t("budget_what", lang, budget=fmt.money(s.budget, lang), cost=cost,
-               n=fmt.integer(int(sel.sum()), lang), spent=fmt.money(info["cost"], lang),
+    parts = [t("budget_what", lang, budget=fmt.money(s.budget, lang=lang), cost=cost,
+               n=fmt.integer(int(sel.sum()), lang), spent=fmt.money(info["cost"], lang=lang),
                need=need_text.lower() if lang == "es" else need_text),
              t("budget_method", lang, value=fmt.number(info["value"], digits, lang),
                exact=fmt.number(info["exact_value"], digits, lang),

@@ -12,6 +12,7 @@ previous one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -273,87 +274,110 @@ def _controls(lang: str) -> None:
     applied: Scenario = st.session_state["sc_applied"]
     deps = _departments()
     loaded = form_values(base, deps)
-    values = _values()
-    marks = changed(values, loaded)
-    word = t("modified", lang)
-
-    def mark(text: str, key: str) -> str:
-        return f"{text} · {word}" if key in marks else text
-
+    marks = changed(_values(), loaded)
+    mark = _marker(marks, lang)
     cat = catalog().set_index("id")
-    frame_cols = districts().columns
-    usable = indicator_ids(cat.reset_index(), frame_cols)
+    usable = indicator_ids(cat.reset_index(), districts().columns)
     names = {i: label(cat.loc[i], lang) for i in usable}
     with st.sidebar:
-        st.markdown(f"**{t('weights', lang)}**", help=t("weights_help", lang))
-        inds = list(st.session_state["sc_inds"])
-        for ind in inds:
-            key = f"sc_w_{ind}"
-            text = md(names.get(ind, ind))  # a label: Markdown; an upload's is user text
-            if ind not in loaded["sc_inds"] and key in marks:
-                text = f"{text} · {t('added', lang)}"
-            else:
-                text = mark(text, key)
-            st.slider(text, 0.0, 100.0, step=5.0, format="%.0f%%", key=key,
-                      persist_state="session")
-        shares = _shares(inds, lang)
-        if shares:
-            st.caption(shares)
-        st.selectbox(t("add_indicator", lang), [i for i in usable if i not in inds],
-                     index=None, key="sc_add", on_change=_add_indicator,
-                     placeholder=t("add_placeholder", lang), format_func=names.get)
+        _weight_controls(lang, usable, names, loaded, marks, mark)
         st.text_area(mark(t("rule", lang), "sc_rule"), key="sc_rule", height=80,
                      help=t("rule_help", lang), placeholder=t("rule_placeholder", lang),
                      persist_state="session")
         st.multiselect(mark(t("departments", lang), "sc_deps"), deps, key="sc_deps",
                        placeholder=t("departments_placeholder", lang), persist_state="session")
-        st.radio(mark(t("list_size", lang), "sc_mode"), MODES, key="sc_mode", horizontal=True,
-                 format_func=lambda m: option("mode", m, lang), persist_state="session")
-        mode = st.session_state["sc_mode"]
-        if mode == "top_n":
-            st.number_input(mark(t("n", lang), "sc_top_n"), 1, 1_000_000, step=25,
-                            key="sc_top_n", persist_state="session")
-        elif mode == "threshold":
-            amount_input(mark(t("score_min", lang), "sc_threshold"), "sc_threshold", lang,
-                         low=-1e6, high=1e6, decimals=2, signed=True,
-                         help=t("score_min_help", lang))
-        elif mode == "budget":
-            amount_input(mark(t("budget_amount", lang), "sc_budget"), "sc_budget", lang,
-                         low=1.0, high=1e12)
-            if base.cost_per_beneficiary is not None:
-                amount_input(mark(t("cost_per_beneficiary", lang), "sc_cost_b"), "sc_cost_b",
-                             lang, low=0.01, high=1e9)
-            else:
-                amount_input(mark(t("cost_per_district", lang), "sc_cost"), "sc_cost", lang,
-                             low=1.0, high=1e10)
-            needs = list(NEEDS)
-            if st.session_state["sc_need"] not in needs:
-                needs.append(st.session_state["sc_need"])
-            st.selectbox(mark(t("need", lang), "sc_need"), needs, key="sc_need",
-                         help=t("need_help", lang), persist_state="session",
-                         format_func=lambda n: option("need", n, lang) if n in NEEDS
-                         else names.get(n, n))
-        norms = ["minmax", "zscore", "rank"]
-        if "target" in (base.normalisation, applied.normalisation,
-                        st.session_state["sc_norm"]):
-            norms.append("target")
-        st.selectbox(mark(t("normalisation", lang), "sc_norm"), norms, key="sc_norm",
-                     format_func=lambda v: option("normalisation", v, lang),
-                     persist_state="session")
-        st.selectbox(mark(t("aggregation", lang), "sc_agg"), ["arithmetic", "geometric"],
-                     key="sc_agg", format_func=lambda v: option("aggregation", v, lang),
-                     persist_state="session")
-        st.selectbox(mark(t("missing_policy", lang), "sc_missing"),
-                     ["reweight", "exclude", "impute"], key="sc_missing",
-                     format_func=lambda v: option("missing", v, lang), persist_state="session")
-        draws = sorted({*DRAWS, int(st.session_state["sc_draws"])})
-        st.select_slider(mark(t("draws", lang), "sc_draws"), draws, key="sc_draws",
-                         format_func=lambda v: fmt.integer(v, lang), persist_state="session")
+        _list_size_controls(lang, base, names, mark)
+        _method_controls(lang, base, applied, mark)
         if marks:
             what = ", ".join(t(f"field_{g}", lang) for g in changed_fields(marks))
             st.caption(t("modified_summary", lang, base=preset_markdown(base, lang), what=what))
         if changed(_values(), form_values(applied, deps)):
             st.warning(t("pending", lang))
+
+
+def _marker(marks: set[str], lang: str) -> Callable[[str, str], str]:
+    """A control's label with " · modificado" when its value differs from the base."""
+    word = t("modified", lang)
+
+    def mark(text: str, key: str) -> str:
+        return f"{text} · {word}" if key in marks else text
+
+    return mark
+
+
+def _weight_controls(lang: str, usable: list[str], names: dict[str, str],
+                     loaded: dict, marks: set[str], mark: Callable[[str, str], str]) -> None:
+    """A slider per weighted indicator (marked added or modified), how the weights add up,
+    and the box that adds an indicator."""
+    st.markdown(f"**{t('weights', lang)}**", help=t("weights_help", lang))
+    inds = list(st.session_state["sc_inds"])
+    for ind in inds:
+        key = f"sc_w_{ind}"
+        text = md(names.get(ind, ind))  # a label: Markdown; an upload's is user text
+        if ind not in loaded["sc_inds"] and key in marks:
+            text = f"{text} · {t('added', lang)}"
+        else:
+            text = mark(text, key)
+        st.slider(text, 0.0, 100.0, step=5.0, format="%.0f%%", key=key,
+                  persist_state="session")
+    shares = _shares(inds, lang)
+    if shares:
+        st.caption(shares)
+    st.selectbox(t("add_indicator", lang), [i for i in usable if i not in inds],
+                 index=None, key="sc_add", on_change=_add_indicator,
+                 placeholder=t("add_placeholder", lang), format_func=names.get)
+
+
+def _list_size_controls(lang: str, base: Scenario, names: dict[str, str],
+                        mark: Callable[[str, str], str]) -> None:
+    """How the list is cut: top N, a minimum score, or a budget with its cost and need."""
+    st.radio(mark(t("list_size", lang), "sc_mode"), MODES, key="sc_mode", horizontal=True,
+             format_func=lambda m: option("mode", m, lang), persist_state="session")
+    mode = st.session_state["sc_mode"]
+    if mode == "top_n":
+        st.number_input(mark(t("n", lang), "sc_top_n"), 1, 1_000_000, step=25,
+                        key="sc_top_n", persist_state="session")
+    elif mode == "threshold":
+        amount_input(mark(t("score_min", lang), "sc_threshold"), "sc_threshold", lang,
+                     low=-1e6, high=1e6, decimals=2, signed=True,
+                     help=t("score_min_help", lang))
+    elif mode == "budget":
+        amount_input(mark(t("budget_amount", lang), "sc_budget"), "sc_budget", lang,
+                     low=1.0, high=1e12)
+        if base.cost_per_beneficiary is not None:
+            amount_input(mark(t("cost_per_beneficiary", lang), "sc_cost_b"), "sc_cost_b",
+                         lang, low=0.01, high=1e9)
+        else:
+            amount_input(mark(t("cost_per_district", lang), "sc_cost"), "sc_cost", lang,
+                         low=1.0, high=1e10)
+        needs = list(NEEDS)
+        if st.session_state["sc_need"] not in needs:
+            needs.append(st.session_state["sc_need"])
+        st.selectbox(mark(t("need", lang), "sc_need"), needs, key="sc_need",
+                     help=t("need_help", lang), persist_state="session",
+                     format_func=lambda n: option("need", n, lang) if n in NEEDS
+                     else names.get(n, n))
+
+
+def _method_controls(lang: str, base: Scenario, applied: Scenario,
+                     mark: Callable[[str, str], str]) -> None:
+    """Normalisation, aggregation, missing-value policy and Monte Carlo draws."""
+    norms = ["minmax", "zscore", "rank"]
+    if "target" in (base.normalisation, applied.normalisation,
+                    st.session_state["sc_norm"]):
+        norms.append("target")
+    st.selectbox(mark(t("normalisation", lang), "sc_norm"), norms, key="sc_norm",
+                 format_func=lambda v: option("normalisation", v, lang),
+                 persist_state="session")
+    st.selectbox(mark(t("aggregation", lang), "sc_agg"), ["arithmetic", "geometric"],
+                 key="sc_agg", format_func=lambda v: option("aggregation", v, lang),
+                 persist_state="session")
+    st.selectbox(mark(t("missing_policy", lang), "sc_missing"),
+                 ["reweight", "exclude", "impute"], key="sc_missing",
+                 format_func=lambda v: option("missing", v, lang), persist_state="session")
+    draws = sorted({*DRAWS, int(st.session_state["sc_draws"])})
+    st.select_slider(mark(t("draws", lang), "sc_draws"), draws, key="sc_draws",
+                     format_func=lambda v: fmt.integer(v, lang), persist_state="session")
 
 
 def _shares(inds: list[str], lang: str) -> str:

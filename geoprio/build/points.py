@@ -476,7 +476,7 @@ def _place_centres(
     c_report["by_type"] = centres["tipo"].value_counts().astype(int).to_dict()
     centres = centres.loc[centres["latitude"].notna() & centres["longitude"].notna()]
     centres, join = points_in_districts(
-        _points(centres, "longitude", "latitude"), districts, code_column="inei_distrito"
+        _points(centres, "longitude", "latitude"), districts, id_column="inei_distrito"
     )
     c_report["placement"] = join.to_dict()
     centres["ubigeo_spatial"], c_report["outside"] = _snap_outside(
@@ -504,7 +504,7 @@ def _place_facilities(
     )
     facilities = facilities.loc[facilities["x_gis"].notna() & facilities["y_gis"].notna()]
     facilities, f_join = points_in_districts(
-        _points(facilities, "x_gis", "y_gis"), districts, code_column="cod_dist"
+        _points(facilities, "x_gis", "y_gis"), districts, id_column="cod_dist"
     )
     g_report["placement"] = f_join.to_dict()
     facilities["ubigeo_spatial"], g_report["outside"] = _snap_outside(

@@ -116,7 +116,7 @@ def sae_columns(table: pd.DataFrame, endes: pd.DataFrame,
     targets = dict(zip(e["department_code"], e["stunting_u5"], strict=True))
     selection = select_covariates(table, *STUNTING)
     r = small_area(table, *STUNTING, covariate_frame(table, selection.chosen), scale=100,
-                   benchmark=targets, weights="under5_2020")
+                   benchmark=targets, population="under5_2020")
     out = pd.DataFrame({
         "ubigeo": table["ubigeo"].to_numpy(),
         "stunting_u5_2022_fh": r["estimate"].to_numpy(),

@@ -273,6 +273,43 @@ def _side(frame: pd.DataFrame, suffix: str) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def _side_by_side(fa: pd.DataFrame, fb: pd.DataFrame,
+                  names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per district with both sides' columns (suffixes ``_a``, ``_b``; districts only
+    in ``b`` last, in its order), the change of list and the rank shift; and those
+    ``b``-only rows."""
+    left = pd.DataFrame({c: fa[c].to_numpy() for c in names})
+    left["ubigeo"] = left["ubigeo"].astype(str)
+    both = left.merge(_side(fa, "a"), on="ubigeo", how="left", sort=False, validate="1:1")
+    right = _side(fb, "b")
+    extra = right[~right["ubigeo"].isin(both["ubigeo"])]
+    both = both.merge(right, on="ubigeo", how="left", sort=False, validate="1:1")
+    if len(extra):  # districts only in b go last, in b's order
+        both = pd.concat([both, extra], ignore_index=True)
+    for s in ("a", "b"):
+        both[f"selected_{s}"] = both[f"selected_{s}"].astype("boolean").fillna(False).astype(bool)
+        both[f"p_selected_{s}"] = both[f"p_selected_{s}"].astype(float).fillna(0.0)
+        both[f"reasons_{s}"] = both[f"reasons_{s}"].fillna("").astype(object)
+        for c in ("rank", "rank_p05", "rank_p95"):
+            both[f"{c}_{s}"] = pd.array(both[f"{c}_{s}"], dtype="Int64")
+    sa, sb = both["selected_a"].to_numpy(), both["selected_b"].to_numpy()
+    change = np.select([sa & sb, sb & ~sa, sa & ~sb], ["kept", "entering", "leaving"], "out")
+    both["change"] = pd.Series(change, index=both.index, dtype=object)
+    both["rank_shift"] = both["rank_b"] - both["rank_a"]
+    return both, extra
+
+
+def _mark_news(both: pd.DataFrame, rule: pd.Series, ranked_both: pd.Series) -> None:
+    """``within_intervals`` (missing where a side has no rank) and ``news``: a district that
+    moved or changed list by more than the intervals allow."""
+    within = pd.array(np.where(ranked_both, rule.fillna(False), False), dtype="boolean")
+    within[~ranked_both.to_numpy()] = pd.NA
+    both["within_intervals"] = within
+    moved = (both["rank_shift"].fillna(1) != 0) | (both["change"].isin(["entering", "leaving"]))
+    moved &= both["rank_a"].notna() | both["rank_b"].notna()
+    both["news"] = (moved & ~both["within_intervals"].fillna(False)).astype(bool)
+
+
 def compare_scenarios(
     a: pd.DataFrame | Scenario | str,
     b: pd.DataFrame | Scenario | str,
@@ -325,33 +362,11 @@ def compare_scenarios(
     fa = _output(a, districts, catalog, lang)
     fb = _output(b, districts, catalog, lang)
     names = [c for c in _NAMES if c in fa.columns]
-    left = pd.DataFrame({c: fa[c].to_numpy() for c in names})
-    left["ubigeo"] = left["ubigeo"].astype(str)
-    both = left.merge(_side(fa, "a"), on="ubigeo", how="left", sort=False, validate="1:1")
-    right = _side(fb, "b")
-    extra = right[~right["ubigeo"].isin(both["ubigeo"])]
-    both = both.merge(right, on="ubigeo", how="left", sort=False, validate="1:1")
-    if len(extra):  # districts only in b go last, in b's order
-        both = pd.concat([both, extra], ignore_index=True)
-    for s in ("a", "b"):
-        both[f"selected_{s}"] = both[f"selected_{s}"].astype("boolean").fillna(False).astype(bool)
-        both[f"p_selected_{s}"] = both[f"p_selected_{s}"].astype(float).fillna(0.0)
-        both[f"reasons_{s}"] = both[f"reasons_{s}"].fillna("").astype(object)
-        for c in ("rank", "rank_p05", "rank_p95"):
-            both[f"{c}_{s}"] = pd.array(both[f"{c}_{s}"], dtype="Int64")
+    both, extra = _side_by_side(fa, fb, names)
     sa, sb = both["selected_a"].to_numpy(), both["selected_b"].to_numpy()
-    change = np.select([sa & sb, sb & ~sa, sa & ~sb], ["kept", "entering", "leaving"], "out")
-    both["change"] = pd.Series(change, index=both.index, dtype=object)
-    both["rank_shift"] = both["rank_b"] - both["rank_a"]
     ranked_both = both["rank_a"].notna() & both["rank_b"].notna()
     paired = _paired(a, b, fa, fb, districts, catalog, lang) if pair else None
-    rule = _within(both, paired)
-    within = pd.array(np.where(ranked_both, rule.fillna(False), False), dtype="boolean")
-    within[~ranked_both.to_numpy()] = pd.NA
-    both["within_intervals"] = within
-    moved = (both["rank_shift"].fillna(1) != 0) | (both["change"].isin(["entering", "leaving"]))
-    moved &= both["rank_a"].notna() | both["rank_b"].notna()
-    both["news"] = (moved & ~both["within_intervals"].fillna(False)).astype(bool)
+    _mark_news(both, _within(both, paired), ranked_both)
     people = [p for p in PEOPLE if p in fa.columns]
     for p in people:
         both[p] = both["ubigeo"].map(dict(zip(fa["ubigeo"].astype(str), fa[p], strict=True)))

@@ -8,7 +8,7 @@ rates in small remote districts. A budget list (:mod:`geoprio.engine.budget`) hi
 the
 scenario's ``need``; :func:`tradeoff` shows it. For a budget ``B`` and each eligible district
 ``i`` with people reached ``n_i`` (e.g. ``stunted_children``), rate ``r_i`` (e.g.
-``stunting_u5_2022_eb``, %) and cost ``c_i``, a list ``x`` (``x_i`` in {0, 1}) has two
+``stunting_u5_2022_fh_endes``, %) and cost ``c_i``, a list ``x`` (``x_i`` in {0, 1}) has two
 objectives:
 
 - **children reached** ``N(x) = Σ n_i x_i``;
@@ -86,7 +86,7 @@ def _objectives(scenario: Scenario, objectives: Sequence[str] | None) -> tuple[s
         if (isinstance(objectives, str) or len(objectives) != 2
                 or not all(isinstance(o, str) for o in objectives)):
             raise ScenarioError("objectives must be two column names: (people reached, rate), "
-                                f"e.g. ('stunted_children', 'stunting_u5_2022_eb'); got "
+                                f"e.g. ('stunted_children', 'stunting_u5_2022_fh_endes'); got "
                                 f"{objectives!r}")
         return objectives[0], objectives[1]
     base = scenario.need.removesuffix("_rate_weighted")
@@ -94,7 +94,7 @@ def _objectives(scenario: Scenario, objectives: Sequence[str] | None) -> tuple[s
         raise ScenarioError(
             f"the trade-off weighs people reached against their rate, and the scenario's need "
             f"is {scenario.need!r}: pass objectives=('stunted_children', "
-            "'stunting_u5_2022_eb') or set need to one of " + ", ".join(map(repr, PEOPLE))
+            "'stunting_u5_2022_fh_endes') or set need to one of " + ", ".join(map(repr, PEOPLE))
         )
     return base, PEOPLE[base][1]
 
@@ -190,7 +190,7 @@ def tradeoff(
         repeat a list are kept once, so a frontier may have fewer rows.
     objectives : (str, str), optional
         People-reached and rate columns; default the scenario's need (``stunted_children``
-        for DCI) and its rate (``stunting_u5_2022_eb``).
+        for DCI) and its rate (``stunting_u5_2022_fh_endes``).
     catalog : DataFrame, optional
         Passed to :func:`geoprio.prioritize`.
     time_limit : float, default=10.0

@@ -10,6 +10,8 @@
 - :mod:`~geoprio.engine.selection` and :mod:`~geoprio.engine.budget`: ranks, the list, the
   budget's knapsack;
 - :mod:`~geoprio.engine.ranking`: ``prioritize`` in named steps.
+- :mod:`~geoprio.engine.texts`: the user-facing words of the engine, the decisions and the
+  reports, in Spanish and English (one place, with the ``text`` accessor).
 
 Above :mod:`geoprio.spatial` (it draws smoothed rates), :mod:`geoprio.readers` and
 :mod:`geoprio.data`; below the decision tools and the reports.

@@ -157,31 +157,44 @@ def poverty_quintiles(
     p = np.asarray(poverty, dtype=float)
     flat = p.ndim == 1
     p2 = np.atleast_2d(p)
-    d, n = p2.shape
-    valid = ~np.isnan(p2)
-    # sort each row from the poorest; missing values go last
-    key = np.where(valid, -p2, np.inf)
-    order = stable_argsort(key)
-    sorted_p = np.take_along_axis(p2, order, axis=1)
-    sorted_valid = np.take_along_axis(valid, order, axis=1)
-    if population is None:
-        weight = sorted_valid.astype(float)
-    else:
+    pop = None
+    if population is not None:
         pop = np.nan_to_num(np.asarray(population, dtype=float), nan=0.0)
         pop = np.broadcast_to(pop, p2.shape)
+    # with whole weights every sum below is exact in any order, so the order within a run of
+    # equal rates changes nothing and numpy's default sort does; otherwise the stable sort
+    # (and with no infinite rate, which would sort among the missing ones)
+    exact = (pop is None or _whole_numbers(pop)) and not np.isinf(p2).any()
+    # sort each row from the poorest; missing values go last
+    key = np.where(np.isnan(p2), np.inf, -p2)
+    order = np.argsort(key, axis=1) if exact else stable_argsort(key)
+    sorted_p = np.take_along_axis(p2, order, axis=1)
+    sorted_valid = ~np.isnan(sorted_p)
+    if pop is None:
+        weight = sorted_valid.astype(float)
+    else:
         weight = np.where(sorted_valid, np.take_along_axis(pop, order, axis=1), 0.0)
     total = weight.sum(axis=1, keepdims=True)
     before = np.cumsum(weight, axis=1) - weight
     q = np.clip(np.floor(5 * before / np.maximum(total, 1e-12)) + 1, 1, 5)
     # ties: every district of a run of equal rates takes the quintile of the run's first
-    start = np.ones((d, n), dtype=bool)
+    start = np.ones(p2.shape, dtype=bool)
     start[:, 1:] = sorted_p[:, 1:] != sorted_p[:, :-1]
-    first = np.maximum.accumulate(np.where(start, np.arange(n), 0), axis=1)
-    q = np.take_along_axis(q, first, axis=1)
-    q = np.where(sorted_valid, q, np.nan)
+    if exact:  # q never decreases along a row: the run's first has the run's largest q so far
+        q = np.maximum.accumulate(np.where(start, q, 0.0), axis=1)
+    else:
+        first = np.maximum.accumulate(np.where(start, np.arange(p2.shape[1]), 0), axis=1)
+        q = np.take_along_axis(q, first, axis=1)
+    q[~sorted_valid] = np.nan
     out = np.empty_like(q)
     np.put_along_axis(out, order, q, axis=1)
     return out[0] if flat else out
+
+
+def _whole_numbers(x: np.ndarray) -> bool:
+    """Whether ``x`` holds whole numbers ≥ 0 whose sum a float64 holds exactly."""
+    return bool(np.all((x >= 0) & (x == np.floor(x)))) and float(x.sum(axis=-1).max(
+        initial=0.0)) < 2.0**53
 
 
 def inputs_of(names: list[str] | tuple[str, ...], columns: set[str] | list[str]) -> list[str]:

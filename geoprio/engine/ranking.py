@@ -52,7 +52,8 @@ from geoprio.engine.scoring import (
     shipped_catalog_if_none,
 )
 from geoprio.engine.selection import ranks_of, select
-from geoprio.engine.uncertainty import draw_models, simulate
+from geoprio.engine.texts import RANKING as _TEXT  # the reasons' words (frontier reads _TEXT)
+from geoprio.engine.uncertainty import BLOCK, CHUNK, draw_models, simulate
 from geoprio.errors import InputError, ScenarioError
 
 logger = logging.getLogger(__name__)
@@ -66,36 +67,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 BUDGET_COLUMNS: tuple[str, ...] = ("budget_need", "cost", "cum_cost", "cum_coverage")
 #: a probability strictly between these is a coin toss, never presented as firm
 UNCERTAIN_BAND = (0.1, 0.9)
-
-_TEXT = {
-    "es": {"filter": "fuera del filtro", "dept": "departamento", "prov": "provincia",
-           "noscore": "sin puntaje (faltan datos: {ids}; política de datos faltantes: "
-                      "{policy})",
-           "policy": {"exclude": "excluir", "reweight": "repartir el peso",
-                      "impute": "imputar la mediana"},
-           "rank": "puesto {rank} de {total}", "sel": "seleccionado", "nosel": "no seleccionado",
-           "unsure": "selección incierta", "ineligible": "no elegible",
-           "elig_p": "elegible en {p} de las simulaciones", "elig_unsure":
-           "elegibilidad incierta", "sel_p": "seleccionado en {p} de las simulaciones",
-           "in_list_p": "en la lista en {p} de las simulaciones",
-           "spread": "sin dato de {ids}: su peso se repartió entre los demás indicadores",
-           "no_need": "no financiable por falta de dato: {what} sin dato",
-           "tie": "empate en el corte de la lista: {k} distritos con el mismo puntaje en los "
-                  "puestos {first} a {last}, {inside} dentro; el orden de entrada decide"},
-    "en": {"filter": "outside the filter", "dept": "department", "prov": "province",
-           "noscore": "no score (missing data: {ids}; missing-data policy: {policy})",
-           "policy": {"exclude": "exclude", "reweight": "reweight", "impute": "impute"},
-           "rank": "rank {rank} of {total}", "sel": "selected", "nosel": "not selected",
-           "unsure": "uncertain selection", "ineligible": "not eligible",
-           "elig_p": "eligible in {p} of the simulations", "elig_unsure":
-           "uncertain eligibility", "sel_p": "selected in {p} of the simulations",
-           "in_list_p": "in the list in {p} of the simulations",
-           "spread": "no data for {ids}: its weight was shared among the other indicators",
-           "no_need": "cannot be funded for lack of data: {what} missing",
-           "tie": "tie at the list's cut: {k} districts with the same score at ranks "
-                  "{first} to {last}, {inside} inside; input order decides"},
-}
-
 
 def _check_inputs(districts: object, scenario: object) -> Scenario:
     if not isinstance(districts, pd.DataFrame):
@@ -296,16 +267,16 @@ class Plan:
         w = np.asarray(weights, dtype=float)
         shapes = [np.shape(cols[i]) for i in self.ids if i in cols] + [(*w.shape[:-1], self.n)]
         shape = max(shapes, key=len)
-        columns = []
+        # (..., n, k), indicators last, as numpy.stack lays them out
+        tensor = np.empty((*shape, len(self.ids)))
         for j, i in enumerate(self.ids):
             if i in cols:
                 x = np.asarray(cols[i], dtype=float)
                 if s.missing == "impute":
                     x = np.where(np.isnan(x), self.medians[i], x)
-                columns.append(np.broadcast_to(self._normalise(j, x), shape))
+                tensor[..., j] = self._normalise(j, x)
             else:
-                columns.append(np.broadcast_to(self.fixed_norm[j], shape))
-        tensor = np.stack(columns, axis=-1)
+                tensor[..., j] = self.fixed_norm[j]
         return aggregate(tensor, w, method=s.aggregation, missing=s.missing)
 
     def eligibility(self, cols: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
@@ -419,7 +390,7 @@ def _explain(
     """
     t = _TEXT[lang]
     lo, hi = UNCERTAIN_BAND
-    total = int(point.ranked.sum())
+    of_total = fmt.integer(int(point.ranked.sum()), lang)
     missing = np.isnan(plan.raw) if plan.ids else np.zeros((plan.n, 0), dtype=bool)
     scored = np.isfinite(point.score)
     ids = np.asarray(plan.ids)
@@ -427,8 +398,12 @@ def _explain(
     unfunded = plan.unfundable(point)
     tie = TieAtCut.find(point, plan.scenario.top_n)
 
+    written: dict[float, str] = {}  # a probability is one of n_draws + 1 values
+
     def pct(p: float) -> str:  # rounded toward 50%: 0.897 is 89,7%, never 90%
-        return fmt.probability(p, 0 if p in (0.0, 1.0) else 1, lang)
+        if p not in written:
+            written[p] = fmt.probability(p, 0 if p in (0.0, 1.0) else 1, lang)
+        return written[p]
 
     out = []
     for i in range(plan.n):
@@ -440,8 +415,7 @@ def _explain(
         elif point.ranked[i]:
             chosen = t["sel"] if point.selected[i] else t["nosel"]
             tail = f", {t['unsure']}" if lo < p_selected[i] < hi else ""
-            rank = t["rank"].format(rank=fmt.integer(point.rank[i], lang),
-                                    total=fmt.integer(total, lang))
+            rank = t["rank"].format(rank=fmt.integer(point.rank[i], lang), total=of_total)
             state = f"{rank}; {chosen}"
             if simulated:
                 state += f" ({t['in_list_p'].format(p=pct(p_selected[i]))}{tail})"
@@ -540,35 +514,71 @@ def prioritize(
     """
     catalog = shipped_catalog_if_none(catalog)
     plan = build_plan(districts, scenario, catalog=catalog, lang=lang)
-    scenario, frame = plan.scenario, plan.frame
     # 2-4. score, eligibility, selection on the published estimates
     point = plan.run(plan.point_values(), plan.weights)
-    verdict = plan.rule.evaluate(frame, catalog=catalog, lang=lang)
+    rule_reasons = _rule_reasons(plan, catalog, lang)
+    # 5. simulation: the same steps in every draw
+    spread = _spread(plan, point)
+    # 6. explanation
+    reasons = _explain(plan, point, rule_reasons, spread.p_eligible, spread.p_selected,
+                       spread.simulated, lang)
+    out = _result_columns(plan, point, spread, reasons)
+    _attach_report(out, plan, point, lang)
+    logger.info("prioritize %r: %d eligible, %d ranked, %d selected", plan.scenario.name,
+                int(point.eligible.sum()), int(point.ranked.sum()), int(point.selected.sum()))
+    return out
+
+
+def _rule_reasons(plan: Plan, catalog: pd.DataFrame, lang: str) -> np.ndarray:
+    """The rule's reason for each district on the published estimates."""
+    verdict = plan.rule.evaluate(plan.frame, catalog=catalog, lang=lang)
     rule_reasons = verdict.reasons.to_numpy()
     if not (~verdict.eligible & ~verdict.unknown).any():
         # a rule no district with data fails (an empty rule, "x >= 0") tells nothing: only
         # "no data" stays
         rule_reasons = np.where(verdict.unknown.to_numpy(), rule_reasons, "")
-    # 5. simulation: the same steps in every draw
-    n = len(frame)
-    simulated = scenario.n_draws > 0
-    if simulated:
-        mc = simulate(plan.run, plan.models, plan.weights, n_units=n, n_draws=scenario.n_draws,
-                      weight_spread=scenario.weight_spread, seed=scenario.seed)
-        p05, p50, p95 = mc.rank_p05, mc.rank_median, mc.rank_p95
-        p_elig, p_sel = mc.p_eligible, mc.p_selected
-    else:
-        p05 = p50 = p95 = np.where(point.ranked, point.rank, np.nan).astype(float)
-        p_elig, p_sel = point.eligible.astype(float), point.selected.astype(float)
-    # 6. explanation
-    reasons = _explain(plan, point, rule_reasons, p_elig, p_sel, simulated, lang)
+    return rule_reasons
 
+
+@dataclass(frozen=True)
+class _Spread:
+    """Rank interval and probabilities of every district: drawn, or the point's own."""
+
+    rank_p05: np.ndarray
+    rank_median: np.ndarray
+    rank_p95: np.ndarray
+    p_eligible: np.ndarray
+    p_selected: np.ndarray
+    simulated: bool
+
+
+def _spread(plan: Plan, point: Outcome) -> _Spread:
+    """The Monte Carlo of the scenario (its ``n_draws``), or the point when it has none."""
+    scenario = plan.scenario
+    if scenario.n_draws > 0:
+        # a budget's greedy walks the districts one by one for a whole block at once: it
+        # takes the largest blocks
+        mc = simulate(plan.run, plan.models, plan.weights, n_units=plan.n,
+                      n_draws=scenario.n_draws, weight_spread=scenario.weight_spread,
+                      seed=scenario.seed, block=BLOCK if scenario.budget is None else CHUNK)
+        return _Spread(mc.rank_p05, mc.rank_median, mc.rank_p95, mc.p_eligible,
+                       mc.p_selected, True)
+    ranks = np.where(point.ranked, point.rank, np.nan).astype(float)
+    return _Spread(ranks, ranks, ranks, point.eligible.astype(float),
+                   point.selected.astype(float), False)
+
+
+def _result_columns(plan: Plan, point: Outcome, spread: _Spread, reasons: list[str]
+                    ) -> pd.DataFrame:
+    """The districts' frame with the score, ranks, probabilities, flags and reasons."""
     lo, hi = UNCERTAIN_BAND
-    out = frame.copy()
+    p_elig, p_sel = spread.p_eligible, spread.p_selected
+    out = plan.frame.copy()
     out["score"] = point.score
     out["rank"] = _int_column(point.rank.astype(float), point.ranked)
-    for name, values in (("rank_p05", p05), ("rank_median", p50), ("rank_p95", p95)):
-        out[name] = _int_column(values, np.ones(n, dtype=bool))
+    for name, values in (("rank_p05", spread.rank_p05), ("rank_median", spread.rank_median),
+                         ("rank_p95", spread.rank_p95)):
+        out[name] = _int_column(values, np.ones(plan.n, dtype=bool))
     out["p_eligible"] = p_elig
     out["p_selected"] = p_sel
     out["eligibility_uncertain"] = (p_elig > lo) & (p_elig < hi)
@@ -576,6 +586,12 @@ def prioritize(
     out["eligible"] = np.asarray(point.eligible, dtype=bool)
     out["selected"] = np.asarray(point.selected, dtype=bool)
     out["reasons"] = pd.Series(reasons, index=out.index, dtype=object)
+    return out
+
+
+def _attach_report(out: pd.DataFrame, plan: Plan, point: Outcome, lang: str) -> None:
+    """``out.attrs``: the scenario, weights, exclusions, totals, a tie at the cut, budget."""
+    scenario, frame = plan.scenario, plan.frame
     excluded = [str(u) for u in np.asarray(frame["ubigeo"])[~np.isfinite(point.score)]]
     out.attrs = {
         "scenario": scenario.to_dict(),
@@ -597,9 +613,6 @@ def prioritize(
         out.attrs["budget"]["unfunded_no_data"] = int(lacking.sum())
         out.attrs["budget"]["unfunded_no_data_ubigeos"] = [
             str(u) for u in frame["ubigeo"].to_numpy()[lacking]]
-    logger.info("prioritize %r: %d eligible, %d ranked, %d selected", scenario.name,
-                int(point.eligible.sum()), int(point.ranked.sum()), int(point.selected.sum()))
-    return out
 
 
 def _budget_columns(out: pd.DataFrame, plan: Plan, point: Outcome) -> None:

@@ -727,7 +727,7 @@ class _Evaluator:
             return _Term("num", vals, desc, label)
         s = self.frame[name]
         if pd.api.types.is_bool_dtype(s.dtype) or _is_object_bool(s):
-            vals = np.array([np.nan if pd.isna(v) else float(bool(v)) for v in s], dtype=float)
+            vals = _bool_values(s)
             desc = None
             if self.explain:
                 desc = np.array(
@@ -802,6 +802,15 @@ def _check_depth(tree: ast.AST, text: str) -> None:
                             es=f"la regla tiene más de {MAX_RULE_DEPTH} niveles anidados; "
                                f"simplifíquela (empieza «{text[:60]}»)")
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _bool_values(s: pd.Series) -> np.ndarray:
+    """1.0 for true, 0.0 for false, NaN where missing: a yes/no column as numbers."""
+    if s.dtype == np.bool_:  # numpy's bool holds no missing value
+        return s.to_numpy(dtype=float)
+    if pd.api.types.is_bool_dtype(s.dtype):  # pandas' boolean, pyarrow's bool: NA is missing
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    return np.array([np.nan if pd.isna(v) else float(bool(v)) for v in s], dtype=float)
 
 
 def _is_object_bool(s: pd.Series) -> bool:

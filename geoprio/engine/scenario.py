@@ -454,14 +454,8 @@ to 1000000; got 0
     @classmethod
     def from_json(cls, text: str, *, catalog: Any = None) -> Scenario:
         """Scenario from :meth:`to_json` text."""
-        _check_size(text)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(f"scenario JSON cannot be read: {exc}") from None
-        except RecursionError:
-            raise ScenarioError("scenario JSON is nested too deeply to be a scenario") from None
-        return cls.from_dict(data, catalog=catalog)
+        return cls.from_dict(_parsed(text, "JSON", json.loads, json.JSONDecodeError),
+                             catalog=catalog)
 
     def to_toml(self) -> str:
         """TOML text; fields that are None are left out (TOML has no null)."""
@@ -474,14 +468,8 @@ to 1000000; got 0
     @classmethod
     def from_toml(cls, text: str, *, catalog: Any = None) -> Scenario:
         """Scenario from :meth:`to_toml` text."""
-        _check_size(text)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"scenario TOML cannot be read: {exc}") from None
-        except RecursionError:
-            raise ScenarioError("scenario TOML is nested too deeply to be a scenario") from None
-        return cls.from_dict(data, catalog=catalog)
+        return cls.from_dict(_parsed(text, "TOML", tomllib.loads, tomllib.TOMLDecodeError),
+                             catalog=catalog)
 
     def save(self, path: str | Path) -> Path:
         """Write ``.toml`` or ``.json`` (by suffix)."""
@@ -668,6 +656,19 @@ def _check_size(text: str) -> None:
     if len(text) > MAX_SCENARIO_BYTES:
         raise ScenarioError(f"a scenario is at most {MAX_SCENARIO_BYTES:,} characters; got "
                             f"{len(text):,}")
+
+
+def _parsed(text: str, kind: str, loads: Callable[[str], Any],
+            error: type[Exception]) -> Any:
+    """The scenario text ``text`` (``kind``: "JSON" or "TOML") parsed by ``loads``, bounded
+    in size; a syntax ``error`` or a nesting too deep for the parser is a ScenarioError."""
+    _check_size(text)
+    try:
+        return loads(text)
+    except error as exc:
+        raise ScenarioError(f"scenario {kind} cannot be read: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"scenario {kind} is nested too deeply to be a scenario") from None
 
 
 def _is_number(value: Any) -> bool:

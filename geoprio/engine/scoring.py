@@ -103,13 +103,18 @@ def _range_scale(x: np.ndarray) -> np.ndarray:
     hi = _nan_reduce(np.nanmax, x)
     with np.errstate(invalid="ignore", divide="ignore"):
         span = hi - lo
-        out = np.where(span > 0, (x - lo) / np.where(span > 0, span, 1.0), 0.0)
+        spread = span > 0
+        out = x - lo  # (x - lo) / span, in one new array
+        out /= np.where(spread, span, 1.0)
+    if spread.all():  # no constant or empty row: NaN is already where x is NaN
+        return out
+    out = np.where(spread, out, 0.0)
     return np.where(np.isnan(x), np.nan, out)
 
 
 def _minmax(x: np.ndarray, worse: bool, target: float | None) -> np.ndarray:
     scaled = _range_scale(x)
-    return scaled if worse else 1.0 - scaled
+    return scaled if worse else np.subtract(1.0, scaled, out=scaled)
 
 
 def _zscore(x: np.ndarray, worse: bool, target: float | None) -> np.ndarray:
@@ -273,24 +278,26 @@ def aggregate(
         # rescale each column to [0, 1] over districts so logs are defined (see module doc)
         v = np.moveaxis(_range_scale(np.moveaxis(v, -1, -2)), -2, -1)
     present = ~np.isnan(v)
-    filled = np.where(present, v, 0.0 if method == "arithmetic" else 1.0)
+    complete = bool(present.all())
+    filled = v if complete else np.where(present, v, 0.0 if method == "arithmetic" else 1.0)
     # weight share available to each district: (..., n)
     avail = np.einsum("...nk,...k->...n", present.astype(float), w)
-    has_weight = w > 0
-    needed = np.einsum("...nk,...k->...n", (~present).astype(float), has_weight.astype(float))
-    if method == "arithmetic":
-        raw = _agg_arithmetic(filled, w)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = raw / avail
-    else:
-        logs = np.where(present, np.log(filled + GEOMETRIC_OFFSET), 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "arithmetic":
+            score = _agg_arithmetic(filled, w)
+            score /= avail
+        else:
+            logs = np.log(filled + GEOMETRIC_OFFSET)
+            if not complete:
+                logs[~present] = 0.0
             score = np.exp(np.einsum("...nk,...k->...n", logs, w) / avail) - GEOMETRIC_OFFSET
     if missing == "reweight":
-        score = np.where(avail > 1e-12, score, np.nan)
-    else:
-        score = np.where(needed > 0, np.nan, score)
-    return score
+        return np.where(avail > 1e-12, score, np.nan)
+    if complete:
+        return score
+    # a district lacking any indicator that has weight gets no score
+    lacking = (~present & (w > 0)[..., None, :]).any(axis=-1)
+    return np.where(lacking, np.nan, score)
 
 
 def shipped_catalog_if_none(catalog: pd.DataFrame | None) -> pd.DataFrame:

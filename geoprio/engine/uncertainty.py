@@ -60,6 +60,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ARCSINE",
+    "BLOCK",
     "CHUNK",
     "JOINT_GROUPS",
     "MAX_DRAWS",
@@ -77,7 +78,10 @@ __all__ = [
 ]
 
 Z95 = 3.92  # width of a 95% normal interval in standard deviations (2 × 1.96)
-CHUNK = 250  # draws evaluated at once (memory: CHUNK × districts × indicators floats)
+CHUNK = 250  # draws made at once (the order of the random stream: never change it)
+#: draws evaluated at once by default: a block's (draws × districts × indicators) floats fit
+#: in the processor's cache (a speed setting only; see :func:`simulate`)
+BLOCK = 50
 #: most draws a scenario may ask for: the Monte Carlo error of a probability is at most
 #: 0.5 / sqrt(n_draws), 0.005 at 10,000 draws; more only costs time (about 1 s per 1,000)
 MAX_DRAWS = 10_000
@@ -426,10 +430,19 @@ def rank_quantiles(counts: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)) 
     [1, 2, 9]
     """
     counts = np.asarray(counts)
-    rows, width = counts.shape
-    cum = np.cumsum(counts, axis=1, dtype=np.int64)
-    total = cum[:, -1].astype(float)
+    wide = np.iinfo(np.int32).max // max(counts.shape[0], 1)
+    small = counts.size == 0 or int(counts.sum(axis=1).max()) < wide - 1
+    cum = np.cumsum(counts, axis=1, dtype=np.int32 if small else np.int64)
+    return _quantiles_of_cumulative(cum, qs)
+
+
+def _quantiles_of_cumulative(cum: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """:func:`rank_quantiles` from the cumulative counts ``cum`` (changed in place)."""
+    rows, width = cum.shape
     out = np.full((len(qs), rows), np.nan)
+    if not cum.size:
+        return out
+    total = cum[:, -1].astype(float)
     seen = np.flatnonzero(total > 0)
     if not len(seen):
         return out
@@ -438,11 +451,11 @@ def rank_quantiles(counts: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)) 
     # reaches q × total (numpy's inverted_cdf); counts are integers, so reaching the
     # threshold is reaching its ceiling
     step = int(cum[:, -1].max()) + 1
-    shift = np.arange(rows, dtype=np.int64) * step
+    shift = np.arange(rows, dtype=cum.dtype) * cum.dtype.type(step)
     cum += shift[:, None]
     flat = cum.reshape(-1)
     for k, q in enumerate(qs):
-        need = np.ceil(q * total[seen]).astype(np.int64) + shift[seen]
+        need = np.ceil(q * total[seen]).astype(cum.dtype) + shift[seen]
         out[k, seen] = np.searchsorted(flat, need, side="left") - seen * width
     return out
 
@@ -464,19 +477,20 @@ class _Tally:
         n = self.n
         rank = np.broadcast_to(out.rank, (m, n))  # type: ignore[attr-defined]
         ranked = np.broadcast_to(out.ranked, (m, n))  # type: ignore[attr-defined]
-        cells = np.where(ranked, rank, 0) + self.cell
         flat = self.counts.reshape(-1)
-        for row in cells:  # within one draw every district has one cell: no repeats
-            flat[row] += 1
+        for row in np.where(ranked, rank, 0) + self.cell:
+            flat[row] += 1  # within one draw every district has one cell: no repeats
         self.eligible += np.count_nonzero(
             np.broadcast_to(out.eligible, (m, n)), axis=0)  # type: ignore[attr-defined]
         self.selected += np.count_nonzero(
             np.broadcast_to(out.selected, (m, n)), axis=0)  # type: ignore[attr-defined]
 
-    def rank_counts(self) -> np.ndarray:
-        """The histogram of ranks, unranked draws left out."""
-        self.counts[:, 0] = 0
-        return self.counts
+    def quantiles(self, qs: Sequence[float] = (0.05, 0.5, 0.95)) -> np.ndarray:
+        """:func:`rank_quantiles` of the ranks counted (the histogram is used up)."""
+        self.counts[:, 0] = 0  # unranked draws have no rank
+        # at most MAX_DRAWS per district and MAX_UNITS rows: the sums fit in int32
+        np.cumsum(self.counts, axis=1, out=self.counts)
+        return _quantiles_of_cumulative(self.counts, qs)
 
 
 def simulate(
@@ -488,6 +502,7 @@ def simulate(
     n_draws: int = 1000,
     weight_spread: float = 0.1,
     seed: int = 2018,
+    block: int = BLOCK,
 ) -> MonteCarloResult:
     """Run ``n_draws`` draws of ``run`` and summarise ranks and probabilities.
 
@@ -509,11 +524,15 @@ def simulate(
         At most ``MAX_DRAWS``.
     weight_spread : float, default=0.1
     seed : int, default=2018
+    block : int, default=BLOCK
+        Draws handed to ``run`` at once (at most ``CHUNK``); the draws themselves are made
+        ``CHUNK`` at a time, so ``block`` changes the speed, never a result.
 
     Returns
     -------
     MonteCarloResult
     """
+    block = max(1, min(int(block), CHUNK))
     if isinstance(n_draws, bool) or not 1 <= int(n_draws) <= MAX_DRAWS:
         raise ScenarioError(f"n_draws must be between 1 and {MAX_DRAWS:,}; got {n_draws!r}")
     if n_units > MAX_UNITS:
@@ -530,8 +549,13 @@ def simulate(
         # columns drawn in name order: the same scenario gives the same draws, however its
         # weights and rule list them
         values = {c: models[c].draw(rng, m) for c in sorted(models)}
-        tally.add(run(values, w_draws[start:start + m]), m)
-    q = rank_quantiles(tally.rank_counts())
+        # evaluated a block of draws at a time: each draw is decided alone, so the blocks
+        # change no result, and a block's arrays stay in the processor's cache
+        for a in range(0, m, block):
+            b = min(a + block, m)
+            tally.add(run({c: v[a:b] for c, v in values.items()},
+                          w_draws[start + a:start + b]), b - a)
+    q = tally.quantiles()
     logger.info("Monte Carlo: %d draws, seed %d, drawn %s", n_draws, seed, list(models))
     return MonteCarloResult(q[0], q[1], q[2], tally.eligible / n_draws,
                             tally.selected / n_draws, w_draws, list(models), n_draws, seed)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoprio._renamed import renamed
 from geoprio.errors import GeometryError, GeoprioError, InputError
 from geoprio.readers import isolated
 from geoprio.readers.codes import _plain, find_code_column, normalize_ubigeo
@@ -127,8 +128,9 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> Path
 
 
 # --------------------------------------------------------------------------- boundaries
+@renamed(code_column='id_column')
 def read_boundaries(source: Source, *, name: str | None = None, layer: str | None = None,
-                    code_column: str | None = None, crs: Any = None,
+                    id_column: str | None = None, crs: Any = None,
                     max_bytes: int = MAX_BOUNDARY_BYTES) -> Any:
     """Read district (or other) boundaries in any CRS as polygons in EPSG:4326.
 
@@ -143,7 +145,7 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
         File name for messages and to tell the format when ``source`` is not a path.
     layer : str, optional
         The GeoPackage layer, or the shapefile inside a zip, when there are several.
-    code_column : str, optional
+    id_column : str, optional
         The column of district codes; found by name or content when None.
     crs : optional
         The CRS of the coordinates when the file does not say (a shapefile without ``.prj``,
@@ -216,7 +218,7 @@ def read_boundaries(source: Source, *, name: str | None = None, layer: str | Non
     info: dict[str, Any] = {"file": label, "format": fmt, "layer": read_layer}
     try:
         return _tidy_boundaries(gdf, label, info, declared=declared, crs=crs,
-                                code_column=code_column)
+                                code_column=id_column)
     except GeoprioError:
         raise
     except (MemoryError, RecursionError) as exc:
@@ -568,7 +570,7 @@ def _boundary_codes(out: Any, label: str, code_column: str | None) -> tuple[Any,
     attrs = out.drop(columns=out.geometry.name)
     if code_column is not None:
         if code_column not in attrs.columns:
-            raise GeometryError(f"code_column {clip(code_column)} is not in {label}; columns: "
+            raise GeometryError(f"id_column {clip(code_column)} is not in {label}; columns: "
                                 f"{names(attrs.columns)}")
         col = code_column
     else:
@@ -576,13 +578,13 @@ def _boundary_codes(out: Any, label: str, code_column: str | None) -> tuple[Any,
             col = find_code_column(attrs)
         except GeoprioError as exc:
             raise GeometryError(f"{label}: no column of district codes (ubigeo) among "
-                                f"{names(attrs.columns)}; pass code_column='...'") from exc
+                                f"{names(attrs.columns)}; pass id_column='...'") from exc
     raw = attrs[col]
     codes = normalize_ubigeo(raw.reset_index(drop=True))
     if codes.isna().all():
         raise GeometryError(f"{label}: column {clip(col)} holds no district code (6 digits), "
                             f"e.g. {names(raw.head(3).tolist(), 3, 20)}; pass "
-                            "code_column='...'")
+                            "id_column='...'")
     invalid = [{"row": i + 1, "value": _plain(v)} for i, (v, c) in
                enumerate(zip(raw.tolist(), codes.tolist(), strict=True)) if c is None]
     dup = codes[codes.notna() & codes.duplicated(keep=False)]

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoprio._renamed import renamed
 from geoprio.errors import JoinError
 from geoprio.readers.numbering import (
     SCHEMES,
@@ -82,7 +83,7 @@ def find_code_column(table: pd.DataFrame) -> str:
     if best is None or best_share < 0.8:
         raise JoinError(
             f"No column of district codes (ubigeo) found among {list(table.columns)}. "
-            "Name the column with key='...' (6-digit INEI or RENIEC code)."
+            "Name the column with id_column='...' (6-digit INEI or RENIEC code)."
         )
     return best
 
@@ -213,10 +214,11 @@ def _code_table(codes: pd.DataFrame | None) -> pd.DataFrame:
     return load_codes()
 
 
+@renamed(key='id_column')
 def join_indicators(
     districts: pd.DataFrame,
     table: pd.DataFrame,
-    key: str | None = None,
+    id_column: str | None = None,
     *,
     scheme: str = "auto",
     duplicates: str = "error_report",
@@ -238,7 +240,7 @@ def join_indicators(
     ----------
     districts : frame with a ``ubigeo`` column (2017 INEI codes), e.g. ``load_districts()``.
     table : the user's table, one row per district.
-    key : its code column; found by name or content when None.
+    id_column : its code column; found by name or content when None (formerly ``key``).
     scheme : ``"auto"`` (default: from the codes and names, refusing when they do not tell),
         ``"inei"`` or ``"reniec"``.
     duplicates : ``"error_report"`` (default) keeps the first row of a duplicated code in the
@@ -269,12 +271,12 @@ def join_indicators(
     >>> report.scheme, report.evidence["decided_by"]  # 250204 is Neshuya in RENIEC's numbering
     ('inei', 'names')
     """
-    key = _check_join(districts, table, key, scheme, duplicates)
+    id_column = _check_join(districts, table, id_column, scheme, duplicates)
     readings = Readings(_code_table(codes))
     names = DistrictNames()  # the shipped names of all 2017 districts, whatever is joined to
     valid = set(districts["ubigeo"].astype(str))
-    norm = normalize_ubigeo(table[key]).tolist()
-    found = name_columns(table, key)
+    norm = normalize_ubigeo(table[id_column]).tolist()
+    found = name_columns(table, id_column)
     row_names = _row_names(table, found)
     both = [readings.of(code) for code in norm]
 
@@ -283,14 +285,14 @@ def join_indicators(
                     if ri is not None and rr is not None and ri.ubigeo != rr.ubigeo
                     and v not in SCHEMES)
     by_names = scheme == "auto"  # a scheme the user chose is followed, names only checked
-    scheme = choose_scheme(scheme, evidence, undecided if by_names else 0, key)
+    scheme = choose_scheme(scheme, evidence, undecided if by_names else 0, id_column)
 
-    report = JoinReport(key=str(key), scheme=scheme, rows=len(table), name_columns=found,
+    report = JoinReport(key=str(id_column), scheme=scheme, rows=len(table), name_columns=found,
                         n_districts=len(valid))
-    target = _place_rows(table, key, norm, both, verdicts, row_names, by_names, names, valid,
+    target = _place_rows(table, id_column, norm, both, verdicts, row_names, by_names, names, valid,
                          report)
     report.evidence = {**evidence.counts(), "decided_by": evidence.decided_by}
-    joined = _merge_placed(districts, table.drop(columns=[key]), target, duplicates, report)
+    joined = _merge_placed(districts, table.drop(columns=[id_column]), target, duplicates, report)
     if not report.ok or report.name_mismatches:
         log.warning(report.summary())
     return joined, report
@@ -310,7 +312,7 @@ def _check_join(districts: pd.DataFrame, table: pd.DataFrame, key: str | None, s
     if key is None:
         return find_code_column(table)
     if key not in table.columns:
-        raise JoinError(f"key column {key!r} is not in the table; columns: {list(table.columns)}")
+        raise JoinError(f"id_column {key!r} is not in the table; columns: {list(table.columns)}")
     return key
 
 

@@ -35,6 +35,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from geoprio._renamed import renamed
 from geoprio.data.columns import DERIVED_NAMES, RESERVED_IDS, RESERVED_NAMES
 from geoprio.errors import GeometryError, GeoprioError, InputError
 from geoprio.readers.codes import find_code_column
@@ -504,14 +505,14 @@ def _code_column(raw: pd.DataFrame, key: str | None, problems: _Problems) -> str
         lower = {str(c).lower(): str(c) for c in raw.columns}
         close = difflib.get_close_matches(key.lower(), list(lower), n=1)
         hint = f" (did you mean {clip(lower[close[0]])}?)" if close else ""
-        problems.add("missing_key", f"key column {clip(key)} is not in the table{hint}; columns: "
+        problems.add("missing_key", f"id_column {clip(key)} is not in the table{hint}; columns: "
                      f"{names(raw.columns)}", column=key)
         return None
     try:
         return key or find_code_column(raw)
     except GeoprioError:
         problems.add("missing_key", "no column of district codes (ubigeo) found among "
-                     f"{names(raw.columns)}; name it 'ubigeo' or pass key='...'",
+                     f"{names(raw.columns)}; name it 'ubigeo' or pass id_column='...'",
                      column=None)
         return None
 
@@ -694,8 +695,9 @@ def _report_duplicates(frame: pd.DataFrame, key: str, problems: _Problems) -> No
                      code=code, rows=rows, columns=differ)
 
 
+@renamed(key='id_column')
 def read_table(source: Source, *, name: str | None = None, sheet: str | int | None = 0,
-               key: str | None = None, max_bytes: int = MAX_TABLE_BYTES) -> pd.DataFrame:
+               id_column: str | None = None, max_bytes: int = MAX_TABLE_BYTES) -> pd.DataFrame:
     """Read a user's CSV or XLSX table of district indicators, reporting every problem.
 
     Parameters
@@ -706,7 +708,7 @@ def read_table(source: Source, *, name: str | None = None, sheet: str | int | No
         path.
     sheet : str or int, default=0
         XLSX sheet name or position.
-    key : str, optional
+    id_column : str, optional
         The code column, when it is known; found by name or content otherwise.
     max_bytes : int, default=MAX_TABLE_BYTES
         Refuse larger files (50 MB: a table of the districts is far smaller).
@@ -753,14 +755,15 @@ def read_table(source: Source, *, name: str | None = None, sheet: str | int | No
     """
     if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1:
         raise InputError(f"max_bytes must be a positive integer, got {max_bytes!r}")
-    if key is not None and not isinstance(key, str):
-        raise TypeError(f"key must be a column name (str) or None, got {type(key).__name__}")
+    if id_column is not None and not isinstance(id_column, str):
+        raise TypeError("id_column must be a column name (str) or None, got "
+                        f"{type(id_column).__name__}")
     if sheet is not None and not isinstance(sheet, (str, int)):
         raise TypeError(f"sheet must be a sheet name, a position or None, got "
                         f"{type(sheet).__name__}")
     data, label = _load_bytes(source, name, max_bytes, "table")
     try:
-        return _read_table(data, label, sheet, key)
+        return _read_table(data, label, sheet, id_column)
     except GeoprioError:
         raise
     except (MemoryError, RecursionError) as exc:

@@ -356,6 +356,8 @@ def read_xlsx(data: bytes, *, label: str, sheet: str | int | None = 0
 
 def _sheet_rows(book: _Book, part: str, name: str, shared: list[str], dates: frozenset[int],
                 date1904: bool) -> list[list[Any]]:
+    """The sheet's values as rows of cells (None where empty), every bound checked while
+    streaming: rows in order, cells and values counted, the table's extent."""
     cells: dict[int, list[tuple[int, Any]]] = {}
     n_values = n_elements = 0
     last_row = 0
@@ -375,22 +377,7 @@ def _sheet_rows(book: _Book, part: str, name: str, shared: list[str], dates: fro
             raise book.error(f"sheet {clip(name)} has more than {MAX_CELL_ELEMENTS:,} cells "
                              "(most of them empty or formatting only?); copy the table to a new "
                              "sheet")
-        col = 0
-        kept: list[tuple[int, Any]] = []
-        for c in el:
-            if c.tag not in _C:
-                continue
-            ref = c.get("r")
-            m = _REF.fullmatch(ref) if ref else None
-            col = _col_number(m.group(1)) if m else col + 1
-            if not 1 <= col <= _EXCEL_COLS:
-                raise book.error(f"sheet {clip(name)} has a cell {clip(ref, 20)} beyond "
-                                 f"Excel's last column (XFD)")
-            value = _value(c, c.get("t", "n"), shared, dates, date1904, book,
-                           ref or f"{_col_letters(col)}{row}")
-            if value is None or (value.__class__ is str and not value.strip()):
-                continue
-            kept.append((col, value))
+        kept = _row_values(book, el, row, name, shared, dates, date1904)
         el.clear()  # a row's cells are freed as soon as they are read
         if kept:
             n_values += len(kept)
@@ -402,6 +389,35 @@ def _sheet_rows(book: _Book, part: str, name: str, shared: list[str], dates: fro
             top = max(kept, key=lambda t: t[0])
             if top[0] > far_col[1]:
                 far_col = (row, *top)
+    return _table_of(book, name, cells, far_row, far_col)
+
+
+def _row_values(book: _Book, el: Any, row: int, name: str, shared: list[str],
+                dates: frozenset[int], date1904: bool) -> list[tuple[int, Any]]:
+    """A row element's non-blank values as (column, value), columns within Excel's."""
+    col = 0
+    kept: list[tuple[int, Any]] = []
+    for c in el:
+        if c.tag not in _C:
+            continue
+        ref = c.get("r")
+        m = _REF.fullmatch(ref) if ref else None
+        col = _col_number(m.group(1)) if m else col + 1
+        if not 1 <= col <= _EXCEL_COLS:
+            raise book.error(f"sheet {clip(name)} has a cell {clip(ref, 20)} beyond "
+                             f"Excel's last column (XFD)")
+        value = _value(c, c.get("t", "n"), shared, dates, date1904, book,
+                       ref or f"{_col_letters(col)}{row}")
+        if value is None or (value.__class__ is str and not value.strip()):
+            continue
+        kept.append((col, value))
+    return kept
+
+
+def _table_of(book: _Book, name: str, cells: dict[int, list[tuple[int, Any]]],
+              far_row: tuple, far_col: tuple) -> list[list[Any]]:
+    """The rows of the table the values span (refused above :data:`MAX_TABLE_CELLS`, naming
+    the farthest cell)."""
     n_rows, n_cols = far_row[0], far_col[1]
     if n_rows * n_cols > MAX_TABLE_CELLS:
         r, c, v = far_col if far_col[1] > 1024 else far_row

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from geoprio.engine.texts import EXPORT
 from geoprio.errors import GeoprioError
 from geoprio.report.cells import spreadsheet_cell
 from geoprio.report.planner import methodology_table, planner_table
@@ -282,8 +283,8 @@ def _xlsx_planner(wb, frame, scenario, catalog, date, lang) -> None:
         ws.append(cells)
     fields = wb.create_sheet("campos")
     _widths(fields, ["campo" * 8, "id" * 12, "unidad", "fuente" * 12])
-    fields.append(["campo" if lang == "es" else "field", "id", "unidad" if lang == "es"
-                   else "unit", "fuente" if lang == "es" else "source"])
+    words = EXPORT["es" if lang == "es" else "en"]
+    fields.append([words["field"], "id", words["unit"], words["source"]])
     info = catalog.set_index("id") if "id" in catalog else pd.DataFrame()
     for lab, col in zip(laid.labels, laid.ids, strict=True):
         row = info.loc[col] if col in info.index else None
@@ -494,7 +495,7 @@ def _map_labels(column: str, catalog: pd.DataFrame, options: dict[str, Any],
             sources = settings.get("sources") or []
             opts.setdefault("source", "; ".join(sources) if sources else "geoprio")
     if settings.get("name"):  # the preset's title, never its id ("dci")
-        word = "Escenario" if lang == "es" else "Scenario"
+        word = EXPORT["es" if lang == "es" else "en"]["scenario"]
         opts.setdefault("heading", f"{word}: {title_of(settings, lang)} — {opts['title']}")
     else:
         opts.setdefault("heading", opts["title"])
@@ -502,8 +503,7 @@ def _map_labels(column: str, catalog: pd.DataFrame, options: dict[str, Any],
 
 
 def _footer(source: str, date: dt.date | None, lang: str) -> str:
-    words = ("Fuente", "Límites", "Elaborado con geoprio") if lang == "es" else (
-        "Source", "Boundaries", "Made with geoprio")
+    words = EXPORT["es" if lang == "es" else "en"]["footer"]
     text = (f"{words[0]}: {source}. {words[1]}: INEI / GEO GPS PERÚ (innovar, 2017). "
             f"{words[2]}")
     return text + (f", {date.isoformat()}." if date is not None else ".")
@@ -556,11 +556,11 @@ def _png(frame, path, *, column, catalog, map_options, scenario, date, lang, **_
     handles = [Patch(facecolor=c, edgecolor="#999", label=lab)
                for c, lab in zip(breaks.colours, breaks.labels(lang=lang), strict=True)]
     if breaks.missing:
-        word = "sin dato" if lang == "es" else "no data"
+        word = EXPORT["es" if lang == "es" else "en"]["no_data"]
         handles.append(Patch(facecolor=mapping.MISSING_COLOUR, label=f"{word} ({breaks.missing})"))
     if "selected" in frame.columns and frame["selected"].any():
         handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.2,
-                             label="seleccionado" if lang == "es" else "selected"))
+                             label=EXPORT["es" if lang == "es" else "en"]["selected"]))
     unit = opts.get("unit", "")
     ax.legend(handles=handles, title=f"{opts['title']}\n({unit})" if unit else opts["title"],
               loc="lower left", fontsize=8, title_fontsize=9, frameon=True)

@@ -521,6 +521,47 @@ def _json_value(v: Any, digits: int) -> Any:
     return str(v)
 
 
+def _property_table(properties: Mapping[str, Sequence] | pd.DataFrame | None, n: int,
+                    digits: int) -> dict[str, list[Any]]:
+    """The tooltip's table: column -> one JSON-ready value per feature."""
+    props = {} if properties is None else dict(properties.items()) \
+        if isinstance(properties, Mapping) else \
+        {c: properties[c] for c in properties.columns}
+    table = {}
+    for col, vals in props.items():
+        vals = list(vals.to_numpy() if isinstance(vals, pd.Series) else vals)
+        if len(vals) != n:
+            raise InputError(f"properties[{col!r}] must hold {n} values (one per "
+                             f"feature); got {len(vals)}")
+        table[str(col)] = [_json_value(v, digits) for v in vals]
+    return table
+
+
+def _outlined(outline: Sequence[bool] | np.ndarray | pd.Series | None, n: int) -> list[int]:
+    """The positions of the features drawn with an outline."""
+    if outline is None:
+        return []
+    flags = np.asarray(outline, dtype=bool)
+    if flags.shape != (n,):
+        raise InputError(f"outline must hold {n} booleans (one per feature); got shape "
+                         f"{flags.shape}")
+    return np.flatnonzero(flags).tolist()
+
+
+def _borders_drawn(borders: bool | Sequence[str], available: list[str]) -> list[str]:
+    """The encoded borders to draw: all (True), none (False) or those named."""
+    if borders is True:
+        return available
+    if borders is False:
+        return []
+    drawn = [borders] if isinstance(borders, str) else list(borders)
+    bad = [b for b in drawn if b not in available]
+    if bad:
+        raise InputError(f"borders must be among the encoded borders {available}; "
+                         f"got {bad}")
+    return drawn
+
+
 class CompactChoropleth(MacroElement):
     """A choropleth layer from :func:`encode_coverage`, decoded in the browser.
 
@@ -593,16 +634,7 @@ class CompactChoropleth(MacroElement):
                              f"{len(colours)}")
         palette = list(dict.fromkeys(colours))
         lookup = {c: i for i, c in enumerate(palette)}
-        props = {} if properties is None else dict(properties.items()) \
-            if isinstance(properties, Mapping) else \
-            {c: properties[c] for c in properties.columns}
-        table = {}
-        for col, vals in props.items():
-            vals = list(vals.to_numpy() if isinstance(vals, pd.Series) else vals)
-            if len(vals) != n:
-                raise InputError(f"properties[{col!r}] must hold {n} values (one per "
-                                 f"feature); got {len(vals)}")
-            table[str(col)] = [_json_value(v, digits) for v in vals]
+        table = _property_table(properties, n, digits)
         fields = list(table) if tooltip_fields is None else [str(f) for f in tooltip_fields]
         unknown = [f for f in fields if f not in table]
         if unknown:
@@ -611,25 +643,8 @@ class CompactChoropleth(MacroElement):
         if len(aliases) != len(fields):
             raise InputError(f"tooltip_aliases must hold one label per field ({len(fields)}); "
                              f"got {len(aliases)}")
-        if outline is None:
-            selected: list[int] = []
-        else:
-            flags = np.asarray(outline, dtype=bool)
-            if flags.shape != (n,):
-                raise InputError(f"outline must hold {n} booleans (one per feature); got shape "
-                                 f"{flags.shape}")
-            selected = np.flatnonzero(flags).tolist()
-        available = list(encoded.get("borders", {}))
-        if borders is True:
-            drawn = available
-        elif borders is False:
-            drawn = []
-        else:
-            drawn = [borders] if isinstance(borders, str) else list(borders)
-            bad = [b for b in drawn if b not in available]
-            if bad:
-                raise InputError(f"borders must be among the encoded borders {available}; "
-                                 f"got {bad}")
+        selected = _outlined(outline, n)
+        drawn = _borders_drawn(borders, list(encoded.get("borders", {})))
         bad_style = sorted(set(style or {}) - set(_STYLE))
         if bad_style:
             raise InputError(f"style keys must be among {sorted(_STYLE)}; got {bad_style}")

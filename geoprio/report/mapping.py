@@ -26,6 +26,7 @@ import shapely.geometry
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geoprio.engine.texts import BOX_NAMES
 from geoprio.errors import GeoprioError
 from geoprio.report.jenks import FisherJenks
 
@@ -135,9 +136,6 @@ def class_breaks(values: pd.Series | np.ndarray, *, scheme: str = "quantiles", k
 
 #: GeoDa's box map: outliers dark, quartiles light, blue low to red high (ColorBrewer RdBu)
 BOX_COLOURS = ["#2166ac", "#67a9cf", "#d1e5f0", "#fddbc7", "#ef8a62", "#b2182b"]
-_BOX_NAMES = {"es": ("Atípico bajo", "< 25%", "25% – 50%", "50% – 75%", "> 75%", "Atípico alto"),
-              "en": ("Lower outlier", "< 25%", "25% – 50%", "50% – 75%", "> 75%",
-                     "Upper outlier")}
 
 
 class BoxBreaks:
@@ -205,7 +203,7 @@ class BoxBreaks:
         ends = [lo, max(lo, self.lower), q1, q2, q3, min(hi, self.upper), hi]
         d = decimals_for(ends, least=1)
         f = [number(e, d, lang) for e in ends]
-        names = _BOX_NAMES["en" if lang == "en" else "es"]
+        names = BOX_NAMES["en" if lang == "en" else "es"]
         ranges = [f"≤ {f[0]}", f"{f[1]} – {f[2]}", f"{f[2]} – {f[3]}", f"{f[3]} – {f[4]}",
                   f"{f[4]} – {f[5]}", f"> {f[6]}"]
         return [f"{name} ({r})" for name, r in zip(names, ranges, strict=True)]

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from geoprio.data.labels import column_labels
+from geoprio.engine.texts import PLANNER_FIGURES, PLANNER_PARTS, YES_NO, text
 
 __all__ = ["CODED", "DECISION_FIRST", "PlannerTable", "methodology_table", "planner_table"]
 
@@ -53,7 +54,6 @@ CODED: dict[str, dict[str, tuple[str, str]]] = {
     "change": {"kept": ("se mantiene", "stays"), "entering": ("entra", "enters"),
                "leaving": ("sale", "leaves"), "out": ("fuera de ambas listas", "in neither list")},
 }
-_YES_NO = {"es": ("sí", "no"), "en": ("yes", "no")}
 #: columns that count people, districts or money: whole numbers with separators
 _WHOLE = {"rank", "rank_p05", "rank_p95", "rank_median", "rank_a", "rank_b", "rank_shift",
           "rank_p05_a", "rank_p95_a", "rank_p05_b", "rank_p95_b", "stunted_children",
@@ -121,7 +121,7 @@ def _words(col: str, values: pd.Series, lang: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(values) or (
             values.dtype == object and values.dropna().map(
                 lambda v: isinstance(v, (bool, np.bool_))).all() and values.notna().any()):
-        yes, no = _YES_NO[lang]
+        yes, no = YES_NO[lang]
         return values.map(lambda v: None if pd.isna(v) else yes if v else no).astype(object)
     return values
 
@@ -171,73 +171,10 @@ def _flat(value: Any) -> Any:
 
 
 # ------------------------------------------------------------------ the methodology sheet
-_ITEMS = {  # key -> (Spanish, English)
-    "made_by": ("Elaborado con", "Made with"), "date": ("Fecha de descarga", "Downloaded on"),
-    "rows": ("Distritos en el archivo", "Districts in the file"),
-    "selected": ("Distritos seleccionados", "Districts selected"),
-    "scenario": ("Escenario", "Scenario"), "description": ("Descripción", "Description"),
-    "weight": ("Peso de «{name}»", "Weight of “{name}”"),
-    "direction": ("Dirección de «{name}»", "Direction of “{name}”"),
-    "rule": ("Regla de elegibilidad", "Eligibility rule"),
-    "departments": ("Departamentos", "Departments"), "provinces": ("Provincias", "Provinces"),
-    "list": ("Tamaño de la lista", "List size"),
-    "normalisation": ("Normalización", "Normalisation"),
-    "aggregation": ("Agregación", "Aggregation"), "missing": ("Datos faltantes", "Missing data"),
-    "draws": ("Simulaciones Monte Carlo", "Monte Carlo draws"), "seed": ("Semilla", "Seed"),
-    "need": ("Necesidad que el presupuesto maximiza", "Need the budget maximises"),
-    "caveat": ("Advertencia", "Caveat"), "source": ("Fuente del escenario", "Scenario source"),
-    "data": ("Dato: {name}", "Data: {name}"),
-    "licences": ("Fuentes y licencias", "Sources and licences"),
-    "licences_value": ("data/SOURCES.md del repositorio geoprio",
-                       "data/SOURCES.md in the geoprio repository"),
-    "part": ("{part}: {item}", "{part}: {item}"),
-}
-_WORDS = {  # option values in words
-    "minmax": ("mín–máx (0 a 1)", "min–max (0 to 1)"), "zscore": ("puntaje z", "z-score"),
-    "rank": ("percentiles", "percentiles"), "target": ("distancia a la meta", "distance to target"),
-    "arithmetic": ("media aritmética", "arithmetic mean"),
-    "geometric": ("media geométrica", "geometric mean"),
-    "reweight": ("repartir el peso entre los demás indicadores",
-                 "share the weight among the other indicators"),
-    "exclude": ("excluir el distrito", "exclude the district"),
-    "impute": ("imputar la mediana", "impute the median"),
-    "worse": ("mayor es peor", "higher is worse"), "better": ("mayor es mejor", "higher is better"),
-    "all": ("todos los elegibles", "every eligible district"),
-    "none": ("ninguna: todos elegibles", "none: every district eligible"),
-    "country": ("todo el país", "the whole country"),
-}
-
-
-#: a record's parts and figures in words (comparisons, trade-off points)
-_PARTS = {"a": ("Escenario A", "Scenario A"), "b": ("Escenario B", "Scenario B"),
-          "comparacion": ("Comparación", "Comparison"), "punto": ("Punto", "Point"),
-          "escenario": ("", "")}
-_FIGURES = {
-    "spearman": ("Correlación de Spearman de los puestos", "Spearman correlation of ranks"),
-    "kendall": ("Correlación de Kendall de los puestos", "Kendall correlation of ranks"),
-    "ranked_in_both": ("Distritos con puesto en ambos", "Districts ranked in both"),
-    "kept": ("Se mantienen en la lista", "Stay in the list"),
-    "entering": ("Entran", "Enter"), "leaving": ("Salen", "Leave"),
-    "entering_within_intervals": ("Entran dentro de sus intervalos",
-                                  "Enter within their intervals"),
-    "leaving_within_intervals": ("Salen dentro de sus intervalos",
-                                 "Leave within their intervals"),
-    "budget": ("Presupuesto", "Budget"), "point": ("Punto de la curva", "Point of the curve"),
-    "children_reached": ("Niños alcanzados", "Children reached"),
-    "mean_rate": ("Tasa media de la lista", "Mean rate of the list"),
-    "n_selected": ("Distritos en la lista", "Districts in the list"),
-    "cost": ("Costo de la lista", "Cost of the list"),
-    "unspent": ("Presupuesto sin gastar", "Budget left unspent"),
-    "rate_floor": ("Tasa mínima exigida", "Rate floor required"),
-    "people": ("Personas contadas", "People counted"), "rate": ("Tasa", "Rate"),
-    "method": ("Método", "Method"),
-}
-
-
 def _figure(key: str, lang: str) -> str:
     i = 0 if lang == "es" else 1
-    if key in _FIGURES:
-        return _FIGURES[key][i]
+    if key in PLANNER_FIGURES:
+        return PLANNER_FIGURES[key][i]
     from geoprio.data.labels import column_label
 
     base, _, side = key.rpartition("_")
@@ -247,11 +184,11 @@ def _figure(key: str, lang: str) -> str:
 
 
 def _word(key: str, lang: str) -> str:
-    return _WORDS[key][0 if lang == "es" else 1]
+    return text(f"planner_words.{key}", "es" if lang == "es" else "en")
 
 
 def _item(key: str, lang: str, **kw: str) -> str:
-    return _ITEMS[key][0 if lang == "es" else 1].format(**kw)
+    return text(f"planner_items.{key}", "es" if lang == "es" else "en", **kw)
 
 
 def _number(value: float, lang: str, decimals: int = 0) -> str:
@@ -265,11 +202,11 @@ def _list_size(s: Mapping[str, Any], lang: str) -> str:
 
     if s.get("budget") is not None:
         cost = (s.get("cost_per_district"), s.get("cost_per_beneficiary"))
-        each = (f"{money(cost[0], lang)} por distrito" if cost[0] is not None else
-                f"{money(cost[1], lang)} por beneficiario") if lang == "es" else (
-                f"{money(cost[0], lang)} per district" if cost[0] is not None else
-                f"{money(cost[1], lang)} per beneficiary")
-        return f"{money(s['budget'], lang)} ({each})"
+        each = (f"{money(cost[0], lang=lang)} por distrito" if cost[0] is not None else
+                f"{money(cost[1], lang=lang)} por beneficiario") if lang == "es" else (
+                f"{money(cost[0], lang=lang)} per district" if cost[0] is not None else
+                f"{money(cost[1], lang=lang)} per beneficiary")
+        return f"{money(s['budget'], lang=lang)} ({each})"
     if s.get("top_n") is not None:
         return (f"los primeros {_number(s['top_n'], lang)}" if lang == "es" else
                 f"the first {_number(s['top_n'], lang)}")
@@ -347,7 +284,7 @@ def methodology_table(frame: pd.DataFrame, record: Any, catalog: pd.DataFrame | 
         inner = (_scenario_rows(part, lang, labels) if _is_scenario(part) else
                  [(_figure(str(k), lang), _plain(v, lang)) for k, v in part.items()
                   if v is not None])
-        head = _PARTS.get(name, (name, name))[0 if lang == "es" else 1]
+        head = PLANNER_PARTS.get(name, (name, name))[0 if lang == "es" else 1]
         rows += [(_item("part", lang, part=head, item=item) if head else item, value)
                  for item, value in inner]
     if catalog is not None and "id" in catalog:
@@ -363,7 +300,7 @@ def methodology_table(frame: pd.DataFrame, record: Any, catalog: pd.DataFrame | 
 def _plain(value: Any, lang: str) -> str:
     """A figure of a record (a comparison's correlation, a point's budget) as text."""
     if isinstance(value, bool):
-        return _YES_NO[lang][0 if value else 1]
+        return YES_NO[lang][0 if value else 1]
     if isinstance(value, (int, np.integer)):
         return _number(int(value), lang)
     if isinstance(value, (float, np.floating)):

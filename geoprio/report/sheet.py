@@ -48,6 +48,7 @@ import pandas as pd
 from geoprio.data.shipped import reference_figure
 from geoprio.engine.derived import PEOPLE
 from geoprio.engine.scenario import title_of
+from geoprio.engine.texts import SHEET as _T  # the sheet's words
 from geoprio.errors import GeoprioError, InputError, ScenarioError
 from geoprio.fmt import probability
 from geoprio.report.exporting import neutralise_formulas, safe_filename
@@ -89,119 +90,6 @@ SHEET_INDICATORS: dict[str, tuple[int, str, str]] = {
 _ENDES_SOURCE = "INEI, Encuesta Demográfica y de Salud Familiar (ENDES), serie departamental"
 _PARTICLES = {"de", "del", "la", "las", "los", "y", "el", "en"}
 
-_T = {
-    "es": {
-        "title": "Ficha distrital", "prov": "Provincia", "dept": "Departamento",
-        "pop": "Población 2020", "u5": "Menores de 5 años 2020", "area": "Superficie",
-        "rural": "Población rural 2017", "indicator": "Indicador", "district": "Distrito",
-        "peru": "Perú", "year": "Año", "source": "Fuente", "trend":
-        "Desnutrición crónica en menores de 5 años (%)", "endes_dept": "ENDES {name}",
-        "endes_nat": "ENDES Perú",
-        "sien_raw": "Distrito, tasa bruta (SIEN 2019, SIEN-HIS 2022)",
-        "sien_eb": "Distrito 2022 suavizada (IC 90%)",
-        "trend_note": "ENDES es una encuesta de hogares representativa por departamento; "
-        "el SIEN cuenta niños atendidos en el MINSA: compare tendencias, no niveles.",
-        "rank_head": "Puesto en el escenario {name}", "rank":
-        "Puesto {rank} de {total} (intervalo 90%: {lo}–{hi})", "p_sel":
-        "En la lista en {p} de las simulaciones: {state}.", "selected": "seleccionado",
-        "not_selected": "no seleccionado", "not_ranked": "Sin puesto: {reason}",
-        "no_scenario": "Sin escenario: indique uno (p. ej. --preset dci) para ver el puesto.",
-        "fonie_head": "Brechas FONIE (sobre la mediana nacional de los distritos)",
-        "fonie_count": "{n} de {m} sectores con dato por encima de la mediana",
-        "fonie_none": "Ningún sector por encima de la mediana nacional.",
-        "fonie_unknown": "Sin dato: {sectors}.", "roads": "caminos rurales: sin datos "
-        "distritales", "caveats": "Advertencias", "sources": "Fuentes", "footer":
-        "geoprio {version} · datos del repositorio geoprio (data/) · ubigeo {ubigeo}",
-        "no_data": "s. d.", "table_note": "Departamento y Perú: la cifra que publica la fuente "
-        "(INEI, INS, PNUD); con *, promedio de los distritos ponderado por población, que "
-        "ninguna fuente publica.",
-        "map_note": "En rojo: el distrito; en gris: su departamento.",
-        "c_none": "Ningún niño menor de 5 años medido en 2022 (SIEN-HIS): la desnutrición 2022 "
-        "es solo la estimación de distritos parecidos (Fay–Herriot {fh}, IC 90% {lo}–{hi}).",
-        "c_few": "Desnutrición 2022 medida en solo {n} niños: la tasa bruta ({raw}) es poco "
-        "fiable; se usa la estimación Fay–Herriot ({fh}, IC 90% {lo}–{hi}), que toma de los "
-        "niños del distrito el {g} y el resto de distritos parecidos.",
-        "estimates": "Desnutrición 2022, tres estimaciones: medida {raw} en {n} niños · Bayes "
-        "empírico {eb} ({eb_lo}–{eb_hi}) · Fay–Herriot {fh} ({lo}–{hi}), {g} de datos propios.",
-        "estimates_none": "Desnutrición 2022: ningún niño medido; Fay–Herriot {fh} ({lo}–{hi}) "
-        "solo con distritos parecidos (censo, pobreza, altitud).",
-        "c_2019": "La tasa 2019 pudo basarse en menos de 30 niños (mínimo compatible: {n}): "
-        "el cambio 2019→2022 no es una tendencia.",
-        "c_water": "El censo registra 0% de hogares con agua de red pública (100% sin agua): "
-        "cifra sospechosa, verifíquela antes de decidir.",
-        "c_post": "Después de 2017 se creó {name} ({code}) en este distrito: sus datos están "
-        "incluidos en los del distrito de 2017.",
-        "c_rural": "Sin población rural en 2017: las brechas rurales (electricidad, celular) "
-        "no se evalúan.",
-        "c_vraem": "Distrito del VRAEM según una lista no oficial (verificar con DS "
-        "040-2016-PCM).",
-        "c_unsure": "Selección incierta: en la lista en {p} de las simulaciones.",
-        "c_always": "El SIEN cuenta niños atendidos en el MINSA, no es una encuesta; el censo "
-        "es de 2017 y no refleja obras posteriores.",
-    },
-    "en": {
-        "title": "District sheet", "prov": "Province", "dept": "Department",
-        "pop": "Population 2020", "u5": "Children under 5, 2020", "area": "Area",
-        "rural": "Rural population 2017", "indicator": "Indicator", "district": "District",
-        "peru": "Peru", "year": "Year", "source": "Source", "trend":
-        "Stunting, children under 5 (%)", "endes_dept": "ENDES {name}",
-        "endes_nat": "ENDES Peru",
-        "sien_raw": "District, raw rate (SIEN 2019, SIEN-HIS 2022)",
-        "sien_eb": "District 2022 smoothed (90% CI)",
-        "trend_note": "ENDES is a household survey representative by department; "
-        "SIEN counts children seen at MINSA facilities: compare trends, not levels.",
-        "rank_head": "Rank in the scenario {name}", "rank":
-        "Rank {rank} of {total} (90% interval: {lo}–{hi})", "p_sel":
-        "On the list in {p} of the simulations: {state}.", "selected": "selected",
-        "not_selected": "not selected", "not_ranked": "No rank: {reason}",
-        "no_scenario": "No scenario: give one (e.g. --preset dci) to see the rank.",
-        "fonie_head": "FONIE gaps (above the national median of the districts)",
-        "fonie_count": "{n} of {m} sectors with data above the median",
-        "fonie_none": "No sector above the national median.",
-        "fonie_unknown": "No data: {sectors}.", "roads": "rural roads: no district data",
-        "caveats": "Caveats", "sources": "Sources", "footer":
-        "geoprio {version} · data of the geoprio repository (data/) · ubigeo {ubigeo}",
-        "no_data": "n/a", "table_note": "Department and Peru: the figure the source publishes "
-        "(INEI, INS, UNDP); with *, a population-weighted mean of the districts that no "
-        "source publishes.",
-        "map_note": "In red: the district; in grey: its department.",
-        "c_none": "No child under 5 measured in 2022 (SIEN-HIS): 2022 stunting is only the "
-        "estimate from similar districts (Fay–Herriot {fh}, 90% CI {lo}–{hi}).",
-        "c_few": "2022 stunting measured on only {n} children: the raw rate ({raw}) is "
-        "unreliable; the Fay–Herriot estimate is used ({fh}, 90% CI {lo}–{hi}), {g} from the "
-        "district's own children and the rest from similar districts.",
-        "estimates": "2022 stunting, three estimates: measured {raw} on {n} children · "
-        "Empirical Bayes {eb} ({eb_lo}–{eb_hi}) · Fay–Herriot {fh} ({lo}–{hi}), {g} own data.",
-        "estimates_none": "2022 stunting: no child measured; Fay–Herriot {fh} ({lo}–{hi}) "
-        "from similar districts only (census, poverty, altitude).",
-        "c_2019": "The 2019 rate may rest on fewer than 30 children (fewest compatible: {n}): "
-        "the 2019→2022 change is not a trend.",
-        "c_water": "The census records 0% of households with public water (100% without): a "
-        "suspect figure, check it before deciding.",
-        "c_post": "{name} ({code}) was created inside this district after 2017: its data are "
-        "included in the 2017 district's.",
-        "c_rural": "No rural population in 2017: rural gaps (electricity, mobile) are not "
-        "assessed.",
-        "c_vraem": "VRAEM district per an unofficial list (check DS 040-2016-PCM).",
-        "c_unsure": "Uncertain selection: on the list in {p} of the simulations.",
-        "c_always": "SIEN counts children seen at MINSA facilities, it is not a survey; the "
-        "census is from 2017 and misses later works.",
-    },
-}
-
-# children measured per 100 residents (issue 20): SIEN-HIS counts a child at its facility
-_T["es"].update({
-    "c_measured": "Se midió a más niños de los que viven en el distrito ({v} por cada 100 "
-    "menores de 5): SIEN-HIS los cuenta en su establecimiento de salud. Los niños con "
-    "desnutrición contados aquí ({counted}) pueden superar la estimación para sus residentes "
-    "({est}, menores de 5 × tasa estimada), que es la que usan las listas con presupuesto.",
-})
-_T["en"].update({
-    "c_measured": "More children were measured than live in the district ({v} per 100 "
-    "under-5s): SIEN-HIS counts them at their health facility. The stunted children counted "
-    "here ({counted}) may exceed the estimate for its residents ({est}, under-5s × estimated "
-    "rate), the one budget lists use.",
-})
 
 
 def _measured_caveat(row: pd.Series, t: dict[str, str], lang: str) -> list[str]:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
+from geoprio._renamed import renamed
 from geoprio.errors import InputError
 from geoprio.spatial.contiguity import Contiguity, _check_districts, queen_contiguity
 from geoprio.spatial.localstats import (
@@ -161,6 +162,7 @@ class HotspotResult:
         )
 
 
+@renamed(weights='spatial_weights')
 def hotspots(
     districts: Any,
     indicator: str,
@@ -173,7 +175,7 @@ def hotspots(
     seed: int = 0,
     alternative: str = "directed",
     min_stability: float = 0.9,
-    weights: Contiguity | None = None,
+    spatial_weights: Contiguity | None = None,
     id_column: str = "ubigeo",
 ) -> tuple[Any, HotspotResult]:
     """Spatial clusters (Local Moran) or hot and cold spots (Gi*) of one indicator.
@@ -211,7 +213,7 @@ def hotspots(
         two-sided (doubled, stricter).
     min_stability : float, default=0.9
         Share of runs that must agree with a label for it to be counted.
-    weights : Contiguity, optional
+    spatial_weights : Contiguity, optional
         Precomputed :func:`queen_contiguity` of ``districts`` (same rows, same order).
     id_column : str, default="ubigeo"
 
@@ -236,18 +238,29 @@ def hotspots(
         raise InputError(f"method must be one of {list(HOTSPOT_METHODS)}; got {method!r}")
     _check_inference(permutations, alpha, alternative, runs=runs, min_stability=min_stability,
                      seed=seed)
-    values, keep, ids, w, dropped = _prepare(districts, [indicator], weights, id_column)
+    values, keep, ids, w, dropped = _prepare(districts, [indicator], spatial_weights, id_column)
     y = values[0][keep]
     cls = MoranLocal if method == "local_moran" else GetisOrdGiStar
     local = cls(y, w, permutations=permutations, runs=runs, seed=seed, alpha=alpha, fdr=fdr,
                 alternative=alternative, min_stability=min_stability)
     moran = Moran(y, w, permutations=min(permutations, GLOBAL_PERMUTATIONS), seed=seed)
     stat = local.Is if method == "local_moran" else local.Zs
+    out, stability = _with_labels(districts, f"hotspot_{indicator}", local, stat, ids, keep,
+                                  id_column)
+    es, en = _summary(out, w, keep, indicator, method, local)
+    result = HotspotResult(method, indicator, local, moran, w, dropped, local.counts(),
+                           stability, es, en)
+    return out, result
 
+
+def _with_labels(districts: Any, col: str, local: MoranLocal | GetisOrdGiStar | MoranLocalBV,
+                 stat: np.ndarray, ids: np.ndarray, keep: np.ndarray,
+                 id_column: str) -> tuple[Any, pd.Series]:
+    """A copy of ``districts`` with the label column ``col`` and its ``_p``, ``_stat`` and
+    ``_stability`` (missing where a district was left out), and the stability by code."""
     out = districts.copy()
     label = np.full(len(ids), None, dtype=object)
     label[keep] = local.labels_
-    col = f"hotspot_{indicator}"
     out[col] = pd.array(label, dtype="string")
     for suffix, arr in (("_p", local.p_sim), ("_stat", stat), ("_stability", local.stability_)):
         full = np.full(len(ids), np.nan)
@@ -255,10 +268,7 @@ def hotspots(
         out[col + suffix] = full
     stability = pd.Series(local.stability_, index=pd.Index(ids[keep], name=id_column),
                           name=col + "_stability")
-    es, en = _summary(out, w, keep, indicator, method, local)
-    result = HotspotResult(method, indicator, local, moran, w, dropped, local.counts(),
-                           stability, es, en)
-    return out, result
+    return out, stability
 
 
 def _prepare(districts: Any, indicators: list[str], weights: Contiguity | None,
@@ -414,6 +424,7 @@ class MoranScatter:
                 f"dropped={len(self.dropped)})")
 
 
+@renamed(weights='spatial_weights')
 def moran_scatter(
     districts: Any,
     indicator: str,
@@ -421,7 +432,7 @@ def moran_scatter(
     against: str | None = None,
     permutations: int = GLOBAL_PERMUTATIONS,
     seed: int = 0,
-    weights: Contiguity | None = None,
+    spatial_weights: Contiguity | None = None,
     id_column: str = "ubigeo",
 ) -> MoranScatter:
     """The Moran scatterplot: each district's standardised value against its spatial lag.
@@ -439,7 +450,7 @@ def moran_scatter(
     permutations : int, default=999
         Random permutations for the pseudo p-value of I (0: none, ``p_sim`` NaN).
     seed : int, default=0
-    weights : Contiguity, optional
+    spatial_weights : Contiguity, optional
         Precomputed :func:`queen_contiguity` of ``districts``.
     id_column : str, default="ubigeo"
 
@@ -458,7 +469,7 @@ def moran_scatter(
     """
     _check_inference(permutations, 0.05, seed=seed)
     names = [indicator] if against is None else [indicator, against]
-    values, keep, ids, w, dropped = _prepare(districts, names, weights, id_column)
+    values, keep, ids, w, dropped = _prepare(districts, names, spatial_weights, id_column)
     x = values[0][keep]
     if against is None:
         moran: Moran | MoranBV = Moran(x, w, permutations=permutations, seed=seed)
@@ -512,6 +523,7 @@ def significance_classes(result: HotspotResult) -> pd.Series:
                      dtype=object)
 
 
+@renamed(weights='spatial_weights')
 def bivariate_hotspots(
     districts: Any,
     indicator: str,
@@ -524,7 +536,7 @@ def bivariate_hotspots(
     seed: int = 0,
     alternative: str = "directed",
     min_stability: float = 0.9,
-    weights: Contiguity | None = None,
+    spatial_weights: Contiguity | None = None,
     id_column: str = "ubigeo",
 ) -> tuple[Any, HotspotResult]:
     """Bivariate Local Moran: ``indicator`` in each district against ``against`` around it.
@@ -542,7 +554,7 @@ def bivariate_hotspots(
     districts : geopandas.GeoDataFrame
     indicator, against : str
         Columns: the variable in the district, and the one whose lag is taken.
-    permutations, runs, alpha, fdr, seed, alternative, min_stability, weights, id_column
+    permutations, runs, alpha, fdr, seed, alternative, min_stability, spatial_weights, id_column
         As :func:`hotspots`.
 
     Returns
@@ -565,24 +577,15 @@ def bivariate_hotspots(
     if against == indicator:
         raise InputError(f"against={against!r} is the indicator itself: use hotspots() for "
                          "one indicator, or choose a different second indicator")
-    values, keep, ids, w, dropped = _prepare(districts, [indicator, against], weights,
+    values, keep, ids, w, dropped = _prepare(districts, [indicator, against], spatial_weights,
                                              id_column)
     x, y = values[0][keep], values[1][keep]
     local = MoranLocalBV(x, y, w, permutations=permutations, runs=runs, seed=seed,
                          alpha=alpha, fdr=fdr, alternative=alternative,
                          min_stability=min_stability)
     moran = MoranBV(x, y, w, permutations=min(permutations, GLOBAL_PERMUTATIONS), seed=seed)
-    out = districts.copy()
-    col = f"hotspot_{indicator}_vs_{against}"
-    label = np.full(len(ids), None, dtype=object)
-    label[keep] = local.labels_
-    out[col] = pd.array(label, dtype="string")
-    for suffix, arr in (("_p", local.p_sim), ("_stat", local.Is), ("_stability", local.stability_)):
-        full = np.full(len(ids), np.nan)
-        full[keep] = arr
-        out[col + suffix] = full
-    stability = pd.Series(local.stability_, index=pd.Index(ids[keep], name=id_column),
-                          name=col + "_stability")
+    out, stability = _with_labels(districts, f"hotspot_{indicator}_vs_{against}", local,
+                                  local.Is, ids, keep, id_column)
     es, en = _bivariate_summary(out, keep, indicator, against, local)
     result = HotspotResult("bivariate_moran", indicator, local, moran, w, dropped,
                            local.counts(), stability, es, en, against)

@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from geoprio._renamed import renamed
 from geoprio.errors import InputError
 from geoprio.spatial.contiguity import Contiguity, queen_contiguity
 
@@ -582,6 +583,7 @@ class ClusterResult:
                 f"dropped={len(self.dropped)}, missing={self.missing!r}{extra})\n{table}")
 
 
+@renamed(weights='spatial_weights')
 def cluster(
     districts: pd.DataFrame,
     indicators: Sequence[str],
@@ -595,7 +597,7 @@ def cluster(
     k_range: tuple[int, int] | None = None,
     higher_is_worse: Mapping[str, bool] | None = None,
     seed: int = 0,
-    weights: Contiguity | None = None,
+    spatial_weights: Contiguity | None = None,
     id_column: str = "ubigeo",
     catalog: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, ClusterResult]:
@@ -627,7 +629,7 @@ def cluster(
         Direction per indicator for the severity order (True: a higher value is worse;
         None: no direction), before the catalog's.
     seed : int, default=0
-    weights : Contiguity, optional
+    spatial_weights : Contiguity, optional
         Precomputed contiguity of ``districts`` for zones.
     id_column : str, default="ubigeo"
     catalog : DataFrame, optional
@@ -677,12 +679,12 @@ def cluster(
         raise InputError(f"population={population!r} is not a column of districts")
     X = districts[inds].set_axis(districts[id_column].astype(str).to_numpy())
     if zones:
-        if weights is None:
-            weights = queen_contiguity(districts, id_column=id_column)
+        if spatial_weights is None:
+            spatial_weights = queen_contiguity(districts, id_column=id_column)
         est: Typology | Zones = Zones(
             k=k, k_range=k_range or (3, 12), min_population=min_population, missing=missing,
             higher_is_worse=higher_is_worse, seed=seed,
-        ).fit(X, connectivity=weights, population=pop)
+        ).fit(X, connectivity=spatial_weights, population=pop)
     else:
         est = Typology(method=method, k=k, k_range=k_range or (3, 8), missing=missing,
                        higher_is_worse=higher_is_worse, seed=seed).fit(X, population=pop)

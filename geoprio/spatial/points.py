@@ -21,7 +21,7 @@ Examples
 >>> points = gpd.GeoDataFrame(
 ...     {"code": ["010101", "010101", "010102"]},
 ...     geometry=[Point(0.5, 0.5), Point(1.5, 0.5), Point(5, 5)], crs="EPSG:4326")
->>> joined, report = points_in_districts(points, districts, code_column="code")
+>>> joined, report = points_in_districts(points, districts, id_column="code")
 >>> joined["ubigeo_spatial"].tolist()
 ['010101', '010102', nan]
 >>> report.n_outside, report.n_disagree
@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geoprio._renamed import renamed
 from geoprio.errors import GeometryError, InputError
 from geoprio.readers.codes import normalize_ubigeo
 
@@ -203,11 +204,12 @@ def _to_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS, name: str) -> Any
     return frame.to_crs(crs)
 
 
+@renamed(code_column='id_column')
 def points_in_districts(
     points: gpd.GeoDataFrame,
     districts: gpd.GeoDataFrame,
     *,
-    code_column: str | None = None,
+    id_column: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, PointJoinReport]:
     """Find the district polygon each point falls in.
 
@@ -219,7 +221,7 @@ def points_in_districts(
         order of ``districts``.
     districts : geopandas.GeoDataFrame
         District polygons with a unique ``ubigeo`` column.
-    code_column : str, optional, default=None
+    id_column : str, optional, default=None
         Column of ``points`` holding each point's own district code. When given, the codes
         (numbers padded to 6 digits) are compared with the polygon and disagreements reported.
 
@@ -261,9 +263,9 @@ def points_in_districts(
         raise TypeError(f"points must be a geopandas GeoDataFrame, got {type(points).__name__}")
     _check_frame(points, "points")
     districts = _check_districts(districts)
-    if code_column is not None and code_column not in points.columns:
+    if id_column is not None and id_column not in points.columns:
         raise InputError(
-            f"code_column={code_column!r} is not a column of points; columns are: "
+            f"id_column={id_column!r} is not a column of points; columns are: "
             + ", ".join(map(str, points.columns))
         )
     crs = CRS.from_user_input(districts.crs)
@@ -289,15 +291,15 @@ def points_in_districts(
         n_inside=int(spatial.notna().sum()),
         n_outside=int(outside.sum()),
         n_on_shared_edge=int((n_hits > 1).sum()),
-        code_column=code_column,
+        code_column=id_column,
     )
     if report.n_outside:
         report.outside_examples = _outside_examples(located[outside], districts)
 
-    if code_column is not None:
-        own = normalize_ubigeo(points[code_column])
+    if id_column is not None:
+        own = normalize_ubigeo(points[id_column])
         own.index = points.index
-        raw = points[code_column]
+        raw = points[id_column]
         blank = (raw.isna() | raw.astype("string").str.strip().eq("")).to_numpy(dtype=bool)
         known = own.isin(set(codes.tolist())).to_numpy()
         agrees = pd.Series(pd.NA, index=points.index, dtype="boolean")
@@ -362,11 +364,12 @@ def _disagreement_table(
     return table.head(_N_EXAMPLES).reset_index(drop=True)
 
 
+@renamed(key='id_column')
 def count_by_district(
     points: gpd.GeoDataFrame | pd.DataFrame,
     districts: gpd.GeoDataFrame,
     *,
-    key: str | None = None,
+    id_column: str | None = None,
     by: str | None = None,
     name: str = "n_points",
 ) -> pd.DataFrame:
@@ -378,7 +381,7 @@ def count_by_district(
         The points. A plain DataFrame is accepted only with ``key``.
     districts : geopandas.GeoDataFrame
         District polygons with a unique ``ubigeo`` column.
-    key : str, optional, default=None
+    id_column : str, optional, default=None
         Column of ``points`` already holding the district code (e.g. ``ubigeo_spatial`` from
         :func:`points_in_districts`). When None the points are placed in the polygons with
         :func:`points_in_districts`. Points whose code is missing or not a district are not
@@ -413,19 +416,20 @@ def count_by_district(
         raise InputError(f"name must be a non-empty text, got {name!r}")
     if not isinstance(points, pd.DataFrame):
         raise TypeError(f"points must be a DataFrame or GeoDataFrame, got {type(points).__name__}")
-    for arg, col in (("key", key), ("by", by)):
+    for arg, col in (("id_column", id_column), ("by", by)):
         if col is not None and col not in points.columns:
             raise InputError(
                 f"{arg}={col!r} is not a column of points; columns are: "
                 + ", ".join(map(str, points.columns))
             )
-    if key is None:
+    if id_column is None:
         if not isinstance(points, gpd.GeoDataFrame):
-            raise InputError("points is a plain DataFrame: pass key= (its district code column)")
+            raise InputError("points is a plain DataFrame: pass id_column= (its district code "
+                             "column)")
         joined, _ = points_in_districts(points, districts)
         codes = joined["ubigeo_spatial"]
     else:
-        codes = normalize_ubigeo(points[key])
+        codes = normalize_ubigeo(points[id_column])
     order = districts["ubigeo"].astype("str")
     out = pd.DataFrame({"ubigeo": order.to_numpy()})
     out[name] = codes.value_counts().reindex(order.to_numpy(), fill_value=0).to_numpy()

@@ -50,6 +50,7 @@ from rasterio.warp import reproject
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
+from geoprio._renamed import renamed
 from geoprio.errors import GeometryError, GeoprioError, InputError, JoinError, RasterError
 from geoprio.readers.safety import (
     bare_paths,
@@ -122,7 +123,8 @@ def _check_stats(stats: str | Iterable[str], weights: Any) -> list[str]:
             f"stats must be one or more of {', '.join(VALID_STATS)}; got {stats!r}"
         )
     if "weighted_mean" in stats and weights is None:
-        raise InputError("stats 'weighted_mean' needs weights=<path to a weights raster>")
+        raise InputError("stats 'weighted_mean' needs population=<path to a population (weights) "
+                         "raster>")
     if weights is not None and "weighted_mean" not in stats:
         stats.append("weighted_mean")
     return [s for s in VALID_STATS if s in stats]
@@ -528,6 +530,7 @@ def _district_engine(ds, geoms, shapes, wins, which, bands, nodata, weights, acc
 
 
 # --------------------------------------------------------------------------- public API
+@renamed(weights='population')
 def zonal_stats(
     districts: gpd.GeoDataFrame,
     raster: str | os.PathLike | Any,
@@ -535,7 +538,7 @@ def zonal_stats(
     stats: str | Sequence[str] = DEFAULT_STATS,
     band: int | Sequence[int] = 1,
     all_touched: bool = False,
-    weights: str | os.PathLike | Any | None = None,
+    population: str | os.PathLike | Any | None = None,
     nodata: float | None = None,
     prefix: str | None = None,
     fallback: str | None = "touched",
@@ -561,7 +564,7 @@ def zonal_stats(
         Band(s) to summarise (from 1). With a list, columns are named ``b{band}_{stat}``.
     all_touched : bool, default=False
         Use every pixel the polygon touches instead of the pixels whose centre it holds.
-    weights : path or open rasterio dataset, optional
+    population : path or open rasterio dataset, optional
         A second raster (e.g. a WorldPop population grid, band 1) giving ``weighted_mean`` =
         sum(value * weight) / sum(weight) over the district's pixels where both are valid. If
         its grid is the value raster's grid (same CRS, pixel size and aligned origin) it is
@@ -636,7 +639,7 @@ def zonal_stats(
     stats="sum")``.
     """
     _check_zonal_districts(districts)
-    stats = _check_stats(stats, weights)
+    stats = _check_stats(stats, population)
     if not isinstance(all_touched, bool):
         raise TypeError(f"all_touched must be True or False, got {all_touched!r}")
     if fallback not in FALLBACKS:
@@ -656,9 +659,9 @@ def zonal_stats(
         ds, label = stack.enter_context(_opened(raster, "raster", name))
         _check_dataset(ds, "raster", label)
         wds = None
-        if weights is not None:
-            wds, wlabel = stack.enter_context(_opened(weights, "weights", None))
-            _check_dataset(wds, "weights", wlabel)
+        if population is not None:
+            wds, wlabel = stack.enter_context(_opened(population, "population", None))
+            _check_dataset(wds, "population", wlabel)
         try:
             factor = 1 if pixel_budget is None else _coarsening(districts, ds, band,
                                                                  pixel_budget, label)

@@ -52,6 +52,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import ndtr
 
+from geoprio._renamed import renamed
 from geoprio.errors import InputError
 from geoprio.spatial.fayherriot import (
     INTERCEPT,
@@ -73,6 +74,7 @@ __all__ = ["METHODS", "TRANSFORMS", "FayHerriotResult", "FitError", "fay_herriot
 log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------------- from counts
+@renamed(weights='population')
 def small_area(
     districts: pd.DataFrame,
     events: str | Any,
@@ -83,7 +85,7 @@ def small_area(
     level: float = 0.9,
     scale: float = 1.0,
     benchmark: str | Mapping[str, float] | None = None,
-    weights: str | None = None,
+    population: str | None = None,
     method: str = "reml",
     id_column: str = "ubigeo",
 ) -> pd.DataFrame:
@@ -114,7 +116,7 @@ def small_area(
         units of ``scale``}. Adds ``benchmarked``, ``benchmarked_lo``, ``benchmarked_hi`` and
         ``benchmark_ratio``: each department's estimates are multiplied by one ratio so that
         their weighted mean equals the target.
-    weights : column of the benchmark weights (default ``under5_2020`` for ``"endes"``,
+    population : column of the benchmark weights (default ``under5_2020`` for ``"endes"``,
         ``children_6_35m_2020`` for ``"endes_anemia"``; required with a mapping).
     method : ``"reml"`` (default), ``"ml"`` or ``"fh"``, see :func:`fay_herriot`.
     id_column : default ``"ubigeo"``.
@@ -163,7 +165,7 @@ def small_area(
     out.attrs["fit"] = fit
     out.attrs.update(transform=transform, level=level, method=method)
     if benchmark is not None:
-        _benchmark(out, districts, benchmark, weights, scale, id_column)
+        _benchmark(out, districts, benchmark, population, scale, id_column)
     return out
 
 
@@ -377,7 +379,7 @@ def _benchmark(out: pd.DataFrame, districts: pd.DataFrame, benchmark: Any, weigh
     elif isinstance(benchmark, Mapping):
         targets = {str(k).zfill(2): float(v) for k, v in benchmark.items()}
         if weights is None:
-            raise InputError("a benchmark mapping needs weights=<column> (e.g. under5_2020)")
+            raise InputError("a benchmark mapping needs population=<column> (e.g. under5_2020)")
     else:
         raise TypeError(f"benchmark must be a name or a mapping; got {type(benchmark).__name__}")
     w = _column(districts, weights, "weights")

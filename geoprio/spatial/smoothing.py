@@ -51,6 +51,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from geoprio._renamed import renamed
 from geoprio.errors import InputError
 
 __all__ = ["METHODS", "posterior_beta", "smooth_rates"]
@@ -60,12 +61,13 @@ log = logging.getLogger(__name__)
 METHODS = ("eb", "spatial_eb")
 
 
+@renamed(w='spatial_weights')
 def smooth_rates(
     districts: pd.DataFrame,
     events: str | Any,
     population: str | Any,
     method: str = "eb",
-    w: Any = None,
+    spatial_weights: Any = None,
     *,
     level: float = 0.9,
     scale: float = 1.0,
@@ -76,12 +78,13 @@ def smooth_rates(
     Parameters
     ----------
     districts : DataFrame or GeoDataFrame
-        One row per district; a GeoDataFrame when ``method="spatial_eb"`` and ``w`` is None.
+        One row per district; a GeoDataFrame when ``method="spatial_eb"`` and
+        ``spatial_weights`` is None.
     events, population : str or array-like
         Column names (or values in row order) of the cases (e.g. stunted children) and of the
         population at risk (e.g. children measured). ``events <= population``.
     method : ``"eb"`` (global, default) or ``"spatial_eb"``.
-    w : Contiguity, scipy sparse matrix or libpysal ``W``, optional
+    spatial_weights : Contiguity, scipy sparse matrix or libpysal ``W``, optional
         Neighbours for ``"spatial_eb"``; default: Queen contiguity of ``districts``
         (:func:`geoprio.spatial.contiguity.queen_contiguity`, islands joined to the nearest
         district).
@@ -112,7 +115,7 @@ def smooth_rates(
     >>> r["raw_rate"].tolist()
     [0.6, 0.2, 0.15]
     """
-    fit = _fit(districts, events, population, method, w, id_column)
+    fit = _fit(districts, events, population, method, spatial_weights, id_column)
     a, b = fit["a"], fit["b"]
     lo, hi = _interval(a, b, fit["rate"], level)
     out = pd.DataFrame({
@@ -135,12 +138,13 @@ def smooth_rates(
     return out
 
 
+@renamed(w='spatial_weights')
 def posterior_beta(
     districts: pd.DataFrame,
     events: str | Any,
     population: str | Any,
     method: str = "eb",
-    w: Any = None,
+    spatial_weights: Any = None,
     *,
     id_column: str = "ubigeo",
 ) -> pd.DataFrame:
@@ -167,7 +171,7 @@ def posterior_beta(
     >>> draws.shape
     (1000, 3)
     """
-    fit = _fit(districts, events, population, method, w, id_column)
+    fit = _fit(districts, events, population, method, spatial_weights, id_column)
     out = pd.DataFrame({id_column: fit["ids"], "a": fit["a"], "b": fit["b"]})
     out.attrs.update(method=method, no_data=fit["no_data"])
     return out
@@ -191,8 +195,10 @@ def _values(districts: pd.DataFrame, spec: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
-         id_column: str) -> dict[str, Any]:
+def _counts(districts: Any, events: Any, population: Any, method: str,
+            id_column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ids, events and population checked, and which districts have a rate (population
+    > 0, neither count missing); at least two must."""
     if not isinstance(districts, pd.DataFrame):
         raise TypeError(f"districts must be a pandas DataFrame; got {type(districts).__name__}")
     if method not in METHODS:
@@ -212,6 +218,26 @@ def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
     if ok.sum() < 2:
         raise InputError("smoothing needs at least 2 districts with population > 0; got "
                          f"{int(ok.sum())}")
+    return ids, y, n, ok
+
+
+def _local_prior(s: sp.csr_matrix, ok: np.ndarray, yk: np.ndarray, nk: np.ndarray,
+                 raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each neighbourhood's prior mean and variance (Marshall's method of moments, a negative
+    variance set to 0); ``s`` holds each district's neighbours and itself."""
+    k = s @ ok.astype(np.float64)
+    ny = s @ nk
+    m = (s @ yk) / np.where(ny > 0, ny, np.nan)
+    spread = s @ (nk * np.nan_to_num(raw) ** 2) - 2 * m * (s @ yk) + m**2 * ny
+    A = spread / ny - m / (ny / k)
+    return m, np.where(A < 0, 0.0, A)
+
+
+def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
+         id_column: str) -> dict[str, Any]:
+    """The smoothed rates and each district's beta posterior (``a``, ``b``), with the
+    prior's mean ``m`` and variance ``A`` (global, or of the district's neighbourhood)."""
+    ids, y, n, ok = _counts(districts, events, population, method, id_column)
     yk, nk = np.where(ok, y, 0.0), np.where(ok, n, 0.0)
     raw = np.full(y.size, np.nan)
     raw[ok] = y[ok] / n[ok]
@@ -228,13 +254,7 @@ def _fit(districts: Any, events: Any, population: Any, method: str, w: Any,
         m = np.full(y.size, global_m)
         A = np.full(y.size, max(global_A, 0.0))
     else:
-        s = _neighbourhood(districts, w, ids, id_column)
-        k = s @ ok.astype(np.float64)
-        ny = s @ nk
-        m = (s @ yk) / np.where(ny > 0, ny, np.nan)
-        spread = s @ (nk * np.nan_to_num(raw) ** 2) - 2 * m * (s @ yk) + m**2 * ny
-        A = spread / ny - m / (ny / k)
-        A = np.where(A < 0, 0.0, A)
+        m, A = _local_prior(_neighbourhood(districts, w, ids, id_column), ok, yk, nk, raw)
     # a neighbourhood that varies no more than sampling noise (or has no event at all) gives
     # no usable prior: the district takes the global one, for its rate and its posterior alike
     fallback = ok & (A <= 0) & (global_A > 0) & (method == "spatial_eb")
@@ -265,8 +285,8 @@ def _neighbourhood(districts: Any, w: Any, ids: np.ndarray, id_column: str) -> s
         w = queen_contiguity(districts, id_column=id_column)
     if isinstance(w, Contiguity):
         if list(w.ids) != list(ids):
-            raise InputError("w was built for other districts or another order: build it "
-                             "with queen_contiguity(districts)")
+            raise InputError("spatial_weights was built for other districts or another order: "
+                             "build it with queen_contiguity(districts)")
         a = w.adjacency
     elif sp.issparse(w):
         a = w
@@ -274,7 +294,8 @@ def _neighbourhood(districts: Any, w: Any, ids: np.ndarray, id_column: str) -> s
         pos = {str(k): i for i, k in enumerate(ids)}
         missing = [k for k in w.id_order if str(k) not in pos]
         if missing or len(w.id_order) != ids.size:
-            raise InputError(f"w's ids do not match the districts' ids (e.g. {missing[:5]})")
+            raise InputError("spatial_weights' ids do not match the districts' ids "
+                             f"(e.g. {missing[:5]})")
         rows, cols = [], []
         for key, nbrs in w.neighbors.items():
             for j in nbrs:
@@ -282,11 +303,12 @@ def _neighbourhood(districts: Any, w: Any, ids: np.ndarray, id_column: str) -> s
                 cols.append(pos[str(j)])
         a = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(ids.size, ids.size))
     else:
-        raise TypeError("w must be a Contiguity, a scipy sparse matrix or a libpysal W; got "
-                        f"{type(w).__name__}")
+        raise TypeError("spatial_weights must be a Contiguity, a scipy sparse matrix or a "
+                        f"libpysal W; got {type(w).__name__}")
     a = sp.csr_matrix(a, dtype=np.float64, copy=True)  # never change the caller's matrix
     if a.shape != (ids.size, ids.size):
-        raise InputError(f"w is {a.shape[0]}x{a.shape[1]} but there are {ids.size} districts")
+        raise InputError(f"spatial_weights is {a.shape[0]}x{a.shape[1]} but there are "
+                         f"{ids.size} districts")
     a.data[:] = 1.0
     a.setdiag(0)
     a.eliminate_zeros()
