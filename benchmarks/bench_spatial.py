@@ -46,7 +46,7 @@ w = queen_contiguity(d)
 t3 = time.perf_counter()
 lisa = MoranLocal(d["poverty_2018"].to_numpy(), w, seed=0)
 t4 = time.perf_counter()
-frame, result = geoprio.hotspots(d, "stunting_u5_2019", weights=w)
+frame, result = geoprio.hotspots(d, "stunting_u5_2019", spatial_weights=w)
 t5 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "load": t2 - t1, "contiguity": t3 - t2,
                   "lisa": t4 - t3, "hotspots": t5 - t4}))
@@ -93,7 +93,7 @@ def seed_spread(d, w, seeds: int = 20) -> tuple[str, str, str]:
 
     hh, ll, unstable, always = [], [], [], None
     for seed in range(seeds):
-        frame, result = geoprio.hotspots(d, "stunting_u5_2019", weights=w, seed=seed)
+        frame, result = geoprio.hotspots(d, "stunting_u5_2019", spatial_weights=w, seed=seed)
         hh.append(result.counts.get("HH", 0))
         ll.append(result.counts.get("LL", 0))
         unstable.append(result.counts.get("unstable", 0))
@@ -162,20 +162,20 @@ def main() -> None:
     # zones
     x = d[INDS].to_numpy(dtype=float)
     z = (x - x.mean(axis=0)) / x.std(axis=0)
-    zones_t = best_of(lambda: cluster(d, INDS, method="zones", k=8, weights=w), 3)
-    frame, _ = cluster(d, INDS, method="zones", k=8, weights=w)
+    zones_t = best_of(lambda: cluster(d, INDS, method="zones", k=8, spatial_weights=w), 3)
+    frame, _ = cluster(d, INDS, method="zones", k=8, spatial_weights=w)
     ssw = within_ss(z, frame["zone"].to_numpy(dtype=int))
     cold_zones = best_of(lambda: cluster(d, INDS, method="zones", k=8), 3)
     rows.append(("Contiguous zones k=8 (Ward + contiguity)", f"{zones_t:.3f} s",
                  f"{cold_zones:.3f} s with contiguity; within-zone SS {ssw:.1f} "
                  f"(total SS {within_ss(z, np.zeros(len(z), int)):.1f})"))
     floor_t = best_of(lambda: cluster(d, INDS, method="zones", k=40, min_population=300_000,
-                                      weights=w), 3)
-    _, res = cluster(d, INDS, method="zones", k=40, min_population=300_000, weights=w)
+                                      spatial_weights=w), 3)
+    _, res = cluster(d, INDS, method="zones", k=40, min_population=300_000, spatial_weights=w)
     rows.append(("Zones k=40, floor 300,000 people per zone", f"{floor_t:.3f} s",
                  f"{res.k} zones after {len(res.merges)} merges; smallest zone "
                  f"{res.profiles['population'].min():,.0f} people"))
-    auto_t = best_of(lambda: cluster(d, INDS, method="zones", weights=w), 3)
+    auto_t = best_of(lambda: cluster(d, INDS, method="zones", spatial_weights=w), 3)
     rows.append(("Zones k='auto' (silhouette over 3..12)", f"{auto_t:.3f} s", ""))
 
     if "--skip-skater" not in sys.argv:

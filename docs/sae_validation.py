@@ -94,7 +94,7 @@ def replicate(d: pd.DataFrame, events: str, trials: str, min_truth: int,
     t = pd.DataFrame({"ubigeo": d["ubigeo"].to_numpy(), "y": y, "n": n})
     est = {"raw": _raw(y[rows], n[rows])}
     for method in ("eb", "spatial_eb"):
-        r = geoprio.smooth_rates(t, "y", "n", method=method, w=w, level=LEVEL)
+        r = geoprio.smooth_rates(t, "y", "n", method=method, spatial_weights=w, level=LEVEL)
         est[method] = tuple(r[c].to_numpy()[rows] for c in ("rate", "lo", "hi"))
     for name, chosen in models.items():
         x = _degraded_covariates(d, chosen, rows, n_s, rng)

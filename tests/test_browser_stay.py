@@ -162,6 +162,8 @@ def test_aplicar_on_the_ranking_page_stays_there(server, browser):
         page.locator("h1").first.wait_for(timeout=90_000)
         wait_idle(page)
         box = page.get_by_placeholder(re.compile("Yurúa"))
+        # a rerun (the first draws ending) may briefly show the old box beside the new one
+        wait_for(lambda: box.count() == 1, timeout=60, what="one search box")
         box.fill("ayacucho")
         box.press("Enter")
         wait_idle(page)
