@@ -380,16 +380,10 @@ def _point_columns(out: pd.DataFrame, frontier: pd.DataFrame, info: dict[str, An
         out[c] = alloc[c].to_numpy()
 
 
-_POINT_TEXT = {
-    "es": ("seleccionado en el punto {k} de la frontera",
-           "no seleccionado en el punto {k} de la frontera"),
-    "en": ("selected at point {k} of the frontier", "not selected at point {k} of the frontier"),
-}
-
-
 def _point_reasons(result: pd.DataFrame, selected: np.ndarray, point: int) -> pd.Series:
     """The greedy list's verdict in each reason replaced by the point's."""
     from geoprio.engine.ranking import _TEXT
+    from geoprio.engine.texts import FRONTIER_POINT as _POINT_TEXT
 
     lang = result.attrs.get("lang", "es")
     t = _TEXT.get(lang, _TEXT["es"])

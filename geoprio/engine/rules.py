@@ -49,6 +49,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoprio.engine.texts import DERIVED_LABELS, FLAG_PHRASES
+from geoprio.engine.texts import RULE_ALLOWED_ES as _ALLOWED_ES
+from geoprio.engine.texts import RULE_OPS_TEXT as _OPS_TEXT
+from geoprio.engine.texts import RULE_SYNTAX_ES as _SYNTAX_ES
+from geoprio.engine.texts import RULE_WHAT_ES as _WHAT_ES
+from geoprio.engine.texts import RULE_WORDS as _WORDS
 from geoprio.errors import RuleError
 from geoprio.fmt import DECIMAL, THOUSANDS
 
@@ -83,44 +89,6 @@ _FORBIDDEN: dict[type, str] = {
     ast.YieldFrom: "yield",
     ast.Slice: "slice",
 }
-_OPS_TEXT = {
-    ast.Pow: "power operator **",
-    ast.FloorDiv: "floor division //",
-    ast.Mod: "modulo %",
-    ast.BitAnd: "operator & (use 'and')",
-    ast.BitOr: "operator | (use 'or')",
-    ast.BitXor: "operator ^",
-    ast.LShift: "operator <<",
-    ast.RShift: "operator >>",
-    ast.MatMult: "operator @",
-    ast.Invert: "operator ~ (use 'not')",
-    ast.Is: "'is' (use ==)",
-    ast.IsNot: "'is not' (use !=)",
-}
-#: Spanish of what a rule may not hold (the English texts above and in _FORBIDDEN)
-_WHAT_ES = {
-    "power operator **": "la potencia **", "floor division //": "la división entera //",
-    "modulo %": "el módulo %", "operator & (use 'and')": "el operador & (use 'and')",
-    "operator | (use 'or')": "el operador | (use 'or')", "operator ^": "el operador ^",
-    "operator <<": "el operador <<", "operator >>": "el operador >>",
-    "operator @": "el operador @", "operator ~ (use 'not')": "el operador ~ (use 'not')",
-    "'is' (use ==)": "'is' (use ==)", "'is not' (use !=)": "'is not' (use !=)",
-    "function call": "una llamada a función", "attribute access": "el acceso a un atributo",
-    "subscript": "un índice [ ]", "'in' without a [list] on its right":
-    "'in' sin una [lista] a su derecha", "a list item that is not a number or a text":
-    "un elemento de lista que no es número ni texto",
-}
-_ALLOWED_ES = ("una regla solo admite ids de columnas (página Datos), números, texto entre "
-               "comillas, True/False, comparaciones (< <= > >= == != in), and/or/not, "
-               "+ - * / y paréntesis")
-#: Python's parser messages a planner meets most, in Spanish
-_SYNTAX_ES = {"invalid syntax": "sintaxis no válida",
-              "unexpected EOF while parsing": "la regla termina antes de tiempo",
-              "invalid decimal literal": "número no válido (decimales con punto: 40.5)",
-              "unterminated string literal": "un texto entre comillas no se cierra",
-              "'(' was never closed": "un paréntesis «(» no se cierra",
-              "unmatched ')'": "sobra un paréntesis «)»",
-              "cannot assign to expression": "para comparar use ==, no ="}
 _ARITH = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
 _CMP_SYMBOL = {
     ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠",
@@ -131,29 +99,6 @@ _CMP_NEGATED = {
 _CMP_FUNC = {
     ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater,
     ast.GtE: np.greater_equal, ast.Eq: np.equal, ast.NotEq: np.not_equal,
-}
-_WORDS = {
-    "es": {"no_data": "sin dato", "in": "en", "not_in": "no en", "yes": "sí", "no": "no",
-           "T": "cumple", "F": "no cumple", "U": "sin dato", "always": "siempre",
-           "never": "nunca"},
-    "en": {"no_data": "no data", "in": "in", "not_in": "not in", "yes": "yes", "no": "no",
-           "T": "meets", "F": "fails", "U": "no data", "always": "always", "never": "never"},
-}
-#: labels of the columns geoprio derives (:mod:`geoprio.engine.derived`), used with a catalog
-DERIVED_LABELS: dict[str, dict[str, str]] = {
-    "poverty_quintile_2018": {"es": "quintil de pobreza 2018",
-                              "en": "poverty quintile 2018"},
-    "stunted_children": {"es": "niños con desnutrición crónica", "en": "stunted children"},
-    "anemic_children": {"es": "niños con anemia", "en": "anaemic children"},
-    "poor_people": {"es": "personas en pobreza", "en": "people in poverty"},
-}
-#: phrasing of known flags: id -> {lang: (when true, when false)}
-FLAG_PHRASES: dict[str, dict[str, tuple[str, str]]] = {
-    "vraem": {"es": ("en VRAEM", "fuera del VRAEM"), "en": ("in the VRAEM", "outside the VRAEM")},
-    "border": {
-        "es": ("en zona de frontera", "fuera de zona de frontera"),
-        "en": ("in a border zone", "not in a border zone"),
-    },
 }
 
 

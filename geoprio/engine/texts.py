@@ -17,12 +17,15 @@ byte (the tests compare them).
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from geoprio.errors import InputError
 
-__all__ = ["BOX_NAMES", "EXPORT", "LANGS", "PLANNER_FIGURES", "PLANNER_ITEMS",
-           "PLANNER_PARTS", "PLANNER_WORDS", "RANKING", "SHEET", "YES_NO", "text"]
+__all__ = ["BOX_NAMES", "DERIVED_LABELS", "EXPORT", "FLAG_PHRASES", "FRONTIER_POINT", "LANGS",
+           "PLANNER_FIGURES", "PLANNER_ITEMS", "PLANNER_PARTS", "PLANNER_WORDS", "RANKING",
+           "RULE_ALLOWED_ES", "RULE_OPS_TEXT", "RULE_SYNTAX_ES", "RULE_WHAT_ES", "RULE_WORDS",
+           "SHEET", "YES_NO", "text"]
 
 #: the languages of every table, in the order of the (Spanish, English) pairs
 LANGS = ("es", "en")
@@ -260,6 +263,81 @@ _BY_LANG: dict[str, dict[str, Any]] = {"ranking": RANKING, "sheet": SHEET, "expo
 _PAIRED: dict[str, dict[str, tuple[str, str]]] = {
     "planner_items": PLANNER_ITEMS, "planner_words": PLANNER_WORDS,
     "planner_parts": PLANNER_PARTS, "planner_figures": PLANNER_FIGURES}
+
+
+# ----------------------------------------------------------------- rules (engine/rules.py)
+#: what a rule may not hold, by the syntax node that holds it (English; Spanish below)
+RULE_OPS_TEXT: dict[type, str] = {
+    ast.Pow: "power operator **",
+    ast.FloorDiv: "floor division //",
+    ast.Mod: "modulo %",
+    ast.BitAnd: "operator & (use 'and')",
+    ast.BitOr: "operator | (use 'or')",
+    ast.BitXor: "operator ^",
+    ast.LShift: "operator <<",
+    ast.RShift: "operator >>",
+    ast.MatMult: "operator @",
+    ast.Invert: "operator ~ (use 'not')",
+    ast.Is: "'is' (use ==)",
+    ast.IsNot: "'is not' (use !=)",
+}
+#: Spanish of what a rule may not hold (the English texts above and rules._FORBIDDEN)
+RULE_WHAT_ES = {
+    "power operator **": "la potencia **", "floor division //": "la división entera //",
+    "modulo %": "el módulo %", "operator & (use 'and')": "el operador & (use 'and')",
+    "operator | (use 'or')": "el operador | (use 'or')", "operator ^": "el operador ^",
+    "operator <<": "el operador <<", "operator >>": "el operador >>",
+    "operator @": "el operador @", "operator ~ (use 'not')": "el operador ~ (use 'not')",
+    "'is' (use ==)": "'is' (use ==)", "'is not' (use !=)": "'is not' (use !=)",
+    "function call": "una llamada a función", "attribute access": "el acceso a un atributo",
+    "subscript": "un índice [ ]", "'in' without a [list] on its right":
+    "'in' sin una [lista] a su derecha", "a list item that is not a number or a text":
+    "un elemento de lista que no es número ni texto",
+}
+#: what a rule may hold, in Spanish
+RULE_ALLOWED_ES = ("una regla solo admite ids de columnas (página Datos), números, texto entre "
+               "comillas, True/False, comparaciones (< <= > >= == != in), and/or/not, "
+               "+ - * / y paréntesis")
+#: Python's parser messages a planner meets most, in Spanish
+RULE_SYNTAX_ES = {"invalid syntax": "sintaxis no válida",
+              "unexpected EOF while parsing": "la regla termina antes de tiempo",
+              "invalid decimal literal": "número no válido (decimales con punto: 40.5)",
+              "unterminated string literal": "un texto entre comillas no se cierra",
+              "'(' was never closed": "un paréntesis «(» no se cierra",
+              "unmatched ')'": "sobra un paréntesis «)»",
+              "cannot assign to expression": "para comparar use ==, no ="}
+#: the words of a rule's reasons
+RULE_WORDS: dict[str, dict[str, str]] = {
+    "es": {"no_data": "sin dato", "in": "en", "not_in": "no en", "yes": "sí", "no": "no",
+           "T": "cumple", "F": "no cumple", "U": "sin dato", "always": "siempre",
+           "never": "nunca"},
+    "en": {"no_data": "no data", "in": "in", "not_in": "not in", "yes": "yes", "no": "no",
+           "T": "meets", "F": "fails", "U": "no data", "always": "always", "never": "never"},
+}
+#: labels of the columns geoprio derives (:mod:`geoprio.engine.derived`), used with a catalog
+DERIVED_LABELS: dict[str, dict[str, str]] = {
+    "poverty_quintile_2018": {"es": "quintil de pobreza 2018",
+                              "en": "poverty quintile 2018"},
+    "stunted_children": {"es": "niños con desnutrición crónica", "en": "stunted children"},
+    "anemic_children": {"es": "niños con anemia", "en": "anaemic children"},
+    "poor_people": {"es": "personas en pobreza", "en": "people in poverty"},
+}
+#: phrasing of known flags: id -> {lang: (when true, when false)}
+FLAG_PHRASES: dict[str, dict[str, tuple[str, str]]] = {
+    "vraem": {"es": ("en VRAEM", "fuera del VRAEM"), "en": ("in the VRAEM", "outside the VRAEM")},
+    "border": {
+        "es": ("en zona de frontera", "fuera de zona de frontera"),
+        "en": ("in a border zone", "not in a border zone"),
+    },
+}
+
+# -------------------------------------------------------- frontier (decide/frontier.py)
+#: a frontier point's reason for a district in or out of its list
+FRONTIER_POINT = {
+    "es": ("seleccionado en el punto {k} de la frontera",
+           "no seleccionado en el punto {k} de la frontera"),
+    "en": ("selected at point {k} of the frontier", "not selected at point {k} of the frontier"),
+}
 
 
 def text(key: str, lang: str, **fields: Any) -> Any:
