@@ -203,6 +203,11 @@ PLANNER_ITEMS = {  # key -> (Spanish, English)
     "licences_value": ("data/SOURCES.md del repositorio geoprio",
                        "data/SOURCES.md in the geoprio repository"),
     "part": ("{part}: {item}", "{part}: {item}"),
+    "per_district": ("{money} por distrito", "{money} per district"),
+    "per_beneficiary": ("{money} por beneficiario", "{money} per beneficiary"),
+    "first_n": ("los primeros {n}", "the first {n}"),
+    "score_at_least": ("puntaje ≥ {x}", "score ≥ {x}"),
+    "item_head": ("ítem", "item"), "value_head": ("valor", "value"),
 }
 PLANNER_WORDS = {  # option values in words
     "minmax": ("mín–máx (0 a 1)", "min–max (0 to 1)"), "zscore": ("puntaje z", "z-score"),

@@ -202,17 +202,14 @@ def _list_size(s: Mapping[str, Any], lang: str) -> str:
 
     if s.get("budget") is not None:
         cost = (s.get("cost_per_district"), s.get("cost_per_beneficiary"))
-        each = (f"{money(cost[0], lang=lang)} por distrito" if cost[0] is not None else
-                f"{money(cost[1], lang=lang)} por beneficiario") if lang == "es" else (
-                f"{money(cost[0], lang=lang)} per district" if cost[0] is not None else
-                f"{money(cost[1], lang=lang)} per beneficiary")
+        each = (_item("per_district", lang, money=money(cost[0], lang=lang))
+                if cost[0] is not None else
+                _item("per_beneficiary", lang, money=money(cost[1], lang=lang)))
         return f"{money(s['budget'], lang=lang)} ({each})"
     if s.get("top_n") is not None:
-        return (f"los primeros {_number(s['top_n'], lang)}" if lang == "es" else
-                f"the first {_number(s['top_n'], lang)}")
+        return _item("first_n", lang, n=_number(s["top_n"], lang))
     if s.get("threshold") is not None:
-        return (f"puntaje ≥ {_number(s['threshold'], lang, 2)}" if lang == "es" else
-                f"score ≥ {_number(s['threshold'], lang, 2)}")
+        return _item("score_at_least", lang, x=_number(s["threshold"], lang, 2))
     return _word("all", lang)
 
 
@@ -293,7 +290,7 @@ def methodology_table(frame: pd.DataFrame, record: Any, catalog: pd.DataFrame | 
             year = "" if pd.isna(r.year) else f", {r.year}"
             rows.append((_item("data", lang, name=name), f"{r.unit}{year}; {r.source}"))
     rows.append((_item("licences", lang), _item("licences_value", lang)))
-    head = ("ítem", "valor") if lang == "es" else ("item", "value")
+    head = (_item("item_head", lang), _item("value_head", lang))
     return pd.DataFrame(rows, columns=list(head))
 
 
