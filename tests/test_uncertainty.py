@@ -469,3 +469,25 @@ def test_a_90_percent_interval_is_drawn_with_its_own_width():
     models = draw_models(f, ["stunting_u5_2022_eb", "poverty_2018"])
     assert models["stunting_u5_2022_eb"].sd[0] == pytest.approx(20 / (2 * norm.ppf(0.95)))
     assert models["poverty_2018"].sd[0] == pytest.approx(20 / 3.92)  # INEI's 95%: 2 × 1.96
+
+
+def test_a_benchmarked_fay_herriot_draw_is_its_base_draw_times_the_department_ratio(districts):
+    """A DCI budget draws stunting twice (the score's SIEN-HIS scale, the need's ENDES scale):
+    one draw of a district's stunting in both, as the shipped columns are one estimate at two
+    scales (ratio = published ENDES-scale value / published SIEN-HIS value, per district)."""
+    from geoprio.engine.ranking import build_plan
+    from geoprio.engine.uncertainty import draw_all
+
+    s = Scenario.preset("dci").replace(top_n=None, budget=5e7, cost_per_district=1e6)
+    models = build_plan(districts, s).models
+    fh, endes = "stunting_u5_2022_fh", "stunting_u5_2022_fh_endes"
+    assert {fh, endes} <= set(models)
+    drawn = draw_all(models, np.random.default_rng(3), 200)
+    ratio = (districts[endes] / districts[fh]).to_numpy()
+    expected = np.clip(drawn[fh] * ratio, 0, 100)
+    np.testing.assert_allclose(drawn[endes], expected, rtol=1e-12)
+    # the two scales move together: in every draw the ENDES-scale rate is above its point
+    # value exactly where the SIEN-HIS rate is (independent draws would disagree half the time)
+    above_fh = drawn[fh] > districts[fh].to_numpy()
+    above_endes = drawn[endes] > districts[endes].to_numpy() * (1 - 1e-12)
+    assert (above_fh == above_endes).mean() > 0.999

@@ -229,7 +229,7 @@ def paired_rank_shift(districts: pd.DataFrame, a: Scenario, b: Scenario, *,
     ([0.0, -1.0, -2.0], [2.0, 0.0, 0.0], ['x'])
     """
     from geoprio.engine.ranking import build_plan
-    from geoprio.engine.uncertainty import CHUNK, rank_quantiles
+    from geoprio.engine.uncertainty import CHUNK, draw_all, rank_quantiles
 
     pa = build_plan(districts, a, catalog=catalog, lang=lang)
     pb = build_plan(districts, b, catalog=catalog, lang=lang)
@@ -244,7 +244,7 @@ def paired_rank_shift(districts: pd.DataFrame, a: Scenario, b: Scenario, *,
     base = (np.arange(n, dtype=np.int64) * (2 * n + 1))[None, :]
     for start in range(0, m_all, CHUNK):
         m = min(CHUNK, m_all - start)
-        common = {c: pa.models[c].draw(rng, m) for c in drawn}
+        common = draw_all({c: pa.models[c] for c in drawn}, rng, m)
         out_a = pa.run({**pa.point_values(), **common}, wa[start:start + m])
         out_b = pb.run({**pb.point_values(), **common}, wb[start:start + m])
         both = np.broadcast_to(out_a.ranked, (m, n)) & np.broadcast_to(out_b.ranked, (m, n))
