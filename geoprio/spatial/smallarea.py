@@ -7,20 +7,10 @@ rate, whatever the district is like. The Fay–Herriot model (Fay & Herriot 1979
 INEI's district stunting maps and of the World Bank's poverty maps) pulls it towards what the
 census and the poverty map say about districts like it.
 
-**The model** (area level, one row per district ``d``)::
-
-    y_d = x_d'β + u_d + e_d,    u_d ~ N(0, σ²_u),    e_d ~ N(0, ψ_d),  ψ_d known
-
-``y_d`` is the direct estimate (the district's own rate, transformed), ``x_d`` its covariates,
-``u_d`` what the covariates do not explain and ``e_d`` the sampling error. :func:`fay_herriot`
-fits it exactly as R's ``sae::eblupFH`` and ``sae::mseFH`` do (Molina & Marhuenda 2015, the
-package's methodology vignette): σ²_u by REML (default), ML or the Fay–Herriot moment method,
-each by Fisher scoring from ``median(ψ)``; the EBLUP
-``γ_d y_d + (1 − γ_d) x_d'β̂`` with ``γ_d = σ²_u / (σ²_u + ψ_d)``; and the second-order MSE
-``g1 + g2 + 2 g3`` (REML), minus ``b_ML(σ²_u) (1 − γ_d)²`` for ML (Datta & Lahiri 2000) or
-``b_FH(σ²_u) (1 − γ_d)²`` for the moment method (Datta, Rao & Smith 2005). A district without
-a direct estimate gets the synthetic estimate ``x_d'β̂`` and the limit of the same MSE as
-``ψ_d → ∞``: ``σ²_u + x_d'(X'V⁻¹X)⁻¹x_d − b``.
+**The model** is the area-level ``y_d = x_d'β + u_d + e_d`` with ``ψ_d = var(e_d)`` known,
+fitted by :func:`geoprio.spatial.fayherriot.fay_herriot` as R's ``sae::eblupFH`` and
+``sae::mseFH`` do (that module states every formula: REML/ML/moment fits, EBLUP, γ_d, the
+second-order MSE, the synthetic estimate where no child was measured).
 
 **From counts** (:func:`small_area`): on the arcsine scale ``y_d = arcsin √(cases/n)`` has
 sampling variance ``ψ_d = 1/(4 n_d)`` whatever the rate, so a district with 0 of 5 children
