@@ -54,3 +54,27 @@ def sources() -> Path:
             pytest.fail(f"CI: raw sources not found at {SHARED}; the build checks cannot run")
         pytest.skip(f"raw sources not found at {SHARED} (set GEOPRIO_SOURCES)")
     return SHARED
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``streamlit run streamlit_app.py`` on a free localhost port; its base URL (browser
+    tests; one server per test module)."""
+    from app.runtime.localserver import app_server
+
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with app_server(log=log) as (base, _proc, _log):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (browser tests; one per test module)."""
+    from playwright.sync_api import sync_playwright
+
+    from app.runtime.localserver import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -23,8 +23,6 @@ import pytest
 
 from app.runtime.localserver import (
     CHROMIUM,
-    CHROMIUM_ARGS,
-    app_server,
     child_frames,
     wait_for,
     wait_idle,
@@ -39,7 +37,7 @@ if not CHROMIUM.exists() and not IN_CI:
 if not IN_CI:
     pytest.importorskip("playwright.sync_api")
 
-from playwright.sync_api import Frame, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Frame, Page  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 import geoprio  # noqa: E402
@@ -231,20 +229,7 @@ def new_session(browser, server: str, path: str = ""):
 
 
 # ---------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``streamlit run streamlit_app.py`` on a free localhost port; its base URL."""
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with app_server(log=log) as (base, _proc, _log):
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+# server and browser: tests/conftest.py
 
 
 @pytest.fixture(scope="module")

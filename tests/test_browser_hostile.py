@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app.runtime.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for, wait_idle
+from app.runtime.localserver import CHROMIUM, app_server, wait_for, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).resolve().parent / "data" / "bad"
@@ -39,7 +39,7 @@ if not CHROMIUM.exists() and not IN_CI:
 if not IN_CI:
     pytest.importorskip("playwright.sync_api")
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 
 from geoprio.engine.scenario import Scenario  # noqa: E402
 
@@ -122,12 +122,6 @@ def server(tmp_path_factory, secrets):
         yield base, proc
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

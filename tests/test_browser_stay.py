@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from app.runtime.localserver import CHROMIUM, CHROMIUM_ARGS, app_server, wait_for, wait_idle
+from app.runtime.localserver import CHROMIUM, wait_for, wait_idle
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip(f"{CHROMIUM} not found (browser tests run in CI, where it is installed)",
@@ -24,7 +24,7 @@ if not os.environ.get("CI"):
     pytest.importorskip("playwright.sync_api")
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
+from test_browser import query
 
 from geoprio.engine.scenario import Scenario
 
@@ -32,26 +32,6 @@ pytestmark = pytest.mark.browser
 
 LAPTOP = {"width": 1366, "height": 768}
 COMPUTING = re.compile("Calculando la incertidumbre")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with app_server(log=log) as (base, _proc, _log):
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def query(page) -> dict[str, str]:
-    href = page.evaluate("() => window.location.href")
-    return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlparse(href).query).items()}
 
 
 def slow_scenario(top_n: int) -> str:
