@@ -21,6 +21,7 @@ from app.texts.i18n import label, option, t
 from app.texts.text import error_text, md
 from geoprio import fmt
 from geoprio.data.columns import RESERVED_IDS
+from geoprio.data.labels import unit_label
 from geoprio.data.search import safe_id
 from geoprio.errors import GeoprioError
 from geoprio.readers.safety import one_line
@@ -39,7 +40,7 @@ def catalog_table(lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("cat_label", lang): [label(r, lang) for r in cat.to_dict("records")],
         t("cat_id", lang): cat["id"].astype(str),
-        t("cat_unit", lang): cat["unit"].fillna("").astype(str),
+        t("cat_unit", lang): [unit_label(u, lang) for u in cat["unit"]],
         t("cat_year", lang): [str(int(y)) if pd.notna(y) else "" for y in cat["year"]],
         t("cat_kind", lang): [t(KIND_KEYS[k], lang) if k in KIND_KEYS else str(k)
                               for k in cat["kind"]],

@@ -18,6 +18,7 @@ from app.texts.text import md
 from app.views import sheets as sheet_view
 from app.views.monitoring import render_monitoring
 from geoprio import fmt
+from geoprio.data.labels import unit_label
 from geoprio.data.search import matches
 from geoprio.data.shipped import aggregate, reference_figure
 from geoprio.engine.derived import PEOPLE
@@ -79,7 +80,7 @@ def profile(ubigeo: str, lang: str) -> pd.DataFrame:
         if r["id"] not in row.index:
             continue
         unit, kind = str(r["unit"]), str(r["kind"])
-        rows.append({t("indicator", lang): label(r, lang), t("unit", lang): unit,
+        rows.append({t("indicator", lang): label(r, lang), t("unit", lang): unit_label(unit, lang),
                      t("value", lang): value_text(row[r["id"]], unit, kind, lang),
                      t("dept_value", lang): _reference_text(pub, cat, r["id"], ubigeo[:2],
                                                             dep.get(r["id"]), unit, kind, lang),

@@ -21,6 +21,7 @@ from app.texts.text import md
 from app.views import fonie as fonie_view
 from app.widgets.map_component import district_map
 from geoprio import fmt
+from geoprio.data.labels import unit_label
 from geoprio.engine.uncertainty import ARCSINE, INTERVAL_Z
 from geoprio.report import mapping
 
@@ -175,12 +176,13 @@ def _legend_words(column: str, cat: pd.DataFrame, normalisation: str,
     if column.endswith(WIDTH):
         base = column.removesuffix(WIDTH)
         raw_unit = str(cat.loc[base, "unit"])
-        unit = t("points", lang) if raw_unit == "%" else raw_unit
+        unit = t("points", lang) if raw_unit == "%" else unit_label(raw_unit, lang)
         return (option_label(column, cat, lang), unit, raw_unit, "PuBu",
                 f"{t('source', lang)}: {md(cat.loc[base, 'source'])}. {t('width_note', lang)}")
     row = cat.loc[column]
     raw_unit = str(row["unit"])
-    unit = f"{raw_unit}, {int(row['year'])}" if pd.notna(row["year"]) else raw_unit
+    shown = unit_label(raw_unit, lang)
+    unit = f"{shown}, {int(row['year'])}" if pd.notna(row["year"]) else shown
     palette = "PuBu" if row["higher_is_worse"] is False else "YlOrRd"
     return (label(row, lang), unit, raw_unit, palette,
             f"{t('source', lang)}: {md(row['source'])}.")

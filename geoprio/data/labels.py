@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["COLUMN_LABELS", "SCORE_UNITS", "column_label", "column_labels", "score_unit"]
+__all__ = ["COLUMN_LABELS", "SCORE_UNITS", "UNITS_EN", "column_label", "column_labels", "score_unit",
+           "unit_label"]
 
 #: geoprio's own columns -> (Spanish, English)
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
@@ -80,6 +81,30 @@ SCORE_UNITS: dict[str, tuple[str, str]] = {
     "target": ("0 a 1; 0 = meta cumplida", "0 to 1; 0 = target met"),
     "zscore": ("desviaciones estándar; 0 = promedio", "standard deviations; 0 = average"),
 }
+
+
+#: the catalog's units (written in Spanish) in English; a unit not listed reads as written
+UNITS_EN: dict[str, str] = {
+    "personas": "people", "niños": "children", "sí/no": "yes/no", "grupo": "group",
+    "índice 0-1": "index 0-1", "soles": "soles", "soles por persona": "soles per person",
+    "radianes": "radians", "centros": "centres", "establecimientos": "facilities",
+    "m s. n. m.": "m above sea level", "puntos": "points", "por 100": "per 100",
+    "años": "years", "por 1 000 niños": "per 1,000 children",
+}
+
+
+def unit_label(unit: object, lang: str = "es") -> str:
+    """A catalog unit in ``lang`` ("" when missing): the catalog writes units in Spanish.
+
+    Examples
+    --------
+    >>> unit_label("niños", "en"), unit_label("niños", "es"), unit_label("%", "en")
+    ('children', 'niños', '%')
+    """
+    if unit is None or (isinstance(unit, float) and pd.isna(unit)):
+        return ""
+    text = str(unit)
+    return UNITS_EN.get(text, text) if _index(lang) == 1 else text
 
 
 def _index(lang: str) -> int:

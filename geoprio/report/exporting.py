@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from geoprio.data.labels import unit_label
 from geoprio.engine.texts import EXPORT
 from geoprio.errors import GeoprioError
 from geoprio.report.cells import spreadsheet_cell
@@ -289,7 +290,7 @@ def _xlsx_planner(wb, frame, scenario, catalog, date, lang) -> None:
     for lab, col in zip(laid.labels, laid.ids, strict=True):
         row = info.loc[col] if col in info.index else None
         fields.append([_neutral(v) for v in (
-            lab, str(col), "" if row is None or pd.isna(row["unit"]) else str(row["unit"]),
+            lab, str(col), "" if row is None else unit_label(row["unit"], lang),
             "" if row is None or pd.isna(row["source"]) else str(row["source"]))])
     meta = wb.create_sheet("metodologia")
     meta.column_dimensions["A"].width = 40

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoprio.data.labels import column_labels
+from geoprio.data.labels import column_labels, unit_label
 from geoprio.engine.texts import PLANNER_FIGURES, PLANNER_PARTS, YES_NO, text
 
 __all__ = ["CODED", "DECISION_FIRST", "PlannerTable", "methodology_table", "planner_table"]
@@ -150,7 +150,7 @@ def planner_table(frame: pd.DataFrame, lang: str, catalog: pd.DataFrame | None =
         if table[col].map(lambda v: isinstance(v, (list, tuple, dict))).any():
             table[col] = table[col].map(_flat)
     labels = column_labels(cols, lang, catalog)
-    labels = [_with_unit(lab, units.get(c, ("", ""))[0], formats[c])
+    labels = [_with_unit(lab, unit_label(units.get(c, ("", ""))[0], lang), formats[c])
               for lab, c in zip(labels, cols, strict=True)]
     return PlannerTable(table, labels, cols, formats)
 
@@ -288,7 +288,8 @@ def methodology_table(frame: pd.DataFrame, record: Any, catalog: pd.DataFrame | 
         for r in catalog[catalog["id"].isin(frame.columns)].itertuples():
             name = labels.get(str(r.id), str(r.id))
             year = "" if pd.isna(r.year) else f", {r.year}"
-            rows.append((_item("data", lang, name=name), f"{r.unit}{year}; {r.source}"))
+            unit = unit_label(r.unit, lang)
+            rows.append((_item("data", lang, name=name), f"{unit}{year}; {r.source}"))
     rows.append((_item("licences", lang), _item("licences_value", lang)))
     head = (_item("item_head", lang), _item("value_head", lang))
     return pd.DataFrame(rows, columns=list(head))
